@@ -1,0 +1,92 @@
+// The cluster configuration file (`<data>/cluster.json`, written by `mrtom-kv dev`, read by
+// `mrtom-kv sequencer --config` and `mrtom-kv replica --config --id`). Validated with TypeBox; a bad file
+// gets one message per problem, naming the field.
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Host = Type.String({ minLength: 1 });
+
+export const DurabilitySchema = Type.Union([Type.Literal('fsync'), Type.Literal('async'), Type.Literal('memory')]);
+export type Durability = Static<typeof DurabilitySchema>;
+
+export const ReplicaEndpointSchema = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1, maximum: 0xffff }),
+    host: Host,
+    udpPort: Port,
+    httpPort: Port,
+    /** Data folder of this replica; relative paths resolve against the config file's folder. */
+    dataDir: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ReplicaEndpoint = Static<typeof ReplicaEndpointSchema>;
+
+export const SequencerEndpointSchema = Type.Object(
+  { id: Type.Integer({ minimum: 1, maximum: 0xffff }), host: Host, port: Port },
+  { additionalProperties: false },
+);
+export type SequencerEndpoint = Static<typeof SequencerEndpointSchema>;
+
+export const ClusterConfigSchema = Type.Object(
+  {
+    group: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
+    /** The session the first sequencer serves. */
+    session: Type.Integer({ minimum: 1, maximum: 0xffff_ffff }),
+    replicas: Type.Array(ReplicaEndpointSchema, { minItems: 1, maxItems: 9 }),
+    sequencers: Type.Array(SequencerEndpointSchema, { minItems: 1, maxItems: 8 }),
+    durability: DurabilitySchema,
+    /** Largest datagram on the path; a REQUEST that does not fit is refused with 413. */
+    datagramBytesMax: Type.Integer({ minimum: 512, maximum: 65_000 }),
+    /** Copies the sequencer keeps for retransmission before it drops the oldest. */
+    ringCapacity: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
+  },
+  { additionalProperties: false },
+);
+export type ClusterConfig = Static<typeof ClusterConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** f for n = 2f+1 replicas. */
+export function faultsTolerated(config: ClusterConfig): number {
+  return Math.floor((config.replicas.length - 1) / 2);
+}
+
+export function validateClusterConfig(value: unknown, source: string): ClusterConfig {
+  const problems = [...Value.Errors(ClusterConfigSchema, value)].map((e) => `${e.path || '/'}: ${e.message}`);
+  if (problems.length > 0) throw new ConfigError(`${source} is not a valid cluster config:\n  ${problems.join('\n  ')}`);
+  const config = value as ClusterConfig;
+  if (config.replicas.length % 2 === 0) {
+    throw new ConfigError(`${source}: an odd number of replicas (2f+1) is required, got ${config.replicas.length}`);
+  }
+  for (const [name, ids] of [
+    ['replica', config.replicas.map((r) => r.id)],
+    ['sequencer', config.sequencers.map((s) => s.id)],
+  ] as const) {
+    if (new Set(ids).size !== ids.length) throw new ConfigError(`${source}: ${name} ids must be unique`);
+  }
+  return config;
+}
+
+export async function loadClusterConfig(path: string): Promise<ClusterConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read cluster config ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+  return validateClusterConfig(value, path);
+}
