@@ -1,0 +1,27 @@
+// `mrtom-kv sequencer --config FILE [--id N]`: one MRTOM sequencer instance.
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import closeWithGrace from 'close-with-grace';
+import { loadClusterConfig } from '../../config/cluster.js';
+import { startUserspaceSequencer } from '../../sequencer/userspace.js';
+import { createLogger, type LogLevel } from '../../runtime/logger.js';
+import { logLevelOption, parseIntegerIn } from '../options.js';
+
+export function sequencerCommand(): Command {
+  return new Command('sequencer')
+    .description('run an MRTOM sequencer: stamps, fans out, keeps copies, aggregates acks')
+    .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
+    .addOption(new Option('--id <n>', 'this sequencer id in the config').argParser(parseIntegerIn(1, 0xffff)).default(1).env('MRTOM_SEQUENCER_ID'))
+    .addOption(new Option('--dataplane <kind>', 'where stamping runs').choices(['userspace']).default('userspace').env('MRTOM_DATAPLANE'))
+    .addOption(logLevelOption())
+    .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
+      const logger = createLogger(opts.logLevel, 'mrtom-kv');
+      const config = await loadClusterConfig(resolve(opts.config));
+      const sequencer = await startUserspaceSequencer({ config, sequencerId: opts.id, logger });
+      closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {
+        if (err) logger.error({ err }, 'stopping after an error');
+        else logger.info({ signal }, 'stopping');
+        await sequencer.close();
+      });
+    });
+}

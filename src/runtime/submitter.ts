@@ -1,0 +1,113 @@
+// The MRTOM client inside a replica node: submits operations for HTTP callers as REQUESTs to the
+// sequencer and resolves each one when this replica applies it (which implies it committed). A request
+// not applied in time is resent with the SAME request id; replicas deduplicate by (client id, request
+// id), so a retry never applies twice (DESIGN.md §2, last paragraph).
+import { randomInt } from 'node:crypto';
+import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
+import { encodeDatagram } from '../mrtom/messages.js';
+import { encodeOpRequest, type KvOp, type OpResult } from '../store/ops.js';
+import type { AppliedEntry } from '../store/log-entry.js';
+import { ServiceError } from '../api/service-errors.js';
+
+export interface SubmitterOptions {
+  group: number;
+  datagramBytesMax: number;
+  /** Resend a REQUEST that has not been applied after this long. */
+  resendIntervalMs: number;
+  /** Give up (504) after this long; the operation may still commit later. */
+  commitTimeoutMs: number;
+  /** Requests in flight at once; more are refused with 503 rather than queued without bound. */
+  inFlightMax: number;
+  send(bytes: Uint8Array): void;
+  nowMs(): number;
+}
+
+interface InFlight {
+  bytes: Uint8Array;
+  sentAtMs: number;
+  deadlineMs: number;
+  resolve(result: OpResult): void;
+  reject(error: Error): void;
+}
+
+export class Submitter {
+  /** Random per process incarnation, so request ids of an earlier incarnation never collide. */
+  readonly clientId = randomInt(1, 0xffff_ffff);
+  private nextRequestId = 1;
+  private readonly inFlight = new Map<number, InFlight>();
+
+  constructor(private readonly options: SubmitterOptions) {}
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Every request id at or below the floor is finished; replicas may forget their cached results. */
+  private floor(): number {
+    for (const requestId of this.inFlight.keys()) return requestId - 1; // Map keeps insertion order.
+    return this.nextRequestId - 1;
+  }
+
+  /** Bytes of a REQUEST carrying `op` — the size check the API uses for 413. */
+  datagramBytes(op: KvOp): number {
+    return HEADER_BYTES + encodeOpRequest({ floor: this.nextRequestId, op }).byteLength;
+  }
+
+  submit(op: KvOp): Promise<OpResult> {
+    if (this.inFlight.size >= this.options.inFlightMax) {
+      return Promise.reject(new ServiceError('overloaded', `${this.inFlight.size} requests already in flight on this node`, 1));
+    }
+    const requestId = this.nextRequestId++;
+    const body = encodeOpRequest({ floor: this.floor(), op });
+    const bytes = encodeDatagram(
+      { type: MessageType.REQUEST, group: this.options.group, session: 0, view: 0, seq: 0, commit: 0, requestId, sender: this.clientId },
+      body,
+    );
+    if (bytes.byteLength > this.options.datagramBytesMax) {
+      return Promise.reject(
+        new ServiceError(
+          'value_too_large',
+          `operation needs a ${bytes.byteLength}-byte datagram, over the ${this.options.datagramBytesMax}-byte limit (values are not yet split across datagrams)`,
+        ),
+      );
+    }
+    const nowMs = this.options.nowMs();
+    return new Promise<OpResult>((resolve, reject) => {
+      this.inFlight.set(requestId, { bytes, sentAtMs: nowMs, deadlineMs: nowMs + this.options.commitTimeoutMs, resolve, reject });
+      this.options.send(bytes);
+    });
+  }
+
+  /** Called with what this replica applied: resolves our own requests among them. */
+  onApplied(entries: readonly AppliedEntry[]): void {
+    for (const entry of entries) {
+      if (entry.clientId !== this.clientId) continue;
+      const request = this.inFlight.get(entry.requestId);
+      if (!request) continue; // Timed out earlier, or a duplicate apply result.
+      this.inFlight.delete(entry.requestId);
+      request.resolve(entry.result);
+    }
+  }
+
+  /** Resends what is overdue and fails what is past its deadline. */
+  onTick(): void {
+    const nowMs = this.options.nowMs();
+    for (const [requestId, request] of this.inFlight) {
+      if (nowMs >= request.deadlineMs) {
+        this.inFlight.delete(requestId);
+        request.reject(
+          new ServiceError('commit_timeout', `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`),
+        );
+      } else if (nowMs - request.sentAtMs >= this.options.resendIntervalMs) {
+        request.sentAtMs = nowMs;
+        this.options.send(request.bytes);
+      }
+    }
+  }
+
+  /** Fails every request in flight (shutdown or loss of the sequencer). */
+  failAll(error: ServiceError): void {
+    for (const request of this.inFlight.values()) request.reject(error);
+    this.inFlight.clear();
+  }
+}
