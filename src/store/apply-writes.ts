@@ -1,0 +1,36 @@
+// Turns the outcome of applying a batch into the LevelDB operations that make it durable: kv changes,
+// client table changes, the new meta and log truncation, all destined for ONE atomic batch.
+import type { ApplyOutput } from './state-machine.js';
+import type { ClientState } from './client-table.js';
+import { diffClient } from './client-table.js';
+import { clientFloorKey, clientResultKey, META_KEY } from './keys.js';
+import { encodeCachedResult, encodeFloor, encodeKeyRecord, encodeMeta } from './codec.js';
+import type { BatchOperation, Sublevels } from './level-db.js';
+
+export function applyWrites(
+  sublevels: Sublevels,
+  output: ApplyOutput,
+  clientsBefore: ReadonlyMap<number, ClientState>,
+  truncatedLogKeys: readonly string[],
+): BatchOperation[] {
+  const { kv, meta, log, clients } = sublevels;
+  const operations: BatchOperation[] = [];
+  for (const [key, record] of output.writes) {
+    operations.push(record === null ? { type: 'del', sublevel: kv, key } : { type: 'put', sublevel: kv, key, value: encodeKeyRecord(record) });
+  }
+  for (const [clientId, after] of output.clients) {
+    const change = diffClient(clientId, clientsBefore.get(clientId), after);
+    if (change.floor !== null) {
+      operations.push({ type: 'put', sublevel: clients, key: clientFloorKey(clientId), value: encodeFloor(change.floor) });
+    }
+    for (const [requestId, result] of change.added) {
+      operations.push({ type: 'put', sublevel: clients, key: clientResultKey(clientId, requestId), value: encodeCachedResult(result) });
+    }
+    for (const requestId of change.removed) {
+      operations.push({ type: 'del', sublevel: clients, key: clientResultKey(clientId, requestId) });
+    }
+  }
+  for (const key of truncatedLogKeys) operations.push({ type: 'del', sublevel: log, key });
+  operations.push({ type: 'put', sublevel: meta, key: META_KEY, value: encodeMeta(output.meta) });
+  return operations;
+}

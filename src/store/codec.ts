@@ -1,0 +1,107 @@
+// Value encodings of the sublevels (msgpack via src/mrtom/body.ts). Everything here was written by this
+// store, so a value of the wrong shape is corruption or a bug: decoding asserts rather than returning errors.
+import assert from 'node:assert/strict';
+import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
+import type { KeyRecord, OpResult } from './ops.js';
+import type { LogEntry, StoreMeta } from './log-entry.js';
+
+/** msgpackr decodes binary as a Buffer view; callers get a plain Uint8Array over the same bytes. */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function unpackMap(bytes: Uint8Array, what: string): Record<string, unknown> {
+  const value = unpackBody(bytes);
+  assert.ok(isRecord(value), `stored ${what} is not a map`);
+  return value;
+}
+
+function seqField(value: Record<string, unknown>, field: string, what: string): number {
+  const n = value[field];
+  assert.ok(isSeq(n), `stored ${what}.${field} is not a non-negative integer`);
+  return n;
+}
+
+function bytesField(value: Record<string, unknown>, field: string, what: string): Uint8Array {
+  const bytes = value[field];
+  assert.ok(bytes instanceof Uint8Array, `stored ${what}.${field} is not binary`);
+  return plainBytes(bytes);
+}
+
+export function encodeMeta(meta: StoreMeta): Uint8Array {
+  return packBody({ session: meta.session, appliedSeq: meta.appliedSeq, view: meta.view, revision: meta.revision });
+}
+
+export function decodeMeta(bytes: Uint8Array): StoreMeta {
+  const value = unpackMap(bytes, 'meta');
+  return {
+    session: seqField(value, 'session', 'meta'),
+    appliedSeq: seqField(value, 'appliedSeq', 'meta'),
+    view: seqField(value, 'view', 'meta'),
+    revision: seqField(value, 'revision', 'meta'),
+  };
+}
+
+export function encodeKeyRecord(record: KeyRecord): Uint8Array {
+  // `contentType: undefined` would round-trip as an explicit nil, so an absent type is left out entirely.
+  const { contentType, ...rest } = record;
+  return packBody(contentType === undefined ? rest : record);
+}
+
+export function decodeKeyRecord(bytes: Uint8Array): KeyRecord {
+  const value = unpackMap(bytes, 'key record');
+  const record: KeyRecord = {
+    value: bytesField(value, 'value', 'key record'),
+    createRevision: seqField(value, 'createRevision', 'key record'),
+    modRevision: seqField(value, 'modRevision', 'key record'),
+    version: seqField(value, 'version', 'key record'),
+  };
+  if (value.contentType !== undefined) {
+    assert.equal(typeof value.contentType, 'string', 'stored key record.contentType is not a string');
+    record.contentType = value.contentType as string;
+  }
+  return record;
+}
+
+export function encodeLogEntry(entry: LogEntry): Uint8Array {
+  return packBody({ ...entry });
+}
+
+export function decodeLogEntry(bytes: Uint8Array): LogEntry {
+  const value = unpackMap(bytes, 'log entry');
+  assert.equal(typeof value.noop, 'boolean', 'stored log entry.noop is not a boolean');
+  return {
+    session: seqField(value, 'session', 'log entry'),
+    seq: seqField(value, 'seq', 'log entry'),
+    view: seqField(value, 'view', 'log entry'),
+    clientId: seqField(value, 'clientId', 'log entry'),
+    requestId: seqField(value, 'requestId', 'log entry'),
+    body: bytesField(value, 'body', 'log entry'),
+    noop: value.noop as boolean,
+  };
+}
+
+export function encodeFloor(floor: number): Uint8Array {
+  return packBody(floor);
+}
+
+export function decodeFloor(bytes: Uint8Array): number {
+  const floor = unpackBody(bytes);
+  assert.ok(isSeq(floor), 'stored client floor is not a non-negative integer');
+  return floor;
+}
+
+/** Only write results are cached (client-table.ts), so only those shapes are valid here. */
+export function encodeCachedResult(result: OpResult): Uint8Array {
+  assert.ok(result.type === 'put' || result.type === 'delete', `only write results are cached, got ${result.type}`);
+  return packBody(result);
+}
+
+export function decodeCachedResult(bytes: Uint8Array): OpResult {
+  const value = unpackMap(bytes, 'cached result');
+  const revision = seqField(value, 'revision', 'cached result');
+  if (value.type === 'put') return { type: 'put', revision, modRevision: seqField(value, 'modRevision', 'cached result') };
+  assert.equal(value.type, 'delete', `stored cached result has type ${String(value.type)}`);
+  assert.ok(value.deleted === 0 || value.deleted === 1, 'stored cached delete result.deleted is not 0 or 1');
+  return { type: 'delete', revision, deleted: value.deleted };
+}

@@ -1,0 +1,49 @@
+// Key layouts inside the sublevels. Numbers are fixed-width lowercase hex so that LevelDB's bytewise
+// order equals numeric order: `log` iterates by (session, seq) and `clients` groups a client's keys.
+import assert from 'node:assert/strict';
+
+/** session and clientId are u32 on the wire (src/mrtom/header.ts). */
+const U32_HEX_DIGITS = 8;
+/** seq and requestId are u64 on the wire but capped at 2^53, which needs 14 hex digits. */
+const U53_HEX_DIGITS = 14;
+
+export const META_KEY = 'state';
+
+function hex(value: number, digits: number): string {
+  assert.ok(Number.isSafeInteger(value) && value >= 0, `key part must be a non-negative safe integer, got ${value}`);
+  const text = value.toString(16);
+  assert.ok(text.length <= digits, `key part ${value} does not fit in ${digits} hex digits`);
+  return text.padStart(digits, '0');
+}
+
+function unhex(text: string, digits: number): number {
+  assert.equal(text.length, digits, `malformed key part '${text}'`);
+  const value = Number.parseInt(text, 16);
+  assert.ok(Number.isSafeInteger(value), `malformed key part '${text}'`);
+  return value;
+}
+
+export function logKey(session: number, seq: number): string {
+  return `${hex(session, U32_HEX_DIGITS)}/${hex(seq, U53_HEX_DIGITS)}`;
+}
+
+/** Holds the client's floor. Sorts before the client's result keys, which extend it. */
+export function clientFloorKey(clientId: number): string {
+  return hex(clientId, U32_HEX_DIGITS);
+}
+
+/** Holds the cached result of one write request of the client. */
+export function clientResultKey(clientId: number, requestId: number): string {
+  return `${clientFloorKey(clientId)}/${hex(requestId, U53_HEX_DIGITS)}`;
+}
+
+export type ClientKey = { kind: 'floor'; clientId: number } | { kind: 'result'; clientId: number; requestId: number };
+
+export function parseClientKey(key: string): ClientKey {
+  const [client, request, ...rest] = key.split('/');
+  assert.ok(client !== undefined && rest.length === 0, `malformed client key '${key}'`);
+  const clientId = unhex(client, U32_HEX_DIGITS);
+  return request === undefined
+    ? { kind: 'floor', clientId }
+    : { kind: 'result', clientId, requestId: unhex(request, U53_HEX_DIGITS) };
+}

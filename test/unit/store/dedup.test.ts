@@ -1,0 +1,86 @@
+// Proves a (clientId, requestId) is applied at most once, that floors forget cached results, and that a
+// request at or below its client's floor is refused. How: real LevelDB store, retries within and across batches.
+import { describe, expect, it } from 'vitest';
+import { BELOW_FLOOR_REASON } from '../../../src/store/client-table.js';
+import { del, get, opEntry, put, storeHarness } from './fixtures.js';
+
+const harness = storeHarness();
+
+describe('client table', () => {
+  it('applies a duplicate within one batch once and answers the copy with the cached result', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    const applied = await store.applyBatch([
+      opEntry(1, put('k', 'v'), { requestId: 10 }),
+      opEntry(2, put('k', 'v'), { requestId: 10 }),
+    ]);
+    expect(applied.map((entry) => entry.result)).toEqual([
+      { type: 'put', revision: 1, modRevision: 1 },
+      { type: 'put', revision: 1, modRevision: 1 },
+    ]);
+    expect(store.meta()).toMatchObject({ appliedSeq: 2, revision: 1 });
+    expect((await store.read('k'))?.version).toBe(1);
+  });
+
+  it('answers a retry in a later batch from the cache, even after an intervening change', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    await store.applyBatch([opEntry(1, del('k'), { requestId: 4 }), opEntry(2, put('k', 'v'), { requestId: 5 })]);
+    // The delete found nothing; replaying it now would delete 'k' and bump the revision.
+    const [retry] = await store.applyBatch([opEntry(3, del('k'), { requestId: 4 })]);
+    expect(retry?.result).toEqual({ type: 'delete', revision: 0, deleted: 0 });
+    expect(store.meta().revision).toBe(1);
+    expect(await store.read('k')).not.toBeNull();
+  });
+
+  it('keeps request ids of different clients apart', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    const applied = await store.applyBatch([
+      opEntry(1, put('k', 'a'), { clientId: 1, requestId: 1 }),
+      opEntry(2, put('k', 'b'), { clientId: 2, requestId: 1 }),
+    ]);
+    expect(applied.map((entry) => entry.result)).toEqual([
+      { type: 'put', revision: 1, modRevision: 1 },
+      { type: 'put', revision: 2, modRevision: 2 },
+    ]);
+  });
+
+  it('does not cache gets: a retried get reads the current state', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    const applied = await store.applyBatch([
+      opEntry(1, get('k'), { requestId: 3 }),
+      opEntry(2, put('k', 'v'), { requestId: 4 }),
+      opEntry(3, get('k'), { requestId: 3 }),
+    ]);
+    expect(applied[0]?.result).toEqual({ type: 'get', revision: 0, record: null });
+    expect(applied[2]?.result).toMatchObject({ type: 'get', revision: 1, record: { modRevision: 1 } });
+  });
+
+  it('refuses a request at or below the floor and forgets the results the floor covers', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    await store.applyBatch([opEntry(1, put('a', '1'), { requestId: 1 }), opEntry(2, put('b', '2'), { requestId: 2 })]);
+    // Request 3 says requests 1 and 2 are done, so their cached results may go.
+    await store.applyBatch([opEntry(3, put('c', '3'), { requestId: 3, floor: 2 })]);
+    const [late, boundary] = await store.applyBatch([
+      opEntry(4, put('a', 'again'), { requestId: 1 }),
+      opEntry(5, put('b', 'again'), { requestId: 2 }),
+    ]);
+    const refused = { type: 'invalid', revision: 3, reason: BELOW_FLOOR_REASON };
+    expect(late?.result).toEqual(refused);
+    expect(boundary?.result).toEqual(refused);
+    expect(store.meta()).toMatchObject({ appliedSeq: 5, revision: 3 });
+    expect((await store.read('a'))?.version).toBe(1);
+  });
+
+  it('applies the floor a request carries before judging the request itself', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    const [self] = await store.applyBatch([opEntry(1, put('k', 'v'), { requestId: 5, floor: 5 })]);
+    expect(self?.result).toEqual({ type: 'invalid', revision: 0, reason: BELOW_FLOOR_REASON });
+    expect(await store.read('k')).toBeNull();
+  });
+
+  it('never lowers a floor', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    await store.applyBatch([opEntry(1, put('k', 'v'), { requestId: 9, floor: 8 })]);
+    const [older] = await store.applyBatch([opEntry(2, put('k', 'w'), { requestId: 7, floor: 0 })]);
+    expect(older?.result).toMatchObject({ type: 'invalid', reason: BELOW_FLOOR_REASON });
+  });
+});

@@ -1,0 +1,95 @@
+// Shared helpers for the store tests: real LevelDB stores in temp folders that are closed and removed
+// after each test, and builders for log entries.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { Level } from 'level';
+import type { Durability } from '../../../src/config/cluster.js';
+import { KvStore } from '../../../src/store/kv-store.js';
+import type { LogEntry } from '../../../src/store/log-entry.js';
+import { encodeOpRequest, type KvOp } from '../../../src/store/ops.js';
+
+export const DEFAULT_CLIENT_ID = 7;
+
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+export interface EntryOptions {
+  session?: number;
+  view?: number;
+  clientId?: number;
+  /** Defaults to the seq, which gives every entry its own request id. */
+  requestId?: number;
+  floor?: number;
+}
+
+export function opEntry(seq: number, op: KvOp, options: EntryOptions = {}): LogEntry {
+  return {
+    session: options.session ?? 1,
+    seq,
+    view: options.view ?? 0,
+    clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+    requestId: options.requestId ?? seq,
+    body: encodeOpRequest({ floor: options.floor ?? 0, op }),
+    noop: false,
+  };
+}
+
+export function noopEntry(seq: number, session = 1): LogEntry {
+  return { session, seq, view: 0, clientId: 0, requestId: 0, body: new Uint8Array(0), noop: true };
+}
+
+export function rawEntry(seq: number, body: Uint8Array, session = 1): LogEntry {
+  return { session, seq, view: 0, clientId: DEFAULT_CLIENT_ID, requestId: seq, body, noop: false };
+}
+
+export const put = (key: string, value: string, contentType?: string): KvOp =>
+  contentType === undefined ? { type: 'put', key, value: bytes(value) } : { type: 'put', key, value: bytes(value), contentType };
+export const del = (key: string): KvOp => ({ type: 'delete', key });
+export const get = (key: string): KvOp => ({ type: 'get', key });
+
+/** Registers afterEach cleanup; every store it opens is closed and every folder removed after the test. */
+export function storeHarness() {
+  const stores: KvStore[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return {
+    async newDir(): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), 'mrtom-kv-store-'));
+      dirs.push(dir);
+      return dir;
+    },
+    async open(dir: string, durability: Durability, logRetainEntries?: number): Promise<KvStore> {
+      const store = await KvStore.open(dir, logRetainEntries === undefined ? { durability } : { durability, logRetainEntries });
+      stores.push(store);
+      return store;
+    },
+  };
+}
+
+/** Every key and value in the database, sublevel prefixes included, read with LevelDB directly. */
+export async function dumpDatabase(dir: string): Promise<Array<[string, string]>> {
+  const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  try {
+    const rows: Array<[string, string]> = [];
+    for await (const [key, value] of db.iterator()) rows.push([key, Buffer.from(value).toString('hex')]);
+    return rows;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The keys of the `log` sublevel, read with LevelDB directly. */
+export async function logKeys(dir: string): Promise<string[]> {
+  const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  try {
+    return await db.sublevel<string, Uint8Array>('log', { keyEncoding: 'utf8', valueEncoding: 'view' }).keys().all();
+  } finally {
+    await db.close();
+  }
+}
