@@ -18,8 +18,10 @@ export const BELOW_FLOOR_REASON = 'request id below client floor (already comple
 
 /**
  * `floor`: every request id at or below it has completed or been abandoned. A new client's floor is 0,
- * so request ids start at 1. Clients are never forgotten: a forgotten floor would let an old retry apply
- * again. Their number is bounded by the number of submitters (API servers), which is small.
+ * so request ids start at 1, and a request's own floor must stay below its id. Clients are never
+ * forgotten, since a forgotten floor would let an old retry apply again; the table therefore grows by one
+ * small entry (a floor and at most its in-flight results) per submitter incarnation. Expiring idle
+ * clients is not done yet.
  */
 export interface ClientState {
   floor: number;

@@ -32,7 +32,8 @@ export function opEntry(seq: number, op: KvOp, options: EntryOptions = {}): LogE
     view: options.view ?? 0,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     requestId: options.requestId ?? seq,
-    body: encodeOpRequest({ floor: options.floor ?? 0, op }),
+    // msgpackr packs into a Buffer; a plain Uint8Array is what the store hands back from disk.
+    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, op })),
     noop: false,
   };
 }
