@@ -1,0 +1,45 @@
+// What the sequencer counts, read by the runtime for metrics. Every dropped datagram is counted under
+// exactly one reason (DESIGN.md §2 step 4) so an operator can tell misconfiguration from attack from loss.
+
+export const DROP_REASONS = [
+  /** Not a well-formed MRTOM header (decodeDatagram failed). */
+  'malformed',
+  'wrong-group',
+  /** The source address is not a configured replica. */
+  'unknown-source',
+  /** ORDERED, COMMIT or HEARTBEAT sent to the sequencer: only replicas consume those. */
+  'unexpected-type',
+  /** A REQUEST already stamped, or an ACK/RETRANSMIT of another session. */
+  'wrong-session',
+  /** An ACK/RETRANSMIT whose sender id is not the replica its source address belongs to. */
+  'sender-mismatch',
+  /** An ACK from a view older than the newest the sequencer has seen. */
+  'stale-view',
+  /** The ACK or RETRANSMIT body does not decode, or an ACK reports a NO-OP above its own `through`. */
+  'malformed-body',
+  /** An ACK claiming to hold seqs that were never stamped in this session. */
+  'through-beyond-stamped',
+] as const;
+
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export interface SequencerCounters {
+  /** REQUESTs stamped with a seq. */
+  stamped: number;
+  /** ORDERED datagrams sent on first fan-out (stamped × replicas). */
+  ordersSent: number;
+  /** ORDERED copies resent, on timeout or on a replica's RETRANSMIT request. */
+  retransmits: number;
+  /** Unacked copies evicted from a full ring; those slots can only be repaired by the replicas' slow path. */
+  ringDrops: number;
+  /** COMMIT announcements (each one goes to every replica). */
+  commitNotices: number;
+  /** HEARTBEAT announcements (each one goes to every replica). */
+  heartbeats: number;
+  dropped: Record<DropReason, number>;
+}
+
+export function createCounters(): SequencerCounters {
+  const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
+  return { stamped: 0, ordersSent: 0, retransmits: 0, ringDrops: 0, commitNotices: 0, heartbeats: 0, dropped };
+}

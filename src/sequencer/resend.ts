@@ -1,0 +1,46 @@
+// Resending stamped copies from the ring (DESIGN.md §2 step 2): on timeout to replicas whose cumulative
+// ack is behind, and on a replica's RETRANSMIT request. Because acks are cumulative, timeout resend is
+// go-back-N from the replica's `through`, with one timestamp per replica instead of one per copy — the
+// same O(replicas) state the XDP data plane can keep in a map.
+import type { RetransmitBody } from '../mrtom/messages.js';
+import type { SequencerEffect, SequencerState } from './protocol.js';
+
+/** Copies sent in reply to one RETRANSMIT request; the replica asks again for the rest. */
+export const RETRANSMIT_REPLY_COPIES_MAX = 256;
+
+export function serveRetransmit(state: SequencerState, to: number, range: RetransmitBody): SequencerEffect[] {
+  const effects: SequencerEffect[] = [];
+  const seqFirst = Math.max(range.fromSeq, state.ring.oldestSeq);
+  const seqLast = Math.min(range.toSeq, state.seqLast);
+  // Bounded by RETRANSMIT_SPAN_MAX, which decodeRetransmitBody enforces on the range.
+  for (let seq = seqFirst; seq <= seqLast && effects.length < RETRANSMIT_REPLY_COPIES_MAX; seq += 1) {
+    const entry = state.ring.get(seq);
+    if (entry !== undefined && !entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes });
+  }
+  state.counters.retransmits += effects.length;
+  return effects;
+}
+
+/** Resends, to each replica behind, the copies above its `through` not (re)sent to it for a retransmit interval. */
+export function resendOverdue(state: SequencerState, nowMs: number): SequencerEffect[] {
+  const { replicaIds, retransmitIntervalMs, resendPerTickMax } = state.options;
+  const effects: SequencerEffect[] = [];
+  const rotor = state.resendRotor;
+  state.resendRotor = (rotor + 1) % replicaIds.length;
+  for (let i = 0; i < replicaIds.length && effects.length < resendPerTickMax; i += 1) {
+    const to = replicaIds[(rotor + i) % replicaIds.length] as number;
+    if (nowMs - (state.resentMs.get(to) ?? -Infinity) < retransmitIntervalMs) continue;
+    const sentBefore = effects.length;
+    const seqFirst = Math.max((state.throughs.get(to) ?? 0) + 1, state.ring.oldestSeq);
+    for (let seq = seqFirst; seq <= state.seqLast && effects.length < resendPerTickMax; seq += 1) {
+      const entry = state.ring.get(seq);
+      if (entry === undefined) break;
+      // Stamp times never decrease along the ring: once a copy is too fresh, all later ones are too.
+      if (nowMs - entry.stampedMs < retransmitIntervalMs) break;
+      if (!entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes });
+    }
+    if (effects.length > sentBefore) state.resentMs.set(to, nowMs);
+  }
+  state.counters.retransmits += effects.length;
+  return effects;
+}

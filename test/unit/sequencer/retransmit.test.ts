@@ -1,0 +1,78 @@
+// Proves copies are resent from the ring only to replicas whose cumulative ack is behind, after the
+// retransmit interval and within the per-tick budget, and that RETRANSMIT requests are served to the asker.
+import { describe, expect, it } from 'vitest';
+import { MessageType } from '../../../src/mrtom/header.js';
+import { RETRANSMIT_REPLY_COPIES_MAX } from '../../../src/sequencer/resend.js';
+import { Harness, ofType, retransmitRequest } from './fixtures.js';
+
+function resent(h: Harness): [number, number][] {
+  return ofType(h.tick(), MessageType.ORDERED).map((s) => [s.to, s.header.seq]);
+}
+
+describe('resend on timeout', () => {
+  it('resends only to the replica behind, once the interval has passed, once per interval', () => {
+    const h = new Harness({ retransmitIntervalMs: 20 });
+    h.submit(3);
+    h.ack(1, 3);
+    h.ack(2, 3);
+    h.ack(3, 1);
+    h.nowMs = 19;
+    expect(resent(h)).toEqual([]);
+    h.nowMs = 20;
+    expect(resent(h)).toEqual([[3, 2], [3, 3]]);
+    h.nowMs = 39;
+    expect(resent(h)).toEqual([]);
+    h.nowMs = 40;
+    expect(resent(h)).toEqual([[3, 2], [3, 3]]);
+    expect(h.state.counters.retransmits).toBe(4);
+    h.ack(3, 3);
+    h.nowMs = 100;
+    expect(resent(h)).toEqual([]);
+  });
+
+  it('does not resend copies stamped less than an interval ago', () => {
+    const h = new Harness({ retransmitIntervalMs: 20 });
+    h.submit(1);
+    h.nowMs = 15;
+    h.submit(1);
+    h.nowMs = 20;
+    expect(resent(h)).toEqual([[1, 1], [2, 1], [3, 1]]);
+  });
+
+  it('resends at most resendPerTickMax copies per tick and rotates which replica goes first', () => {
+    const h = new Harness({ resendPerTickMax: 2 });
+    h.submit(5);
+    h.nowMs = 100;
+    expect(resent(h)).toEqual([[1, 1], [1, 2]]);
+    expect(resent(h)).toEqual([[2, 1], [2, 2]]);
+    expect(resent(h)).toEqual([[3, 1], [3, 2]]);
+  });
+});
+
+describe('RETRANSMIT requests', () => {
+  it('sends the held copies of the range to the asking replica only', () => {
+    const h = new Harness();
+    h.submit(5);
+    const sent = h.datagram(retransmitRequest(2, 2, 4), 2);
+    expect(sent.map((s) => [s.to, s.header.type, s.header.seq])).toEqual([
+      [2, MessageType.ORDERED, 2],
+      [2, MessageType.ORDERED, 3],
+      [2, MessageType.ORDERED, 4],
+    ]);
+    expect(h.state.counters.retransmits).toBe(3);
+  });
+
+  it('clips the range to what was stamped', () => {
+    const h = new Harness();
+    h.submit(2);
+    expect(h.datagram(retransmitRequest(1, 2, 90), 1).map((s) => s.header.seq)).toEqual([2]);
+  });
+
+  it('bounds the copies sent per request', () => {
+    const h = new Harness({ ringCapacity: 1024 });
+    h.submit(RETRANSMIT_REPLY_COPIES_MAX + 10);
+    const sent = h.datagram(retransmitRequest(3, 1, RETRANSMIT_REPLY_COPIES_MAX + 10), 3);
+    expect(sent).toHaveLength(RETRANSMIT_REPLY_COPIES_MAX);
+    expect(sent.at(-1)?.header.seq).toBe(RETRANSMIT_REPLY_COPIES_MAX);
+  });
+});
