@@ -163,8 +163,8 @@ function onDatagram(state: ReplicaState, bytes: Uint8Array, nowMs: number): Repl
   switch (header.type) {
     case MessageType.ORDERED:
       return onOrdered(state, header, body, nowMs);
-    case MessageType.COMMIT:
-      return learnProgress(state, header.commit, header.commit, nowMs);
+    case MessageType.COMMIT: // seq carries the last stamped seq, which also reveals a lost tail
+      return learnProgress(state, header.commit, header.seq, nowMs);
     case MessageType.HEARTBEAT:
       return learnProgress(state, header.commit, header.seq, nowMs);
     default:

@@ -57,8 +57,10 @@ export class Submitter {
     if (this.inFlight.size >= this.options.inFlightMax) {
       return Promise.reject(new ServiceError('overloaded', `${this.inFlight.size} requests already in flight on this node`, 1));
     }
+    // The floor is taken before this request counts: it must stay below the new request id.
+    const floor = this.floor();
     const requestId = this.nextRequestId++;
-    const body = encodeOpRequest({ floor: this.floor(), op });
+    const body = encodeOpRequest({ floor, op });
     const bytes = encodeDatagram(
       { type: MessageType.REQUEST, group: this.options.group, session: 0, view: 0, seq: 0, commit: 0, requestId, sender: this.clientId },
       body,
