@@ -1,0 +1,97 @@
+// The one place an error becomes an HTTP response: every failure leaves as
+// {"error": {"code", "message"}} with the status its code implies (DESIGN.md §5).
+import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ServiceError, type ServiceErrorCode } from './service-errors.js';
+
+/** A failure the API itself detects (bad key, missing key, wrong method); thrown by handlers. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    /** Headers the error response must still carry, e.g. the revision a 404 was observed at. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+interface HttpError {
+  statusCode: number;
+  code: string;
+  message: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
+  unavailable: 503,
+  overloaded: 503,
+  shutting_down: 503,
+  commit_timeout: 504,
+  value_too_large: 413,
+};
+
+/** Seconds a client waits when a retryable 503 did not say; one is short next to a view change. */
+const RETRY_AFTER_SECONDS_DEFAULT = 1;
+
+function fromServiceError(err: ServiceError): HttpError {
+  const headers: Record<string, string> = {};
+  const retryable = err.code === 'unavailable' || err.code === 'overloaded';
+  if (retryable || err.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(err.retryAfterSeconds ?? RETRY_AFTER_SECONDS_DEFAULT);
+  }
+  // A timed-out commit may still be applied later, so a blind retry of a write could apply it twice.
+  const message =
+    err.code === 'commit_timeout'
+      ? `${err.message}; the write may or may not have happened, so read the key before retrying`
+      : err.message;
+  return { statusCode: SERVICE_STATUS[err.code], code: err.code, message, headers };
+}
+
+/** Fastify's own client errors (bad content-length, body too large, schema validation) carry a statusCode. */
+function fromFastifyError(err: Error & { statusCode?: number; code?: string; validation?: unknown }, request: FastifyRequest): HttpError | null {
+  if (err.validation !== undefined) {
+    return { statusCode: 400, code: 'bad_request', message: err.message, headers: {} };
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    return { statusCode: 413, code: 'value_too_large', message: `request body exceeds this server's limit of ${limit} bytes`, headers: {} };
+  }
+  const status = err.statusCode;
+  if (status === undefined || status < 400 || status > 499) return null;
+  // The reason phrase in snake_case is a stable code clients can switch on ("Unsupported Media Type" → unsupported_media_type).
+  const code = (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  return { statusCode: status, code, message: err.message, headers: {} };
+}
+
+function toHttpError(err: unknown, request: FastifyRequest): HttpError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ServiceError) return fromServiceError(err);
+  if (err instanceof Error) {
+    const client = fromFastifyError(err, request);
+    if (client !== null) return client;
+  }
+  return { statusCode: 500, code: 'internal', message: 'internal server error', headers: {} };
+}
+
+/** Maps any error to the response shape and logs what an operator must see: 5xx only, 4xx are the client's. */
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const http = toHttpError(err, request);
+  if (http.code === 'internal') request.log.error({ err }, 'request failed');
+  else if (http.statusCode >= 500) request.log.warn({ code: http.code }, http.message);
+  reply
+    .code(http.statusCode)
+    .headers(http.headers)
+    .send({ error: { code: http.code, message: http.message } });
+}
+
+/** Installs the error handler and the 404 handler on the root, so every plugin inherits both. */
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    sendError(new ApiError(404, 'not_found', `no route for ${request.method} ${path}`), request, reply);
+  });
+}

@@ -1,0 +1,40 @@
+// Builds the HTTP front of one replica from a KvService: routes, error mapping, logging. The caller
+// owns listen() and close(); nothing here opens sockets, disks or the protocol.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { KvService } from './service.js';
+import { registerErrorHandlers, sendError } from './errors.js';
+import { badUrlError } from './keys.js';
+import { healthRoutes } from './routes/health.js';
+import { kvRoutes } from './routes/kv.js';
+
+/** Largest request body read by default; valueBytesMax (one datagram) usually rejects far smaller values. */
+export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
+
+export interface ApiServerOptions {
+  service: KvService;
+  logger: Logger;
+  valueBytesLimit?: number;
+}
+
+export function buildApiServer(options: ApiServerOptions): FastifyInstance {
+  // Widened to Fastify's logger type so the instance is a plain FastifyInstance; the routes get their
+  // TypeBox typing from FastifyPluginAsyncTypebox.
+  const logger: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    // Per-request lines would dominate the log at load; errors are logged in errors.ts.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
+    frameworkErrors: (err, request, reply) =>
+      sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
+  });
+
+  registerErrorHandlers(app);
+  void app.register(healthRoutes, { service: options.service });
+  void app.register(kvRoutes, {
+    service: options.service,
+    valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,
+  });
+  return app;
+}
