@@ -2,11 +2,13 @@
 // owns listen() and close(); nothing here opens sockets, disks or the protocol.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { KvService } from './service.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { badUrlError } from './keys.js';
 import { healthRoutes } from './routes/health.js';
 import { kvRoutes } from './routes/kv.js';
+import { metricsRoutes } from './routes/metrics.js';
 
 /** Largest request body read by default; valueBytesMax (one datagram) usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -15,6 +17,7 @@ export interface ApiServerOptions {
   service: KvService;
   logger: Logger;
   valueBytesLimit?: number;
+  metrics: Registry;
 }
 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
@@ -32,6 +35,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
 
   registerErrorHandlers(app);
   void app.register(healthRoutes, { service: options.service });
+  void app.register(metricsRoutes, { registry: options.metrics });
   void app.register(kvRoutes, {
     service: options.service,
     valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,

@@ -25,7 +25,13 @@ export const ReplicaEndpointSchema = Type.Object(
 export type ReplicaEndpoint = Static<typeof ReplicaEndpointSchema>;
 
 export const SequencerEndpointSchema = Type.Object(
-  { id: Type.Integer({ minimum: 1, maximum: 0xffff }), host: Host, port: Port },
+  {
+    id: Type.Integer({ minimum: 1, maximum: 0xffff }),
+    host: Host,
+    port: Port,
+    /** HTTP port for /livez and /metrics; absent = not served. */
+    metricsPort: Type.Optional(Port),
+  },
   { additionalProperties: false },
 );
 export type SequencerEndpoint = Static<typeof SequencerEndpointSchema>;

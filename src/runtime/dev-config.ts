@@ -13,8 +13,10 @@ export interface DevClusterShape {
   durability: Durability;
 }
 
-/** UDP ports sit 100 above the HTTP ports: the sequencer at port + 99, replica i at port + 100 + i - 1. */
+/** UDP ports sit 100 above the HTTP ports: the sequencer at port + 99, replica i at port + 100 + i - 1.
+ *  The sequencer's metrics HTTP port is port + 98. */
 const UDP_PORT_OFFSET = 100;
+const SEQUENCER_METRICS_PORT_OFFSET = 98;
 const LOOPBACK = '127.0.0.1';
 
 export function devClusterConfig(shape: DevClusterShape): ClusterConfig {
@@ -30,7 +32,7 @@ export function devClusterConfig(shape: DevClusterShape): ClusterConfig {
         udpPort: shape.port + UDP_PORT_OFFSET + id - 1,
         dataDir: `replica-${id}`,
       })),
-      sequencers: [{ id: 1, host: LOOPBACK, port: shape.port + UDP_PORT_OFFSET - 1 }],
+      sequencers: [{ id: 1, host: LOOPBACK, port: shape.port + UDP_PORT_OFFSET - 1, metricsPort: shape.port + SEQUENCER_METRICS_PORT_OFFSET }],
       durability: shape.durability,
       datagramBytesMax: 65_000,
       ringCapacity: 65_536,

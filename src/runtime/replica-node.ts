@@ -1,7 +1,7 @@
 // One replica process: the UDP endpoint of the replica protocol, the LevelDB state machine, the MRTOM
 // client that submits for HTTP callers, and the HTTP API, wired together.
 import dgram from 'node:dgram';
-import { join, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createReplica, isCaughtUp } from '../consensus/replica.js';
@@ -9,6 +9,7 @@ import { faultsTolerated, type ClusterConfig, type ReplicaEndpoint } from '../co
 import { KvStore } from '../store/kv-store.js';
 import type { KvOp, OpResult } from '../store/ops.js';
 import { buildApiServer } from '../api/server.js';
+import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import type { KvService, NodeHealth } from '../api/service.js';
 import { ServiceError } from '../api/service-errors.js';
 import { ReplicaDriver } from './replica-driver.js';
@@ -131,7 +132,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     },
   };
 
-  const http = buildApiServer({ service, logger });
+  const metrics = createReplicaMetrics({ state, unknownSourceDrops: () => unknownSourceDrops, requestsInFlight: () => submitter.inFlightCount });
+  const http = buildApiServer({ service, logger, metrics });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
 
@@ -148,8 +150,4 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   }
 
   return { http, endpoint, close };
-}
-
-export function replicaDataDir(dataRoot: string, replicaId: number): string {
-  return join(dataRoot, `replica-${replicaId}`);
 }

@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
 import { startUserspaceSequencer } from '../../sequencer/userspace.js';
+import { startMetricsServer } from '../../sequencer/metrics-server.js';
+import { createSequencerMetrics } from '../../metrics/sequencer-metrics.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 
@@ -18,9 +20,15 @@ export function sequencerCommand(): Command {
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
       const sequencer = await startUserspaceSequencer({ config, sequencerId: opts.id, logger });
+      const endpoint = config.sequencers.find((s) => s.id === opts.id)!;
+      const metricsServer =
+        endpoint.metricsPort === undefined
+          ? null
+          : await startMetricsServer({ host: endpoint.host, port: endpoint.metricsPort, registry: createSequencerMetrics(sequencer.counters), logger });
       closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an error');
         else logger.info({ signal }, 'stopping');
+        await metricsServer?.close();
         await sequencer.close();
       });
     });

@@ -20,12 +20,13 @@ function udpFree(port: number): Promise<boolean> {
 
 const ATTEMPTS_MAX = 50;
 
-/** A base port such that base..base+count-1 (TCP) and base+99..base+99+count (UDP) are free now. */
+/** A base port such that base..base+count-1 and base+98 (TCP) and base+99..base+99+count (UDP) are free now. */
 export async function freePortBase(count: number): Promise<number> {
   for (let attempt = 0; attempt < ATTEMPTS_MAX; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     const checks = [];
     for (let i = 0; i < count; i++) checks.push(tcpFree(base + i));
+    checks.push(tcpFree(base + 98));
     for (let i = 0; i <= count; i++) checks.push(udpFree(base + 99 + i));
     if ((await Promise.all(checks)).every(Boolean)) return base;
   }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { KvService, NodeHealth } from '../../../src/api/service.js';
 import { buildApiServer } from '../../../src/api/server.js';
 import type { KeyRecord, KvOp, OpResult } from '../../../src/store/ops.js';
+import { Registry } from 'prom-client';
 
 export class MapKvService implements KvService {
   revision = 0;
@@ -60,6 +61,6 @@ export function buildTestServer(options: { valueBytesLimit?: number } = {}) {
       done();
     },
   });
-  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), ...options });
+  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), metrics: new Registry(), ...options });
   return { app, service, logs };
 }

@@ -1,0 +1,24 @@
+// The sequencer's Prometheus metrics, read from the pure state machine's counters at scrape time.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { UserspaceCounters } from '../sequencer/userspace.js';
+import { byReason, scrapedCounter } from './scraped.js';
+
+export function createSequencerMetrics(counters: () => UserspaceCounters): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const plain: Array<[keyof Omit<UserspaceCounters, 'dropped'>, string]> = [
+    ['stamped', 'REQUESTs stamped with a seq'],
+    ['ordersSent', 'ORDERED datagrams sent on first fan-out'],
+    ['retransmits', 'ORDERED copies resent on timeout or request'],
+    ['ringDrops', 'Unacked copies evicted from a full ring'],
+    ['commitNotices', 'COMMIT notices announced'],
+    ['heartbeats', 'HEARTBEATs announced'],
+    ['sendErrors', 'Sends the kernel refused'],
+  ];
+  for (const [field, help] of plain) {
+    const name = `mrtom_sequencer_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
+    scrapedCounter(registry, name, help, [], () => [[{}, counters()[field]]]);
+  }
+  scrapedCounter(registry, 'mrtom_sequencer_datagrams_dropped_total', 'Datagrams dropped by the sequencer, by reason', ['reason'], () => byReason(counters().dropped));
+  return registry;
+}
