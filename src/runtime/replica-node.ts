@@ -57,7 +57,13 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       retransmitRequestIntervalMs: REPLICA_TIMING.retransmitRequestIntervalMs,
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
     },
-    { view: meta.view, session: meta.session === 0 ? config.session : meta.session, appliedSeq: meta.appliedSeq, log: await store.loadLog() },
+    {
+      view: store.viewState()?.view ?? 0,
+      session: meta.session === 0 ? config.session : meta.session,
+      appliedSeq: meta.appliedSeq,
+      // loadLog also returns the retained applied window; only the unapplied tail is replayed here.
+      log: (await store.loadLog()).filter((entry) => entry.slot > meta.appliedSlot),
+    },
   );
   logger.info({ session: state.session, view: state.view, appliedSeq: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
 

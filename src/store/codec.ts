@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
 import type { KeyRecord, OpResult } from './ops.js';
 import type { LogEntry, StoreMeta } from './log-entry.js';
+import type { ViewState } from './view-state.js';
 
 /** msgpackr decodes binary as a Buffer view; callers get a plain Uint8Array over the same bytes. */
 export function plainBytes(bytes: Uint8Array): Uint8Array {
@@ -29,16 +30,33 @@ function bytesField(value: Record<string, unknown>, field: string, what: string)
 }
 
 export function encodeMeta(meta: StoreMeta): Uint8Array {
-  return packBody({ session: meta.session, appliedSeq: meta.appliedSeq, view: meta.view, revision: meta.revision });
+  return packBody({ appliedSlot: meta.appliedSlot, session: meta.session, appliedSeq: meta.appliedSeq, revision: meta.revision });
 }
 
 export function decodeMeta(bytes: Uint8Array): StoreMeta {
   const value = unpackMap(bytes, 'meta');
   return {
+    appliedSlot: seqField(value, 'appliedSlot', 'meta'),
     session: seqField(value, 'session', 'meta'),
     appliedSeq: seqField(value, 'appliedSeq', 'meta'),
-    view: seqField(value, 'view', 'meta'),
     revision: seqField(value, 'revision', 'meta'),
+  };
+}
+
+export function encodeViewState(state: ViewState): Uint8Array {
+  const { view, session, sequencerId, sessionBase, lastNormalView, lastNormalSession } = state;
+  return packBody({ view, session, sequencerId, sessionBase, lastNormalView, lastNormalSession });
+}
+
+export function decodeViewState(bytes: Uint8Array): ViewState {
+  const value = unpackMap(bytes, 'view state');
+  return {
+    view: seqField(value, 'view', 'view state'),
+    session: seqField(value, 'session', 'view state'),
+    sequencerId: seqField(value, 'sequencerId', 'view state'),
+    sessionBase: seqField(value, 'sessionBase', 'view state'),
+    lastNormalView: seqField(value, 'lastNormalView', 'view state'),
+    lastNormalSession: seqField(value, 'lastNormalSession', 'view state'),
   };
 }
 
@@ -71,6 +89,7 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
   const value = unpackMap(bytes, 'log entry');
   assert.equal(typeof value.noop, 'boolean', 'stored log entry.noop is not a boolean');
   return {
+    slot: seqField(value, 'slot', 'log entry'),
     session: seqField(value, 'session', 'log entry'),
     seq: seqField(value, 'seq', 'log entry'),
     view: seqField(value, 'view', 'log entry'),

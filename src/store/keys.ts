@@ -1,13 +1,16 @@
 // Key layouts inside the sublevels. Numbers are fixed-width lowercase hex so that LevelDB's bytewise
-// order equals numeric order: `log` iterates by (session, seq) and `clients` groups a client's keys.
+// order equals numeric order: `log` iterates by slot and `clients` groups a client's keys.
 import assert from 'node:assert/strict';
 
-/** session and clientId are u32 on the wire (src/mrtom/header.ts). */
+/** clientId is u32 on the wire (src/mrtom/header.ts). */
 const U32_HEX_DIGITS = 8;
-/** seq and requestId are u64 on the wire but capped at 2^53, which needs 14 hex digits. */
+/** Slots and requestId are safe integers (below 2^53), which need 14 hex digits. */
 const U53_HEX_DIGITS = 14;
 
+/** In the `meta` sublevel: the applied StoreMeta. */
 export const META_KEY = 'state';
+/** In the `meta` sublevel: the consensus layer's ViewState, written apart from the applied meta. */
+export const VIEW_STATE_KEY = 'view';
 
 function hex(value: number, digits: number): string {
   assert.ok(Number.isSafeInteger(value) && value >= 0, `key part must be a non-negative safe integer, got ${value}`);
@@ -23,8 +26,8 @@ function unhex(text: string, digits: number): number {
   return value;
 }
 
-export function logKey(session: number, seq: number): string {
-  return `${hex(session, U32_HEX_DIGITS)}/${hex(seq, U53_HEX_DIGITS)}`;
+export function logKey(slot: number): string {
+  return hex(slot, U53_HEX_DIGITS);
 }
 
 /** Holds the client's floor. Sorts before the client's result keys, which extend it. */

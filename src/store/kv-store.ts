@@ -4,19 +4,20 @@ import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
 import type { KeyRecord } from './ops.js';
 import type { AppliedEntry, LogEntry, StoreMeta } from './log-entry.js';
+import type { ViewState } from './view-state.js';
 import type { ClientState } from './client-table.js';
 import { applyEntries, decodeEntries, keysTouched } from './state-machine.js';
 import { applyWrites } from './apply-writes.js';
-import { decodeKeyRecord, decodeLogEntry, encodeLogEntry, encodeMeta } from './codec.js';
-import { logKey, META_KEY } from './keys.js';
-import { openSublevels, readClients, readMeta, type Sublevels } from './level-db.js';
+import { decodeKeyRecord, decodeLogEntry, encodeLogEntry, encodeViewState } from './codec.js';
+import { logKey, VIEW_STATE_KEY } from './keys.js';
+import { openSublevels, readClients, readMeta, readViewState, type Sublevels } from './level-db.js';
 
 /** Applied entries kept in `log` so that lagging peers can still be served from it. */
 export const LOG_RETAIN_ENTRIES_DEFAULT = 10_000;
 
 /**
- * Truncation deletes, per apply batch, the entries that batch pushed out of the retained window plus at
- * most this many older leftovers (a finished session's tail), so no single batch grows without bound.
+ * Retention deletes, per apply batch, the entries that batch pushed out of the retained window plus at
+ * most this many older leftovers (e.g. after logRetainEntries was lowered), so no batch grows without bound.
  */
 export const LOG_TRUNCATE_BACKLOG_ENTRIES_PER_BATCH = 1_024;
 
@@ -26,7 +27,8 @@ export interface KvStoreOptions {
 }
 
 export class KvStore {
-  // applyBatch and saveView both rewrite meta from the in-memory copy, so they run one after the other.
+  // applyBatch, saveViewState and truncateLog write from (or check against) the in-memory copies of meta
+  // and view state, so they run one after the other.
   private metaWrites: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -34,6 +36,7 @@ export class KvStore {
     private readonly durability: Durability,
     private readonly logRetainEntries: number,
     private current: StoreMeta,
+    private currentView: ViewState | null,
     private readonly clients: Map<number, ClientState>,
   ) {}
 
@@ -43,8 +46,9 @@ export class KvStore {
     const sublevels = await openSublevels(dir);
     try {
       const meta = await readMeta(sublevels.meta);
+      const view = await readViewState(sublevels.meta);
       const clients = await readClients(sublevels.clients);
-      return new KvStore(sublevels, options.durability, logRetainEntries, meta, clients);
+      return new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients);
     } catch (err) {
       await sublevels.db.close();
       throw err;
@@ -56,30 +60,59 @@ export class KvStore {
     return { ...this.current };
   }
 
+  /**
+   * The view state last saved, as loaded at open and updated by saveViewState; null for a fresh store.
+   * With durability 'memory' it survives a restart too, but recovery must not trust it (DESIGN.md §3).
+   */
+  viewState(): ViewState | null {
+    return this.currentView === null ? null : { ...this.currentView };
+  }
+
   // Only 'fsync' waits for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum instead.
   private get sync(): boolean {
     return this.durability === 'fsync';
   }
 
-  /** Persists entries before they are acknowledged; one batch, so one fsync per group of entries. */
+  /**
+   * Persists entries before they are acknowledged; one batch, so one fsync per group of entries. An entry
+   * replaces whatever was persisted at its slot: gap agreement turns a slot into a NO-OP that way.
+   */
   async persistLog(entries: readonly LogEntry[]): Promise<void> {
     if (this.durability === 'memory' || entries.length === 0) return;
     const { db, log } = this.sublevels;
     await db.batch(
-      entries.map((entry) => ({ type: 'put' as const, sublevel: log, key: logKey(entry.session, entry.seq), value: encodeLogEntry(entry) })),
+      entries.map((entry) => ({ type: 'put' as const, sublevel: log, key: logKey(entry.slot), value: encodeLogEntry(entry) })),
       { sync: this.sync },
     );
   }
 
   /**
-   * The persisted entries after the applied point, in (session, seq) order, for replay after a restart.
-   * Their number is bounded by what the consensus layer persists ahead of applying.
+   * Deletes every persisted entry past `afterSlot` in one batch: a view change discards an uncommitted
+   * tail. Applied slots are committed and never discarded. Callers await it before persisting the tail
+   * that replaces the discarded one, or the new entries could be deleted too.
+   */
+  truncateLog(afterSlot: number): Promise<void> {
+    return this.serialize(async () => {
+      assert.ok(Number.isSafeInteger(afterSlot), `afterSlot must be a safe integer, got ${afterSlot}`);
+      assert.ok(afterSlot >= this.current.appliedSlot, `must not truncate at or below applied slot ${this.current.appliedSlot}, got after ${afterSlot}`);
+      if (this.durability === 'memory') return;
+      const { db, log } = this.sublevels;
+      // Bounded by what the consensus layer persists ahead of applying.
+      const doomed = await log.keys({ gt: logKey(afterSlot) }).all();
+      await db.batch(doomed.map((key) => ({ type: 'del' as const, sublevel: log, key })), { sync: this.sync });
+    });
+  }
+
+  /**
+   * Every persisted entry in slot order, for replay after a restart: the retained applied window and the
+   * unapplied tail; the caller splits them at meta().appliedSlot. Their number is bounded by
+   * logRetainEntries plus what the consensus layer persists ahead of applying.
    */
   async loadLog(): Promise<LogEntry[]> {
     const entries: LogEntry[] = [];
-    for await (const [key, bytes] of this.sublevels.log.iterator({ gt: logKey(this.current.session, this.current.appliedSeq) })) {
+    for await (const [key, bytes] of this.sublevels.log.iterator()) {
       const entry = decodeLogEntry(bytes);
-      assert.equal(logKey(entry.session, entry.seq), key, 'log entry stored under another slot');
+      assert.equal(logKey(entry.slot), key, `log entry of slot ${entry.slot} stored under key ${key}`);
       entries.push(entry);
     }
     return entries;
@@ -106,25 +139,24 @@ export class KvStore {
 
   private async logKeysToTruncate(meta: StoreMeta, appliedEntries: number): Promise<string[]> {
     if (this.durability === 'memory') return [];
-    // Keeps seqs (appliedSeq - retain, appliedSeq] of the current session; earlier sessions are finished.
-    const oldestKept = Math.max(1, meta.appliedSeq - this.logRetainEntries + 1);
-    return this.sublevels.log.keys({ lt: logKey(meta.session, oldestKept), limit: appliedEntries + LOG_TRUNCATE_BACKLOG_ENTRIES_PER_BATCH }).all();
+    // Keeps slots (appliedSlot - retain, appliedSlot], whatever session they belong to.
+    const oldestKept = Math.max(1, meta.appliedSlot - this.logRetainEntries + 1);
+    return this.sublevels.log.keys({ lt: logKey(oldestKept), limit: appliedEntries + LOG_TRUNCATE_BACKLOG_ENTRIES_PER_BATCH }).all();
   }
 
   /**
-   * Persists the view (and session) the consensus layer moved to. A newer session declares the old one
-   * finished, so nothing of the new session is applied yet: appliedSeq restarts at 0.
+   * Persists the consensus layer's view state under its own key, apart from the applied meta. Written in
+   * every durability mode because it is cheap; only 'fsync' waits for the disk.
    */
-  saveView(view: number, session: number): Promise<void> {
+  saveViewState(state: ViewState): Promise<void> {
+    const next = { ...state };
     return this.serialize(async () => {
-      assert.ok(view >= this.current.view, `view must not go back from ${this.current.view} to ${view}`);
-      assert.ok(session >= this.current.session, `session must not go back from ${this.current.session} to ${session}`);
-      const appliedSeq = session === this.current.session ? this.current.appliedSeq : 0;
-      const next: StoreMeta = { ...this.current, view, session, appliedSeq };
+      assert.ok(next.lastNormalView <= next.view, `last normal view ${next.lastNormalView} is past view ${next.view}`);
+      assert.ok(next.lastNormalSession <= next.session, `last normal session ${next.lastNormalSession} is past session ${next.session}`);
       // Through the root database: only its write options carry `sync`.
       const { db, meta } = this.sublevels;
-      await db.batch([{ type: 'put', sublevel: meta, key: META_KEY, value: encodeMeta(next) }], { sync: this.sync });
-      this.current = next;
+      await db.batch([{ type: 'put', sublevel: meta, key: VIEW_STATE_KEY, value: encodeViewState(next) }], { sync: this.sync });
+      this.currentView = next;
     });
   }
 

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { Level } from 'level';
 import { INITIAL_META, type StoreMeta } from './log-entry.js';
-import { decodeCachedResult, decodeFloor, decodeMeta } from './codec.js';
-import { META_KEY, parseClientKey } from './keys.js';
+import type { ViewState } from './view-state.js';
+import { decodeCachedResult, decodeFloor, decodeMeta, decodeViewState } from './codec.js';
+import { META_KEY, parseClientKey, VIEW_STATE_KEY } from './keys.js';
 import { type ClientState, newClient } from './client-table.js';
 
 const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
@@ -21,9 +22,9 @@ export interface Sublevels {
   db: Database;
   /** key → KeyRecord */
   kv: Sublevel;
-  /** META_KEY → StoreMeta */
+  /** META_KEY → StoreMeta, VIEW_STATE_KEY → ViewState */
   meta: Sublevel;
-  /** logKey(session, seq) → LogEntry; only with durability fsync or async */
+  /** logKey(slot) → LogEntry; only with durability fsync or async */
   log: Sublevel;
   /** clientFloorKey → floor, clientResultKey → cached OpResult */
   clients: Sublevel;
@@ -42,6 +43,12 @@ export async function openSublevels(dir: string): Promise<Sublevels> {
 export async function readMeta(meta: Sublevel): Promise<StoreMeta> {
   const bytes = await meta.get(META_KEY);
   return bytes === undefined ? { ...INITIAL_META } : decodeMeta(bytes);
+}
+
+/** null: no view state was ever saved (a fresh store). */
+export async function readViewState(meta: Sublevel): Promise<ViewState | null> {
+  const bytes = await meta.get(VIEW_STATE_KEY);
+  return bytes === undefined ? null : decodeViewState(bytes);
 }
 
 /** Loads the whole client table; its size is bounded by client-table.ts's limits. */

@@ -44,14 +44,13 @@ export function keysTouched(decoded: readonly DecodedEntry[]): string[] {
   return [...keys];
 }
 
-/** Entries must continue exactly where meta stopped: the next seq, or seq 1 of a newer session. */
+/**
+ * Entries must continue exactly where meta stopped: the next slot, in the same or a newer session. How
+ * (session, seq) advance is the consensus layer's rule; the store only refuses a session going back.
+ */
 function assertNext(meta: StoreMeta, entry: LogEntry): void {
-  if (entry.session === meta.session) {
-    assert.equal(entry.seq, meta.appliedSeq + 1, `entry ${entry.session}:${entry.seq} does not follow applied seq ${meta.appliedSeq}`);
-    return;
-  }
-  assert.ok(entry.session > meta.session, `entry of session ${entry.session} is older than applied session ${meta.session}`);
-  assert.equal(entry.seq, 1, `session ${entry.session} must start at seq 1, got ${entry.seq}`);
+  assert.equal(entry.slot, meta.appliedSlot + 1, `entry at slot ${entry.slot} does not follow applied slot ${meta.appliedSlot}`);
+  assert.ok(entry.session >= meta.session, `entry of session ${entry.session} is older than applied session ${meta.session}`);
 }
 
 export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]): ApplyOutput {
@@ -80,6 +79,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
 
   for (const { entry, command } of decoded) {
     assertNext(meta, entry);
+    meta.appliedSlot = entry.slot;
     meta.session = entry.session;
     meta.appliedSeq = entry.seq;
     let result: OpResult;
@@ -110,7 +110,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
         break;
       }
     }
-    applied.push({ session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result });
+    applied.push({ slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result });
   }
   return { meta, applied, writes, clients };
 }

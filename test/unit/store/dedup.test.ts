@@ -17,7 +17,7 @@ describe('client table', () => {
       { type: 'put', revision: 1, modRevision: 1 },
       { type: 'put', revision: 1, modRevision: 1 },
     ]);
-    expect(store.meta()).toMatchObject({ appliedSeq: 2, revision: 1 });
+    expect(store.meta()).toMatchObject({ appliedSlot: 2, revision: 1 });
     expect((await store.read('k'))?.version).toBe(1);
   });
 
@@ -66,7 +66,7 @@ describe('client table', () => {
     const refused = { type: 'invalid', revision: 3, reason: BELOW_FLOOR_REASON };
     expect(late?.result).toEqual(refused);
     expect(boundary?.result).toEqual(refused);
-    expect(store.meta()).toMatchObject({ appliedSeq: 5, revision: 3 });
+    expect(store.meta()).toMatchObject({ appliedSlot: 5, revision: 3 });
     expect((await store.read('a'))?.version).toBe(1);
   });
 

@@ -41,15 +41,16 @@ const scenarioArb = fc.record({
 
 function toEntries(steps: readonly Step[], sessionBreak: number): LogEntry[] {
   return steps.map((step, i) => {
+    const slot = i + 1;
     const session = i < sessionBreak ? 1 : 2;
-    const seq = i < sessionBreak ? i + 1 : i - sessionBreak + 1;
+    const seq = i < sessionBreak ? slot : slot - sessionBreak;
     switch (step.kind) {
       case 'noop':
-        return noopEntry(seq, session);
+        return noopEntry(slot, { session, seq });
       case 'invalid':
-        return rawEntry(seq, new Uint8Array([0x82, 0xa5]), session);
+        return rawEntry(slot, new Uint8Array([0x82, 0xa5]), { session, seq });
       case 'op':
-        return opEntry(seq, step.op, { session, clientId: step.clientId, requestId: step.requestId, floor: step.floor });
+        return opEntry(slot, step.op, { session, seq, clientId: step.clientId, requestId: step.requestId, floor: step.floor });
     }
   });
 }

@@ -16,34 +16,46 @@ export function bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-export interface EntryOptions {
+/** Where the sequencer put an entry; defaults to session 1 with seq equal to the slot. */
+export interface Position {
   session?: number;
+  seq?: number;
+}
+
+export interface EntryOptions extends Position {
   view?: number;
   clientId?: number;
-  /** Defaults to the seq, which gives every entry its own request id. */
+  /** Defaults to the slot, which gives every entry its own request id. */
   requestId?: number;
   floor?: number;
 }
 
-export function opEntry(seq: number, op: KvOp, options: EntryOptions = {}): LogEntry {
+/**
+ * Applying an entry leaves msgpackr's cached `dataView` on its body, so tests compare what the store hands
+ * back against freshly built entries, not against entries they have already applied.
+ */
+export function opEntry(slot: number, op: KvOp, options: EntryOptions = {}): LogEntry {
   return {
+    slot,
     session: options.session ?? 1,
-    seq,
+    seq: options.seq ?? slot,
     view: options.view ?? 0,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
-    requestId: options.requestId ?? seq,
+    requestId: options.requestId ?? slot,
     // msgpackr packs into a Buffer; a plain Uint8Array is what the store hands back from disk.
     body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, op })),
     noop: false,
   };
 }
 
-export function noopEntry(seq: number, session = 1): LogEntry {
-  return { session, seq, view: 0, clientId: 0, requestId: 0, body: new Uint8Array(0), noop: true };
+export function noopEntry(slot: number, position: Position = {}): LogEntry {
+  const { session = 1, seq = slot } = position;
+  return { slot, session, seq, view: 0, clientId: 0, requestId: 0, body: new Uint8Array(0), noop: true };
 }
 
-export function rawEntry(seq: number, body: Uint8Array, session = 1): LogEntry {
-  return { session, seq, view: 0, clientId: DEFAULT_CLIENT_ID, requestId: seq, body, noop: false };
+export function rawEntry(slot: number, body: Uint8Array, position: Position = {}): LogEntry {
+  const { session = 1, seq = slot } = position;
+  return { slot, session, seq, view: 0, clientId: DEFAULT_CLIENT_ID, requestId: slot, body, noop: false };
 }
 
 export const put = (key: string, value: string, contentType?: string): KvOp =>

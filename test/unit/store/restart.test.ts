@@ -1,26 +1,32 @@
-// Proves what survives a close and reopen: meta, kv, client table and the persisted-but-unapplied log
+// Proves what survives a close and reopen: meta, kv, client table, view state and the persisted log
 // (fsync and async), while 'memory' persists no log. How: real LevelDB folders reopened by a new KvStore.
 import { describe, expect, it } from 'vitest';
 import type { Durability } from '../../../src/config/cluster.js';
+import type { ViewState } from '../../../src/store/view-state.js';
 import { bytes, logKeys, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
+const VIEW_2: ViewState = { view: 2, session: 1, sequencerId: 3, sessionBase: 0, lastNormalView: 2, lastNormalSession: 1 };
+
 describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (durability) => {
-  it('keeps meta, kv, the client table and the unapplied log', async () => {
+  it('keeps meta, kv, the client table, the view state and the whole persisted log', async () => {
     const dir = await harness.newDir();
     const before = await harness.open(dir, durability);
-    const entries = [1, 2, 3, 4].map((seq) => opEntry(seq, put(`k${seq}`, `v${seq}`), { view: 2 }));
+    const build = () => [1, 2, 3, 4].map((slot) => opEntry(slot, put(`k${slot}`, `v${slot}`), { view: 2 }));
+    const entries = build();
     await before.persistLog(entries);
-    await before.saveView(2, 1);
+    await before.saveViewState(VIEW_2);
     await before.applyBatch(entries.slice(0, 2));
     await before.close();
 
     const after = await harness.open(dir, durability);
-    expect(after.meta()).toEqual({ session: 1, appliedSeq: 2, view: 2, revision: 2 });
+    expect(after.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2 });
+    expect(after.viewState()).toEqual(VIEW_2);
     expect(await after.read('k2')).toEqual({ value: bytes('v2'), createRevision: 2, modRevision: 2, version: 1 });
     expect(await after.read('k3')).toBeNull();
-    expect(await after.loadLog()).toEqual(entries.slice(2));
+    // The retained applied window comes back too; the caller splits at appliedSlot.
+    expect(await after.loadLog()).toEqual(build());
     // The client table came back: a retry of applied request 2 is answered from the cache, not re-applied.
     const applied = await after.applyBatch([...entries.slice(2), opEntry(5, put('k2', 'again'), { requestId: 2 })]);
     expect(applied[2]?.result).toEqual({ type: 'put', revision: 2, modRevision: 2 });
@@ -29,46 +35,57 @@ describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (dur
 });
 
 describe('restart with durability memory', () => {
-  it('persists no log but keeps the applied state', async () => {
+  it('persists no log but keeps the applied state, and still writes the view state', async () => {
     const dir = await harness.newDir();
     const before = await harness.open(dir, 'memory');
     const entries = [opEntry(1, put('a', '1')), opEntry(2, put('b', '2'))];
     await before.persistLog(entries);
+    await before.saveViewState(VIEW_2);
     await before.applyBatch(entries.slice(0, 1));
+    await before.truncateLog(1);
     await before.close();
     expect(await logKeys(dir)).toEqual([]);
 
     const after = await harness.open(dir, 'memory');
     expect(await after.loadLog()).toEqual([]);
-    expect(after.meta()).toEqual({ session: 1, appliedSeq: 1, view: 0, revision: 1 });
+    expect(after.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 1 });
+    expect(after.viewState()).toEqual(VIEW_2);
     expect((await after.read('a'))?.version).toBe(1);
   });
 });
 
-describe('views and sessions', () => {
-  it('saveView persists the view; a newer session restarts appliedSeq and is where the log resumes', async () => {
+describe('view state', () => {
+  it('is null for a fresh store, and the latest saved one round-trips across a reopen', async () => {
     const dir = await harness.newDir();
     const before = await harness.open(dir, 'fsync');
-    await before.applyBatch([opEntry(1, put('a', '1')), opEntry(2, put('b', '2'))]);
-    await before.saveView(3, 1);
-    expect(before.meta()).toEqual({ session: 1, appliedSeq: 2, view: 3, revision: 2 });
-    const next = [opEntry(1, put('c', '3'), { session: 2, requestId: 3 })];
-    await before.persistLog(next);
-    await before.saveView(4, 2);
+    expect(before.viewState()).toBeNull();
+    await before.saveViewState(VIEW_2);
+    const next: ViewState = { view: 4, session: 2, sequencerId: 1, sessionBase: 17, lastNormalView: 2, lastNormalSession: 1 };
+    await before.saveViewState(next);
+    expect(before.viewState()).toEqual(next);
     await before.close();
 
     const after = await harness.open(dir, 'fsync');
-    expect(after.meta()).toEqual({ session: 2, appliedSeq: 0, view: 4, revision: 2 });
-    expect(await after.loadLog()).toEqual(next);
-    await after.applyBatch(next);
-    expect(after.meta()).toEqual({ session: 2, appliedSeq: 1, view: 4, revision: 3 });
+    expect(after.viewState()).toEqual(next);
+    // Kept apart from the applied meta, which a view state write leaves alone.
+    expect(after.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0 });
   });
 
-  it('saveView refuses to go back in view or session', async () => {
+  it('refuses a last normal view or session past the current one and keeps the previous state', async () => {
     const store = await harness.open(await harness.newDir(), 'async');
-    await store.saveView(5, 2);
-    await expect(store.saveView(4, 2)).rejects.toThrow(/view must not go back/);
-    await expect(store.saveView(5, 1)).rejects.toThrow(/session must not go back/);
-    expect(store.meta()).toMatchObject({ view: 5, session: 2 });
+    await store.saveViewState(VIEW_2);
+    await expect(store.saveViewState({ ...VIEW_2, lastNormalView: 3 })).rejects.toThrow(/last normal view 3 is past view 2/);
+    await expect(store.saveViewState({ ...VIEW_2, lastNormalSession: 2 })).rejects.toThrow(/last normal session 2 is past session 1/);
+    expect(store.viewState()).toEqual(VIEW_2);
+  });
+
+  it('hands out copies: changing a returned or saved object does not change the stored state', async () => {
+    const store = await harness.open(await harness.newDir(), 'async');
+    const saved = { ...VIEW_2 };
+    await store.saveViewState(saved);
+    saved.view = 9;
+    const read = store.viewState();
+    if (read !== null) read.view = 8;
+    expect(store.viewState()).toEqual(VIEW_2);
   });
 });

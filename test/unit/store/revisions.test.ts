@@ -27,7 +27,7 @@ describe('revisions', () => {
         record: { value: bytes('v3'), contentType: 'text/plain', createRevision: 5, modRevision: 5, version: 1 },
       },
     ]);
-    expect(store.meta()).toEqual({ session: 1, appliedSeq: 8, view: 0, revision: 5 });
+    expect(store.meta()).toEqual({ appliedSlot: 8, session: 1, appliedSeq: 8, revision: 5 });
     expect(await store.read('b')).toEqual({ value: bytes('x'), createRevision: 3, modRevision: 3, version: 1 });
   });
 
@@ -47,7 +47,7 @@ describe('revisions', () => {
       opEntry(5, get('k')),
       opEntry(6, put('k', 'three')),
     ]);
-    expect(applied.map(({ seq, requestId }) => [seq, requestId])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
+    expect(applied.map(({ slot, requestId }) => [slot, requestId])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
     expect(applied.map((entry) => entry.result)).toEqual([
       { type: 'put', revision: 1, modRevision: 1 },
       { type: 'get', revision: 1, record: { value: bytes('one'), createRevision: 1, modRevision: 1, version: 1 } },

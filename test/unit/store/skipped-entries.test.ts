@@ -1,4 +1,4 @@
-// Proves no-op slots and undecodable bodies occupy a seq without touching kv, revision or client table.
+// Proves no-op slots and undecodable bodies occupy a slot without touching kv, revision or client table.
 // How: applies them between real writes on a LevelDB store and checks results, meta and stored state.
 import { describe, expect, it } from 'vitest';
 import { packBody } from '../../../src/mrtom/body.js';
@@ -9,23 +9,23 @@ import { get, noopEntry, opEntry, put, rawEntry, storeHarness } from './fixtures
 const harness = storeHarness();
 
 describe('entries that apply nothing', () => {
-  it('a no-op advances appliedSeq and answers no-op', async () => {
+  it('a no-op advances appliedSlot and answers no-op', async () => {
     const store = await harness.open(await harness.newDir(), 'async');
     const applied = await store.applyBatch([opEntry(1, put('k', 'v')), noopEntry(2), opEntry(3, get('k'))]);
     expect(applied[1]?.result).toEqual({ type: 'invalid', revision: 1, reason: NOOP_REASON });
     expect(applied[2]?.result).toMatchObject({ type: 'get', revision: 1, record: { version: 1 } });
-    expect(store.meta()).toEqual({ session: 1, appliedSeq: 3, view: 0, revision: 1 });
+    expect(store.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1 });
   });
 
   it.each([
     ['truncated msgpack', new Uint8Array([0x82, 0xa5]), 'malformed msgpack'],
     ['not {floor, op}', encodeOpRequest({ floor: -1, op: { type: 'get', key: 'k' } }), 'request body must be {floor, op}'],
     ['an unknown op type', packBody({ floor: 0, op: { type: 'inc', key: 'k' } }), 'unknown op type inc'],
-  ])('a body that is %s advances appliedSeq and answers invalid', async (_name, body, reason) => {
+  ])('a body that is %s advances appliedSlot and answers invalid', async (_name, body, reason) => {
     const store = await harness.open(await harness.newDir(), 'async');
     const [invalid] = await store.applyBatch([rawEntry(1, body)]);
     expect(invalid?.result).toEqual({ type: 'invalid', revision: 0, reason: expect.stringContaining(reason) });
-    expect(store.meta()).toEqual({ session: 1, appliedSeq: 1, view: 0, revision: 0 });
+    expect(store.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 0 });
     // The request id of an invalid body is not consumed: a valid request with it still applies.
     const [valid] = await store.applyBatch([opEntry(2, put('k', 'v'), { requestId: 1 })]);
     expect(valid?.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });

@@ -1,0 +1,13 @@
+// The consensus layer's durable view state (DESIGN.md §3). It is stored apart from the applied meta
+// because it changes on view and session changes, not when entries apply; the store only keeps it.
+
+export interface ViewState {
+  view: number;
+  session: number;
+  sequencerId: number;
+  /** The slot right before seq 1 of `session`, so slot = sessionBase + seq within the session. */
+  sessionBase: number;
+  /** The latest view and session in which this replica's status was normal (NOPaxos view change). */
+  lastNormalView: number;
+  lastNormalSession: number;
+}
