@@ -13,6 +13,7 @@ export function createSequencerMetrics(counters: () => UserspaceCounters): Regis
     ['ringDrops', 'Unacked copies evicted from a full ring'],
     ['commitNotices', 'COMMIT notices announced'],
     ['heartbeats', 'HEARTBEATs announced'],
+    ['sessionStarts', 'Sessions adopted from a leader SESSION_START'],
     ['sendErrors', 'Sends the kernel refused'],
   ];
   for (const [field, help] of plain) {

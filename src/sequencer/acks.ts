@@ -1,20 +1,20 @@
 // Applying a replica's cumulative ACK (DESIGN.md §2 step 3; research/protocol.md "Implications" items 2-3):
-// track each replica's `through` in the newest view, recompute commit, and remember the slots the leader
-// filled with NO-OPs so their request copies are never offered again as the slot's content.
+// track each replica's `through` and NO-OP list in the current session, recompute commit under the NO-OP
+// agreement rule (quorum.ts), and remember the slots the leader filled with NO-OPs so their request copies
+// are never offered again as the slot's content.
 import { DecodeError, type Header } from '../mrtom/header.js';
-import { decodeAckBody } from '../mrtom/messages.js';
+import { decodeNoopsBody } from '../mrtom/messages.js';
 import type { DropReason } from './counters.js';
 import type { SequencerState } from './protocol.js';
-import { commitPoint, leaderOf } from './quorum.js';
+import { commitPoint, leaderOf, type ReplicaProgress } from './quorum.js';
 
-/** Validates and applies an ACK whose sender and session were already checked; returns why it was dropped, if it was. */
+/** Validates and applies an ACK whose sender, session and view were already checked; returns why it was dropped, if it was. */
 export function applyAck(state: SequencerState, from: number, header: Header, body: Uint8Array): DropReason | null {
-  if (header.view < state.view) return 'stale-view';
   const through = header.seq;
   if (through > state.seqLast) return 'through-beyond-stamped';
   let noops: number[];
   try {
-    noops = decodeAckBody(body).noops;
+    noops = decodeNoopsBody(body).noops;
   } catch (err) {
     if (err instanceof DecodeError) return 'malformed-body';
     throw err;
@@ -23,22 +23,27 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
   // (and commit it) before learning it is not the request.
   if (noops.some((seq) => seq < 1 || seq > through)) return 'malformed-body';
 
-  if (header.view > state.view) adoptView(state, header.view);
-  state.throughs.set(from, Math.max(state.throughs.get(from) ?? 0, through));
-  // Only the leader decides NO-OPs (gap agreement); a follower's list is not authoritative.
-  if (from === leaderOf(state.options.replicaIds, state.view)) {
+  // The list and the through it describes move together. A reordered, older ACK (lower through) keeps
+  // neither: its list may lack NO-OPs decided since, and pairing it with the newer through could count a
+  // follower's request copy as agreeing with the leader's request at a seq that is really a NO-OP. An ACK
+  // at the same through may carry a longer list: a follower that learned the leader's NO-OP replaced its copy.
+  if (through >= (state.throughs.get(from) ?? 0)) {
+    state.throughs.set(from, through);
+    state.noops.set(from, [...new Set(noops)].sort((a, b) => a - b));
+  }
+  const leader = leaderOf(state.options.replicaIds, state.view);
+  if (from === leader) {
+    // Only the leader decides NO-OPs (gap agreement); a follower's list never marks the ring.
     for (const seq of noops) {
       const entry = state.ring.get(seq);
       if (entry !== undefined) entry.noop = true;
     }
   }
-  // Commit never moves back: a view change preserves the committed prefix even while followers rewind.
-  state.commit = Math.max(state.commit, commitPoint(state.throughs, leaderOf(state.options.replicaIds, state.view), state.f));
+  // Commit never moves back within a session: a follower's list may lag the leader's, lowering its count.
+  state.commit = Math.max(state.commit, commitPoint(progressOf(state), leader, state.f));
   return null;
 }
 
-/** A view change may rewind followers' logs, so no `through` from an older view can be trusted. */
-function adoptView(state: SequencerState, view: number): void {
-  state.view = view;
-  for (const id of state.throughs.keys()) state.throughs.set(id, 0);
+function progressOf(state: SequencerState): Map<number, ReplicaProgress> {
+  return new Map([...state.throughs].map(([id, through]) => [id, { through, noops: state.noops.get(id) ?? [] }]));
 }

@@ -7,15 +7,20 @@ export const DROP_REASONS = [
   'wrong-group',
   /** The source address is not a configured replica. */
   'unknown-source',
-  /** ORDERED, COMMIT or HEARTBEAT sent to the sequencer: only replicas consume those. */
+  /** ORDERED, COMMIT, HEARTBEAT or a replica-to-replica type sent to the sequencer. */
   'unexpected-type',
+  /** A REQUEST, ACK or RETRANSMIT while no session was given to this sequencer (DESIGN.md §3). */
+  'no-session',
+  /** A SESSION_START older than the session served, or naming another view for it. */
+  'stale-session',
   /** A REQUEST already stamped, or an ACK/RETRANSMIT of another session. */
   'wrong-session',
   /** An ACK/RETRANSMIT whose sender id is not the replica its source address belongs to. */
   'sender-mismatch',
-  /** An ACK from a view older than the newest the sequencer has seen. */
+  /** An ACK/RETRANSMIT of the current session but another view (a view is fixed per session). */
   'stale-view',
-  /** The ACK or RETRANSMIT body does not decode, or an ACK reports a NO-OP above its own `through`. */
+  /** The ACK or RETRANSMIT body does not decode, an ACK reports a NO-OP above its own `through`, or a
+   *  SESSION_START carries a body. */
   'malformed-body',
   /** An ACK claiming to hold seqs that were never stamped in this session. */
   'through-beyond-stamped',
@@ -36,10 +41,12 @@ export interface SequencerCounters {
   commitNotices: number;
   /** HEARTBEAT announcements (each one goes to every replica). */
   heartbeats: number;
+  /** Sessions adopted from a leader's SESSION_START (a repeated SESSION_START of the same session is not counted). */
+  sessionStarts: number;
   dropped: Record<DropReason, number>;
 }
 
 export function createCounters(): SequencerCounters {
   const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
-  return { stamped: 0, ordersSent: 0, retransmits: 0, ringDrops: 0, commitNotices: 0, heartbeats: 0, dropped };
+  return { stamped: 0, ordersSent: 0, retransmits: 0, ringDrops: 0, commitNotices: 0, heartbeats: 0, sessionStarts: 0, dropped };
 }

@@ -1,7 +1,7 @@
 // The datagrams the sequencer originates or rewrites. Stamping only rewrites the fixed header of a copy;
 // the REQUEST body is forwarded byte for byte, exactly as the XDP data plane will do it in place.
 import { type Header, MessageType, writeHeader, HEADER_BYTES } from '../mrtom/header.js';
-import { encodeDatagram } from '../mrtom/messages.js';
+import { encodeDatagram, encodeNoopsBody } from '../mrtom/messages.js';
 
 /** Fields the sequencer writes into every datagram it sends in a session. */
 export interface Stamp {
@@ -22,11 +22,15 @@ export function stampOrdered(request: Uint8Array, header: Header, stamp: Stamp):
   return ordered;
 }
 
-/** COMMIT carries the last stamped seq too, so a replica that lost the tail learns it has a gap. */
-export function encodeCommitNotice(stamp: Stamp): Uint8Array {
-  return encodeDatagram({ ...stamp, type: MessageType.COMMIT, requestId: 0, sender: SEQUENCER_SENDER });
+/**
+ * COMMIT carries the last stamped seq too, so a replica that lost the tail learns it has a gap, and the
+ * leader's NO-OPs, so every replica learns the leader's gap decisions (and no submitter mistakes a NO-OPed
+ * seq for its committed request).
+ */
+export function encodeCommitNotice(stamp: Stamp, leaderNoops: readonly number[]): Uint8Array {
+  return encodeDatagram({ ...stamp, type: MessageType.COMMIT, requestId: 0, sender: SEQUENCER_SENDER }, encodeNoopsBody({ noops: [...leaderNoops] }));
 }
 
-export function encodeHeartbeat(stamp: Stamp): Uint8Array {
-  return encodeDatagram({ ...stamp, type: MessageType.HEARTBEAT, requestId: 0, sender: SEQUENCER_SENDER });
+export function encodeHeartbeat(stamp: Stamp, leaderNoops: readonly number[]): Uint8Array {
+  return encodeDatagram({ ...stamp, type: MessageType.HEARTBEAT, requestId: 0, sender: SEQUENCER_SENDER }, encodeNoopsBody({ noops: [...leaderNoops] }));
 }

@@ -56,6 +56,13 @@ export class CopyRing {
     while (this.size > 0 && this.firstSeq <= seq) this.dropOldest();
   }
 
+  /** Forgets every copy, for a new session whose seqs start again at 1. */
+  clear(): void {
+    this.slots.fill(undefined);
+    this.firstSeq = 1;
+    this.lastSeq = 0;
+  }
+
   private dropOldest(): void {
     this.slots[this.firstSeq % this.capacity] = undefined;
     this.firstSeq += 1;

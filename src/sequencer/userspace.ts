@@ -1,6 +1,7 @@
 // The userspace data plane: runs the pure sequencer (protocol.ts) on a node:dgram socket. It maps source
 // addresses to replica ids, feeds datagrams in, flushes once per receive burst, ticks on a timer and
-// performs the sends. All protocol decisions live in protocol.ts; this file only does I/O.
+// performs the sends. All protocol decisions live in protocol.ts; this file only does I/O. It starts
+// without a session and serves whichever one the leader's SESSION_START gives it.
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -49,7 +50,7 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
   const family = isIP(endpoint.host) === 6 ? 6 : 4;
 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
-  // that socket identifies the replica. Names are resolved once: a rename needs a restart, like a new session.
+  // that socket identifies the replica. Names are resolved once: a rename needs a restart.
   const replicaAddresses = new Map<number, ReplicaAddress>();
   const replicaBySource = new Map<string, number>();
   for (const replica of config.replicas) {
@@ -60,7 +61,6 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
 
   const state = createSequencer({
     group: config.group,
-    session: config.session,
     replicaIds: config.replicas.map((r) => r.id),
     ringCapacity: config.ringCapacity,
     retransmitIntervalMs: RETRANSMIT_INTERVAL_MS,
@@ -89,7 +89,11 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
       socket.send(effect.bytes, to.port, to.host, onSent);
     }
   };
-  const step = (input: SequencerInput): void => perform(stepSequencer(state, input));
+  const step = (input: SequencerInput): void => {
+    const sessionBefore = state.session;
+    perform(stepSequencer(state, input));
+    if (state.session !== sessionBefore) log.info({ session: state.session, view: state.view }, 'session started');
+  };
 
   // setImmediate runs after the event loop has drained the socket's pending reads, so one flush (and at
   // most one COMMIT notice) covers a whole burst of acks.
@@ -110,7 +114,7 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
   ticker.unref();
 
   const bound = socket.address();
-  log.info({ host: bound.address, port: bound.port, group: config.group, session: config.session, replicas: config.replicas.length }, 'sequencer listening');
+  log.info({ host: bound.address, port: bound.port, group: config.group, replicas: config.replicas.length }, 'sequencer listening');
 
   let closing: Promise<void> | null = null;
   return {

@@ -1,11 +1,12 @@
-// Proves the userspace sequencer works over real UDP on 127.0.0.1: REQUESTs come back as ORDERED with the
-// same seqs at three socket "replicas", leader+1 acks yield a COMMIT notice, and garbage is counted, not fatal.
+// Proves the userspace sequencer works over real UDP on 127.0.0.1: it serves nothing until the leader's
+// SESSION_START, then REQUESTs come back as ORDERED with the same seqs at three socket "replicas", leader+1
+// acks yield a COMMIT notice, and garbage is counted, not fatal.
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { ClusterConfig } from '../../src/config/cluster.js';
 import { MessageType, type Header } from '../../src/mrtom/header.js';
-import { decodeDatagram, encodeAckBody, encodeDatagram } from '../../src/mrtom/messages.js';
+import { decodeDatagram, encodeNoopsBody, encodeDatagram } from '../../src/mrtom/messages.js';
 import { startUserspaceSequencer, type UserspaceSequencer } from '../../src/sequencer/userspace.js';
 
 const HOST = '127.0.0.1';
@@ -65,9 +66,12 @@ describe('userspace sequencer over UDP', () => {
       socket.on('message', (bytes) => replica.received.push(decodeDatagram(bytes).header));
       replicas.push(replica);
     }
+    // The sequencer no longer reads `session` (a leader's SESSION_START gives it one); the spread keeps this
+    // literal valid both while ClusterConfig still declares the field and once it is removed.
+    const legacyFields = { session: 1 };
     const config: ClusterConfig = {
+      ...legacyFields,
       group: GROUP,
-      session: SESSION,
       replicas: replicas.map((r) => ({ id: r.id, host: HOST, udpPort: r.port, httpPort: 1, dataDir: `r${r.id}` })),
       sequencers: [{ id: 1, host: HOST, port: await freePort() }],
       durability: 'memory',
@@ -81,6 +85,17 @@ describe('userspace sequencer over UDP', () => {
     const ordered = (r: FakeReplica): Header[] => r.received.filter((h) => h.type === MessageType.ORDERED);
 
     const [leader, follower, third] = replicas as [FakeReplica, FakeReplica, FakeReplica];
+    const heartbeats = (r: FakeReplica): Header[] => r.received.filter((h) => h.type === MessageType.HEARTBEAT);
+
+    // Without a session a REQUEST is dropped, and nothing is announced.
+    send(follower, encodeDatagram(header({ type: MessageType.REQUEST, sender: 900, requestId: 99 }), new Uint8Array([99])));
+    await waitFor('the session-less REQUEST counted', () => sequencer!.counters().dropped['no-session'] === 1);
+    expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+
+    // The leader of view 0 (replica 1) gives the sequencer its session; a HEARTBEAT of it reaches everyone.
+    send(leader, encodeDatagram(header({ type: MessageType.SESSION_START, sender: leader.id, session: SESSION })));
+    await waitFor('a HEARTBEAT of the session at every replica', () => replicas.every((r) => heartbeats(r).some((h) => h.session === SESSION)));
+    expect(sequencer.counters().sessionStarts).toBe(1);
     for (let requestId = 1; requestId <= 5; requestId += 1) {
       send(follower, encodeDatagram(header({ type: MessageType.REQUEST, sender: 900, requestId }), new Uint8Array([requestId])));
     }
@@ -101,7 +116,7 @@ describe('userspace sequencer over UDP', () => {
     expect(ordered(third).every((h) => h.session === SESSION)).toBe(true);
 
     const ackFrom = (r: FakeReplica, through: number): Uint8Array =>
-      encodeDatagram(header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through }), encodeAckBody({ noops: [] }));
+      encodeDatagram(header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through }), encodeNoopsBody({ noops: [] }));
     send(leader, ackFrom(leader, 5));
     send(follower, ackFrom(follower, 4));
     const commitAt = (r: FakeReplica): number => Math.max(0, ...r.received.filter((h) => h.type === MessageType.COMMIT).map((h) => h.commit));

@@ -6,7 +6,7 @@ import { type Header, MessageType, HEADER_BYTES, writeHeader } from '../../../sr
 import { decodeDatagram, encodeDatagram } from '../../../src/mrtom/messages.js';
 import { DROP_REASONS, type DropReason } from '../../../src/sequencer/counters.js';
 import { createSequencer, stepSequencer } from '../../../src/sequencer/protocol.js';
-import { GROUP, Harness, SESSION, ack, options, request } from './fixtures.js';
+import { GROUP, Harness, SESSION, ack, options, request, sessionStart } from './fixtures.js';
 
 function datagram(fields: Partial<Header> & Pick<Header, 'type'>, body?: Uint8Array): Uint8Array {
   return encodeDatagram({ group: GROUP, session: SESSION, view: 0, seq: 0, commit: 0, requestId: 0, sender: 1, ...fields }, body);
@@ -26,8 +26,15 @@ describe('dropped datagrams', () => {
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.ORDERED, seq: 1 }), fromReplica: 1 },
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.COMMIT }), fromReplica: 2 },
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.HEARTBEAT }), fromReplica: 3 },
+    { reason: 'unexpected-type', bytes: datagram({ type: MessageType.GAP_REQUEST }), fromReplica: 2 },
+    { reason: 'unexpected-type', bytes: datagram({ type: MessageType.RECOVERY_REPLY }), fromReplica: 2 },
+    { reason: 'stale-session', bytes: sessionStart(1, SESSION - 1, 0), fromReplica: 1 },
     { reason: 'wrong-session', bytes: ack(1, 0, { session: SESSION + 1 }), fromReplica: 1 },
+    { reason: 'wrong-session', bytes: request(5, 1, undefined, SESSION), fromReplica: 1 },
     { reason: 'sender-mismatch', bytes: ack(2, 0), fromReplica: 1 },
+    { reason: 'sender-mismatch', bytes: sessionStart(2, SESSION + 1, 1), fromReplica: 1 },
+    { reason: 'stale-view', bytes: ack(1, 0, { view: 1 }), fromReplica: 1 },
+    { reason: 'malformed-body', bytes: datagram({ type: MessageType.SESSION_START, session: SESSION + 1 }, new Uint8Array([1])), fromReplica: 1 },
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.ACK }, new Uint8Array([0xc1])), fromReplica: 1 },
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.RETRANSMIT }), fromReplica: 1 },
     { reason: 'through-beyond-stamped', bytes: ack(1, 1), fromReplica: 1 },
@@ -39,13 +46,20 @@ describe('dropped datagrams', () => {
       expect(h.state.counters.dropped[c.reason]).toBe(1);
       expect(sum(h.state.counters.dropped)).toBe(1);
       expect(h.state.counters.stamped).toBe(0);
+      expect(h.state.session).toBe(SESSION);
       expect([...h.state.throughs.values()]).toEqual([0, 0, 0]);
     });
   }
 
+  it('no-session: a REQUEST before any SESSION_START', () => {
+    const h = new Harness({}, null);
+    expect(h.datagram(request(5, 1), 1)).toEqual([]);
+    expect(h.state.counters.dropped['no-session']).toBe(1);
+    expect(sum(h.state.counters.dropped)).toBe(1);
+  });
+
   it('every drop reason has a case above', () => {
-    // 'stale-view' needs an earlier view change first; view.test.ts covers it.
-    expect(new Set([...cases.map((c) => c.reason), 'stale-view'])).toEqual(new Set(DROP_REASONS));
+    expect(new Set([...cases.map((c) => c.reason), 'no-session'])).toEqual(new Set(DROP_REASONS));
   });
 
   it('property: arbitrary bytes from any source never throw and count as malformed unless they decode', () => {
@@ -66,7 +80,7 @@ describe('dropped datagrams', () => {
 
   it('property: well-framed datagrams with arbitrary fields are either accepted or counted once, never thrown', () => {
     const header = fc.record({
-      type: fc.integer({ min: MessageType.REQUEST, max: MessageType.HEARTBEAT }),
+      type: fc.constantFrom(...Object.values(MessageType).filter((v): v is number => typeof v === 'number')),
       group: fc.constantFrom(GROUP, GROUP + 1),
       session: fc.constantFrom(0, SESSION, SESSION + 1),
       view: fc.integer({ min: 0, max: 3 }),
@@ -77,9 +91,10 @@ describe('dropped datagrams', () => {
     });
     const input = fc.record({ header, body: fc.uint8Array({ maxLength: 40 }), fromReplica: fc.constantFrom(null, 1, 2, 3, 4) });
     fc.assert(
-      fc.property(fc.array(input, { maxLength: 30 }), (inputs) => {
+      fc.property(fc.boolean(), fc.array(input, { maxLength: 30 }), (started, inputs) => {
         const state = createSequencer(options());
         let nowMs = 0;
+        if (started) stepSequencer(state, { kind: 'datagram', fromReplica: 1, bytes: sessionStart(1, SESSION, 0), nowMs });
         for (const { header: fields, body, fromReplica } of inputs) {
           const bytes = new Uint8Array(HEADER_BYTES + body.byteLength);
           writeHeader(bytes, { ...fields, type: fields.type as MessageType }, body.byteLength);
@@ -96,6 +111,7 @@ describe('dropped datagrams', () => {
           if (fields.type !== MessageType.REQUEST) expect(stamped).toBe(0);
         }
         expect(state.commit).toBeLessThanOrEqual(state.seqLast);
+        if (state.session === 0) expect(state.counters).toMatchObject({ stamped: 0, heartbeats: 0 });
       }),
     );
   });

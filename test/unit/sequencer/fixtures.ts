@@ -1,16 +1,17 @@
 // Builders shared by the sequencer unit tests: wire datagrams as replicas would send them, and a decoder
 // for the sequencer's effects so assertions read in protocol terms (type, seq, commit) instead of bytes.
 import { type Header, MessageType } from '../../../src/mrtom/header.js';
-import { decodeDatagram, encodeAckBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
+import { decodeDatagram, encodeNoopsBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
 import { createSequencer, stepSequencer, type SequencerEffect, type SequencerOptions, type SequencerState } from '../../../src/sequencer/protocol.js';
+import { leaderOf } from '../../../src/sequencer/quorum.js';
 
 export const GROUP = 7;
+/** The session a Harness is started in unless a test says otherwise. */
 export const SESSION = 3;
 
 export function options(overrides: Partial<SequencerOptions> = {}): SequencerOptions {
   return {
     group: GROUP,
-    session: SESSION,
     replicaIds: [1, 2, 3],
     ringCapacity: 64,
     retransmitIntervalMs: 20,
@@ -29,12 +30,20 @@ export function request(clientId: number, requestId: number, body: Uint8Array = 
 }
 
 export function ack(replica: number, through: number, fields: { view?: number; noops?: number[]; session?: number } = {}): Uint8Array {
-  const body = encodeAckBody({ noops: fields.noops ?? [] });
+  const body = encodeNoopsBody({ noops: fields.noops ?? [] });
   return encodeDatagram(header({ type: MessageType.ACK, sender: replica, seq: through, view: fields.view ?? 0, session: fields.session ?? SESSION }), body);
 }
 
-export function retransmitRequest(replica: number, fromSeq: number, toSeq: number): Uint8Array {
-  return encodeDatagram(header({ type: MessageType.RETRANSMIT, sender: replica, session: SESSION }), encodeRetransmitBody({ fromSeq, toSeq }));
+export function retransmitRequest(replica: number, fromSeq: number, toSeq: number, fields: { view?: number; session?: number } = {}): Uint8Array {
+  return encodeDatagram(
+    header({ type: MessageType.RETRANSMIT, sender: replica, view: fields.view ?? 0, session: fields.session ?? SESSION }),
+    encodeRetransmitBody({ fromSeq, toSeq }),
+  );
+}
+
+/** The leader's SESSION_START, as sent from its replica address. */
+export function sessionStart(leader: number, session: number, view: number): Uint8Array {
+  return encodeDatagram(header({ type: MessageType.SESSION_START, sender: leader, session, view }));
 }
 
 export interface Sent {
@@ -47,13 +56,23 @@ export function decodeSends(effects: SequencerEffect[]): Sent[] {
   return effects.map((e) => ({ to: e.to, ...decodeDatagram(e.bytes) }));
 }
 
-/** A sequencer driven through its public step function, with a fake clock the test moves by hand. */
+/**
+ * A sequencer driven through its public step function, with a fake clock the test moves by hand. It is
+ * given SESSION in view 0 by the leader's SESSION_START, as a replica group would, unless `session` is null.
+ */
 export class Harness {
   readonly state: SequencerState;
   nowMs = 0;
 
-  constructor(opts: Partial<SequencerOptions> = {}) {
+  constructor(opts: Partial<SequencerOptions> = {}, session: { session: number; view: number } | null = { session: SESSION, view: 0 }) {
     this.state = createSequencer(options(opts));
+    if (session !== null) this.startSession(session.session, session.view);
+  }
+
+  /** Sends the SESSION_START of (session, view) from that view's leader; returns the sequencer's replies. */
+  startSession(session: number, view: number): Sent[] {
+    const leader = leaderOf(this.state.options.replicaIds, view);
+    return this.datagram(sessionStart(leader, session, view), leader);
   }
 
   datagram(bytes: Uint8Array, fromReplica: number | null): Sent[] {
@@ -67,8 +86,14 @@ export class Harness {
     return sent;
   }
 
-  ack(replica: number, through: number, fields: { view?: number; noops?: number[] } = {}): Sent[] {
-    return this.datagram(ack(replica, through, fields), replica);
+  /** An ACK in the session and view being served unless `fields` say otherwise. */
+  ack(replica: number, through: number, fields: { view?: number; noops?: number[]; session?: number } = {}): Sent[] {
+    return this.datagram(ack(replica, through, { view: this.state.view, session: this.state.session, ...fields }), replica);
+  }
+
+  /** A RETRANSMIT request in the session and view being served. */
+  retransmit(replica: number, fromSeq: number, toSeq: number): Sent[] {
+    return this.datagram(retransmitRequest(replica, fromSeq, toSeq, { view: this.state.view, session: this.state.session }), replica);
   }
 
   flush(): Sent[] {
