@@ -1,138 +1,109 @@
-// The MRTOM-Paxos replica as a pure state machine (DESIGN.md §3): datagrams, persistence confirmations
-// and ticks in; effects out. No sockets, timers, clocks or disk here: the runtime (src/runtime) performs
-// the effects in order — persist, then send, then apply — and the simulator performs the very same ones.
+// The MRTOM-Paxos replica as a pure state machine (DESIGN.md §3; docs/protocol.md): datagrams,
+// persistence confirmations and ticks in; effects out (types.ts). No sockets, timers, clocks or disk: the
+// runtime (src/runtime) and the simulator (test/sim) perform the effects in order.
 //
-// This is the normal case: ORDERED arrives in seq order → append → persist → cumulative ACK; COMMIT
-// notices (and commits piggybacked on ORDERED) tell what a quorum holds; committed entries are applied
-// in seq order. Missing seqs are asked from the sequencer's ring. View, session and status are part of
-// the state and of every message so the slow path (gap agreement, view and session change) extends
-// this module rather than replacing it.
-import { MessageType, DecodeError, type Header } from '../mrtom/header.js';
-import { decodeDatagram, encodeAckBody, encodeDatagram, encodeRetransmitBody, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
+// replica.ts routes inputs; normal.ts is the fast path, gap.ts fills holes, view-change.ts and
+// recovery.ts are the slow path, liveness.ts keeps time.
+import { DecodeError, MessageType, type Header } from '../mrtom/header.js';
+import { decodeDatagram, decodeNoopsBody } from '../mrtom/messages.js';
 import type { LogEntry } from '../store/log-entry.js';
+import type { ViewState } from '../store/view-state.js';
 import { assertNever } from './assert.js';
+import { onLogReply, onLogRequest } from './gap.js';
+import { onFlush, onNotice, onOrdered, onPersisted } from './normal.js';
+import { onSync, onTick } from './liveness.js';
+import { onRecovery, onRecoveryReply } from './recovery.js';
+import {
+  decodeLogReply,
+  decodeLogRequest,
+  decodeRecovery,
+  decodeRecoveryReply,
+  decodeStartView,
+  decodeSync,
+  decodeViewChange,
+} from './peer-messages.js';
+import { drop, type ReplicaOptions, type ReplicaState } from './state.js';
+import { continueInstall, continueMerge, onStartView, onStartViewReply, onViewChange, onViewChangeRequest } from './view-change.js';
+import type { Peer, ReplicaEffect, ReplicaInput } from './types.js';
 
-export type ReplicaStatus = 'normal' | 'gap-agreement' | 'view-change' | 'session-change' | 'recovering';
+export type { ReplicaOptions, ReplicaState } from './state.js';
+export { isLeader, leaderOf } from './state.js';
 
-export interface ReplicaOptions {
-  id: number;
-  group: number;
-  replicaIds: readonly number[];
-  /** How long a gap may stay open before asking the sequencer to retransmit. Longer than the sequencer's
-   *  own retransmit interval, so the fast path repairs most losses before the replica asks. */
-  gapTimeoutMs: number;
-  /** Minimum spacing of RETRANSMIT requests while a gap stays open. */
-  retransmitRequestIntervalMs: number;
-  /** Out-of-order ORDERED kept while waiting for a gap to fill; anything further ahead is dropped. */
-  pendingEntriesMax: number;
-}
-
-export interface ReplicaCounters {
-  appended: number;
-  duplicates: number;
-  retransmitRequests: number;
-  dropped: Record<ReplicaDropReason, number>;
-}
-
-export type ReplicaDropReason = DecodeError['reason'] | 'group' | 'old-session' | 'future-session' | 'unexpected-type' | 'too-far-ahead';
-
-export interface ReplicaState {
-  readonly options: ReplicaOptions;
-  view: number;
-  session: number;
-  status: ReplicaStatus;
-  /** Highest seq such that the log holds every seq ≤ it (appended, maybe not yet durable). */
-  through: number;
-  /** Highest seq confirmed durable by the runtime: what this replica acks. */
-  persistedThrough: number;
-  /** Highest seq known committed in this session. */
-  commit: number;
-  /** Highest seq handed to the state machine. */
-  applied: number;
-  /** Highest seq the sequencer is known to have stamped (ORDERED, HEARTBEAT, COMMIT). */
-  highestKnownSeq: number;
-  /** Entries above `applied` that are in the log. */
-  readonly log: Map<number, LogEntry>;
-  /** Entries above `through + 1` waiting for the gap before them to fill. */
-  readonly pending: Map<number, LogEntry>;
-  gapSinceMs: number | null;
-  lastRetransmitRequestMs: number;
-  ackDue: boolean;
-  readonly counters: ReplicaCounters;
-}
-
-export type ReplicaInput =
-  | { kind: 'datagram'; bytes: Uint8Array; nowMs: number }
-  /** The runtime made every entry with seq ≤ through durable (per the durability mode). */
-  | { kind: 'persisted'; through: number }
-  /** End of a burst of inputs: send the coalesced ACK, if one is due. */
-  | { kind: 'flush' }
-  | { kind: 'tick'; nowMs: number };
-
-export type ReplicaEffect =
-  | { kind: 'persist'; entries: LogEntry[] }
-  | { kind: 'send'; to: 'sequencer'; bytes: Uint8Array }
-  | { kind: 'apply'; entries: LogEntry[] };
-
-/** Where a replica restarts from: what its store holds. */
+/** What a replica restarts from: what its store holds. */
 export interface ReplicaRestorePoint {
-  view: number;
-  session: number;
-  appliedSeq: number;
-  /** Durable log entries above appliedSeq, ascending. */
+  /** null for a replica that never ran: it joins the initial view. */
+  viewState: ViewState | null;
+  appliedSlot: number;
+  /** Durable log entries, ascending slot; may include applied ones (kept to serve peers). */
   log: readonly LogEntry[];
 }
 
 export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePoint): ReplicaState {
+  const firstSequencer = options.sequencerIds[0];
+  if (firstSequencer === undefined) throw new Error('at least one sequencer is required');
+  // A replica whose durability may have lost acknowledged entries must not vote until it recovered.
+  const mayHaveLostAcks = restore.viewState !== null && options.durability !== 'fsync';
+  const vs: ViewState = restore.viewState ?? { view: 0, session: 0, sequencerId: firstSequencer, sessionBase: 0, lastNormalView: 0, lastNormalSession: 0 };
+  const inViewChange = vs.view !== vs.lastNormalView || vs.session !== vs.lastNormalSession;
   const state: ReplicaState = {
     options,
-    view: restore.view,
-    session: restore.session,
-    status: 'normal',
-    through: restore.appliedSeq,
-    persistedThrough: restore.appliedSeq,
-    commit: restore.appliedSeq,
-    applied: restore.appliedSeq,
-    highestKnownSeq: restore.appliedSeq,
+    f: Math.floor((options.replicaIds.length - 1) / 2),
+    status: mayHaveLostAcks ? 'recovering' : inViewChange ? 'view-change' : 'normal',
+    vs,
     log: new Map(),
+    logStart: restore.appliedSlot + 1,
+    through: restore.appliedSlot,
+    persistedThrough: restore.appliedSlot,
+    persistEpoch: 0,
+    commit: restore.appliedSlot,
+    applied: restore.appliedSlot,
+    highestKnownSlot: restore.appliedSlot,
     pending: new Map(),
-    gapSinceMs: null,
-    lastRetransmitRequestMs: Number.NEGATIVE_INFINITY,
-    // Announce where we are on the first flush, so a restarted replica gets its gap retransmitted.
+    sessionNoops: [],
+    noopOverlay: new Set(),
+    gap: null,
     ackDue: true,
-    counters: { appended: 0, duplicates: 0, retransmitRequests: 0, dropped: {} as Record<ReplicaDropReason, number> },
+    lastHeardSequencerMs: Number.NEGATIVE_INFINITY,
+    lastHeardLeaderMs: Number.NEGATIVE_INFINITY,
+    becameNormalMs: 0,
+    lastSyncSentMs: Number.NEGATIVE_INFINITY,
+    startView: null,
+    sessionStartSentMs: null,
+    viewChange: inViewChange && !mayHaveLostAcks ? { startedMs: 0, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null } : null,
+    install: null,
+    recovery: mayHaveLostAcks ? { sentMs: Number.NEGATIVE_INFINITY, replies: new Map() } : null,
+    noopsIncomplete: false,
+    counters: { appended: 0, duplicates: 0, retransmitRequests: 0, logRequests: 0, noopsDecided: 0, viewChanges: 0, dropped: {} },
   };
-  for (const entry of restore.log) {
-    if (entry.session !== state.session || entry.seq !== state.through + 1) break;
-    state.log.set(entry.seq, entry);
-    state.through = entry.seq;
-  }
-  state.persistedThrough = state.through;
+  restoreLog(state, restore, mayHaveLostAcks);
   return state;
 }
 
-export function leaderOf(state: ReplicaState): number {
-  const ids = state.options.replicaIds;
-  const leader = ids[state.view % ids.length];
-  if (leader === undefined) throw new Error('replicaIds is empty');
-  return leader;
-}
-
-export function isLeader(state: ReplicaState): boolean {
-  return leaderOf(state) === state.options.id;
-}
-
-/** True when the replica holds and has applied everything it knows to be committed. */
-export function isCaughtUp(state: ReplicaState): boolean {
-  return state.status === 'normal' && state.applied >= state.commit && state.through >= state.highestKnownSeq;
+/** The store's retained applied window (contiguous, ending at appliedSlot) and its durable tail. */
+function restoreLog(state: ReplicaState, restore: ReplicaRestorePoint, appliedOnly: boolean): void {
+  for (const entry of restore.log) {
+    if (entry.slot <= restore.appliedSlot) {
+      state.logStart = Math.min(state.logStart, entry.slot);
+    } else if (appliedOnly || entry.slot !== state.through + 1) {
+      continue;
+    } else {
+      state.through = entry.slot;
+    }
+    state.log.set(entry.slot, entry);
+    if (entry.noop && entry.session === state.vs.session) state.sessionNoops.push(entry.seq);
+  }
+  state.persistedThrough = state.through;
+  // A leader must relay every NO-OP of its session; if the window no longer reaches the session's start,
+  // some are forgotten, so it starts a fresh session instead (liveness.ts).
+  state.noopsIncomplete = state.logStart > state.vs.sessionBase + 1 && state.vs.session !== 0;
 }
 
 export function stepReplica(state: ReplicaState, input: ReplicaInput): ReplicaEffect[] {
   switch (input.kind) {
     case 'datagram':
-      return onDatagram(state, input.bytes, input.nowMs);
+      return onDatagram(state, input.from, input.bytes, input.nowMs);
     case 'persisted':
-      return onPersisted(state, input.through);
+      return onPersisted(state, input.throughSlot, input.epoch);
     case 'flush':
       return onFlush(state);
     case 'tick':
@@ -142,12 +113,7 @@ export function stepReplica(state: ReplicaState, input: ReplicaInput): ReplicaEf
   }
 }
 
-function drop(state: ReplicaState, reason: ReplicaDropReason): ReplicaEffect[] {
-  state.counters.dropped[reason] = (state.counters.dropped[reason] ?? 0) + 1;
-  return [];
-}
-
-function onDatagram(state: ReplicaState, bytes: Uint8Array, nowMs: number): ReplicaEffect[] {
+function onDatagram(state: ReplicaState, from: Peer, bytes: Uint8Array, nowMs: number): ReplicaEffect[] {
   let header: Header;
   let body: Uint8Array;
   try {
@@ -157,149 +123,67 @@ function onDatagram(state: ReplicaState, bytes: Uint8Array, nowMs: number): Repl
     throw err;
   }
   if (header.group !== state.options.group) return drop(state, 'group');
-  if (header.session < state.session) return drop(state, 'old-session');
-  // A newer session means the sequencer was replaced; joining it is the session-change slow path.
-  if (header.session > state.session) return drop(state, 'future-session');
+  try {
+    return 'sequencer' in from ? fromSequencer(state, from.sequencer, header, body, nowMs) : fromReplica(state, from.replica, header, body, nowMs);
+  } catch (err) {
+    if (err instanceof DecodeError) return drop(state, err.reason);
+    throw err;
+  }
+}
+
+function fromSequencer(state: ReplicaState, sequencer: number, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
+  if (sequencer !== state.vs.sequencerId) return drop(state, 'sender');
+  if (header.session < state.vs.session) return drop(state, 'old-session');
+  // A newer session is only ever joined through a view change, never from the sequencer's word.
+  if (header.session > state.vs.session) return drop(state, 'future-session');
+  if (header.view !== state.vs.view) return drop(state, 'wrong-view');
+  if (state.status !== 'normal') return drop(state, 'not-normal');
   switch (header.type) {
     case MessageType.ORDERED:
       return onOrdered(state, header, body, nowMs);
-    case MessageType.COMMIT: // seq carries the last stamped seq, which also reveals a lost tail
-      return learnProgress(state, header.commit, header.seq, nowMs);
+    case MessageType.COMMIT:
     case MessageType.HEARTBEAT:
-      return learnProgress(state, header.commit, header.seq, nowMs);
+      return onNotice(state, header, decodeNoopsBody(body).noops, nowMs);
     default:
       return drop(state, 'unexpected-type');
   }
 }
 
-function onOrdered(state: ReplicaState, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
-  const seq = header.seq;
-  if (seq <= state.through || state.pending.has(seq)) {
-    // The sequencer resent it because it has not seen our ACK: answer again.
-    state.counters.duplicates += 1;
-    state.ackDue = true;
-    return learnProgress(state, header.commit, seq, nowMs);
+function fromReplica(state: ReplicaState, replica: number, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
+  if (header.sender !== replica || replica === state.options.id) return drop(state, 'sender');
+  switch (header.type) {
+    case MessageType.VIEW_CHANGE_REQUEST:
+      return onViewChangeRequest(state, header, nowMs);
+    case MessageType.VIEW_CHANGE:
+      return onViewChange(state, replica, header, decodeViewChange(body), nowMs);
+    case MessageType.START_VIEW:
+      return onStartView(state, replica, header, decodeStartView(body), nowMs);
+    case MessageType.START_VIEW_REPLY:
+      return onStartViewReply(state, replica, header);
+    case MessageType.LOG_REQUEST:
+      return onLogRequest(state, replica, header, decodeLogRequest(body));
+    case MessageType.LOG_REPLY: {
+      const before = state.through;
+      const effects = onLogReply(state, header, decodeLogReply(body), nowMs);
+      // A page arrived: ask for the next one now rather than on the next resend tick.
+      if (state.through > before) {
+        if (state.viewChange?.merge) state.viewChange.merge.askedMs = Number.NEGATIVE_INFINITY;
+        if (state.install) state.install.askedMs = Number.NEGATIVE_INFINITY;
+      }
+      return [...effects, ...continueMerge(state, nowMs), ...continueInstall(state, nowMs)];
+    }
+    case MessageType.SYNC:
+      return onSync(state, replica, header, decodeSync(body), nowMs);
+    case MessageType.RECOVERY:
+      return onRecovery(state, replica, decodeRecovery(body).nonce);
+    case MessageType.RECOVERY_REPLY:
+      return onRecoveryReply(state, replica, header, decodeRecoveryReply(body), nowMs);
+    default:
+      return drop(state, 'unexpected-type');
   }
-  if (seq - state.through > state.options.pendingEntriesMax) {
-    drop(state, 'too-far-ahead');
-    return learnProgress(state, header.commit, seq, nowMs);
-  }
-  const entry: LogEntry = {
-    session: header.session,
-    seq,
-    view: state.view,
-    clientId: header.sender,
-    requestId: header.requestId,
-    // The datagram buffer may be reused by the runtime; the log keeps its own copy.
-    body: Uint8Array.prototype.slice.call(body),
-    noop: false,
-  };
-  const effects: ReplicaEffect[] = [];
-  if (seq === state.through + 1) {
-    const appended = appendInOrder(state, entry);
-    effects.push({ kind: 'persist', entries: appended });
-  } else {
-    state.pending.set(seq, entry);
-  }
-  effects.push(...learnProgress(state, header.commit, seq, nowMs));
-  return effects;
 }
 
-/** Appends `first` and every pending entry that now follows it without a gap. */
-function appendInOrder(state: ReplicaState, first: LogEntry): LogEntry[] {
-  const appended = [first];
-  state.log.set(first.seq, first);
-  state.through = first.seq;
-  for (let next = state.pending.get(state.through + 1); next; next = state.pending.get(state.through + 1)) {
-    state.pending.delete(next.seq);
-    state.log.set(next.seq, next);
-    state.through = next.seq;
-    appended.push(next);
-  }
-  state.counters.appended += appended.length;
-  return appended;
-}
-
-/** Records what the sequencer reported (commit point, highest stamped seq) and applies what it allows. */
-function learnProgress(state: ReplicaState, commit: number, knownSeq: number, nowMs: number): ReplicaEffect[] {
-  if (commit > state.commit) state.commit = commit;
-  if (knownSeq > state.highestKnownSeq) state.highestKnownSeq = knownSeq;
-  if (state.commit > state.highestKnownSeq) state.highestKnownSeq = state.commit;
-  if (state.through < state.highestKnownSeq) {
-    state.gapSinceMs ??= nowMs;
-  } else {
-    state.gapSinceMs = null;
-  }
-  return applyCommitted(state);
-}
-
-function applyCommitted(state: ReplicaState): ReplicaEffect[] {
-  const target = Math.min(state.commit, state.through);
-  if (target <= state.applied) return [];
-  const entries: LogEntry[] = [];
-  for (let seq = state.applied + 1; seq <= target; seq++) {
-    const entry = state.log.get(seq);
-    if (!entry) throw new Error(`log has no entry for seq ${seq} ≤ through ${state.through}`);
-    entries.push(entry);
-    state.log.delete(seq);
-  }
-  state.applied = target;
-  return [{ kind: 'apply', entries }];
-}
-
-function onPersisted(state: ReplicaState, through: number): ReplicaEffect[] {
-  if (through > state.through) throw new Error(`persisted ${through} beyond through ${state.through}`);
-  if (through > state.persistedThrough) {
-    state.persistedThrough = through;
-    state.ackDue = true;
-  }
-  return [];
-}
-
-function onFlush(state: ReplicaState): ReplicaEffect[] {
-  if (!state.ackDue) return [];
-  state.ackDue = false;
-  return [{ kind: 'send', to: 'sequencer', bytes: encodeAck(state) }];
-}
-
-function encodeAck(state: ReplicaState): Uint8Array {
-  return encodeDatagram(
-    {
-      type: MessageType.ACK,
-      group: state.options.group,
-      session: state.session,
-      view: state.view,
-      seq: state.persistedThrough,
-      commit: state.commit,
-      requestId: 0,
-      sender: state.options.id,
-    },
-    encodeAckBody({ noops: [] }),
-  );
-}
-
-function onTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
-  const gapOpenMs = state.gapSinceMs === null ? 0 : nowMs - state.gapSinceMs;
-  if (gapOpenMs < state.options.gapTimeoutMs) return [];
-  if (nowMs - state.lastRetransmitRequestMs < state.options.retransmitRequestIntervalMs) return [];
-  state.lastRetransmitRequestMs = nowMs;
-  state.counters.retransmitRequests += 1;
-  const fromSeq = state.through + 1;
-  const toSeq = Math.min(state.highestKnownSeq, fromSeq + RETRANSMIT_SPAN_MAX - 1);
-  const bytes = encodeDatagram(
-    {
-      type: MessageType.RETRANSMIT,
-      group: state.options.group,
-      session: state.session,
-      view: state.view,
-      seq: fromSeq,
-      commit: state.commit,
-      requestId: 0,
-      sender: state.options.id,
-    },
-    encodeRetransmitBody({ fromSeq, toSeq }),
-  );
-  // Re-announce our position too, so the sequencer's own timer resends whatever this range misses.
-  state.ackDue = true;
-  return [{ kind: 'send', to: 'sequencer', bytes }, ...onFlush(state)];
+/** True when the replica is in normal status and has applied everything it knows committed. */
+export function isCaughtUp(state: ReplicaState): boolean {
+  return state.status === 'normal' && state.vs.session !== 0 && state.applied >= state.commit && state.through >= state.highestKnownSlot;
 }

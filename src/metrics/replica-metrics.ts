@@ -21,11 +21,14 @@ export function createReplicaMetrics(sources: ReplicaMetricSources): Registry {
   scrapedCounter(registry, 'mrtom_replica_appended_total', 'Log entries appended', [], () => [[{}, state.counters.appended]]);
   scrapedCounter(registry, 'mrtom_replica_duplicates_total', 'ORDERED datagrams received more than once', [], () => [[{}, state.counters.duplicates]]);
   scrapedCounter(registry, 'mrtom_replica_retransmit_requests_total', 'RETRANSMIT requests sent to the sequencer', [], () => [[{}, state.counters.retransmitRequests]]);
-  scrapedGauge(registry, 'mrtom_replica_view', 'Current view', () => state.view);
-  scrapedGauge(registry, 'mrtom_replica_session', 'Current sequencer session', () => state.session);
-  scrapedGauge(registry, 'mrtom_replica_through_seq', 'Highest seq held with no gap below it', () => state.through);
-  scrapedGauge(registry, 'mrtom_replica_commit_seq', 'Highest seq known committed', () => state.commit);
-  scrapedGauge(registry, 'mrtom_replica_applied_seq', 'Highest seq applied to the store', () => state.applied);
+  scrapedCounter(registry, 'mrtom_replica_log_requests_total', 'LOG_REQUESTs sent to peers (gaps, catch-up, view change)', [], () => [[{}, state.counters.logRequests]]);
+  scrapedCounter(registry, 'mrtom_replica_noops_decided_total', 'Slots this replica, as leader, decided to be NO-OPs', [], () => [[{}, state.counters.noopsDecided]]);
+  scrapedCounter(registry, 'mrtom_replica_view_changes_total', 'View changes this replica started or joined', [], () => [[{}, state.counters.viewChanges]]);
+  scrapedGauge(registry, 'mrtom_replica_view', 'Current view', () => state.vs.view);
+  scrapedGauge(registry, 'mrtom_replica_session', 'Current sequencer session', () => state.vs.session);
+  scrapedGauge(registry, 'mrtom_replica_through_slot', 'Highest slot held with no gap below it', () => state.through);
+  scrapedGauge(registry, 'mrtom_replica_commit_slot', 'Highest slot known committed', () => state.commit);
+  scrapedGauge(registry, 'mrtom_replica_applied_slot', 'Highest slot applied to the store', () => state.applied);
   scrapedGauge(registry, 'mrtom_replica_requests_in_flight', 'Requests this node submitted and not yet applied', sources.requestsInFlight);
   return registry;
 }

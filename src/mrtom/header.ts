@@ -22,15 +22,30 @@ export const HEADER_VERSION = 1;
 export const HEADER_BYTES = 48;
 
 export enum MessageType {
+  // MRTOM: submitters, sequencer and replicas.
   REQUEST = 1,
   ORDERED = 2,
   ACK = 3,
   COMMIT = 4,
   RETRANSMIT = 5,
   HEARTBEAT = 6,
+  /** Leader → sequencer: serve this (view, session) from seq 1 (DESIGN.md §3, session change). */
+  SESSION_START = 7,
+  // MRTOM-Paxos: replica to replica (the slow path).
+  GAP_REQUEST = 16,
+  GAP_REPLY = 17,
+  VIEW_CHANGE_REQUEST = 18,
+  VIEW_CHANGE = 19,
+  START_VIEW = 20,
+  START_VIEW_REPLY = 21,
+  LOG_REQUEST = 22,
+  LOG_REPLY = 23,
+  SYNC = 24,
+  RECOVERY = 25,
+  RECOVERY_REPLY = 26,
 }
 
-const MESSAGE_TYPE_MAX = MessageType.HEARTBEAT;
+const MESSAGE_TYPES: ReadonlySet<number> = new Set(Object.values(MessageType).filter((v) => typeof v === 'number'));
 
 export interface Header {
   type: MessageType;
@@ -115,7 +130,7 @@ export function readHeader(datagram: Uint8Array): Header {
   if (view.getUint16(0) !== HEADER_MAGIC) throw new DecodeError('magic', 'bad magic');
   if (view.getUint8(2) !== HEADER_VERSION) throw new DecodeError('version', `unsupported version ${view.getUint8(2)}`);
   const type = view.getUint8(3);
-  if (type < MessageType.REQUEST || type > MESSAGE_TYPE_MAX) throw new DecodeError('type', `unknown type ${type}`);
+  if (!MESSAGE_TYPES.has(type)) throw new DecodeError('type', `unknown type ${type}`);
   const bodyBytes = view.getUint32(44);
   if (bodyBytes !== datagram.byteLength - HEADER_BYTES) {
     throw new DecodeError('length', `body length ${bodyBytes} does not match datagram of ${datagram.byteLength} bytes`);

@@ -23,10 +23,15 @@ export function decodeDatagram(bytes: Uint8Array): Datagram {
   return { header, body: bytes.subarray(HEADER_BYTES) };
 }
 
-/** ACK body: the slots at or below `through` that the leader holds as NO-OPs (DESIGN.md §2 step 3). */
-export interface AckBody {
+/** Body of ACK, COMMIT and HEARTBEAT: seqs of the current session held as NO-OPs (gap agreement).
+ *  In an ACK: the sender's NO-OPs at or below its `through`. In COMMIT/HEARTBEAT: the leader's, relayed
+ *  by the sequencer so every replica learns the leader's decisions (docs/protocol.md). */
+export interface NoopsBody {
   noops: number[];
 }
+
+/** Gap agreements per session are rare; past this many the leader starts a new session instead. */
+export const NOOPS_PER_SESSION_MAX = 256;
 
 /** RETRANSMIT body: an inclusive range of seqs the replica is missing. */
 export interface RetransmitBody {
@@ -36,16 +41,17 @@ export interface RetransmitBody {
 
 export const RETRANSMIT_SPAN_MAX = 4096;
 
-export function encodeAckBody(body: AckBody): Uint8Array {
+export function encodeNoopsBody(body: NoopsBody): Uint8Array {
   return body.noops.length === 0 ? EMPTY_BODY : packBody(body);
 }
 
-export function decodeAckBody(bytes: Uint8Array): AckBody {
+export function decodeNoopsBody(bytes: Uint8Array): NoopsBody {
   if (bytes.byteLength === 0) return { noops: [] };
   const value = unpackBody(bytes);
   if (!isRecord(value) || !Array.isArray(value.noops) || !value.noops.every(isSeq)) {
-    throw new DecodeError('body', 'ACK body must be {noops: seq[]}');
+    throw new DecodeError('body', 'body must be {noops: seq[]}');
   }
+  if (value.noops.length > NOOPS_PER_SESSION_MAX) throw new DecodeError('body', `more than ${NOOPS_PER_SESSION_MAX} NO-OPs`);
   return { noops: value.noops };
 }
 

@@ -1,9 +1,12 @@
 // Drives the pure replica state machine with real I/O: feeds it datagrams, persistence confirmations
-// and ticks, and performs its effects in the documented order. Persistence is group-committed: entries
-// that arrive while a log write is in flight go into the next single write, and the ACK that follows
-// covers them all. Applies run strictly one after another, in seq order.
+// and ticks, and performs its effects in the documented order (src/consensus/types.ts).
+// - Log writes go through one serial storage queue; consecutive entry writes are group-committed into a
+//   single LevelDB batch, and the `persisted` input that follows lets the replica ACK them all at once.
+// - A view-state write is a promise to peers: every effect after it waits until it is on disk.
+// - Applies run strictly one after another, in slot order.
 import type { Logger } from 'pino';
-import { stepReplica, type ReplicaEffect, type ReplicaInput, type ReplicaState } from '../consensus/replica.js';
+import { stepReplica, type ReplicaState } from '../consensus/replica.js';
+import type { Peer, ReplicaEffect, ReplicaInput, ViewState } from '../consensus/types.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { AppliedEntry, LogEntry } from '../store/log-entry.js';
 
@@ -11,17 +14,23 @@ export interface ReplicaDriverOptions {
   state: ReplicaState;
   store: KvStore;
   logger: Logger;
-  sendToSequencer(bytes: Uint8Array): void;
+  send(to: Peer, bytes: Uint8Array): void;
   onApplied(entries: readonly AppliedEntry[]): void;
-  /** A store write failed: the replica can no longer promise durability and must stop. */
+  /** A store write failed: the replica can no longer keep its promises and must stop. */
   onFatal(error: Error): void;
+  nowMs(): number;
 }
 
+type StorageOp = { kind: 'entries'; entries: LogEntry[]; epoch: number } | { kind: 'truncate'; afterSlot: number } | { kind: 'view'; view: ViewState };
+
 export class ReplicaDriver {
-  private persistQueue: LogEntry[] = [];
-  private persisting: Promise<void> | null = null;
+  private storageQueue: StorageOp[] = [];
+  private storing: Promise<void> | null = null;
   private applying: Promise<void> = Promise.resolve();
+  /** Set while a view-state write is pending: effects produced meanwhile wait behind it, in order. */
+  private gate: Promise<void> | null = null;
   private flushScheduled = false;
+  private durable = { epoch: -1, slot: 0 };
 
   constructor(private readonly options: ReplicaDriverOptions) {}
 
@@ -36,7 +45,7 @@ export class ReplicaDriver {
 
   /** Waits until everything handed to the store so far is written. */
   async drain(): Promise<void> {
-    while (this.persisting) await this.persisting;
+    while (this.gate || this.storing) await (this.gate ?? this.storing);
     await this.applying;
   }
 
@@ -46,19 +55,42 @@ export class ReplicaDriver {
     // One ACK per burst of datagrams, not one per datagram.
     setImmediate(() => {
       this.flushScheduled = false;
-      this.step({ kind: 'flush' });
+      this.step({ kind: 'flush', nowMs: this.options.nowMs() });
     });
   }
 
   private perform(effects: readonly ReplicaEffect[]): void {
-    for (const effect of effects) {
+    if (effects.length === 0) return;
+    if (this.gate) {
+      const gate = this.gate;
+      this.gate = gate.then(() => this.performNow(effects));
+      return;
+    }
+    this.performNow(effects);
+  }
+
+  private performNow(effects: readonly ReplicaEffect[]): Promise<void> | void {
+    for (let i = 0; i < effects.length; i++) {
+      const effect = effects[i]!;
       switch (effect.kind) {
-        case 'persist':
-          this.persistQueue.push(...effect.entries);
-          this.persisting ??= this.persistLoop();
+        case 'persist-log':
+          this.store({ kind: 'entries', entries: effect.entries, epoch: effect.epoch });
           break;
+        case 'truncate-log':
+          this.store({ kind: 'truncate', afterSlot: effect.afterSlot });
+          break;
+        case 'persist-view': {
+          const written = this.store({ kind: 'view', view: effect.view });
+          const rest = effects.slice(i + 1);
+          const gate: Promise<void> = written.then(() => {
+            if (this.gate === gate) this.gate = null;
+            return this.performNow(rest);
+          });
+          this.gate = gate;
+          return gate;
+        }
         case 'send':
-          this.options.sendToSequencer(effect.bytes);
+          this.options.send(effect.to, effect.bytes);
           break;
         case 'apply':
           this.enqueueApply(effect.entries);
@@ -67,21 +99,45 @@ export class ReplicaDriver {
     }
   }
 
-  private async persistLoop(): Promise<void> {
+  /** Queues a storage operation; resolves when that operation (and all before it) is written. */
+  private store(op: StorageOp): Promise<void> {
+    this.storageQueue.push(op);
+    const done = (this.storing ??= this.storageLoop());
+    return done;
+  }
+
+  private async storageLoop(): Promise<void> {
     try {
-      while (this.persistQueue.length > 0) {
-        const batch = this.persistQueue;
-        this.persistQueue = [];
-        await this.options.store.persistLog(batch);
-        const last = batch[batch.length - 1];
-        if (last) this.step({ kind: 'persisted', through: last.seq });
-        this.step({ kind: 'flush' });
+      while (this.storageQueue.length > 0) {
+        const op = this.storageQueue.shift()!;
+        if (op.kind === 'entries') {
+          await this.writeEntries(op);
+        } else if (op.kind === 'truncate') {
+          await this.options.store.truncateLog(op.afterSlot);
+        } else {
+          await this.options.store.saveViewState(op.view);
+        }
       }
     } catch (err) {
       this.options.onFatal(err as Error);
     } finally {
-      this.persisting = null;
+      this.storing = null;
     }
+  }
+
+  /** Group commit: this write takes every queued entry write of the same epoch right behind it. */
+  private async writeEntries(first: { entries: LogEntry[]; epoch: number }): Promise<void> {
+    const batch = [...first.entries];
+    while (this.storageQueue[0]?.kind === 'entries' && this.storageQueue[0].epoch === first.epoch) {
+      batch.push(...(this.storageQueue.shift() as { entries: LogEntry[] }).entries);
+    }
+    await this.options.store.persistLog(batch);
+    // Writes are FIFO, so everything handed out in this epoch up to the highest slot written so far is
+    // durable — including entries of earlier batches below a NO-OP that just replaced one of them.
+    const batchMax = Math.max(...batch.map((e) => e.slot));
+    this.durable = this.durable.epoch === first.epoch ? { epoch: first.epoch, slot: Math.max(this.durable.slot, batchMax) } : { epoch: first.epoch, slot: batchMax };
+    this.step({ kind: 'persisted', throughSlot: this.durable.slot, epoch: first.epoch });
+    this.step({ kind: 'flush', nowMs: this.options.nowMs() });
   }
 
   private enqueueApply(entries: LogEntry[]): void {

@@ -1,6 +1,7 @@
 // One replica process: the UDP endpoint of the replica protocol, the LevelDB state machine, the MRTOM
 // client that submits for HTTP callers, and the HTTP API, wired together.
 import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -14,8 +15,10 @@ import type { KvService, NodeHealth } from '../api/service.js';
 import { ServiceError } from '../api/service-errors.js';
 import { ReplicaDriver } from './replica-driver.js';
 import { Submitter } from './submitter.js';
-import { REPLICA_TIMING } from './timing.js';
-import { bindUdpSocket, closeUdpSocket, sourceKey } from './udp.js';
+import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
+import { bindUdpSocket, closeUdpSocket } from './udp.js';
+import { resolvePeerAddresses } from './addresses.js';
+import type { Peer } from '../consensus/types.js';
 
 export interface ReplicaNodeOptions {
   config: ClusterConfig;
@@ -41,35 +44,31 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
   const logger = options.logger.child({ replica: replicaId });
-  // The first configured sequencer serves the initial session; failover to standbys is the session
-  // change of the slow path.
-  const sequencer = config.sequencers[0]!;
-  const sequencerKey = `${sequencer.host}:${sequencer.port}`;
+  const addresses = await resolvePeerAddresses(config);
 
-  const store = await KvStore.open(resolvePath(options.configDir, endpoint.dataDir), { durability: config.durability });
-  const meta = store.meta();
+  const store = await KvStore.open(resolvePath(options.configDir, endpoint.dataDir), { durability: config.durability, logRetainEntries: REPLICA_TIMING.logRetainEntries });
   const state = createReplica(
     {
       id: replicaId,
       group: config.group,
       replicaIds: config.replicas.map((r) => r.id),
-      gapTimeoutMs: REPLICA_TIMING.gapTimeoutMs,
-      retransmitRequestIntervalMs: REPLICA_TIMING.retransmitRequestIntervalMs,
+      sequencerIds: config.sequencers.map((s) => s.id),
+      durability: config.durability,
+      timing: PROTOCOL_TIMING,
+      logRetainEntries: REPLICA_TIMING.logRetainEntries,
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
+      nonce: randomInt(1, 2 ** 48),
     },
-    {
-      view: store.viewState()?.view ?? 0,
-      session: meta.session === 0 ? config.session : meta.session,
-      appliedSeq: meta.appliedSeq,
-      // loadLog also returns the retained applied window; only the unapplied tail is replayed here.
-      log: (await store.loadLog()).filter((entry) => entry.slot > meta.appliedSlot),
-    },
+    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog() },
   );
-  logger.info({ session: state.session, view: state.view, appliedSeq: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
+  logger.info({ status: state.status, view: state.vs.view, session: state.vs.session, appliedSlot: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
 
   const socket = await bindUdpSocket(endpoint.host, endpoint.udpPort);
-  const sendToSequencer = (bytes: Uint8Array): void => socket.send(bytes, sequencer.port, sequencer.host);
-  let lastHeardSequencerMs = Number.NEGATIVE_INFINITY;
+  socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
+  const send = (to: Peer, bytes: Uint8Array): void => {
+    const address = addresses.addressOf(to);
+    socket.send(bytes, address.port, address.host);
+  };
   let closing = false;
   let unknownSourceDrops = 0;
 
@@ -79,7 +78,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     resendIntervalMs: REPLICA_TIMING.requestResendIntervalMs,
     commitTimeoutMs: REPLICA_TIMING.commitTimeoutMs,
     inFlightMax: REPLICA_TIMING.requestsInFlightMax,
-    send: sendToSequencer,
+    // Always to the sequencer of the replica's current session, which a session change replaces.
+    send: (bytes) => send({ sequencer: state.vs.sequencerId }, bytes),
     nowMs: () => performance.now(),
   });
 
@@ -87,7 +87,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     state,
     store,
     logger,
-    sendToSequencer,
+    send,
+    nowMs: () => performance.now(),
     onApplied: (entries) => submitter.onApplied(entries),
     onFatal: (err) => {
       logger.fatal({ err }, 'store write failed; stopping so that no unsafe ACK is sent');
@@ -97,23 +98,20 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   });
 
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
-    if (sourceKey(rinfo) !== sequencerKey) {
+    const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
+    if (from === null) {
       unknownSourceDrops += 1;
       return;
     }
-    const nowMs = performance.now();
-    lastHeardSequencerMs = nowMs;
-    driver.step({ kind: 'datagram', bytes, nowMs });
+    driver.step({ kind: 'datagram', from, bytes, nowMs: performance.now() });
   });
-  // Kick off: announce our position so the sequencer resends what we missed while down.
-  driver.step({ kind: 'flush' });
 
   const ticker = setInterval(() => {
     driver.step({ kind: 'tick', nowMs: performance.now() });
     submitter.onTick();
   }, REPLICA_TIMING.tickIntervalMs);
 
-  const sequencerHeard = (): boolean => performance.now() - lastHeardSequencerMs < REPLICA_TIMING.sequencerSilenceMs;
+  const sequencerHeard = (): boolean => performance.now() - state.lastHeardSequencerMs < REPLICA_TIMING.sequencerSilenceMs;
 
   const service: KvService = {
     submit(op: KvOp): Promise<OpResult> {
@@ -126,8 +124,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     health(): NodeHealth {
       const checks = [
         { name: 'store', ok: !closing, detail: closing ? 'closing' : 'open' },
-        { name: 'sequencer', ok: sequencerHeard(), detail: `session ${state.session}` },
-        { name: 'caught-up', ok: isCaughtUp(state), detail: `status ${state.status}, applied ${state.applied}, commit ${state.commit}, through ${state.through}` },
+        { name: 'sequencer', ok: sequencerHeard(), detail: `sequencer ${state.vs.sequencerId}, session ${state.vs.session}` },
+        { name: 'caught-up', ok: isCaughtUp(state), detail: `status ${state.status}, view ${state.vs.view}, applied ${state.applied}, commit ${state.commit}, through ${state.through}` },
       ];
       return { ready: checks.every((c) => c.ok), checks };
     },

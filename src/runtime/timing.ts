@@ -1,14 +1,28 @@
 // Timeouts and limits of the replica runtime, in one place. Starting points from NOPaxos's reference
-// implementation scaled up for a Node event loop (~1 ms jitter). The replica's gap timeout is longer than
-// the sequencer's retransmit interval so the fast path repairs most losses before the replica asks.
+// implementation, scaled up for a Node event loop that may stall for tens of ms on a busy 2-core box.
+// The replica's gap timeout is longer than the sequencer's retransmit interval (20 ms) so the fast path
+// repairs most losses before the slow path starts.
+import type { ReplicaTiming } from '../consensus/state.js';
+
+export const PROTOCOL_TIMING: ReplicaTiming = {
+  gapTimeoutMs: 40,
+  gapPeerTimeoutMs: 120,
+  gapNoopTimeoutMs: 400,
+  gapRequestIntervalMs: 40,
+  syncIntervalMs: 100,
+  leaderTimeoutMs: 1500,
+  sequencerTimeoutMs: 1000,
+  resendIntervalMs: 100,
+  viewChangeTimeoutMs: 2000,
+};
+
 export const REPLICA_TIMING = {
   tickIntervalMs: 5,
-  gapTimeoutMs: 40,
-  retransmitRequestIntervalMs: 40,
   pendingEntriesMax: 8192,
+  logRetainEntries: 10_000,
   requestResendIntervalMs: 250,
   commitTimeoutMs: 5000,
   requestsInFlightMax: 4096,
-  /** No ORDERED, COMMIT or HEARTBEAT for this long → the node answers 503 instead of queueing. */
+  /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: 1000,
 } as const;

@@ -4,8 +4,8 @@ import dgram from 'node:dgram';
 /** Socket buffers sized for bursts of a few thousand datagrams; the kernel may cap them (best effort). */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export function sourceKey(rinfo: { address: string; port: number }): string {
-  return `${rinfo.address}:${rinfo.port}`;
+export function sourceKey(address: { host: string; port: number }): string {
+  return `${address.host}:${address.port}`;
 }
 
 export function bindUdpSocket(host: string, port: number): Promise<dgram.Socket> {

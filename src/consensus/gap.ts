@@ -1,0 +1,111 @@
+// Filling holes (DESIGN.md §3, gap): first from the sequencer's ring (RETRANSMIT), then from peers
+// (LOG_REQUEST/LOG_REPLY, which also ship logs to lagging and recovering replicas), and, when nobody can
+// supply a slot of the current session, the leader decides it is a NO-OP. Followers never decide NO-OPs;
+// they learn the leader's from COMMIT/HEARTBEAT notices and SYNC.
+import { MessageType, type Header } from '../mrtom/header.js';
+import { encodeDatagram, encodeRetransmitBody, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
+import type { LogEntry } from '../store/log-entry.js';
+import { appendInOrder, imposeNoop } from './log.js';
+import { encodePeerMessage, entryBytes, LOG_REPLY_BYTES_MAX, type LogReplyBody, type LogRequestBody } from './peer-messages.js';
+import { isLeader, leaderOf, peersOf, type ReplicaState } from './state.js';
+import type { ReplicaEffect } from './types.js';
+
+/** Entries asked from a peer in one LOG_REQUEST. */
+const LOG_REQUEST_SPAN_MAX = 4096;
+
+export function peerHeader(state: ReplicaState) {
+  return { group: state.options.group, view: state.vs.view, session: state.vs.session, sender: state.options.id };
+}
+
+export function logRequest(state: ReplicaState, to: number, fromSlot: number, toSlot: number): ReplicaEffect {
+  state.counters.logRequests += 1;
+  const body: LogRequestBody = { fromSlot, toSlot: Math.min(toSlot, fromSlot + LOG_REQUEST_SPAN_MAX - 1) };
+  return { kind: 'send', to: { replica: to }, bytes: encodePeerMessage(MessageType.LOG_REQUEST, peerHeader(state), body) };
+}
+
+/** Normal-status gap handling on a tick. */
+export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  const gap = state.gap;
+  if (!gap || state.status !== 'normal') return [];
+  if (gap.slot <= state.through) {
+    state.gap = state.through < state.highestKnownSlot ? { ...gap, slot: state.through + 1, sinceMs: nowMs } : null;
+    return [];
+  }
+  const { timing } = state.options;
+  const openMs = nowMs - gap.sinceMs;
+  const effects: ReplicaEffect[] = [];
+  const inSession = gap.slot > state.vs.sessionBase;
+  if (inSession && openMs >= timing.gapTimeoutMs && nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs) {
+    gap.askedSequencerMs = nowMs;
+    effects.push(retransmitRequest(state, gap.slot));
+  }
+  if ((openMs >= timing.gapPeerTimeoutMs || !inSession) && nowMs - gap.askedPeersMs >= timing.gapRequestIntervalMs) {
+    gap.askedPeersMs = nowMs;
+    // The leader asks everyone (it may be the one that lacks the slot); a follower asks the leader.
+    const targets = isLeader(state) ? peersOf(state) : [leaderOf(state, state.vs.view)];
+    for (const to of targets) effects.push(logRequest(state, to, gap.slot, state.highestKnownSlot));
+  }
+  if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs) {
+    // Gap agreement: nobody supplied the slot in time. The leader never NO-OPs a slot it holds.
+    state.counters.noopsDecided += 1;
+    state.gap = null;
+    effects.push(...imposeNoop(state, gap.slot));
+    state.ackDue = true;
+  }
+  return effects;
+}
+
+function retransmitRequest(state: ReplicaState, slot: number): ReplicaEffect {
+  state.counters.retransmitRequests += 1;
+  const fromSeq = slot - state.vs.sessionBase;
+  const toSeq = Math.min(state.highestKnownSlot - state.vs.sessionBase, fromSeq + RETRANSMIT_SPAN_MAX - 1);
+  const bytes = encodeDatagram(
+    {
+      type: MessageType.RETRANSMIT,
+      group: state.options.group,
+      session: state.vs.session,
+      view: state.vs.view,
+      seq: fromSeq,
+      commit: 0,
+      requestId: 0,
+      sender: state.options.id,
+    },
+    encodeRetransmitBody({ fromSeq, toSeq: Math.max(fromSeq, toSeq) }),
+  );
+  return { kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes };
+}
+
+/** Serves entries this replica holds, contiguous from fromSlot, within one datagram. */
+export function onLogRequest(state: ReplicaState, from: number, header: Header, request: LogRequestBody): ReplicaEffect[] {
+  // Entries above the commit point are only meaningful within the same (view, session).
+  if (header.view !== state.vs.view || header.session !== state.vs.session) return [];
+  const entries: LogEntry[] = [];
+  let bytes = 0;
+  for (let slot = request.fromSlot; slot <= Math.min(request.toSlot, state.through); slot++) {
+    const entry = state.log.get(slot);
+    if (!entry) break;
+    bytes += entryBytes(entry);
+    if (entries.length > 0 && bytes > LOG_REPLY_BYTES_MAX) break;
+    entries.push(entry);
+  }
+  const body: LogReplyBody = { entries, firstSlot: state.logStart, through: state.through };
+  return [{ kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.LOG_REPLY, peerHeader(state), body) }];
+}
+
+/** Takes what a peer shipped: fills the log from through+1 on; NO-OPs shipped replace held requests. */
+export function onLogReply(state: ReplicaState, header: Header, reply: LogReplyBody, nowMs: number): ReplicaEffect[] {
+  if (header.view !== state.vs.view || header.session !== state.vs.session) return [];
+  const effects: ReplicaEffect[] = [];
+  if (reply.through > state.highestKnownSlot && state.status === 'normal') state.highestKnownSlot = reply.through;
+  for (const entry of reply.entries) {
+    if (entry.slot === state.through + 1) {
+      effects.push(...appendInOrder(state, entry));
+    } else if (entry.noop && entry.slot > state.applied && entry.slot <= state.through && entry.slot > state.vs.sessionBase && entry.session === state.vs.session) {
+      effects.push(...imposeNoop(state, entry.slot));
+    }
+  }
+  if (state.gap && state.gap.slot <= state.through) {
+    state.gap = state.through < state.highestKnownSlot ? { slot: state.through + 1, sinceMs: nowMs, askedSequencerMs: Number.NEGATIVE_INFINITY, askedPeersMs: Number.NEGATIVE_INFINITY } : null;
+  }
+  return effects;
+}

@@ -1,0 +1,83 @@
+// Keeping the group moving: the leader's periodic SYNC (commit point, NO-OPs, "I am alive"), and the
+// timeouts that start a view change when the leader or the sequencer goes silent or a change stalls.
+import { MessageType, type Header } from '../mrtom/header.js';
+import { imposeNoop } from './log.js';
+import { learnCommit, noteKnownSlot, sessionStart } from './normal.js';
+import { onGapTick, peerHeader } from './gap.js';
+import { encodePeerMessage, type SyncBody } from './peer-messages.js';
+import { currentViewId, isLeader, isNewer, leaderOf, peersOf, sameViewId, type ReplicaState } from './state.js';
+import { continueInstall, continueMerge, resendStartView, sendVotes, startViewChange } from './view-change.js';
+import { resendRecovery } from './recovery.js';
+import type { ReplicaEffect } from './types.js';
+
+function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  state.lastSyncSentMs = nowMs;
+  const body: SyncBody = { commit: state.commit, through: state.through, noops: state.sessionNoops };
+  const bytes = encodePeerMessage(MessageType.SYNC, peerHeader(state), body);
+  return peersOf(state).map((id) => ({ kind: 'send' as const, to: { replica: id }, bytes }));
+}
+
+export function onSync(state: ReplicaState, from: number, header: Header, body: SyncBody, nowMs: number): ReplicaEffect[] {
+  const target = { view: header.view, session: header.session };
+  if (from !== leaderOf(state, target.view) || state.status === 'recovering') return [];
+  if (isNewer(target, currentViewId(state))) {
+    // A view we missed is already running: vote in it, and its leader answers with START_VIEW.
+    return startViewChange(state, target, 'newer-view', nowMs);
+  }
+  if (!sameViewId(target, currentViewId(state))) return [];
+  state.lastHeardLeaderMs = nowMs;
+  if (state.status !== 'normal') return [];
+  const effects: ReplicaEffect[] = [];
+  for (const seq of body.noops) effects.push(...imposeNoop(state, state.vs.sessionBase + seq));
+  noteKnownSlot(state, body.through, nowMs);
+  return [...effects, ...learnCommit(state, body.commit)];
+}
+
+export function onTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  const { timing } = state.options;
+  switch (state.status) {
+    case 'recovering':
+      return resendRecovery(state, nowMs);
+    case 'view-change': {
+      if (state.install) {
+        if (nowMs - state.lastHeardLeaderMs > timing.leaderTimeoutMs) return nextView(state, 'stalled', nowMs);
+        return continueInstall(state, nowMs);
+      }
+      const progress = state.viewChange;
+      if (!progress) return [];
+      if (nowMs - progress.startedMs > timing.viewChangeTimeoutMs) return nextView(state, 'stalled', nowMs);
+      if (progress.merge) return continueMerge(state, nowMs);
+      if (nowMs - progress.sentMs < timing.resendIntervalMs) return [];
+      progress.sentMs = nowMs;
+      return sendVotes(state);
+    }
+    case 'normal':
+      return isLeader(state) ? leaderTick(state, nowMs) : followerTick(state, nowMs);
+  }
+}
+
+function nextView(state: ReplicaState, reason: 'stalled' | 'leader-silent', nowMs: number): ReplicaEffect[] {
+  return startViewChange(state, { view: state.vs.view + 1, session: state.vs.session + 1 }, reason, nowMs);
+}
+
+function leaderTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  const { timing } = state.options;
+  if (state.vs.session === 0 || state.noopsIncomplete) {
+    return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'no-session', nowMs);
+  }
+  const heardMs = Math.max(state.lastHeardSequencerMs, state.becameNormalMs);
+  if (nowMs - heardMs > timing.sequencerTimeoutMs) {
+    return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'sequencer-silent', nowMs);
+  }
+  const effects = [...onGapTick(state, nowMs), ...resendStartView(state, nowMs)];
+  if (state.sessionStartSentMs !== null && nowMs - state.sessionStartSentMs >= timing.resendIntervalMs) effects.push(...sessionStart(state, nowMs));
+  if (nowMs - state.lastSyncSentMs >= timing.syncIntervalMs) effects.push(...sync(state, nowMs));
+  return effects;
+}
+
+function followerTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  if (nowMs - Math.max(state.lastHeardLeaderMs, state.becameNormalMs) > state.options.timing.leaderTimeoutMs) {
+    return nextView(state, 'leader-silent', nowMs);
+  }
+  return onGapTick(state, nowMs);
+}
