@@ -1,0 +1,175 @@
+// One simulated world built from a SimConfig: scheduler, network, replica nodes with their disks,
+// sequencers, clients, the history and the invariant checker, with the fault plan scheduled on the clock.
+// All randomness comes from streams forked off the seed's PRNG, one per concern.
+import { MessageType } from '../../src/mrtom/header.js';
+import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
+import { encodeOpRequest } from '../../src/store/ops.js';
+import { SimClient } from './client.js';
+import type { SimConfig } from './config.js';
+import { SimDisk } from './disk.js';
+import { describeAction, type FaultAction } from './faults.js';
+import { History } from './history.js';
+import { ApplyInvariants } from './invariants.js';
+import { Network, type NodeName } from './network.js';
+import type { Prng } from './prng.js';
+import { Scheduler } from './scheduler.js';
+import { SimReplica } from './sim-replica.js';
+import { SimSequencer } from './sim-sequencer.js';
+import type { Tracer } from './trace.js';
+
+/**
+ * A deliberate break made by the simulator itself rather than by the protocol: the first ORDERED carrying a
+ * request that reaches the highest-numbered replica has its body swapped for another operation, as a
+ * corrupting network would. The invariant checker must catch the divergence it causes.
+ */
+export type SimTamper = 'tamper-ordered';
+
+/** Client ids start here so they never look like replica or sequencer ids in a trace. */
+const CLIENT_ID_FIRST = 1001;
+
+export class Cluster {
+  readonly scheduler = new Scheduler();
+  readonly network: Network;
+  readonly invariants = new ApplyInvariants();
+  readonly history = new History();
+  readonly replicas: SimReplica[];
+  readonly sequencers: SimSequencer[];
+  readonly clients: SimClient[];
+  private readonly nodes = new Map<NodeName, SimReplica | SimSequencer>();
+  private tampered = false;
+
+  constructor(
+    readonly config: SimConfig,
+    prng: Prng,
+    private readonly tracer: Tracer,
+    private readonly tamper: SimTamper | null,
+  ) {
+    this.network = new Network(this.scheduler, prng.fork('network'), tracer, (to, from, bytes) => this.deliver(to, from, bytes), config.calm);
+    const nodePrng = prng.fork('nodes');
+    const diskPrng = prng.fork('disks');
+    this.replicas = config.replicaIds.map(
+      (id) =>
+        new SimReplica(
+          {
+            id,
+            group: config.group,
+            replicaIds: config.replicaIds,
+            sequencerIds: config.sequencerIds,
+            durability: config.durability,
+            timing: config.replicaTiming,
+            logRetainEntries: config.logRetainEntries,
+            pendingEntriesMax: config.pendingEntriesMax,
+            unsafeBreak: config.unsafeBreak,
+          },
+          {
+            scheduler: this.scheduler,
+            network: this.network,
+            tracer,
+            invariants: this.invariants,
+            disk: new SimDisk(config.durability, this.scheduler, diskPrng.fork(`r${id}`), config.disk),
+            prng: nodePrng.fork(`r${id}`),
+            tickIntervalMs: config.tickIntervalMs,
+            onApplied: (replica, applied) => {
+              for (const client of this.clients) if (client.host.id === replica) client.onApplied(applied);
+            },
+          },
+        ),
+    );
+    this.sequencers = config.sequencerIds.map(
+      (id) =>
+        new SimSequencer(id, {
+          scheduler: this.scheduler,
+          network: this.network,
+          tracer,
+          prng: nodePrng.fork(`s${id}`),
+          group: config.group,
+          replicaIds: config.replicaIds,
+          timing: config.sequencerTiming,
+          tickIntervalMs: config.tickIntervalMs,
+        }),
+    );
+    for (const node of [...this.replicas, ...this.sequencers]) this.nodes.set(node.name, node);
+    const workload = prng.fork('workload');
+    let clientIdNext = CLIENT_ID_FIRST;
+    this.clients = Array.from(
+      { length: config.clientCount },
+      (_, index) =>
+        new SimClient(index, this.replicas[index % this.replicas.length]!, {
+          scheduler: this.scheduler,
+          network: this.network,
+          tracer,
+          history: this.history,
+          prng: workload.fork(`c${index}`),
+          group: config.group,
+          keys: config.keys,
+          timing: config.clientTiming,
+          opsMax: config.opsPerClientMax,
+          invokeEndMs: config.invokeEndMs,
+          newClientId: () => clientIdNext++,
+        }),
+    );
+  }
+
+  start(): void {
+    for (const sequencer of this.sequencers) sequencer.start();
+    for (const replica of this.replicas) replica.start();
+    for (const client of this.clients) client.start();
+    for (const action of this.config.faults.actions) this.scheduler.after(action.atMs, () => this.perform(action));
+  }
+
+  /** Every client is done invoking and has nothing outstanding. */
+  clientsFinished(): boolean {
+    return this.clients.every((client) => client.isFinished(this.scheduler.nowMs));
+  }
+
+  /** Every replica is up and has applied every slot any replica applied. */
+  replicasCaughtUp(): boolean {
+    const slots = this.invariants.slotsApplied();
+    return this.replicas.every((replica) => replica.isUp && this.invariants.lastApplied(replica.id) === slots);
+  }
+
+  private perform(action: FaultAction): void {
+    this.tracer.event(this.scheduler.nowMs, 'sim', () => describeAction(action));
+    switch (action.kind) {
+      case 'network':
+        this.network.setConditions(action.conditions);
+        break;
+      case 'partition':
+        for (const [from, to] of action.links) this.network.block(from, to);
+        break;
+      case 'heal':
+        this.network.heal();
+        break;
+      case 'crash':
+        this.node(action.node).crash();
+        for (const client of this.clients) if (client.host.name === action.node) client.onHostCrash();
+        break;
+      case 'restart':
+        this.node(action.node).start();
+        for (const client of this.clients) if (client.host.name === action.node) client.onHostRestart();
+        break;
+    }
+  }
+
+  private node(name: NodeName): SimReplica | SimSequencer {
+    const node = this.nodes.get(name);
+    if (node === undefined) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  private deliver(to: NodeName, from: NodeName, bytes: Uint8Array): void {
+    const node = this.node(to);
+    node.deliver(from, this.tamper === 'tamper-ordered' ? this.maybeTamper(to, bytes) : bytes);
+  }
+
+  private maybeTamper(to: NodeName, bytes: Uint8Array): Uint8Array {
+    const target = this.replicas.at(-1)!;
+    if (this.tampered || to !== target.name || !target.isUp) return bytes;
+    const { header } = decodeDatagram(bytes);
+    if (header.type !== MessageType.ORDERED) return bytes;
+    this.tampered = true;
+    const body = encodeOpRequest({ floor: 0, op: { type: 'put', key: this.config.keys[0]!, value: new TextEncoder().encode('tampered') } });
+    this.tracer.event(this.scheduler.nowMs, 'sim', () => `TAMPER ORDERED s${header.session}/q${header.seq} to ${to}`);
+    return encodeDatagram(header, body);
+  }
+}

@@ -1,0 +1,133 @@
+// The shape of one simulated run, drawn from its seed: cluster size (3, sometimes 5 replicas; 1 or 2
+// sequencers), durability mode, protocol timeouts (occasionally stretched or squeezed, FoundationDB
+// BUGGIFY-style, so rare timing paths get exercised), ring size (sometimes tiny, so ring overflow forces
+// the replicas' slow path), workload and fault plan. Simulated time is kept to a few seconds so that
+// thousands of seeds fit in a CI run.
+import type { Durability } from '../../src/config/cluster.js';
+import type { ClientTiming } from './client.js';
+import type { DiskTiming } from './disk.js';
+import { generateFaultPlan, type FaultPlan } from './faults.js';
+import type { LinkConditions } from './network.js';
+import type { Prng } from './prng.js';
+import type { ReplicaTiming, SequencerTiming, UnsafeBreak } from './replica-adapter.js';
+
+export interface SimConfig {
+  group: number;
+  replicaIds: number[];
+  sequencerIds: number[];
+  durability: Durability;
+  replicaTiming: ReplicaTiming;
+  sequencerTiming: SequencerTiming;
+  tickIntervalMs: number;
+  logRetainEntries: number;
+  pendingEntriesMax: number;
+  disk: DiskTiming;
+  calm: LinkConditions;
+  keys: string[];
+  clientCount: number;
+  opsPerClientMax: number;
+  clientTiming: ClientTiming;
+  faults: FaultPlan;
+  /** Faults end here; from now on every op must complete within livenessBoundMs. */
+  quietStartMs: number;
+  livenessBoundMs: number;
+  /** Clients invoke no new operation from here. */
+  invokeEndMs: number;
+  /** The run stops here at the latest. */
+  endMs: number;
+  unsafeBreak: UnsafeBreak | null;
+}
+
+/** How the run is told to deviate from a normal one (the "checker bites" tests). */
+export interface ConfigOverrides {
+  unsafeBreak?: UnsafeBreak | null;
+  durability?: Durability;
+}
+
+export const TICK_INTERVAL_MS = 5;
+
+/**
+ * Replica timeouts for the simulator, in the ratios of the production defaults (research/protocol.md
+ * "Default timeouts") but compressed so a view or session change fits in a short run. The sequencer's
+ * retransmit interval stays well below the replica's gap timeout so the fast path repairs most losses.
+ */
+const REPLICA_TIMING_BASE: ReplicaTiming = {
+  gapTimeoutMs: 20,
+  gapPeerTimeoutMs: 50,
+  gapNoopTimeoutMs: 100,
+  gapRequestIntervalMs: 20,
+  syncIntervalMs: 50,
+  leaderTimeoutMs: 300,
+  sequencerTimeoutMs: 200,
+  resendIntervalMs: 50,
+  viewChangeTimeoutMs: 400,
+};
+
+const SEQUENCER_RETRANSMIT_INTERVAL_MS = 8;
+const SEQUENCER_HEARTBEAT_INTERVAL_MS = 20;
+const SEQUENCER_RESEND_PER_TICK_MAX = 64;
+/** Ring sizes: a tiny ring overflows under load and loss, which is how NO-OPs (gap agreement) get exercised. */
+const RING_CAPACITIES = [4, 16, 64, 1024] as const;
+
+const FAULT_PERIOD_MS_MIN = 1000;
+const FAULT_PERIOD_MS_MAX = 2500;
+/** Clients keep invoking this long into the quiet period, to show the system serves again. */
+const QUIET_INVOKE_MS = 500;
+/** From the quiet start (or a later invoke), every op completes within this; room for a leader timeout, a view change and a recovery. */
+const LIVENESS_BOUND_MS = 2500;
+const CLIENT_DEADLINE_MS = LIVENESS_BOUND_MS + 1000;
+const OPS_PER_CLIENT_MAX = 150;
+
+export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): SimConfig {
+  const replicaCount = prng.chance(0.2) ? 5 : 3;
+  const replicaIds = Array.from({ length: replicaCount }, (_, i) => i + 1);
+  const sequencerIds = prng.chance(0.6) ? [1, 2] : [1];
+  const durability = overrides.durability ?? prng.pick<Durability>(['fsync', 'fsync', 'async', 'memory']);
+  const calm: LinkConditions = { lossRate: 0, duplicateRate: 0, latencyMsMin: 0.05, latencyMsMax: prng.between(0.2, 2) };
+  const quietStartMs = prng.between(FAULT_PERIOD_MS_MIN, FAULT_PERIOD_MS_MAX);
+  const invokeEndMs = quietStartMs + QUIET_INVOKE_MS;
+  const keyCount = prng.int(1, 5);
+  return {
+    group: 1,
+    replicaIds,
+    sequencerIds,
+    durability,
+    replicaTiming: buggify(prng, REPLICA_TIMING_BASE),
+    sequencerTiming: {
+      ringCapacity: prng.pick(RING_CAPACITIES),
+      retransmitIntervalMs: SEQUENCER_RETRANSMIT_INTERVAL_MS,
+      heartbeatIntervalMs: SEQUENCER_HEARTBEAT_INTERVAL_MS,
+      resendPerTickMax: SEQUENCER_RESEND_PER_TICK_MAX,
+    },
+    tickIntervalMs: TICK_INTERVAL_MS,
+    logRetainEntries: prng.pick([16, 1024]),
+    pendingEntriesMax: prng.pick([64, 8192]),
+    disk: { writeMsMin: 0.05, writeMsMax: prng.between(0.1, 2), osFlushIntervalMs: prng.between(20, 200) },
+    calm,
+    keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
+    clientCount: prng.int(2, 6),
+    opsPerClientMax: OPS_PER_CLIENT_MAX,
+    clientTiming: { thinkMsMax: prng.between(5, 60), resendMsMin: 100, resendMsMax: 250, deadlineMs: CLIENT_DEADLINE_MS },
+    faults: generateFaultPlan(prng, { replicaIds, sequencerIds, durability, calm, quietStartMs }),
+    quietStartMs,
+    livenessBoundMs: LIVENESS_BOUND_MS,
+    invokeEndMs,
+    endMs: invokeEndMs + LIVENESS_BOUND_MS,
+    unsafeBreak: overrides.unsafeBreak ?? null,
+  };
+}
+
+/** Usually the base timeouts; sometimes all of them halved or doubled together, keeping their ratios. */
+function buggify(prng: Prng, base: ReplicaTiming): ReplicaTiming {
+  const roll = prng.float();
+  const factor = roll < 0.1 ? 0.5 : roll < 0.2 ? 2 : 1;
+  return Object.fromEntries(Object.entries(base).map(([name, ms]) => [name, ms * factor])) as unknown as ReplicaTiming;
+}
+
+export function describeConfig(config: SimConfig): string {
+  return [
+    `replicas ${config.replicaIds.length}, sequencers ${config.sequencerIds.length}, durability ${config.durability}, ring ${config.sequencerTiming.ringCapacity}`,
+    `clients ${config.clientCount}, keys ${config.keys.length}, leader timeout ${config.replicaTiming.leaderTimeoutMs} ms`,
+    `faults until ${config.quietStartMs.toFixed(0)} ms (${config.faults.actions.length} actions), run until ${config.endMs.toFixed(0)} ms`,
+  ].join('; ');
+}

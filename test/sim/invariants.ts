@@ -1,0 +1,130 @@
+// Safety invariants over what replicas apply (DESIGN.md §3 last item; research/protocol.md §1.8 and
+// "Implications" item 12), checked on every apply — the only simulator event that changes applied
+// state — so a violation is caught at the step that causes it:
+//   - agreement: all replicas apply the same entry (session, seq, client, request, NO-OP flag, body) at
+//     a slot, with the same result (the state machines did not diverge);
+//   - a slot applied as a request on one replica is never a NO-OP on another;
+//   - each replica applies slots once each, in order, from 1; its applied prefix never changes. After a
+//     restart that lost applied state (memory, or async's unflushed tail) it re-applies, and what it
+//     re-applies must be identical to what it (and everyone) applied before.
+import type { Durability } from '../../src/config/cluster.js';
+import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
+import type { OpResult } from '../../src/store/ops.js';
+
+export class InvariantViolation extends Error {
+  constructor(
+    message: string,
+    readonly slot: number | null,
+    readonly replica: number,
+  ) {
+    super(message);
+    this.name = 'InvariantViolation';
+  }
+}
+
+interface AgreedSlot {
+  readonly entry: string;
+  /** Set by the first replica whose state machine returned a result for the slot. */
+  result: string | null;
+  readonly noop: boolean;
+  /** The first replica that applied the slot: named in a violation report. */
+  readonly replica: number;
+}
+
+export class ApplyInvariants {
+  private readonly agreed = new Map<number, AgreedSlot>();
+  private readonly appliedSlot = new Map<number, number>();
+
+  /** How many slots some replica applied; they are exactly 1..n, since each replica applies in order from 1. */
+  slotsApplied(): number {
+    return this.agreed.size;
+  }
+
+  lastApplied(replica: number): number {
+    return this.appliedSlot.get(replica) ?? 0;
+  }
+
+  /** Before the state machine runs: the entries continue this replica's applied prefix and agree with every other replica's. */
+  checkEntries(replica: number, entries: readonly LogEntry[]): void {
+    for (const entry of entries) this.checkEntry(replica, entry);
+  }
+
+  /** After it ran: every replica's state machine produced the same result at each slot. */
+  checkResults(replica: number, results: readonly AppliedEntry[]): void {
+    for (const result of results) {
+      const mine = describeResult(result.result);
+      const agreed = this.agreed.get(result.slot);
+      if (agreed === undefined) throw new InvariantViolation(`r${replica}: result for slot ${result.slot}, which was never applied`, result.slot, replica);
+      if (agreed.result === null) {
+        agreed.result = mine;
+      } else if (agreed.result !== mine) {
+        throw new InvariantViolation(
+          `slot ${result.slot} (${agreed.entry}): state machines diverged, r${agreed.replica} got ${agreed.result}, r${replica} got ${mine}`,
+          result.slot,
+          replica,
+        );
+      }
+    }
+  }
+
+  /**
+   * A replica restarted with `restoredSlot` applied. fsync keeps every apply; async may lose its
+   * unflushed tail; memory keeps nothing. Anything else means the simulated disk lied.
+   */
+  onRestart(replica: number, durability: Durability, restoredSlot: number): void {
+    const before = this.lastApplied(replica);
+    const expected = durability === 'fsync' ? restoredSlot === before : durability === 'async' ? restoredSlot <= before : restoredSlot === 0;
+    if (!expected) {
+      throw new InvariantViolation(`r${replica} (${durability}) restarted at applied slot ${restoredSlot}, had applied ${before}`, restoredSlot, replica);
+    }
+    this.appliedSlot.set(replica, restoredSlot);
+  }
+
+  private checkEntry(replica: number, entry: LogEntry): void {
+    const last = this.lastApplied(replica);
+    if (entry.slot !== last + 1) {
+      const what = entry.slot <= last ? 'applied again' : `applied with slots ${last + 1}..${entry.slot - 1} missing`;
+      throw new InvariantViolation(`r${replica}: slot ${entry.slot} ${what} (last applied ${last})`, entry.slot, replica);
+    }
+    this.appliedSlot.set(replica, entry.slot);
+    const mine = describeEntry(entry);
+    const agreed = this.agreed.get(entry.slot);
+    if (agreed === undefined) {
+      this.agreed.set(entry.slot, { entry: mine, result: null, noop: entry.noop, replica });
+      return;
+    }
+    if (agreed.noop !== entry.noop) {
+      const [request, noop] = entry.noop ? [agreed.replica, replica] : [replica, agreed.replica];
+      const requestEntry = entry.noop ? agreed.entry : mine;
+      throw new InvariantViolation(`slot ${entry.slot} applied as request ${requestEntry} on r${request} but as NO-OP on r${noop}`, entry.slot, replica);
+    }
+    if (agreed.entry !== mine) {
+      throw new InvariantViolation(`slot ${entry.slot}: r${agreed.replica} applied ${agreed.entry}, r${replica} applied ${mine}`, entry.slot, replica);
+    }
+  }
+}
+
+export function describeEntry(entry: LogEntry): string {
+  const what = entry.noop ? 'NO-OP' : `req ${entry.clientId}#${entry.requestId} body ${hashBytes(entry.body)}`;
+  return `s${entry.session}/q${entry.seq} ${what}`;
+}
+
+function describeResult(result: OpResult): string {
+  switch (result.type) {
+    case 'put':
+      return `put rev ${result.revision}`;
+    case 'delete':
+      return `delete rev ${result.revision} deleted ${result.deleted}`;
+    case 'get':
+      return `get rev ${result.revision} ${result.record === null ? 'absent' : `mod ${result.record.modRevision} value ${hashBytes(result.record.value)}`}`;
+    case 'invalid':
+      return `invalid rev ${result.revision} (${result.reason})`;
+  }
+}
+
+/** FNV-1a: enough to tell two bodies apart in a report, cheap enough to run on every apply. */
+function hashBytes(bytes: Uint8Array): string {
+  let hash = 0x811c9dc5;
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}

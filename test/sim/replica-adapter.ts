@@ -1,0 +1,86 @@
+// The one seam between the simulator and the protocol modules' constructors and state: how a replica and
+// a sequencer are built from the simulated cluster's setup, and the few facts the simulator reads from a
+// replica's state (which sequencer serves it, a one-line status for the trace). When the protocol's
+// options or state change shape, this file is the only one to adjust.
+import type { Durability } from '../../src/config/cluster.js';
+import { createReplica, stepReplica, type ReplicaState } from '../../src/consensus/replica.js';
+import type { ReplicaTiming, UnsafeBreak } from '../../src/consensus/state.js';
+import type { ReplicaEffect, ReplicaInput, ViewState } from '../../src/consensus/types.js';
+import { createSequencer, stepSequencer, type SequencerEffect, type SequencerInput, type SequencerState } from '../../src/sequencer/protocol.js';
+import type { LogEntry } from '../../src/store/log-entry.js';
+
+export type { ReplicaTiming, UnsafeBreak };
+
+export interface ReplicaSetup {
+  id: number;
+  group: number;
+  replicaIds: readonly number[];
+  sequencerIds: readonly number[];
+  durability: Durability;
+  timing: ReplicaTiming;
+  logRetainEntries: number;
+  pendingEntriesMax: number;
+  unsafeBreak: UnsafeBreak | null;
+}
+
+/** What the simulated disk hands a restarting replica. */
+export interface ReplicaRestore {
+  viewState: ViewState | null;
+  appliedSlot: number;
+  log: readonly LogEntry[];
+}
+
+export interface SequencerTiming {
+  ringCapacity: number;
+  retransmitIntervalMs: number;
+  heartbeatIntervalMs: number;
+  resendPerTickMax: number;
+}
+
+export type SimReplicaState = ReplicaState;
+export type SimSequencerState = SequencerState;
+
+/** `nonce` is unique per replica incarnation (drawn from the seed), as a process start would make it. */
+export function startReplica(setup: ReplicaSetup, restore: ReplicaRestore, nonce: number): ReplicaState {
+  return createReplica(
+    {
+      id: setup.id,
+      group: setup.group,
+      replicaIds: setup.replicaIds,
+      sequencerIds: setup.sequencerIds,
+      durability: setup.durability,
+      timing: setup.timing,
+      logRetainEntries: setup.logRetainEntries,
+      pendingEntriesMax: setup.pendingEntriesMax,
+      nonce,
+      ...(setup.unsafeBreak === null ? {} : { unsafeBreak: setup.unsafeBreak }),
+    },
+    restore,
+  );
+}
+
+export function stepSimReplica(state: ReplicaState, input: ReplicaInput): ReplicaEffect[] {
+  return stepReplica(state, input);
+}
+
+/** The sequencer a node's submitters send REQUESTs to: the one serving the replica's current session. */
+export function sequencerServing(state: ReplicaState): number {
+  return state.vs.sequencerId;
+}
+
+export function describeReplica(state: ReplicaState): string {
+  const { vs } = state;
+  return `${state.status} v${vs.view} s${vs.session}@seq${vs.sequencerId} base=${vs.sessionBase} through=${state.through} commit=${state.commit} applied=${state.applied}`;
+}
+
+export function startSequencer(group: number, replicaIds: readonly number[], timing: SequencerTiming): SequencerState {
+  return createSequencer({ group, replicaIds, ...timing });
+}
+
+export function stepSimSequencer(state: SequencerState, input: SequencerInput): SequencerEffect[] {
+  return stepSequencer(state, input);
+}
+
+export function describeSequencer(state: SequencerState): string {
+  return `s${state.session} v${state.view} last=${state.seqLast} commit=${state.commit}`;
+}
