@@ -38,14 +38,17 @@ export class Scheduler {
     const before = this.eventsRun;
     for (;;) {
       const next = this.heap[0];
-      if (next === undefined || next.atMs > untilMs) break;
+      if (next === undefined || next.atMs > untilMs) {
+        // Nothing else happens before the limit, so simulated time passes up to it.
+        this.clockMs = Math.max(this.clockMs, untilMs);
+        break;
+      }
       this.pop();
       this.clockMs = next.atMs;
       this.eventsRun += 1;
       next.run();
       if (stop()) break;
     }
-    if (this.clockMs < untilMs && (this.heap[0] === undefined || this.heap[0].atMs > untilMs)) this.clockMs = untilMs;
     return this.eventsRun - before;
   }
 
