@@ -1,7 +1,7 @@
 // One simulated world built from a SimConfig: scheduler, network, replica nodes with their disks,
 // sequencers, clients, the history and the invariant checker, with the fault plan scheduled on the clock.
 // All randomness comes from streams forked off the seed's PRNG, one per concern.
-import { MessageType } from '../../src/mrtom/header.js';
+import { MessageType, readHeader } from '../../src/mrtom/header.js';
 import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
 import { encodeOpRequest } from '../../src/store/ops.js';
 import { SimClient } from './client.js';
@@ -139,6 +139,19 @@ export class Cluster {
         break;
       case 'heal':
         this.network.heal();
+        break;
+      case 'blackhole': {
+        const seqs = new Set(action.seqs);
+        const targets = new Set(action.targets);
+        this.network.setDropFilter((from, to, bytes) => {
+          if (!from.startsWith('s') || !targets.has(to)) return false;
+          const header = readHeader(bytes);
+          return header.type === MessageType.ORDERED && seqs.has(header.seq);
+        });
+        break;
+      }
+      case 'blackhole-end':
+        this.network.setDropFilter(null);
         break;
       case 'crash':
         this.node(action.node).crash();

@@ -75,7 +75,8 @@ const FAULT_PERIOD_MS_MAX = 2500;
 const QUIET_INVOKE_MS = 500;
 /** From the quiet start (or a later invoke), every op completes within this; room for a leader timeout, a view change and a recovery. */
 const LIVENESS_BOUND_MS = 2500;
-const CLIENT_DEADLINE_MS = LIVENESS_BOUND_MS + 1000;
+/** A client gives up this long after the liveness bound, so a stuck op is reported as stuck rather than abandoned. */
+const CLIENT_DEADLINE_PAST_BOUND_MS = 1000;
 const OPS_PER_CLIENT_MAX = 150;
 
 export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): SimConfig {
@@ -87,12 +88,15 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
   const quietStartMs = prng.between(FAULT_PERIOD_MS_MIN, FAULT_PERIOD_MS_MAX);
   const invokeEndMs = quietStartMs + QUIET_INVOKE_MS;
   const keyCount = prng.int(1, 5);
+  const { timing, factor } = buggify(prng, REPLICA_TIMING_BASE);
+  // Slower timeouts need proportionally longer to recover from the faults.
+  const livenessBoundMs = LIVENESS_BOUND_MS * Math.max(1, factor);
   return {
     group: 1,
     replicaIds,
     sequencerIds,
     durability,
-    replicaTiming: buggify(prng, REPLICA_TIMING_BASE),
+    replicaTiming: timing,
     sequencerTiming: {
       ringCapacity: prng.pick(RING_CAPACITIES),
       retransmitIntervalMs: SEQUENCER_RETRANSMIT_INTERVAL_MS,
@@ -107,21 +111,22 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
     clientCount: prng.int(2, 6),
     opsPerClientMax: OPS_PER_CLIENT_MAX,
-    clientTiming: { thinkMsMax: prng.between(5, 60), resendMsMin: 100, resendMsMax: 250, deadlineMs: CLIENT_DEADLINE_MS },
+    clientTiming: { thinkMsMax: prng.between(5, 60), resendMsMin: 100, resendMsMax: 250, deadlineMs: livenessBoundMs + CLIENT_DEADLINE_PAST_BOUND_MS },
     faults: generateFaultPlan(prng, { replicaIds, sequencerIds, durability, calm, quietStartMs }),
     quietStartMs,
-    livenessBoundMs: LIVENESS_BOUND_MS,
+    livenessBoundMs,
     invokeEndMs,
-    endMs: invokeEndMs + LIVENESS_BOUND_MS,
+    endMs: invokeEndMs + livenessBoundMs,
     unsafeBreak: overrides.unsafeBreak ?? null,
   };
 }
 
 /** Usually the base timeouts; sometimes all of them halved or doubled together, keeping their ratios. */
-function buggify(prng: Prng, base: ReplicaTiming): ReplicaTiming {
+function buggify(prng: Prng, base: ReplicaTiming): { timing: ReplicaTiming; factor: number } {
   const roll = prng.float();
   const factor = roll < 0.1 ? 0.5 : roll < 0.2 ? 2 : 1;
-  return Object.fromEntries(Object.entries(base).map(([name, ms]) => [name, ms * factor])) as unknown as ReplicaTiming;
+  const timing = Object.fromEntries(Object.entries(base).map(([name, ms]) => [name, ms * factor])) as unknown as ReplicaTiming;
+  return { timing, factor };
 }
 
 export function describeConfig(config: SimConfig): string {

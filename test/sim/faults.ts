@@ -11,6 +11,9 @@ export type FaultAction =
   | { atMs: number; kind: 'network'; conditions: LinkConditions }
   | { atMs: number; kind: 'partition'; links: Array<[NodeName, NodeName]>; label: string }
   | { atMs: number; kind: 'heal' }
+  /** Every copy of ORDERED with one of these seqs (in any session) to the targets is lost, until the end. */
+  | { atMs: number; kind: 'blackhole'; seqs: number[]; targets: NodeName[] }
+  | { atMs: number; kind: 'blackhole-end' }
   | { atMs: number; kind: 'crash'; node: NodeName }
   | { atMs: number; kind: 'restart'; node: NodeName };
 
@@ -36,6 +39,10 @@ export const LATENCY_MS_SPREAD_MAX = 25;
 export const NETWORK_WINDOWS_MAX = 4;
 export const PARTITIONS_MAX = 2;
 export const CRASHES_MAX = 3;
+/** Chance that a run has a window in which chosen ORDERED seqs never arrive (NOPaxos's gap scenarios). */
+export const BLACKHOLE_CHANCE = 0.3;
+/** Blackholed seqs are drawn from the first ones of a session, which every run reaches. */
+export const BLACKHOLE_SEQ_MAX = 40;
 export const DOWNTIME_MS_MIN = 20;
 export const DOWNTIME_MS_MAX = 800;
 
@@ -51,6 +58,7 @@ export function generateFaultPlan(prng: Prng, shape: FaultShape): FaultPlan {
     ...networkWindows(prng, shape),
     ...partitions(prng, shape),
     ...crashes(prng, shape),
+    ...blackholes(prng, shape),
   ];
   for (const action of actions) {
     if (action.atMs > shape.quietStartMs) throw new Error(`fault action ${action.kind} at ${action.atMs} ms is after quiet start ${shape.quietStartMs} ms`);
@@ -141,6 +149,25 @@ function crashes(prng: Prng, shape: FaultShape): FaultAction[] {
   ]);
 }
 
+/**
+ * The reference suite's gap scenarios (research/protocol.md §1.9): one or two seqs whose ORDERED never
+ * reaches all replicas (CommittedGap), or one replica (ReplicaGap, LeaderGap when it leads), however
+ * often the sequencer resends. Only peers or gap agreement can fill the slot; when the window ends, the
+ * real request may still arrive late and race the NO-OP.
+ */
+function blackholes(prng: Prng, shape: FaultShape): FaultAction[] {
+  if (!prng.chance(BLACKHOLE_CHANCE)) return [];
+  const replicas: NodeName[] = shape.replicaIds.map((id) => `r${id}` as const);
+  const seqs = Array.from({ length: prng.int(1, 2) }, () => prng.int(1, BLACKHOLE_SEQ_MAX));
+  const targets = prng.chance(0.5) ? replicas : [prng.pick(replicas)];
+  const startMs = prng.between(0, shape.quietStartMs / 2);
+  const endMs = prng.between(startMs, shape.quietStartMs);
+  return [
+    { atMs: startMs, kind: 'blackhole', seqs, targets },
+    { atMs: endMs, kind: 'blackhole-end' },
+  ];
+}
+
 function shuffled<T>(prng: Prng, items: readonly T[]): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i -= 1) {
@@ -160,6 +187,10 @@ export function describeAction(action: FaultAction): string {
       return `partition ${action.label}`;
     case 'heal':
       return 'heal all links';
+    case 'blackhole':
+      return `blackhole ORDERED seq ${action.seqs.join(',')} to ${action.targets.join(',')}`;
+    case 'blackhole-end':
+      return 'blackhole ends';
     case 'crash':
       return `crash ${action.node}`;
     case 'restart':

@@ -23,12 +23,16 @@ export const DATAGRAMS_IN_FLIGHT_MAX = 100_000;
 
 export type DeliverFn = (to: NodeName, from: NodeName, bytes: Uint8Array) => void;
 
+/** Says which datagrams a targeted fault swallows (every copy, retransmissions included). */
+export type DropFilter = (from: NodeName, to: NodeName, bytes: Uint8Array) => boolean;
+
 export class Network {
   private conditions: LinkConditions;
   private readonly blocked = new Set<string>();
+  private dropFilter: DropFilter | null = null;
   private inFlight = 0;
   /** Counts for the run summary. */
-  readonly stats = { sent: 0, delivered: 0, lost: 0, blocked: 0, duplicated: 0 };
+  readonly stats = { sent: 0, delivered: 0, lost: 0, blocked: 0, filtered: 0, duplicated: 0 };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -54,8 +58,8 @@ export class Network {
     this.blocked.clear();
   }
 
-  isBlocked(from: NodeName, to: NodeName): boolean {
-    return this.blocked.has(linkKey(from, to));
+  setDropFilter(filter: DropFilter | null): void {
+    this.dropFilter = filter;
   }
 
   send(from: NodeName, to: NodeName, bytes: Uint8Array): void {
@@ -63,6 +67,11 @@ export class Network {
     if (this.blocked.has(linkKey(from, to))) {
       this.stats.blocked += 1;
       this.tracer.event(this.scheduler.nowMs, from, () => `--x ${to} ${describeDatagram(bytes)} (partitioned)`);
+      return;
+    }
+    if (this.dropFilter?.(from, to, bytes) === true) {
+      this.stats.filtered += 1;
+      this.tracer.event(this.scheduler.nowMs, from, () => `--x ${to} ${describeDatagram(bytes)} (blackholed)`);
       return;
     }
     if (this.prng.chance(this.conditions.lossRate)) {
