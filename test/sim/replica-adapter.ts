@@ -40,8 +40,11 @@ export interface SequencerTiming {
 export type SimReplicaState = ReplicaState;
 export type SimSequencerState = SequencerState;
 
-/** `nonce` is unique per replica incarnation (drawn from the seed), as a process start would make it. */
-export function startReplica(setup: ReplicaSetup, restore: ReplicaRestore, nonce: number): ReplicaState {
+/**
+ * Starts a replica process at `nowMs` from what its disk kept. `nonce` is unique per incarnation (drawn
+ * from the seed), as a process start would make it.
+ */
+export function startReplica(setup: ReplicaSetup, restore: ReplicaRestore, nowMs: number, nonce: number): ReplicaState {
   return createReplica(
     {
       id: setup.id,
@@ -55,7 +58,7 @@ export function startReplica(setup: ReplicaSetup, restore: ReplicaRestore, nonce
       nonce,
       ...(setup.unsafeBreak === null ? {} : { unsafeBreak: setup.unsafeBreak }),
     },
-    restore,
+    { ...restore, nowMs },
   );
 }
 

@@ -79,7 +79,7 @@ export class SimReplica {
     const appliedSlot = image.applied.meta.appliedSlot;
     this.applied = image.applied;
     this.deps.invariants.onRestart(this.id, this.setup.durability, appliedSlot);
-    this.state = startReplica(this.setup, { viewState: image.viewState, appliedSlot, log: image.log }, this.deps.prng.nextU32());
+    this.state = startReplica(this.setup, { viewState: image.viewState, appliedSlot, log: image.log }, this.deps.scheduler.nowMs, this.deps.prng.nextU32());
     this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}; ${this.describe()}`);
     // Like the production runtime: announce where we are right away.
     this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
