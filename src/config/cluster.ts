@@ -39,8 +39,6 @@ export type SequencerEndpoint = Static<typeof SequencerEndpointSchema>;
 export const ClusterConfigSchema = Type.Object(
   {
     group: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
-    /** The session the first sequencer serves. */
-    session: Type.Integer({ minimum: 1, maximum: 0xffff_ffff }),
     replicas: Type.Array(ReplicaEndpointSchema, { minItems: 1, maxItems: 9 }),
     sequencers: Type.Array(SequencerEndpointSchema, { minItems: 1, maxItems: 8 }),
     durability: DurabilitySchema,

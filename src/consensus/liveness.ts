@@ -49,7 +49,7 @@ export function onTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
       if (progress.merge) return continueMerge(state, nowMs);
       if (nowMs - progress.sentMs < timing.resendIntervalMs) return [];
       progress.sentMs = nowMs;
-      return sendVotes(state);
+      return sendVotes(state, nowMs);
     }
     case 'normal':
       return isLeader(state) ? leaderTick(state, nowMs) : followerTick(state, nowMs);

@@ -44,7 +44,9 @@ export function onNotice(state: ReplicaState, header: Header, noops: readonly nu
   const base = state.vs.sessionBase;
   noteKnownSlot(state, base + header.seq, nowMs);
   const effects: ReplicaEffect[] = [];
-  for (const seq of noops) effects.push(...imposeNoop(state, base + seq));
+  // Deliberately wrong under the flag: applying without the leader's NO-OPs; the simulator must catch it.
+  const ignoreNoops = state.options.unsafeBreak === 'commit-without-noop-agreement';
+  if (!ignoreNoops) for (const seq of noops) effects.push(...imposeNoop(state, base + seq));
   return [...effects, ...learnCommit(state, base + header.commit)];
 }
 

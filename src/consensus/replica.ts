@@ -36,6 +36,8 @@ export interface ReplicaRestorePoint {
   appliedSlot: number;
   /** Durable log entries, ascending slot; may include applied ones (kept to serve peers). */
   log: readonly LogEntry[];
+  /** The clock at start: silence is measured from here, not from the epoch of the clock. */
+  nowMs: number;
 }
 
 export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePoint): ReplicaState {
@@ -64,12 +66,12 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
     gap: null,
     ackDue: true,
     lastHeardSequencerMs: Number.NEGATIVE_INFINITY,
-    lastHeardLeaderMs: Number.NEGATIVE_INFINITY,
-    becameNormalMs: 0,
+    lastHeardLeaderMs: restore.nowMs,
+    becameNormalMs: restore.nowMs,
     lastSyncSentMs: Number.NEGATIVE_INFINITY,
     startView: null,
     sessionStartSentMs: null,
-    viewChange: inViewChange && !mayHaveLostAcks ? { startedMs: 0, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null } : null,
+    viewChange: inViewChange && !mayHaveLostAcks ? { startedMs: restore.nowMs, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null } : null,
     install: null,
     recovery: mayHaveLostAcks ? { sentMs: Number.NEGATIVE_INFINITY, replies: new Map() } : null,
     noopsIncomplete: false,

@@ -40,7 +40,7 @@ export function startViewChange(state: ReplicaState, target: ViewId, reason: Vie
   state.pending.clear();
   state.gap = null;
   state.counters.viewChanges += 1;
-  return [persistView(state), ...sendVotes(state)];
+  return [persistView(state), ...sendVotes(state, nowMs)];
 }
 
 function ownVote(state: ReplicaState): ViewChangeBody {
@@ -56,7 +56,7 @@ function ownVote(state: ReplicaState): ViewChangeBody {
 }
 
 /** VIEW_CHANGE_REQUEST to every peer and our VIEW_CHANGE to the new leader (resent until it is done). */
-export function sendVotes(state: ReplicaState): ReplicaEffect[] {
+export function sendVotes(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const effects: ReplicaEffect[] = [];
   const header = peerHeader(state);
   const request = encodePeerMessage(MessageType.VIEW_CHANGE_REQUEST, header);
@@ -64,7 +64,7 @@ export function sendVotes(state: ReplicaState): ReplicaEffect[] {
   const leader = leaderOf(state, state.vs.view);
   if (leader === state.options.id) {
     state.viewChange?.votes.set(state.options.id, ownVote(state));
-    return [...effects, ...maybeMerge(state)];
+    return [...effects, ...maybeMerge(state, nowMs)];
   }
   effects.push({ kind: 'send', to: { replica: leader }, bytes: encodePeerMessage(MessageType.VIEW_CHANGE, header, ownVote(state)) });
   return effects;
@@ -99,11 +99,11 @@ export function onViewChange(state: ReplicaState, from: number, header: Header, 
   }
   if (state.status !== 'view-change' || !state.viewChange) return effects;
   state.viewChange.votes.set(from, vote);
-  return [...effects, ...maybeMerge(state)];
+  return [...effects, ...maybeMerge(state, nowMs)];
 }
 
 /** With a quorum of votes, plans the merged log; the START_VIEW goes out once this leader holds all of it. */
-function maybeMerge(state: ReplicaState): ReplicaEffect[] {
+function maybeMerge(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const progress = state.viewChange;
   if (!progress || progress.merge || progress.votes.size < state.f + 1) return [];
   const votes = [...progress.votes.entries()];
@@ -125,7 +125,7 @@ function maybeMerge(state: ReplicaState): ReplicaEffect[] {
   };
   progress.merge = { body, source, askedMs: Number.NEGATIVE_INFINITY };
   const effects = reconcile(state, body);
-  return [...effects, ...continueMerge(state, Number.NEGATIVE_INFINITY)];
+  return [...effects, ...continueMerge(state, nowMs)];
 }
 
 function lastNormalOf(vote: ViewChangeBody): ViewId {

@@ -24,7 +24,6 @@ export function devClusterConfig(shape: DevClusterShape): ClusterConfig {
   return validateClusterConfig(
     {
       group: 1,
-      session: 1,
       replicas: ids.map((id) => ({
         id,
         host: LOOPBACK,

@@ -41,6 +41,18 @@ export class ReplicaDriver {
   step(input: ReplicaInput): void {
     this.perform(stepReplica(this.options.state, input));
     if (input.kind === 'datagram') this.scheduleFlush();
+    this.logTransitions();
+  }
+
+  private seen = '';
+
+  /** Status, view and session changes are rare and worth a log line each. */
+  private logTransitions(): void {
+    const { status, vs, through, commit, applied } = this.options.state;
+    const now = `${status}/${vs.view}/${vs.session}/${vs.sequencerId}`;
+    if (now === this.seen) return;
+    this.seen = now;
+    this.options.logger.info({ status, view: vs.view, session: vs.session, sequencer: vs.sequencerId, sessionBase: vs.sessionBase, through, commit, applied }, 'replica status');
   }
 
   /** Waits until everything handed to the store so far is written. */

@@ -59,7 +59,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
       nonce: randomInt(1, 2 ** 48),
     },
-    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog() },
+    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog(), nowMs: performance.now() },
   );
   logger.info({ status: state.status, view: state.vs.view, session: state.vs.session, appliedSlot: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
 
@@ -145,8 +145,9 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     if (closing) return;
     closing = true;
     clearInterval(ticker);
-    await http.close();
+    // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
     submitter.failAll(new ServiceError('shutting_down', 'this replica is shutting down', 1));
+    await http.close();
     await closeUdpSocket(socket);
     await driver.drain();
     await store.close();

@@ -40,7 +40,7 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
     }
   }
   // Commit never moves back within a session: a follower's list may lag the leader's, lowering its count.
-  state.commit = Math.max(state.commit, commitPoint(progressOf(state), leader, state.f));
+  state.commit = Math.max(state.commit, commitPoint(progressOf(state), leader, state.f, state.commit));
   return null;
 }
 

@@ -73,7 +73,8 @@ describe('replication through the sequencer', () => {
       const keys = [...acknowledged.keys()];
       const reads = await Promise.all(keys.map((k) => get(url, k)));
       const mismatched = keys.filter((k, i) => reads[i]!.status !== 200 || reads[i]!.body.toString() !== acknowledged.get(k));
-      expect(mismatched, `replica ${url}`).toEqual([]);
+      const sample = mismatched.slice(0, 3).map((k) => `${k}: ${reads[keys.indexOf(k)]!.status} ${reads[keys.indexOf(k)]!.body.toString().slice(0, 120)}`);
+      expect(mismatched, `replica ${url}: ${sample.join('; ')}`).toEqual([]);
     }
   });
 });

@@ -66,11 +66,7 @@ describe('userspace sequencer over UDP', () => {
       socket.on('message', (bytes) => replica.received.push(decodeDatagram(bytes).header));
       replicas.push(replica);
     }
-    // The sequencer no longer reads `session` (a leader's SESSION_START gives it one); the spread keeps this
-    // literal valid both while ClusterConfig still declares the field and once it is removed.
-    const legacyFields = { session: 1 };
     const config: ClusterConfig = {
-      ...legacyFields,
       group: GROUP,
       replicas: replicas.map((r) => ({ id: r.id, host: HOST, udpPort: r.port, httpPort: 1, dataDir: `r${r.id}` })),
       sequencers: [{ id: 1, host: HOST, port: await freePort() }],

@@ -14,6 +14,7 @@ import { freePortBase } from './ports.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const READY_DEADLINE_MS = 30_000;
+const STOP_GRACE_MS = 10_000;
 
 export interface TestCluster {
   config: ClusterConfig;
@@ -37,7 +38,7 @@ export async function startTestCluster(options: { replicas?: number; durability?
 
   const argsOf = (name: string): string[] => {
     const [role, id] = name.split('-');
-    return ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', 'warn'];
+    return ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', process.env.MRTOM_TEST_LOG_LEVEL ?? 'warn'];
   };
   const start = (name: string): void => {
     const child = spawn(process.execPath, argsOf(name), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,7 +51,10 @@ export async function startTestCluster(options: { replicas?: number; durability?
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
+    // A process that ignores SIGTERM must not outlive the test.
+    const forced = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
+    clearTimeout(forced);
   };
   const urls = config.replicas.map((r) => `http://${r.host}:${r.httpPort}`);
   const waitReady = async (which = urls): Promise<void> => {
@@ -69,7 +73,8 @@ export async function startTestCluster(options: { replicas?: number; durability?
     async stop() {
       await Promise.all([...children.keys()].map((name) => kill(name, 'SIGTERM')));
       await new Promise<void>((resolve) => (logs as WriteStream).end(resolve));
-      await rm(dataDir, { recursive: true, force: true });
+      // MRTOM_KEEP_TEST_DATA=1 keeps data and process logs for a post-mortem.
+      if (!process.env.MRTOM_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
     },
   };
   try {

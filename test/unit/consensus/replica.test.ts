@@ -1,105 +1,149 @@
-// Proves the replica's normal case as a pure state machine: in-order append, ACK only after persistence,
-// apply only what is committed and held, in seq order, exactly once — whatever duplication and reordering
-// the network adds — and that a gap makes it ask the sequencer for exactly the missing seqs.
+// Proves the replica state machine's rules one input at a time: append in seq order and ACK only what is
+// durable; apply only what is committed, with the leader's NO-OPs in place; ask the sequencer, then peers,
+// for a gap, and only the leader turns an unfillable slot into a NO-OP; a view change persists its promise
+// before voting, and a quorum of votes makes the new leader start the view and its session.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createReplica, isCaughtUp, stepReplica, type ReplicaEffect, type ReplicaState } from '../../../src/consensus/replica.js';
+import { createReplica, stepReplica, type ReplicaState } from '../../../src/consensus/replica.js';
+import type { ReplicaEffect } from '../../../src/consensus/types.js';
+import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
 import { MessageType, type Header } from '../../../src/mrtom/header.js';
-import { decodeDatagram, decodeRetransmitBody, encodeDatagram } from '../../../src/mrtom/messages.js';
-import type { LogEntry } from '../../../src/store/log-entry.js';
+import { decodeDatagram, decodeNoopsBody, decodeRetransmitBody, encodeDatagram, encodeNoopsBody } from '../../../src/mrtom/messages.js';
+import { encodePeerMessage } from '../../../src/consensus/peer-messages.js';
 
 const GROUP = 7;
+const SEQUENCER = { sequencer: 1 };
 
-function newReplica(restoreLog: LogEntry[] = [], appliedSeq = 0): ReplicaState {
+function replica(id: number, session = 1): ReplicaState {
   return createReplica(
-    { id: 2, group: GROUP, replicaIds: [1, 2, 3], gapTimeoutMs: 40, retransmitRequestIntervalMs: 40, pendingEntriesMax: 100 },
-    { view: 0, session: 1, appliedSeq, log: restoreLog },
+    { id, group: GROUP, replicaIds: [1, 2, 3], sequencerIds: [1, 2], durability: 'fsync', timing: PROTOCOL_TIMING, logRetainEntries: 100, pendingEntriesMax: 100, nonce: 1 },
+    {
+      viewState: session === 0 ? null : { view: 0, session, sequencerId: 1, sessionBase: 0, lastNormalView: 0, lastNormalSession: session },
+      appliedSlot: 0,
+      log: [],
+      nowMs: 0,
+    },
   );
 }
 
-function datagram(type: MessageType, fields: Partial<Header>, body = new Uint8Array(0)): Uint8Array {
+function fromSequencer(type: MessageType, fields: Partial<Header>, body?: Uint8Array): Uint8Array {
   return encodeDatagram({ type, group: GROUP, session: 1, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, ...fields }, body);
 }
 
-const ordered = (seq: number, commit = 0): Uint8Array =>
-  datagram(MessageType.ORDERED, { seq, commit, requestId: seq, sender: 99 }, new Uint8Array([seq & 0xff]));
+const ordered = (seq: number): Uint8Array => fromSequencer(MessageType.ORDERED, { seq, requestId: seq, sender: 99 }, new Uint8Array([seq]));
+const commitNotice = (commit: number, noops: number[] = [], seq = commit): Uint8Array => fromSequencer(MessageType.COMMIT, { seq, commit }, encodeNoopsBody({ noops }));
 
-function run(state: ReplicaState, bytes: Uint8Array, nowMs = 0): ReplicaEffect[] {
-  return stepReplica(state, { kind: 'datagram', bytes, nowMs });
+function deliver(state: ReplicaState, bytes: Uint8Array, nowMs = 0, from: { sequencer: number } | { replica: number } = SEQUENCER): ReplicaEffect[] {
+  return stepReplica(state, { kind: 'datagram', from, bytes, nowMs });
 }
 
-const appliedSeqs = (effects: ReplicaEffect[]): number[] =>
-  effects.flatMap((e) => (e.kind === 'apply' ? e.entries.map((x) => x.seq) : []));
-const persistedSeqs = (effects: ReplicaEffect[]): number[] =>
-  effects.flatMap((e) => (e.kind === 'persist' ? e.entries.map((x) => x.seq) : []));
-const sentHeaders = (effects: ReplicaEffect[]): Header[] =>
-  effects.flatMap((e) => (e.kind === 'send' ? [decodeDatagram(e.bytes).header] : []));
+const kinds = (effects: ReplicaEffect[]): string[] => effects.map((e) => (e.kind === 'send' ? `send:${MessageType[decodeDatagram(e.bytes).header.type]}` : e.kind));
+const applied = (effects: ReplicaEffect[]): Array<[number, boolean]> => effects.flatMap((e) => (e.kind === 'apply' ? e.entries.map((x) => [x.slot, x.noop] as [number, boolean]) : []));
+const sent = (effects: ReplicaEffect[], type: MessageType) =>
+  effects.flatMap((e) => (e.kind === 'send' && decodeDatagram(e.bytes).header.type === type ? [{ to: e.to, bytes: e.bytes, ...decodeDatagram(e.bytes) }] : []));
 
-describe('replica normal case', () => {
-  it('appends in order, acks only what is persisted, and applies only what is committed', () => {
-    const state = newReplica();
-    expect(persistedSeqs(run(state, ordered(1)))).toEqual([1]);
-    expect(persistedSeqs(run(state, ordered(2)))).toEqual([2]);
-    // Nothing persisted yet: the flush re-announces the restore point only.
-    expect(sentHeaders(stepReplica(state, { kind: 'flush' })).map((h) => h.seq)).toEqual([0]);
-    stepReplica(state, { kind: 'persisted', through: 2 });
-    const acks = sentHeaders(stepReplica(state, { kind: 'flush' }));
-    expect(acks).toHaveLength(1);
-    expect(acks[0]).toMatchObject({ type: MessageType.ACK, seq: 2, sender: 2, session: 1, view: 0 });
-    // A second flush without news sends nothing: acks are coalesced.
-    expect(stepReplica(state, { kind: 'flush' })).toEqual([]);
-    // COMMIT covering seq 1 applies exactly seq 1.
-    expect(appliedSeqs(run(state, datagram(MessageType.COMMIT, { commit: 1 })))).toEqual([1]);
-    expect(appliedSeqs(run(state, datagram(MessageType.COMMIT, { commit: 2 })))).toEqual([2]);
-    expect(isCaughtUp(state)).toBe(true);
+describe('normal case', () => {
+  it('appends in order and acks only the durable prefix, once per flush', () => {
+    const state = replica(2);
+    expect(kinds(deliver(state, ordered(1)))).toEqual(['persist-log']);
+    expect(kinds(deliver(state, ordered(2)))).toEqual(['persist-log']);
+    stepReplica(state, { kind: 'persisted', throughSlot: 1, epoch: state.persistEpoch });
+    const acks = sent(stepReplica(state, { kind: 'flush', nowMs: 1 }), MessageType.ACK);
+    expect(acks.map((a) => a.header.seq)).toEqual([1]);
+    expect(acks[0]!.to).toEqual(SEQUENCER);
+    expect(stepReplica(state, { kind: 'flush', nowMs: 2 })).toEqual([]);
+    // A confirmation from before a truncation (older epoch) is ignored.
+    stepReplica(state, { kind: 'persisted', throughSlot: 2, epoch: state.persistEpoch + 1 });
+    expect(state.persistedThrough).toBe(1);
   });
 
-  it('never applies a committed seq it does not hold, and asks the sequencer for the gap', () => {
-    const state = newReplica();
-    run(state, ordered(1), 0);
-    run(state, ordered(4, 3), 1); // seqs 2 and 3 lost; commit says 3 is committed
-    expect(state.applied).toBe(1);
-    expect(isCaughtUp(state)).toBe(false);
-    expect(stepReplica(state, { kind: 'tick', nowMs: 20 })).toEqual([]); // gap younger than the timeout
-    const sent = stepReplica(state, { kind: 'tick', nowMs: 50 }).filter((e) => e.kind === 'send');
-    const request = sent.map((e) => decodeDatagram((e as { bytes: Uint8Array }).bytes)).find((d) => d.header.type === MessageType.RETRANSMIT);
-    expect(request && decodeRetransmitBody(request.body)).toEqual({ fromSeq: 2, toSeq: 4 });
-    // The retransmitted copies fill the gap: 2, 3 and the buffered 4 are appended; 2..3 are applied.
-    run(state, ordered(2), 60);
-    const effects = run(state, ordered(3), 61);
-    expect(persistedSeqs(effects)).toEqual([3, 4]);
-    expect(state.applied).toBe(3);
+  it('applies committed slots in order, exactly once, with the leader NO-OPs imposed first', () => {
+    const state = replica(2);
+    for (const seq of [1, 2, 3]) deliver(state, ordered(seq));
+    // The leader holds seq 2 as a NO-OP: the notice says so, and this replica replaces its copy.
+    expect(applied(deliver(state, commitNotice(3, [2])))).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    expect(applied(deliver(state, commitNotice(3, [2])))).toEqual([]);
+    expect(state.sessionNoops).toEqual([2]);
   });
 
-  it('drops datagrams of another group, an old session, or a future session, and counts them', () => {
-    const state = newReplica();
-    run(state, encodeDatagram({ type: MessageType.ORDERED, group: GROUP + 1, session: 1, view: 0, seq: 1, commit: 0, requestId: 1, sender: 1 }));
-    run(state, datagram(MessageType.ORDERED, { session: 0, seq: 1 }));
-    run(state, datagram(MessageType.ORDERED, { session: 2, seq: 1 }));
-    run(state, new Uint8Array([1, 2, 3]));
-    expect(state.through).toBe(0);
-    expect(state.counters.dropped).toMatchObject({ group: 1, 'old-session': 1, 'future-session': 1, short: 1 });
-  });
-
-  it('restarts from its durable log and applied point', () => {
-    const entry = (seq: number): LogEntry => ({ session: 1, seq, view: 0, clientId: 1, requestId: seq, body: new Uint8Array(), noop: false });
-    const state = newReplica([entry(6), entry(7), entry(9)], 5);
-    expect(state.through).toBe(7); // 9 is not contiguous
-    expect(sentHeaders(stepReplica(state, { kind: 'flush' }))[0]).toMatchObject({ type: MessageType.ACK, seq: 7 });
-  });
-
-  it('applies every seq exactly once, in order, under any duplication and reordering', () => {
-    const deliveries = fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 200 });
+  it('applies every slot exactly once in order under any duplication and reordering', () => {
     fc.assert(
-      fc.property(deliveries, fc.integer({ min: 0, max: 30 }), (seqs, commit) => {
-        const state = newReplica();
-        const applied: number[] = [];
-        const all = [...seqs, ...Array.from({ length: 30 }, (_, i) => i + 1)]; // eventually everything arrives
-        for (const seq of all) applied.push(...appliedSeqs(run(state, ordered(seq, commit))));
-        expect(applied).toEqual(Array.from({ length: commit }, (_, i) => i + 1));
-        expect(state.through).toBe(30);
+      fc.property(fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 200 }), fc.integer({ min: 0, max: 30 }), (seqs, commit) => {
+        const state = replica(2);
+        const out: number[] = [];
+        for (const seq of [...seqs, ...Array.from({ length: 30 }, (_, i) => i + 1)]) {
+          out.push(...applied(deliver(state, ordered(seq))).map(([slot]) => slot));
+          out.push(...applied(deliver(state, commitNotice(commit, [], 30))).map(([slot]) => slot));
+        }
+        expect(out).toEqual(Array.from({ length: commit }, (_, i) => i + 1));
       }),
-      { seed: 3, numRuns: 300 },
+      { seed: 5, numRuns: 200 },
     );
+  });
+
+  it('drops what is not from its session, view or sequencer, and counts it', () => {
+    const state = replica(2);
+    deliver(state, fromSequencer(MessageType.ORDERED, { seq: 1, session: 2 }));
+    deliver(state, fromSequencer(MessageType.ORDERED, { seq: 1, session: 0 }));
+    deliver(state, fromSequencer(MessageType.ORDERED, { seq: 1, view: 3 }));
+    deliver(state, ordered(1), 0, { sequencer: 2 });
+    deliver(state, new Uint8Array([1, 2, 3]));
+    expect(state.through).toBe(0);
+    expect(state.counters.dropped).toMatchObject({ 'future-session': 1, 'old-session': 1, 'wrong-view': 1, sender: 1, short: 1 });
+  });
+});
+
+describe('gaps', () => {
+  it('asks the sequencer, then peers, and only the leader decides a NO-OP', () => {
+    for (const id of [1, 2]) {
+      const state = replica(id);
+      deliver(state, ordered(1), 0);
+      deliver(state, ordered(3), 1); // seq 2 lost
+      const t = PROTOCOL_TIMING;
+      const early = stepReplica(state, { kind: 'tick', nowMs: 1 + t.gapTimeoutMs });
+      expect(sent(early, MessageType.RETRANSMIT).map((r) => decodeRetransmitBody(r.body))).toEqual([{ fromSeq: 2, toSeq: 3 }]);
+      const peers = sent(stepReplica(state, { kind: 'tick', nowMs: t.gapPeerTimeoutMs + 1 }), MessageType.LOG_REQUEST).map((r) => r.to);
+      expect(peers).toEqual(id === 1 ? [{ replica: 2 }, { replica: 3 }] : [{ replica: 1 }]);
+      stepReplica(state, { kind: 'tick', nowMs: t.gapNoopTimeoutMs + 2 });
+      if (id === 1) {
+        expect(state.log.get(2)?.noop).toBe(true);
+        expect(state.through).toBe(3);
+        stepReplica(state, { kind: 'persisted', throughSlot: 3, epoch: state.persistEpoch });
+        const ack = sent(stepReplica(state, { kind: 'flush', nowMs: 999 }), MessageType.ACK)[0]!;
+        expect(ack.header.seq).toBe(3);
+        expect(decodeNoopsBody(ack.body).noops).toEqual([2]);
+      } else {
+        expect(state.log.has(2)).toBe(false);
+      }
+    }
+  });
+});
+
+describe('view change', () => {
+  it('boots: the first leader persists its promise, then asks everyone into session 1', () => {
+    const leader = replica(1, 0);
+    const effects = stepReplica(leader, { kind: 'tick', nowMs: 10 });
+    expect(kinds(effects)).toEqual(['persist-view', 'send:VIEW_CHANGE_REQUEST', 'send:VIEW_CHANGE_REQUEST']);
+    expect(leader.status).toBe('view-change');
+    expect(leader.vs).toMatchObject({ view: 0, session: 1 });
+  });
+
+  it('a follower joins a newer view change and votes to its leader; a quorum of votes starts the view', () => {
+    const leader = replica(1, 0);
+    const follower = replica(2, 0);
+    const request = sent(stepReplica(leader, { kind: 'tick', nowMs: 10 }), MessageType.VIEW_CHANGE_REQUEST)[0]!;
+    const joined = deliver(follower, encodePeerMessage(MessageType.VIEW_CHANGE_REQUEST, { group: GROUP, view: 0, session: 1, sender: 1 }), 11, { replica: 1 });
+    expect(request.header.session).toBe(1);
+    expect(kinds(joined)).toEqual(['persist-view', 'send:VIEW_CHANGE_REQUEST', 'send:VIEW_CHANGE_REQUEST', 'send:VIEW_CHANGE']);
+    const vote = sent(joined, MessageType.VIEW_CHANGE)[0]!;
+    expect(vote.to).toEqual({ replica: 1 });
+    const started = deliver(leader, vote.bytes, 12, { replica: 2 });
+    expect(leader.status).toBe('normal');
+    expect(kinds(started)).toEqual(['persist-view', 'send:START_VIEW', 'send:START_VIEW', 'send:SESSION_START']);
+    expect(sent(started, MessageType.SESSION_START)[0]!.to).toEqual({ sequencer: 1 });
   });
 });
