@@ -9,6 +9,7 @@ import { describeOp } from './history.js';
 import { InvariantViolation } from './invariants.js';
 import { checkLinearizable } from './linearizability.js';
 import { checkLiveness } from './liveness.js';
+import type { Network } from './network.js';
 import { Prng } from './prng.js';
 import type { UnsafeBreak } from './replica-adapter.js';
 import { Tracer } from './trace.js';
@@ -41,6 +42,7 @@ export interface SeedResult {
   events: number;
   simulatedMs: number;
   ops: { invoked: number; completed: number; unknown: number };
+  network: Network['stats'];
   config: string;
   trace: readonly string[] | null;
 }
@@ -110,6 +112,7 @@ export function runSeed(seed: number, options: RunOptions = {}): SeedResult {
       completed: ops.filter((op) => op.completeMs !== null).length,
       unknown: ops.filter((op) => op.completeMs === null).length,
     },
+    network: { ...cluster.network.stats },
     config: describeConfig(config),
     trace: tracing ? tracer.collected : null,
   };

@@ -11,10 +11,9 @@ import type { NodeName, Network } from './network.js';
 import type { Prng } from './prng.js';
 import { describeReplica, sequencerServing, startReplica, stepSimReplica, type ReplicaSetup, type SimReplicaState } from './replica-adapter.js';
 import type { Scheduler } from './scheduler.js';
-import { SimDisk } from './disk.js';
+import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
-import type { Tracer } from './trace.js';
-import { describeDatagram } from './trace.js';
+import { describeDatagram, type Tracer } from './trace.js';
 
 export interface SimReplicaDeps {
   scheduler: Scheduler;
