@@ -10,13 +10,14 @@ export interface DevClusterShape {
   /** HTTP port of replica 1; replica i serves on port + i - 1. */
   port: number;
   replicas: number;
+  /** The first serves; the others are standbys a session change can move to. */
+  sequencers: number;
   durability: Durability;
 }
 
-/** UDP ports sit 100 above the HTTP ports: the sequencer at port + 99, replica i at port + 100 + i - 1.
- *  The sequencer's metrics HTTP port is port + 98. */
-const UDP_PORT_OFFSET = 100;
-const SEQUENCER_METRICS_PORT_OFFSET = 98;
+/** Port layout from the base port: replica i serves HTTP on port + i - 1 and UDP on port + 100 + i - 1;
+ *  sequencer j listens on UDP port + 90 + j - 1 and serves metrics on HTTP port + 80 + j - 1. */
+export const DEV_PORT_OFFSETS = { replicaUdp: 100, sequencerUdp: 90, sequencerMetrics: 80 } as const;
 const LOOPBACK = '127.0.0.1';
 
 export function devClusterConfig(shape: DevClusterShape): ClusterConfig {
@@ -28,10 +29,15 @@ export function devClusterConfig(shape: DevClusterShape): ClusterConfig {
         id,
         host: LOOPBACK,
         httpPort: shape.port + id - 1,
-        udpPort: shape.port + UDP_PORT_OFFSET + id - 1,
+        udpPort: shape.port + DEV_PORT_OFFSETS.replicaUdp + id - 1,
         dataDir: `replica-${id}`,
       })),
-      sequencers: [{ id: 1, host: LOOPBACK, port: shape.port + UDP_PORT_OFFSET - 1, metricsPort: shape.port + SEQUENCER_METRICS_PORT_OFFSET }],
+      sequencers: Array.from({ length: shape.sequencers }, (_, i) => ({
+        id: i + 1,
+        host: LOOPBACK,
+        port: shape.port + DEV_PORT_OFFSETS.sequencerUdp + i,
+        metricsPort: shape.port + DEV_PORT_OFFSETS.sequencerMetrics + i,
+      })),
       durability: shape.durability,
       datagramBytesMax: 65_000,
       ringCapacity: 65_536,

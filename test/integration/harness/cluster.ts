@@ -27,10 +27,12 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(options: { replicas?: number; durability?: Durability } = {}): Promise<TestCluster> {
+export async function startTestCluster(options: { replicas?: number; sequencers?: number; durability?: Durability } = {}): Promise<TestCluster> {
   const replicas = options.replicas ?? 3;
+  const sequencers = options.sequencers ?? 1;
   const dataDir = await mkdtemp(join(tmpdir(), 'mrtom-it-'));
-  const config = devClusterConfig({ dataDir, port: await freePortBase(replicas), replicas, durability: options.durability ?? 'fsync' });
+  const port = await freePortBase(replicas, sequencers);
+  const config = devClusterConfig({ dataDir, port, replicas, sequencers, durability: options.durability ?? 'fsync' });
   const configPath = join(dataDir, 'cluster.json');
   await writeFile(configPath, JSON.stringify(config));
   const logs = createWriteStream(join(dataDir, 'processes.log'));
