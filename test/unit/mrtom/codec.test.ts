@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, HEADER_BYTES, MessageType, type Header } from '../../../src/mrtom/header.js';
-import { decodeAckBody, decodeDatagram, decodeRetransmitBody, encodeAckBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
+import { decodeNoopsBody, decodeDatagram, decodeRetransmitBody, encodeNoopsBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
 import { decodeOpRequest, encodeOpRequest } from '../../../src/store/ops.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -74,8 +74,8 @@ describe('datagram codec', () => {
 
 describe('message bodies', () => {
   it('round-trip ACK and RETRANSMIT bodies and reject bad shapes', () => {
-    expect(decodeAckBody(encodeAckBody({ noops: [] }))).toEqual({ noops: [] });
-    expect(decodeAckBody(encodeAckBody({ noops: [4, 9] }))).toEqual({ noops: [4, 9] });
+    expect(decodeNoopsBody(encodeNoopsBody({ noops: [] }))).toEqual({ noops: [] });
+    expect(decodeNoopsBody(encodeNoopsBody({ noops: [4, 9] }))).toEqual({ noops: [4, 9] });
     expect(decodeRetransmitBody(encodeRetransmitBody({ fromSeq: 5, toSeq: 7 }))).toEqual({ fromSeq: 5, toSeq: 7 });
     expect(() => decodeRetransmitBody(encodeRetransmitBody({ fromSeq: 7, toSeq: 5 }))).toThrow(DecodeError);
     expect(() => decodeRetransmitBody(new Uint8Array([0xc1]))).toThrow(DecodeError);
