@@ -44,7 +44,7 @@ if (values.seed !== undefined) {
   const seed = integer('seed', values.seed);
   const result = runSeed(seed, values.trace ? { ...runOptions, onTraceLine: (line) => console.log(line) } : runOptions);
   console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAILED'}; ${result.events} events, ${result.simulatedMs.toFixed(0)} simulated ms`);
-  console.log(`  ops ${JSON.stringify(result.ops)}; datagrams ${JSON.stringify(result.network)}`);
+  console.log(`  ops ${JSON.stringify(result.ops)}; slots ${JSON.stringify(result.slots)}; datagrams ${JSON.stringify(result.network)}`);
   if (!result.ok) printFailure(result);
   process.exitCode = result.ok ? 0 : 1;
 } else {

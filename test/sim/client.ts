@@ -152,12 +152,13 @@ export class SimClient {
   }
 }
 
+/** A linearizable read goes through the log as a transaction with one get and no compares, as the API sends it. */
 function kvOpOf(key: string, input: KvInput): KvOp {
   switch (input.type) {
     case 'put':
       return { type: 'put', key, value: new TextEncoder().encode(input.value) };
     case 'get':
-      return { type: 'get', key };
+      return { type: 'txn', txn: { compare: [], success: [{ type: 'get', key }], failure: [] } };
     case 'delete':
       return { type: 'delete', key };
   }
@@ -165,14 +166,19 @@ function kvOpOf(key: string, input: KvInput): KvOp {
 
 /** The result as the history records it; a result of the wrong kind means the replicas mixed requests up. */
 function outputOf(op: HistoryOp, result: OpResult): KvOutput {
-  if (result.type === 'invalid') throw new Error(`client ${op.client} ${op.clientId}#${op.requestId}: ${op.input.type} applied as invalid (${result.reason})`);
-  if (result.type !== op.input.type) throw new Error(`client ${op.client} ${op.clientId}#${op.requestId}: ${op.input.type} answered with a ${result.type} result`);
-  switch (result.type) {
+  const mismatch = (detail: string) => new Error(`client ${op.client} ${op.clientId}#${op.requestId}: ${op.input.type} answered with ${detail}`);
+  if (result.type === 'invalid') throw mismatch(`an invalid result (${result.reason})`);
+  switch (op.input.type) {
     case 'put':
+      if (result.type !== 'put') throw mismatch(`a ${result.type} result`);
       return { type: 'put' };
     case 'delete':
+      if (result.type !== 'delete') throw mismatch(`a ${result.type} result`);
       return { type: 'delete', deleted: result.deleted };
-    case 'get':
-      return { type: 'get', value: result.record === null ? null : new TextDecoder().decode(result.record.value) };
+    case 'get': {
+      const read = result.type === 'txn' && result.succeeded && result.results.length === 1 ? result.results[0] : undefined;
+      if (read?.type !== 'get') throw mismatch(`a ${result.type} result that is not one get`);
+      return { type: 'get', value: read.record === null ? null : new TextDecoder().decode(read.record.value) };
+    }
   }
 }

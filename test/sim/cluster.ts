@@ -141,12 +141,16 @@ export class Cluster {
         this.network.heal();
         break;
       case 'blackhole': {
-        const seqs = new Set(action.seqs);
         const targets = new Set(action.targets);
+        // Per session: the seqs to swallow, fixed relative to the first seq seen there while active.
+        const doomed = new Map<number, Set<number>>();
         this.network.setDropFilter((from, to, bytes) => {
           if (!from.startsWith('s') || !targets.has(to)) return false;
           const header = readHeader(bytes);
-          return header.type === MessageType.ORDERED && seqs.has(header.seq);
+          if (header.type !== MessageType.ORDERED) return false;
+          let seqs = doomed.get(header.session);
+          if (seqs === undefined) doomed.set(header.session, (seqs = new Set(action.offsets.map((offset) => header.seq + offset))));
+          return seqs.has(header.seq);
         });
         break;
       }

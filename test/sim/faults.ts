@@ -11,8 +11,11 @@ export type FaultAction =
   | { atMs: number; kind: 'network'; conditions: LinkConditions }
   | { atMs: number; kind: 'partition'; links: Array<[NodeName, NodeName]>; label: string }
   | { atMs: number; kind: 'heal' }
-  /** Every copy of ORDERED with one of these seqs (in any session) to the targets is lost, until the end. */
-  | { atMs: number; kind: 'blackhole'; seqs: number[]; targets: NodeName[] }
+  /**
+   * Until the end, every copy of chosen ORDERED to the targets is lost: in each session, the seqs these
+   * offsets past the first seq of that session seen after the start.
+   */
+  | { atMs: number; kind: 'blackhole'; offsets: number[]; targets: NodeName[] }
   | { atMs: number; kind: 'blackhole-end' }
   | { atMs: number; kind: 'crash'; node: NodeName }
   | { atMs: number; kind: 'restart'; node: NodeName };
@@ -41,8 +44,8 @@ export const PARTITIONS_MAX = 2;
 export const CRASHES_MAX = 3;
 /** Chance that a run has a window in which chosen ORDERED seqs never arrive (NOPaxos's gap scenarios). */
 export const BLACKHOLE_CHANCE = 0.3;
-/** Blackholed seqs are drawn from the first ones of a session, which every run reaches. */
-export const BLACKHOLE_SEQ_MAX = 40;
+/** Blackholed seqs lie at most this far past the first seq seen, so the workload soon reaches them. */
+export const BLACKHOLE_OFFSET_MAX = 10;
 export const DOWNTIME_MS_MIN = 20;
 export const DOWNTIME_MS_MAX = 800;
 
@@ -158,12 +161,12 @@ function crashes(prng: Prng, shape: FaultShape): FaultAction[] {
 function blackholes(prng: Prng, shape: FaultShape): FaultAction[] {
   if (!prng.chance(BLACKHOLE_CHANCE)) return [];
   const replicas: NodeName[] = shape.replicaIds.map((id) => `r${id}` as const);
-  const seqs = Array.from({ length: prng.int(1, 2) }, () => prng.int(1, BLACKHOLE_SEQ_MAX));
+  const offsets = Array.from({ length: prng.int(1, 2) }, () => prng.int(1, BLACKHOLE_OFFSET_MAX));
   const targets = prng.chance(0.5) ? replicas : [prng.pick(replicas)];
   const startMs = prng.between(0, shape.quietStartMs / 2);
   const endMs = prng.between(startMs, shape.quietStartMs);
   return [
-    { atMs: startMs, kind: 'blackhole', seqs, targets },
+    { atMs: startMs, kind: 'blackhole', offsets, targets },
     { atMs: endMs, kind: 'blackhole-end' },
   ];
 }
@@ -188,7 +191,7 @@ export function describeAction(action: FaultAction): string {
     case 'heal':
       return 'heal all links';
     case 'blackhole':
-      return `blackhole ORDERED seq ${action.seqs.join(',')} to ${action.targets.join(',')}`;
+      return `blackhole ORDERED at +${action.offsets.join(',+')} past the next seq seen, to ${action.targets.join(',')}`;
     case 'blackhole-end':
       return 'blackhole ends';
     case 'crash':

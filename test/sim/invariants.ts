@@ -9,6 +9,7 @@
 //     re-applies must be identical to what it (and everyone) applied before.
 import type { Durability } from '../../src/config/cluster.js';
 import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
+import { packBody } from '../../src/mrtom/body.js';
 import type { OpResult } from '../../src/store/ops.js';
 
 export class InvariantViolation extends Error {
@@ -38,6 +39,13 @@ export class ApplyInvariants {
   /** How many slots some replica applied; they are exactly 1..n, since each replica applies in order from 1. */
   slotsApplied(): number {
     return this.agreed.size;
+  }
+
+  /** How many of those slots are NO-OPs: shows a run exercised gap agreement. */
+  noopSlots(): number {
+    let count = 0;
+    for (const slot of this.agreed.values()) if (slot.noop) count += 1;
+    return count;
   }
 
   lastApplied(replica: number): number {
@@ -109,17 +117,9 @@ export function describeEntry(entry: LogEntry): string {
   return `s${entry.session}/q${entry.seq} ${what}`;
 }
 
+/** Results are compared as their canonical msgpack bytes: any difference between replicas is divergence. */
 function describeResult(result: OpResult): string {
-  switch (result.type) {
-    case 'put':
-      return `put rev ${result.revision}`;
-    case 'delete':
-      return `delete rev ${result.revision} deleted ${result.deleted}`;
-    case 'get':
-      return `get rev ${result.revision} ${result.record === null ? 'absent' : `mod ${result.record.modRevision} value ${hashBytes(result.record.value)}`}`;
-    case 'invalid':
-      return `invalid rev ${result.revision} (${result.reason})`;
-  }
+  return `${result.type} rev ${result.revision} digest ${hashBytes(packBody(result))}`;
 }
 
 /** FNV-1a: enough to tell two bodies apart in a report, cheap enough to run on every apply. */

@@ -42,6 +42,8 @@ export interface SeedResult {
   events: number;
   simulatedMs: number;
   ops: { invoked: number; completed: number; unknown: number };
+  /** Slots applied by some replica, and how many of them are NO-OPs. */
+  slots: { applied: number; noops: number };
   network: Network['stats'];
   config: string;
   trace: readonly string[] | null;
@@ -112,6 +114,7 @@ export function runSeed(seed: number, options: RunOptions = {}): SeedResult {
       completed: ops.filter((op) => op.completeMs !== null).length,
       unknown: ops.filter((op) => op.completeMs === null).length,
     },
+    slots: { applied: cluster.invariants.slotsApplied(), noops: cluster.invariants.noopSlots() },
     network: { ...cluster.network.stats },
     config: describeConfig(config),
     trace: tracing ? tracer.collected : null,
