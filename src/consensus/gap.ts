@@ -6,6 +6,7 @@ import { MessageType, type Header } from '../mrtom/header.js';
 import { encodeDatagram, encodeRetransmitBody, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
 import type { LogEntry } from '../store/log-entry.js';
 import { appendInOrder, imposeNoop } from './log.js';
+import { noteKnownSlot } from './normal.js';
 import { encodePeerMessage, entryBytes, LOG_REPLY_BYTES_MAX, type LogReplyBody, type LogRequestBody } from './peer-messages.js';
 import { isLeader, leaderOf, peersOf, type ReplicaState } from './state.js';
 import type { ReplicaEffect } from './types.js';
@@ -96,9 +97,31 @@ export function onLogRequest(state: ReplicaState, from: number, header: Header, 
   return [{ kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.LOG_REPLY, peerHeader(state), body) }];
 }
 
+/** The store now holds the peer's state through appliedSlot: the log restarts right after it. */
+export function onSnapshotInstalled(state: ReplicaState, appliedSlot: number, nowMs: number): ReplicaEffect[] {
+  if (!state.snapshot) return [];
+  state.snapshot = null;
+  state.log.clear();
+  state.pending.clear();
+  state.applied = appliedSlot;
+  state.through = appliedSlot;
+  state.persistedThrough = appliedSlot;
+  state.persistEpoch += 1; // The install replaced the stored log too.
+  state.commit = Math.max(state.commit, appliedSlot);
+  state.logStart = appliedSlot + 1;
+  state.gap = null;
+  noteKnownSlot(state, state.highestKnownSlot, nowMs);
+  return [];
+}
+
 /** Takes what a peer shipped: fills the log from through+1 on; NO-OPs shipped replace held requests. */
-export function onLogReply(state: ReplicaState, header: Header, reply: LogReplyBody, nowMs: number): ReplicaEffect[] {
-  if (header.view !== state.vs.view || header.session !== state.vs.session) return [];
+export function onLogReply(state: ReplicaState, from: number, header: Header, reply: LogReplyBody, nowMs: number): ReplicaEffect[] {
+  if (header.view !== state.vs.view || header.session !== state.vs.session || state.snapshot) return [];
+  if (reply.entries.length === 0 && reply.firstSlot > state.through + 1 && reply.through > state.through) {
+    // The peer's log no longer reaches back to what we need: take its whole state instead.
+    state.snapshot = { from, sinceMs: nowMs };
+    return [{ kind: 'fetch-snapshot', from }];
+  }
   const effects: ReplicaEffect[] = [];
   if (reply.through > state.highestKnownSlot && state.status === 'normal') state.highestKnownSlot = reply.through;
   for (const entry of reply.entries) {

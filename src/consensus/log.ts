@@ -81,6 +81,7 @@ export function truncateAfter(state: ReplicaState, slot: number): ReplicaEffect[
 
 /** Applies the committed prefix the replica holds, and trims the applied window kept for peers. */
 export function applyCommitted(state: ReplicaState): ReplicaEffect[] {
+  if (state.snapshot) return []; // The store is being replaced.
   const target = Math.min(state.commit, state.through);
   if (target <= state.applied) return [];
   const entries: LogEntry[] = [];

@@ -9,7 +9,7 @@ import { decodeDatagram, decodeNoopsBody } from '../mrtom/messages.js';
 import type { LogEntry } from '../store/log-entry.js';
 import type { ViewState } from '../store/view-state.js';
 import { assertNever } from './assert.js';
-import { onLogReply, onLogRequest } from './gap.js';
+import { onLogReply, onLogRequest, onSnapshotInstalled } from './gap.js';
 import { onFlush, onNotice, onOrdered, onPersisted } from './normal.js';
 import { onSync, onTick } from './liveness.js';
 import { onRecovery, onRecoveryReply } from './recovery.js';
@@ -38,13 +38,15 @@ export interface ReplicaRestorePoint {
   log: readonly LogEntry[];
   /** The clock at start: silence is measured from here, not from the epoch of the clock. */
   nowMs: number;
+  /** The store discarded state this replica may have acknowledged (durability memory, broken install). */
+  stateLost: boolean;
 }
 
 export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePoint): ReplicaState {
   const firstSequencer = options.sequencerIds[0];
   if (firstSequencer === undefined) throw new Error('at least one sequencer is required');
   // A replica whose durability may have lost acknowledged entries must not vote until it recovered.
-  const mayHaveLostAcks = restore.viewState !== null && options.durability !== 'fsync';
+  const mayHaveLostAcks = restore.viewState !== null && (options.durability !== 'fsync' || restore.stateLost);
   const vs: ViewState = restore.viewState ?? { view: 0, session: 0, sequencerId: firstSequencer, sessionBase: 0, lastNormalView: 0, lastNormalSession: 0 };
   const inViewChange = vs.view !== vs.lastNormalView || vs.session !== vs.lastNormalSession;
   const state: ReplicaState = {
@@ -73,6 +75,7 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
     sessionStartSentMs: null,
     viewChange: inViewChange && !mayHaveLostAcks ? { startedMs: restore.nowMs, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null } : null,
     install: null,
+    snapshot: null,
     recovery: mayHaveLostAcks ? { sentMs: Number.NEGATIVE_INFINITY, replies: new Map() } : null,
     noopsIncomplete: false,
     counters: { appended: 0, duplicates: 0, retransmitRequests: 0, logRequests: 0, noopsDecided: 0, viewChanges: 0, dropped: {} },
@@ -110,6 +113,11 @@ export function stepReplica(state: ReplicaState, input: ReplicaInput): ReplicaEf
       return onFlush(state);
     case 'tick':
       return onTick(state, input.nowMs);
+    case 'snapshot-installed':
+      return [...onSnapshotInstalled(state, input.appliedSlot, input.nowMs), ...continueMerge(state, input.nowMs), ...continueInstall(state, input.nowMs)];
+    case 'snapshot-failed':
+      state.snapshot = null; // The gap, merge or install that needed it will ask again.
+      return [];
     default:
       return assertNever(input);
   }
@@ -166,7 +174,7 @@ function fromReplica(state: ReplicaState, replica: number, header: Header, body:
       return onLogRequest(state, replica, header, decodeLogRequest(body));
     case MessageType.LOG_REPLY: {
       const before = state.through;
-      const effects = onLogReply(state, header, decodeLogReply(body), nowMs);
+      const effects = onLogReply(state, replica, header, decodeLogReply(body), nowMs);
       // A page arrived: ask for the next one now rather than on the next resend tick.
       if (state.through > before) {
         if (state.viewChange?.merge) state.viewChange.merge.askedMs = Number.NEGATIVE_INFINITY;

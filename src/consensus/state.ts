@@ -132,6 +132,8 @@ export interface ReplicaState {
   sessionStartSentMs: number | null;
   viewChange: ViewChangeProgress | null;
   install: Install | null;
+  /** A snapshot is being fetched and installed: nothing is applied or appended meanwhile. */
+  snapshot: { from: number; sinceMs: number } | null;
   recovery: { sentMs: number; replies: Map<number, { view: number; session: number; sequencerId: number; sessionBase: number; commit: number; through: number }> } | null;
   readonly counters: ReplicaCounters;
 }

@@ -18,7 +18,10 @@ export type ReplicaInput =
   | { kind: 'persisted'; throughSlot: number; epoch: number }
   /** End of a burst of inputs: send the coalesced ACK, if one is due. */
   | { kind: 'flush'; nowMs: number }
-  | { kind: 'tick'; nowMs: number };
+  | { kind: 'tick'; nowMs: number }
+  /** The snapshot asked for by `fetch-snapshot` is installed: the store has applied through appliedSlot. */
+  | { kind: 'snapshot-installed'; appliedSlot: number; nowMs: number }
+  | { kind: 'snapshot-failed'; nowMs: number };
 
 export type ReplicaEffect =
   /** Write log entries (an entry at an existing slot replaces it); confirm with a `persisted` input. */
@@ -29,4 +32,7 @@ export type ReplicaEffect =
   | { kind: 'persist-view'; view: ViewState }
   | { kind: 'send'; to: Peer; bytes: Uint8Array }
   /** Apply committed entries to the state machine, in slot order, exactly once. */
-  | { kind: 'apply'; entries: LogEntry[] };
+  | { kind: 'apply'; entries: LogEntry[] }
+  /** Replace the store's replicated state with a snapshot from `from` (its log no longer reaches back to
+   *  what this replica needs); answer with `snapshot-installed` or `snapshot-failed`. */
+  | { kind: 'fetch-snapshot'; from: number };

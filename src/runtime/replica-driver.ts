@@ -18,6 +18,8 @@ export interface ReplicaDriverOptions {
   onApplied(entries: readonly AppliedEntry[]): void;
   /** A store write failed: the replica can no longer keep its promises and must stop. */
   onFatal(error: Error): void;
+  /** Installs replica `from`'s snapshot into the store; resolves with its applied slot. */
+  fetchSnapshot(from: number): Promise<number>;
   nowMs(): number;
 }
 
@@ -107,6 +109,9 @@ export class ReplicaDriver {
         case 'apply':
           this.enqueueApply(effect.entries);
           break;
+        case 'fetch-snapshot':
+          this.installSnapshot(effect.from);
+          break;
       }
     }
   }
@@ -150,6 +155,24 @@ export class ReplicaDriver {
     this.durable = this.durable.epoch === first.epoch ? { epoch: first.epoch, slot: Math.max(this.durable.slot, batchMax) } : { epoch: first.epoch, slot: batchMax };
     this.step({ kind: 'persisted', throughSlot: this.durable.slot, epoch: first.epoch });
     this.step({ kind: 'flush', nowMs: this.options.nowMs() });
+  }
+
+  private installSnapshot(from: number): void {
+    const { logger } = this.options;
+    logger.info({ from }, 'fetching a snapshot: the log window of peers no longer reaches back far enough');
+    // Applies already handed to the store finish first; the store serializes the install behind them.
+    this.applying = this.applying
+      .then(() => this.options.fetchSnapshot(from))
+      .then(
+        (appliedSlot) => {
+          logger.info({ from, appliedSlot }, 'snapshot installed');
+          this.step({ kind: 'snapshot-installed', appliedSlot, nowMs: this.options.nowMs() });
+        },
+        (err: Error) => {
+          logger.warn({ err, from }, 'snapshot transfer failed');
+          this.step({ kind: 'snapshot-failed', nowMs: this.options.nowMs() });
+        },
+      );
   }
 
   private enqueueApply(entries: LogEntry[]): void {

@@ -14,6 +14,7 @@ import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import type { KvService, NodeHealth } from '../api/service.js';
 import { ServiceError } from '../api/service-errors.js';
 import { ReplicaDriver } from './replica-driver.js';
+import { fetchSnapshot, snapshotRoutes } from './snapshot-transfer.js';
 import { Submitter } from './submitter.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket } from './udp.js';
@@ -59,7 +60,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
       nonce: randomInt(1, 2 ** 48),
     },
-    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog(), nowMs: performance.now() },
+    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog(), nowMs: performance.now(), stateLost: store.stateLost },
   );
   logger.info({ status: state.status, view: state.vs.view, session: state.vs.session, appliedSlot: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
 
@@ -90,6 +91,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     send,
     nowMs: () => performance.now(),
     onApplied: (entries) => submitter.onApplied(entries),
+    fetchSnapshot: (from) => {
+      const peer = config.replicas.find((r) => r.id === from)!;
+      return fetchSnapshot(`http://${peer.host}:${peer.httpPort}`, store);
+    },
     onFatal: (err) => {
       logger.fatal({ err }, 'store write failed; stopping so that no unsafe ACK is sent');
       process.exitCode = 1;
@@ -138,6 +143,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
 
   const metrics = createReplicaMetrics({ state, unknownSourceDrops: () => unknownSourceDrops, requestsInFlight: () => submitter.inFlightCount });
   const http = buildApiServer({ service, logger, metrics });
+  await http.register(snapshotRoutes, { store });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
 

@@ -11,6 +11,7 @@ import { applyWrites } from './apply-writes.js';
 import { decodeKeyRecord, decodeLogEntry, encodeLogEntry, encodeViewState } from './codec.js';
 import { logKey, VIEW_STATE_KEY } from './keys.js';
 import { openSublevels, readClients, readMeta, readViewState, type Sublevels } from './level-db.js';
+import { discardUntrustedState, exportSnapshot, installSnapshot, type SnapshotRecord } from './snapshot.js';
 
 /** Applied entries kept in `log` so that lagging peers can still be served from it. */
 export const LOG_RETAIN_ENTRIES_DEFAULT = 10_000;
@@ -45,14 +46,36 @@ export class KvStore {
     assert.ok(Number.isSafeInteger(logRetainEntries) && logRetainEntries >= 1, `logRetainEntries must be a positive integer, got ${logRetainEntries}`);
     const sublevels = await openSublevels(dir);
     try {
+      const lostState = await discardUntrustedState(sublevels.db, options.durability === 'memory');
       const meta = await readMeta(sublevels.meta);
       const view = await readViewState(sublevels.meta);
       const clients = await readClients(sublevels.clients);
-      return new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients);
+      const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients);
+      store.stateLost = lostState;
+      return store;
     } catch (err) {
       await sublevels.db.close();
       throw err;
     }
+  }
+
+  /** True when open() discarded replicated state this replica may have acknowledged (snapshot.ts). */
+  stateLost = false;
+
+  /** The replicated state at one point in time, for a peer that fell behind the log window. */
+  snapshot(): AsyncGenerator<SnapshotRecord> {
+    return exportSnapshot(this.sublevels.db);
+  }
+
+  /** Replaces the replicated state with a peer's snapshot (after every apply in flight is written). */
+  installSnapshot(records: AsyncIterable<SnapshotRecord>): Promise<StoreMeta> {
+    return this.serialize(async () => {
+      await installSnapshot(this.sublevels.db, records);
+      this.current = await readMeta(this.sublevels.meta);
+      this.clients.clear();
+      for (const [id, client] of await readClients(this.sublevels.clients)) this.clients.set(id, client);
+      return this.meta();
+    });
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached LevelDB. */

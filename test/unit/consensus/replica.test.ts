@@ -22,6 +22,7 @@ function replica(id: number, session = 1): ReplicaState {
       appliedSlot: 0,
       log: [],
       nowMs: 0,
+      stateLost: false,
     },
   );
 }

@@ -1,0 +1,64 @@
+// Moves a store snapshot between replicas over HTTP: the serving side streams length-prefixed frames
+// (u32 key bytes, key, u32 value bytes, value) from one LevelDB iterator; the fetching side parses them
+// as they arrive and hands them to KvStore.installSnapshot, so neither side holds the whole state.
+import type { FastifyPluginAsync } from 'fastify';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import type { KvStore } from '../store/kv-store.js';
+import type { SnapshotRecord } from '../store/snapshot.js';
+
+export const SNAPSHOT_PATH = '/internal/v1/snapshot';
+/** A snapshot transfer that takes longer than this is abandoned and asked for again. */
+const SNAPSHOT_TIMEOUT_MS = 120_000;
+/** No single key or value of ours comes near this; a bigger length means a corrupt stream. */
+const FRAME_PART_BYTES_MAX = 64 * 1024 * 1024;
+
+async function* frames(store: KvStore): AsyncGenerator<Buffer> {
+  for await (const [key, value] of store.snapshot()) {
+    const keyBytes = Buffer.from(key, 'utf8');
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(keyBytes.length);
+    const valueHead = Buffer.allocUnsafe(4);
+    valueHead.writeUInt32BE(value.byteLength);
+    yield Buffer.concat([head, keyBytes, valueHead, value]);
+  }
+}
+
+export const snapshotRoutes: FastifyPluginAsync<{ store: KvStore }> = async (app, { store }) => {
+  app.get(SNAPSHOT_PATH, async (_request, reply) => {
+    reply.type('application/octet-stream');
+    return reply.send(Readable.from(frames(store)));
+  });
+};
+
+/** Parses frames from a byte stream, however the chunks split them. */
+export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<SnapshotRecord> {
+  let buffered = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    buffered = buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffered, chunk]);
+    for (;;) {
+      if (buffered.length < 4) break;
+      const keyBytes = buffered.readUInt32BE(0);
+      if (keyBytes > FRAME_PART_BYTES_MAX) throw new Error(`snapshot frame key of ${keyBytes} bytes`);
+      if (buffered.length < 8 + keyBytes) break;
+      const valueBytes = buffered.readUInt32BE(4 + keyBytes);
+      if (valueBytes > FRAME_PART_BYTES_MAX) throw new Error(`snapshot frame value of ${valueBytes} bytes`);
+      const end = 8 + keyBytes + valueBytes;
+      if (buffered.length < end) break;
+      yield [buffered.toString('utf8', 4, 4 + keyBytes), new Uint8Array(buffered.subarray(8 + keyBytes, end))];
+      buffered = buffered.subarray(end);
+    }
+  }
+  if (buffered.length > 0) throw new Error(`snapshot stream ended inside a frame (${buffered.length} bytes left)`);
+}
+
+/** Fetches a peer's snapshot into `store`; resolves with the slot the installed state applied through. */
+export async function fetchSnapshot(peerBaseUrl: string, store: KvStore): Promise<number> {
+  const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, { headersTimeout: SNAPSHOT_TIMEOUT_MS, bodyTimeout: SNAPSHOT_TIMEOUT_MS });
+  if (res.statusCode !== 200) {
+    await res.body.dump();
+    throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);
+  }
+  const meta = await store.installSnapshot(parseFrames(res.body));
+  return meta.appliedSlot;
+}
