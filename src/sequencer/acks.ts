@@ -9,7 +9,7 @@ import type { SequencerState } from './protocol.js';
 import { commitPoint, leaderOf, type ReplicaProgress } from './quorum.js';
 
 /** Validates and applies an ACK whose sender, session and view were already checked; returns why it was dropped, if it was. */
-export function applyAck(state: SequencerState, from: number, header: Header, body: Uint8Array): DropReason | null {
+export function applyAck(state: SequencerState, from: number, header: Header, body: Uint8Array, nowMs: number): DropReason | null {
   const through = header.seq;
   if (through > state.seqLast) return 'through-beyond-stamped';
   let noops: number[];
@@ -28,6 +28,9 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
   // follower's request copy as agreeing with the leader's request at a seq that is really a NO-OP. An ACK
   // at the same through may carry a longer list: a follower that learned the leader's NO-OP replaced its copy.
   if (through >= (state.throughs.get(from) ?? 0)) {
+    // A replica whose acks advance is slow, not missing anything: its timeout resend waits another
+    // interval. Resending to every replica that is merely a few ms behind floods a busy cluster.
+    if (through > (state.throughs.get(from) ?? 0)) state.resentMs.set(from, nowMs);
     state.throughs.set(from, through);
     state.noops.set(from, [...new Set(noops)].sort((a, b) => a - b));
   }

@@ -132,7 +132,7 @@ function onDatagram(state: SequencerState, fromReplica: number | null, bytes: Ui
       if (state.session === 0) return drop(state, 'no-session');
       if (header.session !== state.session) return drop(state, 'wrong-session');
       if (header.view !== state.view) return drop(state, 'stale-view');
-      return header.type === MessageType.ACK ? onAck(state, fromReplica, datagram) : onRetransmit(state, fromReplica, datagram);
+      return header.type === MessageType.ACK ? onAck(state, fromReplica, datagram, nowMs) : onRetransmit(state, fromReplica, datagram);
     case MessageType.SESSION_START:
       if (header.sender !== fromReplica) return drop(state, 'sender-mismatch');
       return onSessionStart(state, datagram, nowMs);
@@ -169,8 +169,8 @@ function stampRequest(state: SequencerState, request: Uint8Array, header: Header
   return fanOut(state, ordered);
 }
 
-function onAck(state: SequencerState, from: number, datagram: Datagram): SequencerEffect[] {
-  const reason = applyAck(state, from, datagram.header, datagram.body);
+function onAck(state: SequencerState, from: number, datagram: Datagram, nowMs: number): SequencerEffect[] {
+  const reason = applyAck(state, from, datagram.header, datagram.body, nowMs);
   return reason === null ? [] : drop(state, reason);
 }
 

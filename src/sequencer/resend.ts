@@ -21,7 +21,8 @@ export function serveRetransmit(state: SequencerState, to: number, range: Retran
   return effects;
 }
 
-/** Resends, to each replica behind, the copies above its `through` not (re)sent to it for a retransmit interval. */
+/** Resends, to each replica behind whose `through` has not advanced (and that got no resend) for a
+ *  retransmit interval, the copies above its `through`. */
 export function resendOverdue(state: SequencerState, nowMs: number): SequencerEffect[] {
   const { replicaIds, retransmitIntervalMs, resendPerTickMax } = state.options;
   const effects: SequencerEffect[] = [];

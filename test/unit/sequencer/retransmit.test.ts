@@ -30,6 +30,20 @@ describe('resend on timeout', () => {
     expect(resent(h)).toEqual([]);
   });
 
+  it('does not resend to a replica whose acks keep advancing, only to one that stalls', () => {
+    const h = new Harness({ retransmitIntervalMs: 20 });
+    h.submit(10);
+    h.ack(1, 10);
+    h.ack(2, 10);
+    for (let through = 1; through <= 5; through++) {
+      h.nowMs = through * 15; // slower than the interval behind the stamps, but moving
+      h.ack(3, through);
+      expect(resent(h)).toEqual([]);
+    }
+    h.nowMs = 75 + 20; // stalled at 5 for a whole interval
+    expect(resent(h).map(([to]) => to)).toEqual([3, 3, 3, 3, 3]);
+  });
+
   it('does not resend copies stamped less than an interval ago', () => {
     const h = new Harness({ retransmitIntervalMs: 20 });
     h.submit(1);
