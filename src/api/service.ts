@@ -1,5 +1,6 @@
-// What the HTTP layer needs from a replica node. The runtime implements it; the API never sees sockets,
-// the protocol or the store directly.
+// What the HTTP layer needs from a replica node. The runtime implements it; the API never sees sockets
+// or the protocol, and reads the store only through LocalReads.
+import type { KvStore } from '../store/kv-store.js';
 import type { KvOp, OpResult } from '../store/ops.js';
 
 export interface NodeHealth {
@@ -9,11 +10,40 @@ export interface NodeHealth {
   checks: { name: string; ok: boolean; detail: string }[];
 }
 
+/** Reads of this replica's applied state, each at one store revision it returns; possibly stale. */
+export type LocalReads = Pick<KvStore, 'readKey' | 'readRange' | 'readEvents'>;
+
+export interface PeerStatus {
+  id: number;
+  url: string;
+  ready: boolean;
+  detail: string;
+}
+
+export interface NodeStatus {
+  id: number;
+  status: string;
+  view: number;
+  session: number;
+  sequencerId: number;
+  commitSlot: number;
+  appliedSlot: number;
+  revision: number;
+  peers: PeerStatus[];
+}
+
 export interface KvService {
   /** Orders `op` through the log and resolves with its result once this replica applied it.
    *  Rejects with a ServiceError (see errors.ts) when it cannot. */
   submit(op: KvOp): Promise<OpResult>;
+  /** Resolves once this replica has applied every operation committed before the call, so a local read
+   *  after it is linearizable. Concurrent callers share one barrier op in the log. */
+  barrier(): Promise<void>;
+  readonly local: LocalReads;
+  /** Calls `listener` after every apply batch of this replica; returns the unsubscribe function. */
+  onApplied(listener: () => void): () => void;
   health(): NodeHealth;
+  status(): Promise<NodeStatus>;
   /** Largest value (bytes) a PUT of `key` can carry in one datagram. */
   valueBytesMax(key: string, contentType: string | undefined): number;
 }

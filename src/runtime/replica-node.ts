@@ -19,6 +19,11 @@ import { Submitter } from './submitter.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket } from './udp.js';
 import { resolvePeerAddresses } from './addresses.js';
+// --- KV API (M3): read barriers, apply notifications for watches, /v1/status ---
+import { ReadBarrier } from './read-barrier.js';
+import { AppliedSignal } from './applied-signal.js';
+import { nodeStatus } from './node-status.js';
+// --- end KV API ---
 import type { Peer } from '../consensus/types.js';
 
 export interface ReplicaNodeOptions {
@@ -84,13 +89,17 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     nowMs: () => performance.now(),
   });
 
+  const appliedSignal = new AppliedSignal(); // KV API (M3)
   const driver = new ReplicaDriver({
     state,
     store,
     logger,
     send,
     nowMs: () => performance.now(),
-    onApplied: (entries) => submitter.onApplied(entries),
+    onApplied: (entries) => {
+      submitter.onApplied(entries);
+      appliedSignal.notify(); // KV API (M3): watches read the new history
+    },
     fetchSnapshot: (from) => {
       const peer = config.replicas.find((r) => r.id === from)!;
       return fetchSnapshot(`http://${peer.host}:${peer.httpPort}`, store);
@@ -118,7 +127,24 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
 
   const sequencerHeard = (): boolean => performance.now() - state.lastHeardSequencerMs < REPLICA_TIMING.sequencerSilenceMs;
 
+  const readBarrier = new ReadBarrier(() => service.submit({ type: 'barrier' })); // KV API (M3)
   const service: KvService = {
+    // --- KV API (M3) ---
+    barrier: () => readBarrier.wait(),
+    local: store,
+    onApplied: (listener) => appliedSignal.subscribe(listener),
+    status: () =>
+      nodeStatus(config, {
+        id: replicaId,
+        status: state.status,
+        view: state.vs.view,
+        session: state.vs.session,
+        sequencerId: state.vs.sequencerId,
+        commitSlot: state.commit,
+        appliedSlot: state.applied,
+        revision: store.meta().revision,
+      }),
+    // --- end KV API ---
     submit(op: KvOp): Promise<OpResult> {
       if (closing) return Promise.reject(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       if (!sequencerHeard()) {

@@ -2,7 +2,7 @@
 // store, so a value of the wrong shape is corruption or a bug: decoding asserts rather than returning errors.
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
-import type { KeyRecord, OpResult } from './ops.js';
+import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
 import type { LogEntry, StoreMeta } from './log-entry.js';
 import type { ViewState } from './view-state.js';
 
@@ -67,7 +67,11 @@ export function encodeKeyRecord(record: KeyRecord): Uint8Array {
 }
 
 export function decodeKeyRecord(bytes: Uint8Array): KeyRecord {
-  const value = unpackMap(bytes, 'key record');
+  return keyRecordOf(unpackMap(bytes, 'key record'));
+}
+
+/** A key record from its decoded msgpack map, as stored alone or inside a cached result or watch event. */
+export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
   const record: KeyRecord = {
     value: bytesField(value, 'value', 'key record'),
     createRevision: seqField(value, 'createRevision', 'key record'),
@@ -110,17 +114,56 @@ export function decodeFloor(bytes: Uint8Array): number {
   return floor;
 }
 
-/** Only write results are cached (client-table.ts), so only those shapes are valid here. */
+/** Results of everything but barriers are cached (state-machine.ts); invalid results never are. */
 export function encodeCachedResult(result: OpResult): Uint8Array {
-  assert.ok(result.type === 'put' || result.type === 'delete', `only write results are cached, got ${result.type}`);
+  assert.ok(result.type !== 'invalid' && result.type !== 'barrier', `${result.type} results are not cached`);
   return packBody(result);
+}
+
+function decodeCachedRecord(value: unknown): KeyRecord | null {
+  if (value === null) return null;
+  assert.ok(isRecord(value), 'stored cached key record is not a map');
+  return keyRecordOf(value);
+}
+
+function decodeCachedTxnResult(value: unknown): TxnOpResult {
+  assert.ok(isRecord(value), 'stored cached txn op result is not a map');
+  switch (value.type) {
+    case 'put':
+      return { type: 'put', modRevision: seqField(value, 'modRevision', 'cached txn put') };
+    case 'get':
+      return { type: 'get', record: decodeCachedRecord(value.record) };
+    case 'delete':
+      assert.ok(value.deleted === 0 || value.deleted === 1, 'stored cached txn delete.deleted is not 0 or 1');
+      return { type: 'delete', deleted: value.deleted };
+    default: {
+      assert.equal(value.type, 'range', `stored cached txn op result has type ${String(value.type)}`);
+      assert.ok(Array.isArray(value.entries), 'stored cached txn range.entries is not a list');
+      const entries = value.entries.map((entry: unknown) => {
+        assert.ok(isRecord(entry) && typeof entry.key === 'string', 'stored cached range entry has no key');
+        return { key: entry.key, record: decodeCachedRecord(entry.record)! };
+      });
+      return { type: 'range', entries, more: value.more === true };
+    }
+  }
 }
 
 export function decodeCachedResult(bytes: Uint8Array): OpResult {
   const value = unpackMap(bytes, 'cached result');
   const revision = seqField(value, 'revision', 'cached result');
-  if (value.type === 'put') return { type: 'put', revision, modRevision: seqField(value, 'modRevision', 'cached result') };
-  assert.equal(value.type, 'delete', `stored cached result has type ${String(value.type)}`);
-  assert.ok(value.deleted === 0 || value.deleted === 1, 'stored cached delete result.deleted is not 0 or 1');
-  return { type: 'delete', revision, deleted: value.deleted };
+  switch (value.type) {
+    case 'put':
+      return { type: 'put', revision, modRevision: seqField(value, 'modRevision', 'cached result') };
+    case 'delete':
+      assert.ok(value.deleted === 0 || value.deleted === 1, 'stored cached delete result.deleted is not 0 or 1');
+      return { type: 'delete', revision, deleted: value.deleted };
+    case 'delete_range':
+      return { type: 'delete_range', revision, deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
+    case 'precondition_failed':
+      return { type: 'precondition_failed', revision, modRevision: value.modRevision === null ? null : seqField(value, 'modRevision', 'cached result') };
+    default:
+      assert.equal(value.type, 'txn', `stored cached result has type ${String(value.type)}`);
+      assert.ok(Array.isArray(value.results), 'stored cached txn result.results is not a list');
+      return { type: 'txn', revision, succeeded: value.succeeded === true, results: value.results.map(decodeCachedTxnResult) };
+  }
 }

@@ -1,34 +1,58 @@
 // One KV operation against the current state, with etcd's revision rules: the store revision rises by one
-// per mutation (every put; a delete only if the key existed), createRevision is the revision of the put
-// that created the key since its last delete, modRevision that of the latest put, version counts puts
-// since creation.
-import type { KeyRecord, KvOp, OpResult } from './ops.js';
-import { plainBytes } from './codec.js';
+// per operation that changes something (a put, a delete of an existing key, a delete-range or txn that
+// deleted or wrote at least one key), createRevision is the revision of the put that created the key since
+// its last delete, modRevision that of the latest put, version counts puts since creation. Every change
+// also becomes a watch event at its revision, so each revision has at least one event (watch-history.ts
+// relies on that to detect compaction).
+import type { KeyRecord, KvOp, OpResult, Precondition } from './ops.js';
+import { putRecord, type StateView, type WatchEvent } from './state-view.js';
+import { applyTxn } from './txn.js';
+
+/**
+ * A delete-range removes at most this many keys per op, and says `more` when keys remain, so one log
+ * entry never turns into an unbounded LevelDB batch and watch event; the client repeats to finish.
+ */
+export const DELETE_RANGE_KEYS_MAX = 1_000;
 
 export interface KvOpOutcome {
   result: OpResult;
   revision: number;
-  /** The key's new record (null: deleted), or undefined when the op changed nothing. */
-  write: KeyRecord | null | undefined;
+  /** What the op changed, in order (a txn may change a key twice); empty when nothing changed. */
+  changes: WatchEvent[];
 }
 
-export function applyKvOp(op: KvOp, revision: number, current: KeyRecord | null): KvOpOutcome {
+function holds(require: Precondition | undefined, current: KeyRecord | null): boolean {
+  if (require === undefined) return true;
+  if ('absent' in require) return current === null;
+  return current !== null && current.modRevision === require.modRevision;
+}
+
+export function applyKvOp(op: KvOp, revision: number, state: StateView): KvOpOutcome {
+  const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [] });
   switch (op.type) {
-    case 'put': {
+    case 'put':
+    case 'delete': {
+      const current = state.get(op.key);
+      if (!holds(op.require, current)) {
+        return unchanged({ type: 'precondition_failed', revision, modRevision: current?.modRevision ?? null });
+      }
       const next = revision + 1;
-      const record: KeyRecord = {
-        value: plainBytes(op.value),
-        createRevision: current === null ? next : current.createRevision,
-        modRevision: next,
-        version: current === null ? 1 : current.version + 1,
-      };
-      if (op.contentType !== undefined) record.contentType = op.contentType;
-      return { result: { type: 'put', revision: next, modRevision: next }, revision: next, write: record };
+      if (op.type === 'put') {
+        const record = putRecord(current, next, op.value, op.contentType);
+        return { result: { type: 'put', revision: next, modRevision: next }, revision: next, changes: [{ type: 'put', key: op.key, record }] };
+      }
+      if (current === null) return unchanged({ type: 'delete', revision, deleted: 0 });
+      return { result: { type: 'delete', revision: next, deleted: 1 }, revision: next, changes: [{ type: 'delete', key: op.key, record: null }] };
     }
-    case 'delete':
-      if (current === null) return { result: { type: 'delete', revision, deleted: 0 }, revision, write: undefined };
-      return { result: { type: 'delete', revision: revision + 1, deleted: 1 }, revision: revision + 1, write: null };
-    case 'get':
-      return { result: { type: 'get', revision, record: current }, revision, write: undefined };
+    case 'delete_range': {
+      const { entries, more } = state.range({ prefix: op.prefix, limit: DELETE_RANGE_KEYS_MAX });
+      if (entries.length === 0) return unchanged({ type: 'delete_range', revision, deleted: 0, more: false });
+      const changes = entries.map(({ key }): WatchEvent => ({ type: 'delete', key, record: null }));
+      return { result: { type: 'delete_range', revision: revision + 1, deleted: entries.length, more }, revision: revision + 1, changes };
+    }
+    case 'txn':
+      return applyTxn(op.txn, revision, state);
+    case 'barrier':
+      return unchanged({ type: 'barrier', revision });
   }
 }

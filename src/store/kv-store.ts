@@ -6,8 +6,16 @@ import type { KeyRecord } from './ops.js';
 import type { AppliedEntry, LogEntry, StoreMeta } from './log-entry.js';
 import type { ViewState } from './view-state.js';
 import type { ClientState } from './client-table.js';
-import { applyEntries, decodeEntries, keysTouched } from './state-machine.js';
+import { applyEntries, decodeEntries, type DecodedEntry, readsOf, splitAtRangeReads } from './state-machine.js';
 import { applyWrites } from './apply-writes.js';
+// --- KV API reads and watch history (src/store/local-reads.ts, watch-history.ts) ---
+import type { KeyEntry, RangeQuery } from './ops.js';
+import { rangeId, type RangeAnswer } from './key-range.js';
+import { readEventsAt, readKeyAt, readRangeAt, scanRange } from './local-reads.js';
+import { EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH, EVENT_RETAIN_REVISIONS_DEFAULT, encodeEvents, oldestRetainedRevision, openEventSublevel, revisionKey } from './watch-history.js';
+import type { RevisionEvents } from './state-machine.js';
+import type { BatchOperation, Sublevel } from './level-db.js';
+// --- end KV API ---
 import { decodeKeyRecord, decodeLogEntry, encodeLogEntry, encodeViewState } from './codec.js';
 import { logKey, VIEW_STATE_KEY } from './keys.js';
 import { openSublevels, readClients, readMeta, readViewState, type Sublevels } from './level-db.js';
@@ -25,6 +33,14 @@ export const LOG_TRUNCATE_BACKLOG_ENTRIES_PER_BATCH = 1_024;
 export interface KvStoreOptions {
   durability: Durability;
   logRetainEntries?: number;
+  /** Revisions of watch history kept (watch-history.ts). */
+  eventRetainRevisions?: number;
+}
+
+/** The watch history's sublevel and window. */
+interface History {
+  events: Sublevel;
+  retainRevisions: number;
 }
 
 export class KvStore {
@@ -39,6 +55,7 @@ export class KvStore {
     private current: StoreMeta,
     private currentView: ViewState | null,
     private readonly clients: Map<number, ClientState>,
+    private readonly history: History,
   ) {}
 
   static async open(dir: string, options: KvStoreOptions): Promise<KvStore> {
@@ -50,7 +67,9 @@ export class KvStore {
       const meta = await readMeta(sublevels.meta);
       const view = await readViewState(sublevels.meta);
       const clients = await readClients(sublevels.clients);
-      const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients);
+      const history = { events: openEventSublevel(sublevels.db), retainRevisions: options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT };
+      assert.ok(Number.isSafeInteger(history.retainRevisions) && history.retainRevisions >= 1, `eventRetainRevisions must be a positive integer, got ${history.retainRevisions}`);
+      const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients, history);
       store.stateLost = lostState;
       return store;
     } catch (err) {
@@ -147,17 +166,38 @@ export class KvStore {
   }
 
   private async applyNow(entries: readonly LogEntry[]): Promise<AppliedEntry[]> {
-    if (entries.length === 0) return [];
-    const decoded = decodeEntries(entries);
-    const keys = keysTouched(decoded);
-    const stored = await this.sublevels.kv.getMany(keys);
-    const records = new Map(keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
-    const output = applyEntries({ meta: this.current, records, clients: this.clients }, decoded);
-    const truncated = await this.logKeysToTruncate(output.meta, entries.length);
-    await this.sublevels.db.batch(applyWrites(this.sublevels, output, this.clients, truncated), { sync: this.sync });
+    const applied: AppliedEntry[] = [];
+    // Usually one part; a range-reading op starts its own, each part one atomic batch (state-machine.ts).
+    for (const part of splitAtRangeReads(decodeEntries(entries))) applied.push(...(await this.applyPart(part)));
+    return applied;
+  }
+
+  private async applyPart(decoded: readonly DecodedEntry[]): Promise<AppliedEntry[]> {
+    const reads = readsOf(decoded);
+    const stored = await this.sublevels.kv.getMany(reads.keys);
+    const records = new Map(reads.keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
+    const ranges = new Map<string, KeyEntry[]>();
+    for (const query of reads.ranges) ranges.set(rangeId(query), await scanRange(this.sublevels.kv, query, query.limit + 1));
+    const output = applyEntries({ meta: this.current, records, ranges, clients: this.clients }, decoded);
+    const truncated = await this.logKeysToTruncate(output.meta, decoded.length);
+    const operations = applyWrites(this.sublevels, output, this.clients, truncated);
+    operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
+    await this.sublevels.db.batch(operations, { sync: this.sync });
     this.current = output.meta;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
     return output.applied;
+  }
+
+  /** The batch's new revisions of watch history, and the compaction of those that fell out of the window. */
+  private async historyWrites(revision: number, created: readonly RevisionEvents[]): Promise<BatchOperation[]> {
+    const { events, retainRevisions } = this.history;
+    const oldest = oldestRetainedRevision(revision, retainRevisions);
+    // A batch may create revisions that are already out of the window; they are never written.
+    const kept = created.filter((item) => item.revision >= oldest);
+    const operations: BatchOperation[] = kept.map((item) => ({ type: 'put', sublevel: events, key: revisionKey(item.revision), value: encodeEvents(item.events) }));
+    const compacted = await events.keys({ lt: revisionKey(oldest), limit: created.length + EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH }).all();
+    for (const key of compacted) operations.push({ type: 'del', sublevel: events, key });
+    return operations;
   }
 
   private async logKeysToTruncate(meta: StoreMeta, appliedEntries: number): Promise<string[]> {
@@ -187,6 +227,24 @@ export class KvStore {
   async read(key: string): Promise<KeyRecord | null> {
     return decodeOptionalRecord(await this.sublevels.kv.get(key));
   }
+
+  // --- KV API reads (local-reads.ts): each answers at one store revision, which it returns ---
+  readKey(key: string): Promise<{ revision: number; record: KeyRecord | null }> {
+    return readKeyAt(this.readSublevels(), key);
+  }
+
+  readRange(query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
+    return readRangeAt(this.readSublevels(), query);
+  }
+
+  readEvents(fromRevision: number, revisionsMax: number): Promise<{ revision: number; history: RevisionEvents[] }> {
+    return readEventsAt(this.readSublevels(), fromRevision, revisionsMax);
+  }
+
+  private readSublevels() {
+    return { db: this.sublevels.db, kv: this.sublevels.kv, meta: this.sublevels.meta, events: this.history.events };
+  }
+  // --- end KV API reads ---
 
   async close(): Promise<void> {
     await this.metaWrites;

@@ -1,11 +1,14 @@
 // The replicated state machine as a pure function: committed entries in, results and the new state out.
-// No I/O: the caller prefetches every key the batch touches and writes the outcome in one atomic batch
-// (kv-store.ts). Same entries and same starting state give the same outcome on every replica.
+// No I/O: the caller prefetches every key and range the batch reads and writes the outcome in one atomic
+// batch (kv-store.ts). Same entries and same starting state give the same outcome on every replica.
 import assert from 'node:assert/strict';
-import { decodeOpRequest, type KeyRecord, type OpRequest, type OpResult } from './ops.js';
+import { decodeOpRequest, type KeyEntry, type KeyRecord, type KvOp, type OpRequest, type OpResult, type RangeQuery } from './ops.js';
 import { type AppliedEntry, type LogEntry, NOOP_REASON, type StoreMeta } from './log-entry.js';
 import { BELOW_FLOOR_REASON, admit, cloneClient, type ClientState, newClient, raiseFloor, remember } from './client-table.js';
-import { applyKvOp } from './kv-op.js';
+import { applyKvOp, DELETE_RANGE_KEYS_MAX } from './kv-op.js';
+import { mergeRange, rangeId } from './key-range.js';
+import type { WatchEvent } from './state-view.js';
+import { txnKeys, txnRangeQueries } from './txn.js';
 
 export type Command = { kind: 'noop' } | { kind: 'invalid'; reason: string } | { kind: 'request'; request: OpRequest };
 
@@ -16,9 +19,17 @@ export interface DecodedEntry {
 
 export interface ApplyInput {
   meta: StoreMeta;
-  /** The stored record (null: absent) of every key in keysTouched() of the batch. */
+  /** The stored record (null: absent) of every key in readsOf(batch).keys. */
   records: ReadonlyMap<string, KeyRecord | null>;
+  /** By rangeId: the first query.limit + 1 stored entries (or all there are) of every query in readsOf(batch).ranges. */
+  ranges: ReadonlyMap<string, readonly KeyEntry[]>;
   clients: ReadonlyMap<number, ClientState>;
+}
+
+/** The changes applied at one revision: the watch history's unit. */
+export interface RevisionEvents {
+  revision: number;
+  events: WatchEvent[];
 }
 
 export interface ApplyOutput {
@@ -28,6 +39,8 @@ export interface ApplyOutput {
   writes: Map<string, KeyRecord | null>;
   /** New state of every client the batch touched; the input states are left as they were. */
   clients: Map<number, ClientState>;
+  /** In revision order, one item per revision the batch created. */
+  events: RevisionEvents[];
 }
 
 export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
@@ -38,10 +51,41 @@ export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
   });
 }
 
-export function keysTouched(decoded: readonly DecodedEntry[]): string[] {
+function rangesOf(op: KvOp): RangeQuery[] {
+  if (op.type === 'delete_range') return [{ prefix: op.prefix, limit: DELETE_RANGE_KEYS_MAX }];
+  return op.type === 'txn' ? txnRangeQueries(op.txn) : [];
+}
+
+function keysOf(op: KvOp): string[] {
+  if (op.type === 'put' || op.type === 'delete') return [op.key];
+  return op.type === 'txn' ? txnKeys(op.txn) : [];
+}
+
+/** What applying `decoded` reads from storage: point keys, and range queries answered by rangeId. */
+export function readsOf(decoded: readonly DecodedEntry[]): { keys: string[]; ranges: RangeQuery[] } {
   const keys = new Set<string>();
-  for (const { command } of decoded) if (command.kind === 'request') keys.add(command.request.op.key);
-  return [...keys];
+  const ranges = new Map<string, RangeQuery>();
+  for (const { command } of decoded) {
+    if (command.kind !== 'request') continue;
+    for (const key of keysOf(command.request.op)) keys.add(key);
+    for (const query of rangesOf(command.request.op)) ranges.set(rangeId(query), query);
+  }
+  return { keys: [...keys], ranges: [...ranges.values()] };
+}
+
+/**
+ * Splits a batch so that every entry reading a range comes first in its part. A range prefetched before
+ * the part then needs no correction for writes of earlier entries, whose number would be unbounded
+ * (a delete-range alone writes up to DELETE_RANGE_KEYS_MAX keys). Results do not depend on the split.
+ */
+export function splitAtRangeReads(decoded: readonly DecodedEntry[]): DecodedEntry[][] {
+  const parts: DecodedEntry[][] = [];
+  for (const item of decoded) {
+    const readsRange = item.command.kind === 'request' && rangesOf(item.command.request.op).length > 0;
+    if (parts.length === 0 || readsRange) parts.push([]);
+    parts[parts.length - 1]!.push(item);
+  }
+  return parts;
 }
 
 /**
@@ -59,13 +103,23 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   // Later entries of the batch must see earlier ones, so changes go to an overlay over the prefetched state.
   const writes = new Map<string, KeyRecord | null>();
   const clients = new Map<number, ClientState>();
+  const events: RevisionEvents[] = [];
 
-  const lookup = (key: string): KeyRecord | null => {
-    const written = writes.get(key);
-    if (written !== undefined) return written;
-    const stored = input.records.get(key);
-    assert.ok(stored !== undefined, `key '${key}' was not prefetched`);
-    return stored;
+  const state = {
+    get(key: string): KeyRecord | null {
+      const written = writes.get(key);
+      if (written !== undefined) return written;
+      const stored = input.records.get(key);
+      assert.ok(stored !== undefined, `key '${key}' was not prefetched`);
+      return stored;
+    },
+    range(query: RangeQuery) {
+      const stored = input.ranges.get(rangeId(query));
+      assert.ok(stored !== undefined, `range ${rangeId(query)} was not prefetched`);
+      // splitAtRangeReads puts range readers first in their part, so no write of the part precedes them.
+      assert.equal(writes.size, 0, 'a range read follows writes of its batch');
+      return mergeRange(query, stored, writes);
+    },
   };
   const touch = (clientId: number): ClientState => {
     let client = clients.get(clientId);
@@ -100,17 +154,19 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
           result = admission.result;
         } else {
           const { op } = command.request;
-          const outcome = applyKvOp(op, meta.revision, lookup(op.key));
-          if (outcome.write !== undefined) writes.set(op.key, outcome.write);
+          const outcome = applyKvOp(op, meta.revision, state);
+          for (const change of outcome.changes) writes.set(change.key, change.record);
+          if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
           meta.revision = outcome.revision;
           result = outcome.result;
-          // Re-running a get is harmless, so only writes are remembered.
-          if (op.type !== 'get') remember(client, entry.requestId, result);
+          // Re-running a barrier is harmless; every other result (a failed precondition too) must be
+          // answered again, not recomputed, when the request is retried.
+          if (op.type !== 'barrier') remember(client, entry.requestId, result);
         }
         break;
       }
     }
     applied.push({ slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result });
   }
-  return { meta, applied, writes, clients };
+  return { meta, applied, writes, clients, events };
 }

@@ -35,7 +35,10 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   // decoder decides what a key is, and the same one explains URLs the router rejected.
   app.get(KV_ROUTE, { schema: { response: { 200: { content: { '*/*': { schema: ValueBytes } } }, ...ERROR_RESPONSES } } }, async (request, reply) => {
     const key = keyFromUrl(request.url);
-    const result = expectResult(await service.submit({ type: 'get', key }), 'get');
+    const txn = expectResult(await service.submit({ type: 'txn', txn: { compare: [], success: [{ type: 'get', key }], failure: [] } }), 'txn');
+    const read = txn.results[0]!;
+    if (read.type !== 'get') throw new Error(`expected a get result, got ${read.type}`);
+    const result = { revision: txn.revision, record: read.record };
     const revisionHeader = { 'x-mrtom-revision': String(result.revision) };
     if (result.record === null) {
       throw new ApiError(404, 'key_not_found', `no value is stored under this key at revision ${result.revision}`, revisionHeader);

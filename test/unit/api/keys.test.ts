@@ -1,17 +1,18 @@
 // Proves which keys the API accepts: '/' and percent-encoded bytes decode to the stored key, and empty,
 // oversized, badly encoded or ill-formed UTF-8 keys get 400 invalid_key in our JSON shape — via app.inject().
 import { describe, expect, it } from 'vitest';
-import { buildTestServer } from './map-service.js';
+import { buildTestServer } from './store-service.js';
 
 async function keyOf(url: string): Promise<string | undefined> {
-  const { app, service } = buildTestServer();
+  const { app, service } = await buildTestServer();
   const res = await app.inject({ method: 'PUT', url, payload: 'v' });
   expect(res.statusCode).toBe(200);
-  return service.submitted[0]?.key;
+  const op = service.submitted[0];
+  return op !== undefined && 'key' in op ? op.key : undefined;
 }
 
 async function rejection(url: string, method: 'GET' | 'PUT' | 'DELETE' = 'GET') {
-  const { app, service } = buildTestServer();
+  const { app, service } = await buildTestServer();
   const res = await app.inject({ method, url });
   expect(res.statusCode).toBe(400);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -21,7 +22,7 @@ async function rejection(url: string, method: 'GET' | 'PUT' | 'DELETE' = 'GET') 
 
 describe('keys in URLs', () => {
   it('keeps / in keys, and %2F names the same key', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     await app.inject({ method: 'PUT', url: '/v1/kv/a/b/c', payload: 'deep' });
     const get = await app.inject({ method: 'GET', url: '/v1/kv/a%2Fb%2Fc' });
     expect(get.body).toBe('deep');
@@ -74,7 +75,7 @@ describe('keys in URLs', () => {
   });
 
   it('answers a bad URL outside /v1/kv/ with bad_request in the same shape', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     const res = await app.inject({ method: 'GET', url: '/livez%zz' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: { code: 'bad_request', message: 'the URL path is not valid percent-encoded UTF-8' } });

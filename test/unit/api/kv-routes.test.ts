@@ -1,13 +1,13 @@
 // Proves PUT/GET/DELETE /v1/kv/<key> store and return exact bytes with their content type, revisions and
-// ETags, and enforce the value limits — by injecting requests into the real server over a Map-backed service.
+// ETags, and enforce the value limits — by injecting requests into the real server over a store-backed service.
 import { describe, expect, it, vi } from 'vitest';
-import { buildTestServer } from './map-service.js';
+import { buildTestServer } from './store-service.js';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 describe('kv routes', () => {
   it('round-trips arbitrary binary bytes with revision, ETag and default content type', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     const put = await app.inject({ method: 'PUT', url: '/v1/kv/bin', payload: ALL_BYTES, headers: { 'content-type': 'application/octet-stream' } });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toEqual({ revision: 1 });
@@ -22,7 +22,7 @@ describe('kv routes', () => {
   });
 
   it('stores a JSON body byte-for-byte, whitespace and key order included, and returns its content type', async () => {
-    const { app, service } = buildTestServer();
+    const { app, service } = await buildTestServer();
     const json = '{ "b" : 1,\n  "a": [1, 2.50] }\n';
     await app.inject({ method: 'PUT', url: '/v1/kv/doc', payload: json, headers: { 'content-type': 'application/json' } });
     expect(service.submitted[0]).toEqual({ type: 'put', key: 'doc', value: Buffer.from(json), contentType: 'application/json' });
@@ -33,7 +33,7 @@ describe('kv routes', () => {
   });
 
   it('preserves a content type with parameters', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     await app.inject({ method: 'PUT', url: '/v1/kv/t', payload: 'héllo', headers: { 'content-type': 'text/plain; charset=utf-8' } });
     const get = await app.inject({ method: 'GET', url: '/v1/kv/t' });
     expect(get.headers['content-type']).toBe('text/plain; charset=utf-8');
@@ -41,19 +41,19 @@ describe('kv routes', () => {
   });
 
   it('stores no content type when the client sent none', async () => {
-    const { app, service } = buildTestServer();
+    const { app, service } = await buildTestServer();
     const put = await app.inject({ method: 'PUT', url: '/v1/kv/raw', payload: Buffer.from([1, 2, 3]) });
     expect(put.statusCode).toBe(200);
     expect(service.submitted[0]).not.toHaveProperty('contentType');
-    expect(service.records.get('raw')?.contentType).toBeUndefined();
+    expect((await service.store.readKey('raw')).record?.contentType).toBeUndefined();
   });
 
   it('accepts an empty body as an empty value', async () => {
-    const { app, service } = buildTestServer();
+    const { app, service } = await buildTestServer();
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/none' })).statusCode).toBe(200);
     const typed = await app.inject({ method: 'PUT', url: '/v1/kv/typed', payload: '', headers: { 'content-type': 'application/json' } });
     expect(typed.statusCode).toBe(200);
-    expect(service.records.get('none')?.value).toEqual(new Uint8Array(0));
+    expect((await service.store.readKey('none')).record?.value).toEqual(new Uint8Array(0));
 
     const get = await app.inject({ method: 'GET', url: '/v1/kv/typed' });
     expect(get.statusCode).toBe(200);
@@ -62,7 +62,7 @@ describe('kv routes', () => {
   });
 
   it('moves the revision once per write and reports the key modRevision as the ETag', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     await app.inject({ method: 'PUT', url: '/v1/kv/a', payload: 'one' });
     await app.inject({ method: 'PUT', url: '/v1/kv/b', payload: 'two' });
     const again = await app.inject({ method: 'PUT', url: '/v1/kv/a', payload: 'three' });
@@ -75,7 +75,7 @@ describe('kv routes', () => {
   });
 
   it('deletes once, then reports deleted 0, and a GET after is 404 key_not_found with the revision', async () => {
-    const { app } = buildTestServer();
+    const { app } = await buildTestServer();
     await app.inject({ method: 'PUT', url: '/v1/kv/gone', payload: 'x' });
     const first = await app.inject({ method: 'DELETE', url: '/v1/kv/gone' });
     expect(first.statusCode).toBe(200);
@@ -91,7 +91,7 @@ describe('kv routes', () => {
   });
 
   it('rejects a value over valueBytesMax with 413 before submitting, and accepts one at the limit', async () => {
-    const { app, service } = buildTestServer();
+    const { app, service } = await buildTestServer();
     service.valueBytesMaxResult = 10;
     const valueBytesMax = vi.spyOn(service, 'valueBytesMax');
 
@@ -110,7 +110,7 @@ describe('kv routes', () => {
   });
 
   it('rejects a body over valueBytesLimit with 413 in our JSON shape, and reads one at the limit', async () => {
-    const { app, service } = buildTestServer({ valueBytesLimit: 64 });
+    const { app, service } = await buildTestServer({ valueBytesLimit: 64 });
     service.valueBytesMaxResult = 1000;
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: Buffer.alloc(64) })).statusCode).toBe(200);
 
@@ -121,7 +121,7 @@ describe('kv routes', () => {
   });
 
   it('answers 500 internal and logs the error when the service applies our op as invalid', async () => {
-    const { app, service, logs } = buildTestServer();
+    const { app, service, logs } = await buildTestServer();
     service.submit = async () => ({ type: 'invalid', revision: 7, reason: 'op is not a map' });
     const res = await app.inject({ method: 'GET', url: '/v1/kv/k' });
     expect(res.statusCode).toBe(500);
@@ -130,7 +130,7 @@ describe('kv routes', () => {
   });
 
   it('answers 405 with Allow for a method keys do not support', async () => {
-    const { app, service } = buildTestServer();
+    const { app, service } = await buildTestServer();
     const res = await app.inject({ method: 'POST', url: '/v1/kv/k', payload: 'x' });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD, PUT, DELETE');

@@ -2,7 +2,7 @@
 // request at or below its client's floor is refused. How: real LevelDB store, retries within and across batches.
 import { describe, expect, it } from 'vitest';
 import { BELOW_FLOOR_REASON } from '../../../src/store/client-table.js';
-import { del, get, opEntry, put, storeHarness } from './fixtures.js';
+import { del, get, getResult, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
@@ -43,15 +43,24 @@ describe('client table', () => {
     ]);
   });
 
-  it('does not cache gets: a retried get reads the current state', async () => {
+  it('answers a retried read or failed precondition from the cache, and re-runs only a retried barrier', async () => {
     const store = await harness.open(await harness.newDir(), 'async');
     const applied = await store.applyBatch([
       opEntry(1, get('k'), { requestId: 3 }),
-      opEntry(2, put('k', 'v'), { requestId: 4 }),
-      opEntry(3, get('k'), { requestId: 3 }),
+      opEntry(2, { type: 'delete', key: 'k', require: { modRevision: 9 } }, { requestId: 5 }),
+      opEntry(3, put('k', 'v'), { requestId: 4 }),
+      opEntry(4, get('k'), { requestId: 3 }),
+      opEntry(5, { type: 'delete', key: 'k', require: { modRevision: 9 } }, { requestId: 5 }),
+      opEntry(6, { type: 'barrier' }, { requestId: 6 }),
+      opEntry(7, put('j', 'v'), { requestId: 7 }),
+      opEntry(8, { type: 'barrier' }, { requestId: 6 }),
     ]);
-    expect(applied[0]?.result).toEqual({ type: 'get', revision: 0, record: null });
-    expect(applied[2]?.result).toMatchObject({ type: 'get', revision: 1, record: { modRevision: 1 } });
+    expect(applied[0]?.result).toEqual(getResult(0, null));
+    expect(applied[3]?.result).toEqual(getResult(0, null));
+    expect(applied[1]?.result).toEqual({ type: 'precondition_failed', revision: 0, modRevision: null });
+    expect(applied[4]?.result).toEqual({ type: 'precondition_failed', revision: 0, modRevision: null });
+    expect(applied[5]?.result).toEqual({ type: 'barrier', revision: 1 });
+    expect(applied[7]?.result).toEqual({ type: 'barrier', revision: 2 });
   });
 
   it('refuses a request at or below the floor and forgets the results the floor covers', async () => {

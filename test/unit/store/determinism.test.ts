@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { AppliedEntry, LogEntry } from '../../../src/store/log-entry.js';
-import type { KvOp } from '../../../src/store/ops.js';
+import type { KvOp, TxnOp } from '../../../src/store/ops.js';
 import type { KvStore } from '../../../src/store/kv-store.js';
 import { dumpDatabase, noopEntry, opEntry, rawEntry, storeHarness } from './fixtures.js';
 
@@ -11,10 +11,26 @@ const harness = storeHarness();
 
 // Few keys, clients and request ids, so that overwrites, deletes of absent keys, retries and floors collide often.
 const keyArb = fc.constantFrom('a', 'b', 'c');
-const opArb: fc.Arbitrary<KvOp> = fc.oneof(
+const txnOpArb: fc.Arbitrary<TxnOp> = fc.oneof(
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }) }),
   fc.record({ type: fc.constant('delete' as const), key: keyArb }),
   fc.record({ type: fc.constant('get' as const), key: keyArb }),
+  fc.record({ type: fc.constant('range' as const), query: fc.record({ prefix: fc.constantFrom('', 'a'), limit: fc.integer({ min: 1, max: 2 }) }) }),
+);
+const opArb: fc.Arbitrary<KvOp> = fc.oneof(
+  fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }) }),
+  fc.record({ type: fc.constant('delete' as const), key: keyArb }),
+  fc.record({ type: fc.constant('barrier' as const) }),
+  fc.record({ type: fc.constant('delete_range' as const), prefix: fc.constantFrom('', 'a', 'b') }),
+  fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }), require: fc.constantFrom({ absent: true as const }, { modRevision: 2 }) }),
+  fc.record({
+    type: fc.constant('txn' as const),
+    txn: fc.record({
+      compare: fc.array(fc.record({ key: keyArb, target: fc.constant('version' as const), op: fc.constantFrom('==' as const, '>' as const), value: fc.nat(2) }), { maxLength: 2 }),
+      success: fc.array(txnOpArb, { maxLength: 3 }),
+      failure: fc.array(txnOpArb, { maxLength: 3 }),
+    }),
+  }),
 );
 type Step = { kind: 'op'; op: KvOp; clientId: number; requestId: number; floor: number } | { kind: 'noop' } | { kind: 'invalid' };
 const stepArb: fc.Arbitrary<Step> = fc.oneof(

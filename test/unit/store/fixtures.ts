@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { Level } from 'level';
 import type { Durability } from '../../../src/config/cluster.js';
-import { KvStore } from '../../../src/store/kv-store.js';
+import { KvStore, type KvStoreOptions } from '../../../src/store/kv-store.js';
 import type { LogEntry } from '../../../src/store/log-entry.js';
 import { encodeOpRequest, type KvOp } from '../../../src/store/ops.js';
 
@@ -61,7 +61,9 @@ export function rawEntry(slot: number, body: Uint8Array, position: Position = {}
 export const put = (key: string, value: string, contentType?: string): KvOp =>
   contentType === undefined ? { type: 'put', key, value: bytes(value) } : { type: 'put', key, value: bytes(value), contentType };
 export const del = (key: string): KvOp => ({ type: 'delete', key });
-export const get = (key: string): KvOp => ({ type: 'get', key });
+/** A point read through the log is a txn of one get; `getResult` is what it answers. */
+export const get = (key: string): KvOp => ({ type: 'txn', txn: { compare: [], success: [{ type: 'get', key }], failure: [] } });
+export const getResult = (revision: number, record: unknown) => ({ type: 'txn', revision, succeeded: true, results: [{ type: 'get', record }] });
 
 /** Registers afterEach cleanup; every store it opens is closed and every folder removed after the test. */
 export function storeHarness() {
@@ -76,6 +78,11 @@ export function storeHarness() {
       const dir = await mkdtemp(join(tmpdir(), 'mrtom-kv-store-'));
       dirs.push(dir);
       return dir;
+    },
+    async openWith(dir: string, options: KvStoreOptions): Promise<KvStore> {
+      const store = await KvStore.open(dir, options);
+      stores.push(store);
+      return store;
     },
     async open(dir: string, durability: Durability, logRetainEntries?: number): Promise<KvStore> {
       const store = await KvStore.open(dir, logRetainEntries === undefined ? { durability } : { durability, logRetainEntries });

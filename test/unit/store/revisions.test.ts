@@ -1,7 +1,7 @@
 // Proves put/get/delete follow etcd's revision rules and that later entries of a batch see earlier ones.
 // How: applies ops to a real LevelDB store and checks every per-entry result and the stored records.
 import { describe, expect, it } from 'vitest';
-import { bytes, del, get, opEntry, put, storeHarness } from './fixtures.js';
+import { bytes, del, get, getResult, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
@@ -19,13 +19,9 @@ describe('revisions', () => {
       { type: 'put', revision: 3, modRevision: 3 },
       { type: 'delete', revision: 4, deleted: 1 },
       { type: 'delete', revision: 4, deleted: 0 },
-      { type: 'get', revision: 4, record: null },
+      getResult(4, null),
       { type: 'put', revision: 5, modRevision: 5 },
-      {
-        type: 'get',
-        revision: 5,
-        record: { value: bytes('v3'), contentType: 'text/plain', createRevision: 5, modRevision: 5, version: 1 },
-      },
+      getResult(5, { value: bytes('v3'), contentType: 'text/plain', createRevision: 5, modRevision: 5, version: 1 }),
     ]);
     expect(store.meta()).toEqual({ appliedSlot: 8, session: 1, appliedSeq: 8, revision: 5 });
     expect(await store.read('b')).toEqual({ value: bytes('x'), createRevision: 3, modRevision: 3, version: 1 });
@@ -50,10 +46,10 @@ describe('revisions', () => {
     expect(applied.map(({ slot, requestId }) => [slot, requestId])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
     expect(applied.map((entry) => entry.result)).toEqual([
       { type: 'put', revision: 1, modRevision: 1 },
-      { type: 'get', revision: 1, record: { value: bytes('one'), createRevision: 1, modRevision: 1, version: 1 } },
+      getResult(1, { value: bytes('one'), createRevision: 1, modRevision: 1, version: 1 }),
       { type: 'put', revision: 2, modRevision: 2 },
       { type: 'delete', revision: 3, deleted: 1 },
-      { type: 'get', revision: 3, record: null },
+      getResult(3, null),
       { type: 'put', revision: 4, modRevision: 4 },
     ]);
     expect(await store.read('k')).toEqual({ value: bytes('three'), createRevision: 4, modRevision: 4, version: 1 });

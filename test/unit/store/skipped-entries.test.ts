@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { packBody } from '../../../src/mrtom/body.js';
 import { encodeOpRequest } from '../../../src/store/ops.js';
 import { NOOP_REASON } from '../../../src/store/log-entry.js';
-import { get, noopEntry, opEntry, put, rawEntry, storeHarness } from './fixtures.js';
+import { get, getResult, noopEntry, opEntry, put, rawEntry, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
@@ -13,13 +13,13 @@ describe('entries that apply nothing', () => {
     const store = await harness.open(await harness.newDir(), 'async');
     const applied = await store.applyBatch([opEntry(1, put('k', 'v')), noopEntry(2), opEntry(3, get('k'))]);
     expect(applied[1]?.result).toEqual({ type: 'invalid', revision: 1, reason: NOOP_REASON });
-    expect(applied[2]?.result).toMatchObject({ type: 'get', revision: 1, record: { version: 1 } });
+    expect(applied[2]?.result).toMatchObject(getResult(1, { version: 1 }));
     expect(store.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1 });
   });
 
   it.each([
     ['truncated msgpack', new Uint8Array([0x82, 0xa5]), 'malformed msgpack'],
-    ['not {floor, op}', encodeOpRequest({ floor: -1, op: { type: 'get', key: 'k' } }), 'request body must be {floor, op}'],
+    ['not {floor, op}', encodeOpRequest({ floor: -1, op: { type: 'barrier' } }), 'request body must be {floor, op}'],
     ['an unknown op type', packBody({ floor: 0, op: { type: 'inc', key: 'k' } }), 'unknown op type inc'],
   ])('a body that is %s advances appliedSlot and answers invalid', async (_name, body, reason) => {
     const store = await harness.open(await harness.newDir(), 'async');

@@ -1,0 +1,30 @@
+// What a KV operation sees and leaves: a view of the state (with earlier writes of its batch already in
+// it) and the changes it makes, each of which becomes a watch event at the op's revision.
+import type { KeyRecord, RangeQuery } from './ops.js';
+import type { RangeAnswer } from './key-range.js';
+import { plainBytes } from './codec.js';
+
+export interface StateView {
+  get(key: string): KeyRecord | null;
+  /** The exact first query.limit entries of the range and whether more follow. */
+  range(query: RangeQuery): RangeAnswer;
+}
+
+export interface WatchEvent {
+  type: 'put' | 'delete';
+  key: string;
+  /** The new record of a put; null for a delete. */
+  record: KeyRecord | null;
+}
+
+/** The record a put at `revision` leaves, given the key's current record. */
+export function putRecord(current: KeyRecord | null, revision: number, value: Uint8Array, contentType: string | undefined): KeyRecord {
+  const record: KeyRecord = {
+    value: plainBytes(value),
+    createRevision: current === null ? revision : current.createRevision,
+    modRevision: revision,
+    version: current === null ? 1 : current.version + 1,
+  };
+  if (contentType !== undefined) record.contentType = contentType;
+  return record;
+}

@@ -1,0 +1,88 @@
+// A single-node KvService for API tests: every op is applied to a real KvStore (LevelDB in a temp folder)
+// as the next log entry, exactly as a replica applies committed entries, so the HTTP layer is checked
+// against the real state machine. Only ordering is missing, which a lone node does not need.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach } from 'vitest';
+import type { KvService, NodeHealth, NodeStatus } from '../../../src/api/service.js';
+import { buildApiServer, type ApiServerOptions } from '../../../src/api/server.js';
+import { KvStore } from '../../../src/store/kv-store.js';
+import { encodeOpRequest, type KvOp, type OpResult } from '../../../src/store/ops.js';
+
+const CLIENT_ID = 1;
+
+export class StoreKvService implements KvService {
+  readonly submitted: KvOp[] = [];
+  nodeHealth: NodeHealth = { ready: true, checks: [{ name: 'quorum', ok: true, detail: '' }] };
+  valueBytesMaxResult = 1400;
+  private slot = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly store: KvStore) {}
+
+  get local() {
+    return this.store;
+  }
+
+  async submit(op: KvOp): Promise<OpResult> {
+    this.submitted.push(op);
+    this.slot += 1;
+    const body = encodeOpRequest({ floor: this.slot - 1, op });
+    const [applied] = await this.store.applyBatch([
+      { slot: this.slot, session: 1, seq: this.slot, view: 0, clientId: CLIENT_ID, requestId: this.slot, body, noop: false },
+    ]);
+    for (const listener of this.listeners) listener();
+    return applied!.result;
+  }
+
+  /** A lone node has applied everything committed. */
+  async barrier(): Promise<void> {}
+
+  onApplied(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  health(): NodeHealth {
+    return this.nodeHealth;
+  }
+
+  async status(): Promise<NodeStatus> {
+    const meta = this.store.meta();
+    return { id: 1, status: 'normal', view: 0, session: 1, sequencerId: 1, commitSlot: meta.appliedSlot, appliedSlot: meta.appliedSlot, revision: meta.revision, peers: [] };
+  }
+
+  valueBytesMax(): number {
+    return this.valueBytesMaxResult;
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/** A server over a fresh store-backed service, with its log lines collected as parsed JSON; closed after the test. */
+export async function buildTestServer(options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'mrtom-api-'));
+  const store = await KvStore.open(dir, { durability: 'async' });
+  const service = new StoreKvService(store);
+  const logs: { level: number; msg: string; err?: { message: string } }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(JSON.parse(chunk.toString('utf8')));
+      done();
+    },
+  });
+  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), metrics: new Registry(), ...options });
+  cleanups.push(async () => {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { app, service, logs };
+}
