@@ -13,7 +13,7 @@ import { ApplyInvariants } from './invariants.js';
 import { Network, type NodeName } from './network.js';
 import type { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
-import { SimReplica } from './sim-replica.js';
+import { SimReplica, type SnapshotOutcome } from './sim-replica.js';
 import { SimSequencer } from './sim-sequencer.js';
 import type { Tracer } from './trace.js';
 
@@ -26,6 +26,11 @@ export type SimTamper = 'tamper-ordered';
 
 /** Client ids start here so they never look like replica or sequencer ids in a trace. */
 const CLIENT_ID_FIRST = 1001;
+/** A snapshot request to an unreachable peer fails after this long (a connect timeout). */
+const SNAPSHOT_CONNECT_TIMEOUT_MS = 50;
+/** Streaming the small simulated state takes this long, on top of the round trip. */
+const SNAPSHOT_TRANSFER_MS_MIN = 1;
+const SNAPSHOT_TRANSFER_MS_MAX = 20;
 
 export class Cluster {
   readonly scheduler = new Scheduler();
@@ -36,6 +41,7 @@ export class Cluster {
   readonly sequencers: SimSequencer[];
   readonly clients: SimClient[];
   private readonly nodes = new Map<NodeName, SimReplica | SimSequencer>();
+  private readonly snapshotPrng: Prng;
   private tampered = false;
 
   constructor(
@@ -46,6 +52,7 @@ export class Cluster {
   ) {
     this.network = new Network(this.scheduler, prng.fork('network'), tracer, (to, from, bytes) => this.deliver(to, from, bytes), config.calm);
     const nodePrng = prng.fork('nodes');
+    this.snapshotPrng = prng.fork('snapshots');
     const diskPrng = prng.fork('disks');
     this.replicas = config.replicaIds.map(
       (id) =>
@@ -72,6 +79,7 @@ export class Cluster {
             onApplied: (replica, applied) => {
               for (const client of this.clients) if (client.host.id === replica) client.onApplied(applied);
             },
+            fetchSnapshot: (to, from, onStreamStart, done) => this.transferSnapshot(to, from, onStreamStart, done),
           },
         ),
     );
@@ -128,6 +136,29 @@ export class Cluster {
     return this.replicas.every((replica) => replica.isUp && this.invariants.lastApplied(replica.id) === slots);
   }
 
+  /**
+   * A snapshot stream between replicas (HTTP over TCP in production): it fails at once if the peer is down
+   * or cut off, and fails part-way if the peer crashes or a partition cuts the link before it completes.
+   * The state sent is the peer's applied state when the stream starts (one LevelDB iterator).
+   */
+  private transferSnapshot(to: number, from: number, onStreamStart: () => void, done: (outcome: SnapshotOutcome) => void): void {
+    const source = this.replicas.find((replica) => replica.id === from);
+    if (source === undefined) throw new Error(`r${to} asked for a snapshot from unknown replica ${from}`);
+    const target: NodeName = `r${to}`;
+    const reachable = (): boolean => source.isUp && !this.network.isCut(target, source.name) && !this.network.isCut(source.name, target);
+    const { latencyMsMax } = this.config.calm;
+    if (!reachable()) {
+      this.scheduler.after(SNAPSHOT_CONNECT_TIMEOUT_MS, () => done({ kind: 'failed', installBegan: false }));
+      return;
+    }
+    const state = source.appliedState;
+    const incarnation = source.incarnationNumber;
+    onStreamStart();
+    this.scheduler.after(2 * latencyMsMax + this.snapshotPrng.between(SNAPSHOT_TRANSFER_MS_MIN, SNAPSHOT_TRANSFER_MS_MAX), () => {
+      done(reachable() && source.incarnationNumber === incarnation ? { kind: 'installed', state } : { kind: 'failed', installBegan: true });
+    });
+  }
+
   private perform(action: FaultAction): void {
     this.tracer.event(this.scheduler.nowMs, 'sim', () => describeAction(action));
     switch (action.kind) {
@@ -138,7 +169,7 @@ export class Cluster {
         for (const [from, to] of action.links) this.network.block(from, to);
         break;
       case 'heal':
-        this.network.heal();
+        for (const [from, to] of action.links) this.network.unblock(from, to);
         break;
       case 'blackhole': {
         const targets = new Set(action.targets);

@@ -112,7 +112,7 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     clientCount: prng.int(2, 6),
     opsPerClientMax: OPS_PER_CLIENT_MAX,
     clientTiming: { thinkMsMax: prng.between(5, 60), resendMsMin: 100, resendMsMax: 250, deadlineMs: livenessBoundMs + CLIENT_DEADLINE_PAST_BOUND_MS },
-    faults: generateFaultPlan(prng, { replicaIds, sequencerIds, durability, calm, quietStartMs }),
+    faults: generateFaultPlan(prng, { replicaIds, sequencerIds, durability, calm, quietStartMs, gapNoopTimeoutMs: timing.gapNoopTimeoutMs }),
     quietStartMs,
     livenessBoundMs,
     invokeEndMs,

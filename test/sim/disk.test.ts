@@ -87,7 +87,7 @@ describe('SimDisk', () => {
     expect(disk.image().applied.meta.appliedSlot).toBe(1);
   });
 
-  it('fsync keeps every apply; memory keeps nothing at all', () => {
+  it('fsync keeps every apply; memory keeps only the view state the OS flushed, and reports its state lost', () => {
     const fsync = harness('fsync');
     const memory = harness('memory');
     const state = applyToState(emptyAppliedState(), [entry(1)]).state;
@@ -98,8 +98,30 @@ describe('SimDisk', () => {
       scheduler.runUntil(500);
       disk.crash();
     }
+    expect(fsync.disk.image()).toMatchObject({ viewState: VIEW, stateLost: false });
     expect(fsync.disk.image().applied.meta.appliedSlot).toBe(1);
-    expect(memory.disk.image()).toEqual({ viewState: null, log: [], applied: emptyAppliedState() });
+    expect(memory.disk.image()).toEqual({ viewState: VIEW, log: [], applied: emptyAppliedState(), stateLost: true });
+
+    const unflushed = harness('memory');
+    unflushed.disk.write({ kind: 'view', view: VIEW }, () => {});
+    unflushed.scheduler.runUntil(10);
+    unflushed.disk.crash();
+    expect(unflushed.disk.image().viewState).toBeNull();
+  });
+
+  it('a snapshot install replaces log and state when it completes, and loses everything if it does not', () => {
+    const { scheduler, disk } = harness('fsync');
+    disk.write({ kind: 'log', entries: [entry(1), entry(2)] }, () => {});
+    scheduler.runUntil(10);
+    const snapshot = applyToState(emptyAppliedState(), [entry(1), entry(2), entry(3)]).state;
+    disk.beginInstall();
+    expect(disk.image()).toMatchObject({ log: [], stateLost: true });
+    disk.completeInstall(snapshot);
+    expect(disk.image()).toMatchObject({ log: [], stateLost: false });
+    expect(disk.image().applied.meta.appliedSlot).toBe(3);
+    disk.beginInstall();
+    disk.crash();
+    expect(disk.image()).toMatchObject({ log: [], stateLost: true, applied: emptyAppliedState() });
   });
 
   it('group-commits: writes queued while one is in flight complete together, in order', () => {

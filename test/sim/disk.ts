@@ -1,11 +1,15 @@
-// A replica's simulated disk with honest durability (DESIGN.md §4). Writes go through one queue with
-// group commit, like LevelDB's write path: when the disk is free it takes every queued write as one
-// batch, which completes after a short random delay. What survives a crash depends on the mode:
+// A replica's simulated disk with honest durability, following what src/store/kv-store.ts really writes
+// (DESIGN.md §4). Writes go through one queue with group commit, like LevelDB's write path: when the disk
+// is free it takes every queued write as one batch, which completes after a short random delay. A crash is
+// a machine crash: what survives depends on the mode.
 //   fsync  — a batch is durable when it completes; applied state is durable when applied.
 //   async  — completed writes (and applies) sit in the OS buffer until the next periodic OS flush; a crash
 //            loses the buffer, so a restart may come back with a shorter log and an older applied state.
-//   memory — nothing is ever durable; the replica restarts empty.
-// A crash also drops queued writes and silences their completion callbacks.
+//   memory — the log is never written; the view state is written unsynced (OS buffer, as async); the store
+//            discards all replicated state at every start and reports it lost.
+// A crash also drops queued writes and silences their completion callbacks. A snapshot install is marked
+// durably before it starts clearing the store; a crash or a failed transfer leaves the marker, and the
+// next start discards the half-written state and reports it lost (src/store/snapshot.ts).
 import type { Durability } from '../../src/config/cluster.js';
 import type { ViewState } from '../../src/consensus/types.js';
 import type { LogEntry } from '../../src/store/log-entry.js';
@@ -32,6 +36,8 @@ export interface DiskImage {
   /** Ascending slot order. */
   log: LogEntry[];
   applied: AppliedState;
+  /** The store discarded state this replica may have acknowledged. */
+  stateLost: boolean;
 }
 
 /** Writes queued behind the one in progress; a replica that outruns its disk by this much is a bug. */
@@ -52,6 +58,8 @@ export class SimDisk {
   private osBuffer: Queued['write'][] = [];
   /** Bumped by a crash, so completions scheduled before it do nothing. */
   private epoch = 0;
+  /** The durable marker of a snapshot install that has not finished. */
+  private installing = false;
 
   constructor(
     readonly durability: Durability,
@@ -59,7 +67,7 @@ export class SimDisk {
     private readonly prng: Prng,
     private readonly timing: DiskTiming,
   ) {
-    if (durability === 'async') this.scheduleOsFlush();
+    if (durability !== 'fsync') this.scheduleOsFlush();
   }
 
   /** Queues a write; `onDone` runs when the write completes (from the process's point of view). */
@@ -73,6 +81,19 @@ export class SimDisk {
     else if (this.durability === 'async') this.enqueue({ write: { kind: 'applied', state }, onDone: null });
   }
 
+  /** A snapshot install starts: its marker is written with sync, then the store is cleared. */
+  beginInstall(): void {
+    this.installing = true;
+  }
+
+  /** The install finished: the log is gone, the state is the snapshot, and the final write syncs it all. */
+  completeInstall(state: AppliedState): void {
+    this.installing = false;
+    this.log.clear();
+    this.osBuffer = this.osBuffer.filter((write) => write.kind === 'view');
+    this.applied = state;
+  }
+
   crash(): void {
     this.epoch += 1;
     this.queue = [];
@@ -81,11 +102,9 @@ export class SimDisk {
   }
 
   image(): DiskImage {
-    return {
-      viewState: this.viewState === null ? null : { ...this.viewState },
-      log: [...this.log.values()].sort((a, b) => a.slot - b.slot),
-      applied: this.applied,
-    };
+    const viewState = this.viewState === null ? null : { ...this.viewState };
+    if (this.installing || this.durability === 'memory') return { viewState, log: [], applied: emptyAppliedState(), stateLost: true };
+    return { viewState, log: [...this.log.values()].sort((a, b) => a.slot - b.slot), applied: this.applied, stateLost: false };
   }
 
   private enqueue(queued: Queued): void {
@@ -110,7 +129,7 @@ export class SimDisk {
 
   private complete(write: Queued['write']): void {
     if (this.durability === 'fsync') this.makeDurable(write);
-    else if (this.durability === 'async') this.osBuffer.push(write);
+    else if (this.durability === 'async' || write.kind === 'view') this.osBuffer.push(write);
   }
 
   private scheduleOsFlush(): void {

@@ -10,7 +10,8 @@ import type { Prng } from './prng.js';
 export type FaultAction =
   | { atMs: number; kind: 'network'; conditions: LinkConditions }
   | { atMs: number; kind: 'partition'; links: Array<[NodeName, NodeName]>; label: string }
-  | { atMs: number; kind: 'heal' }
+  /** Ends the partition with the same links. */
+  | { atMs: number; kind: 'heal'; links: Array<[NodeName, NodeName]>; label: string }
   /**
    * Until the end, every copy of chosen ORDERED to the targets is lost: in each session, the seqs these
    * offsets past the first seq of that session seen after the start.
@@ -32,6 +33,8 @@ export interface FaultShape {
   durability: Durability;
   calm: LinkConditions;
   quietStartMs: number;
+  /** The leader's gap-agreement timeout: blackhole windows are sized around it. */
+  gapNoopTimeoutMs: number;
 }
 
 /** Upper bounds of a degraded-network window. Loss up to 20 % is the range research/protocol.md G1 names. */
@@ -124,7 +127,7 @@ function partitions(prng: Prng, shape: FaultShape): FaultAction[] {
       links = minority.flatMap((a) => majority.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
       label = `split {${minority.join(',')}} | {${majority.join(',')}}`;
     }
-    actions.push({ atMs: startMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal' });
+    actions.push({ atMs: startMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal', links, label });
   }
   return actions;
 }
@@ -153,22 +156,31 @@ function crashes(prng: Prng, shape: FaultShape): FaultAction[] {
 }
 
 /**
- * The reference suite's gap scenarios (research/protocol.md §1.9): one or two seqs whose ORDERED never
- * reaches all replicas (CommittedGap), or one replica (ReplicaGap, LeaderGap when it leads), however
- * often the sequencer resends. Only peers or gap agreement can fill the slot; when the window ends, the
- * real request may still arrive late and race the NO-OP.
+ * The reference suite's gap scenarios (research/protocol.md §1.9): a seq or two whose ORDERED never
+ * reaches some replicas however often the sequencer resends — all of them (CommittedGap), or a few
+ * (ReplicaGap, LeaderGap when the leader is among them). Only peers or gap agreement can fill the slot;
+ * the window lasts about as long as gap agreement takes, so the real request often arrives late and races
+ * the NO-OP. In a "gap race" the replicas that do get the request are also cut off from the others, so
+ * they cannot hand it over and the leader (if it lacks it) NO-OPs a slot they hold.
  */
 function blackholes(prng: Prng, shape: FaultShape): FaultAction[] {
   if (!prng.chance(BLACKHOLE_CHANCE)) return [];
   const replicas: NodeName[] = shape.replicaIds.map((id) => `r${id}` as const);
   const offsets = Array.from({ length: prng.int(1, 2) }, () => prng.int(1, BLACKHOLE_OFFSET_MAX));
-  const targets = prng.chance(0.5) ? replicas : [prng.pick(replicas)];
+  const targets = shuffled(prng, replicas).slice(0, prng.int(1, replicas.length));
   const startMs = prng.between(0, shape.quietStartMs / 2);
-  const endMs = prng.between(startMs, shape.quietStartMs);
-  return [
+  const endMs = Math.min(shape.quietStartMs, startMs + prng.between(0.5, 3) * shape.gapNoopTimeoutMs);
+  const actions: FaultAction[] = [
     { atMs: startMs, kind: 'blackhole', offsets, targets },
     { atMs: endMs, kind: 'blackhole-end' },
   ];
+  const holders = replicas.filter((replica) => !targets.includes(replica));
+  if (holders.length > 0 && prng.chance(0.5)) {
+    const links = holders.flatMap((a) => targets.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
+    const label = `gap race {${holders.join(',')}} | {${targets.join(',')}} (replica links only)`;
+    actions.push({ atMs: startMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal', links, label });
+  }
+  return actions;
 }
 
 function shuffled<T>(prng: Prng, items: readonly T[]): T[] {
@@ -189,7 +201,7 @@ export function describeAction(action: FaultAction): string {
     case 'partition':
       return `partition ${action.label}`;
     case 'heal':
-      return 'heal all links';
+      return `heal ${action.label}`;
     case 'blackhole':
       return `blackhole ORDERED at +${action.offsets.join(',+')} past the next seq seen, to ${action.targets.join(',')}`;
     case 'blackhole-end':

@@ -88,6 +88,17 @@ export class ApplyInvariants {
     this.appliedSlot.set(replica, restoredSlot);
   }
 
+  /**
+   * The replica replaced its state with a peer's snapshot, taken from that peer's applied state (whose
+   * entries were checked as it applied them). Installing one behind what the replica applied would undo
+   * applied slots.
+   */
+  onSnapshotInstalled(replica: number, slot: number): void {
+    const before = this.lastApplied(replica);
+    if (slot < before) throw new InvariantViolation(`r${replica} installed a snapshot at slot ${slot}, undoing its applied slots up to ${before}`, slot, replica);
+    this.appliedSlot.set(replica, slot);
+  }
+
   private checkEntry(replica: number, entry: LogEntry): void {
     const last = this.lastApplied(replica);
     if (entry.slot !== last + 1) {

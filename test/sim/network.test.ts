@@ -46,16 +46,21 @@ describe('Network', () => {
     expect(received).toHaveLength(5000 - network.stats.lost + network.stats.duplicated);
   });
 
-  it('blocks a one-way partition in its direction only, until healed', () => {
+  it('blocks a one-way partition in its direction only, until every partition cutting it heals', () => {
     const { scheduler, network, received } = harness();
     network.block('r1', 's1');
     network.send('r1', 's1', new Uint8Array([1]));
     network.send('s1', 'r1', new Uint8Array([2]));
     scheduler.runUntil(10);
     expect(received.map((d) => `${d.from}>${d.to}`)).toEqual(['s1>r1']);
-    network.heal();
+    network.block('r1', 's1');
+    network.unblock('r1', 's1');
     network.send('r1', 's1', new Uint8Array([3]));
     scheduler.runUntil(20);
+    expect(received).toHaveLength(1); // Still cut by the first of the two overlapping partitions.
+    network.unblock('r1', 's1');
+    network.send('r1', 's1', new Uint8Array([4]));
+    scheduler.runUntil(30);
     expect(received.map((d) => `${d.from}>${d.to}`)).toEqual(['s1>r1', 'r1>s1']);
   });
 

@@ -28,7 +28,8 @@ export type DropFilter = (from: NodeName, to: NodeName, bytes: Uint8Array) => bo
 
 export class Network {
   private conditions: LinkConditions;
-  private readonly blocked = new Set<string>();
+  /** Directed links cut, with how many partitions cut each (partitions may overlap). */
+  private readonly blocked = new Map<string, number>();
   private dropFilter: DropFilter | null = null;
   private inFlight = 0;
   /** Counts for the run summary. */
@@ -51,11 +52,22 @@ export class Network {
 
   /** Blocks datagrams from `from` to `to` (one direction only). */
   block(from: NodeName, to: NodeName): void {
-    this.blocked.add(linkKey(from, to));
+    const key = linkKey(from, to);
+    this.blocked.set(key, (this.blocked.get(key) ?? 0) + 1);
   }
 
-  heal(): void {
-    this.blocked.clear();
+  /** Undoes one block of the link; it carries traffic again once no partition cuts it. */
+  unblock(from: NodeName, to: NodeName): void {
+    const key = linkKey(from, to);
+    const count = this.blocked.get(key);
+    if (count === undefined) throw new Error(`link ${key} is not blocked`);
+    if (count === 1) this.blocked.delete(key);
+    else this.blocked.set(key, count - 1);
+  }
+
+  /** Whether a partition cuts datagrams (and connections) from `from` to `to` right now. */
+  isCut(from: NodeName, to: NodeName): boolean {
+    return this.blocked.has(linkKey(from, to));
   }
 
   setDropFilter(filter: DropFilter | null): void {

@@ -28,6 +28,7 @@ export interface ReplicaRestore {
   viewState: ViewState | null;
   appliedSlot: number;
   log: readonly LogEntry[];
+  stateLost: boolean;
 }
 
 export interface SequencerTiming {

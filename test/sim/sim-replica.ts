@@ -15,6 +15,9 @@ import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
 import { describeDatagram, type Tracer } from './trace.js';
 
+/** How a snapshot transfer ended; a transfer that broke after the install began leaves the store cleared. */
+export type SnapshotOutcome = { kind: 'installed'; state: AppliedState } | { kind: 'failed'; installBegan: boolean };
+
 export interface SimReplicaDeps {
   scheduler: Scheduler;
   network: Network;
@@ -26,6 +29,8 @@ export interface SimReplicaDeps {
   tickIntervalMs: number;
   /** Called after each apply with what this replica's state machine returned. */
   onApplied: (replica: number, applied: readonly AppliedEntry[]) => void;
+  /** Streams peer `from`'s state to replica `to` (HTTP in production); `onStreamStart` runs if the peer answers. */
+  fetchSnapshot: (to: number, from: number, onStreamStart: () => void, done: (outcome: SnapshotOutcome) => void) => void;
 }
 
 /** A persist-log write not yet confirmed: confirmations must never claim a slot still in the queue. */
@@ -62,6 +67,16 @@ export class SimReplica {
     return this.state !== null;
   }
 
+  /** Changes at every crash: a peer streaming a snapshot from this node notices it went away. */
+  get incarnationNumber(): number {
+    return this.incarnation;
+  }
+
+  /** The state machine as a snapshot would export it (immutable, so it is a point-in-time view). */
+  get appliedState(): AppliedState {
+    return this.applied;
+  }
+
   /** The sequencer this node's submitters send to, or null while the node is down. */
   sequencerForRequests(): number | null {
     return this.state === null ? null : sequencerServing(this.state);
@@ -78,8 +93,9 @@ export class SimReplica {
     const appliedSlot = image.applied.meta.appliedSlot;
     this.applied = image.applied;
     this.deps.invariants.onRestart(this.id, this.setup.durability, appliedSlot);
-    this.state = startReplica(this.setup, { viewState: image.viewState, appliedSlot, log: image.log }, this.deps.scheduler.nowMs, this.deps.prng.nextU32());
-    this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}; ${this.describe()}`);
+    const restore = { viewState: image.viewState, appliedSlot, log: image.log, stateLost: image.stateLost };
+    this.state = startReplica(this.setup, restore, this.deps.scheduler.nowMs, this.deps.prng.nextU32());
+    this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}${image.stateLost ? ', state lost' : ''}; ${this.describe()}`);
     // Like the production runtime: announce where we are right away.
     this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
     this.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
@@ -175,7 +191,37 @@ export class SimReplica {
       case 'apply':
         this.apply(effect.entries);
         break;
+      case 'fetch-snapshot':
+        this.fetchSnapshot(effect.from);
+        break;
     }
+  }
+
+  private fetchSnapshot(from: number): void {
+    this.trace(() => `fetch-snapshot from r${from}`);
+    const incarnation = this.incarnation;
+    const onStreamStart = (): void => {
+      if (incarnation === this.incarnation) this.deps.disk.beginInstall();
+    };
+    this.deps.fetchSnapshot(this.id, from, onStreamStart, (outcome) => {
+      if (incarnation !== this.incarnation) return;
+      const nowMs = this.deps.scheduler.nowMs;
+      if (outcome.kind === 'installed') {
+        const slot = outcome.state.meta.appliedSlot;
+        this.trace(() => `snapshot from r${from} installed at slot ${slot}`);
+        this.deps.invariants.onSnapshotInstalled(this.id, slot);
+        this.applied = outcome.state;
+        this.deps.disk.completeInstall(outcome.state);
+        this.step({ kind: 'snapshot-installed', appliedSlot: slot, nowMs });
+      } else {
+        this.trace(() => `snapshot from r${from} failed${outcome.installBegan ? ' after the install began' : ''}`);
+        // Like KvStore.installSnapshot: the half-done install already cleared the data, while the
+        // in-memory meta and client table stay as they were until the next start discards everything.
+        if (outcome.installBegan) this.applied = { ...this.applied, records: new Map() };
+        this.step({ kind: 'snapshot-failed', nowMs });
+      }
+      this.scheduleFlush();
+    });
   }
 
   private persistLog(entries: LogEntry[], epoch: number): void {
