@@ -30,8 +30,10 @@ export function onRecoveryReply(state: ReplicaState, from: number, header: Heade
   if (state.status !== 'recovering' || !recovery || reply.nonce !== state.options.nonce) return [];
   recovery.replies.set(from, { view: header.view, session: header.session, ...reply });
   if (recovery.replies.size < state.f + 1) return [];
-  const [leaderId, newest] = [...recovery.replies].reduce((best, entry) => (compareLastNormal(entry[1], best[1]) > 0 ? entry : best));
-  if (leaderOf(state, newest.view) !== leaderId) return []; // Wait for the leader of the newest view.
+  const newestId = [...recovery.replies.values()].reduce((best, r) => (compareLastNormal(r, best) > 0 ? r : best));
+  // The leader of the newest view must be among the answers: its log is the one to catch up from.
+  const newest = recovery.replies.get(leaderOf(state, newestId.view));
+  if (!newest || compareLastNormal(newest, newestId) !== 0) return [];
   state.recovery = null;
   state.status = 'normal';
   state.vs = {

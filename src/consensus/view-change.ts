@@ -201,7 +201,8 @@ function startViewReply(state: ReplicaState, leader: number): ReplicaEffect {
 
 /** Normal status in the new (view, session): the merged log ends at sessionBase, seq 1 follows it. */
 function enterView(state: ReplicaState, body: StartViewBody, nowMs: number): ReplicaEffect[] {
-  const effects = truncateAfter(state, body.sessionBase);
+  // A snapshot installed while fetching may already reach into the new session: keep what it applied.
+  const effects = truncateAfter(state, Math.max(body.sessionBase, state.applied));
   state.status = 'normal';
   state.vs = {
     ...state.vs,
