@@ -51,10 +51,6 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     state.counters.noopsDecided += 1;
     state.gap = null;
     effects.push(...imposeNoop(state, gap.slot));
-    const held = gap.slot - 1;
-    if (state.options.unsafeBreak === 'leader-noops-held-slot' && held > state.applied && held > state.vs.sessionBase) {
-      effects.push(...imposeNoop(state, held)); // Deliberately wrong: the simulator must catch this.
-    }
     state.ackDue = true;
   }
   return effects;

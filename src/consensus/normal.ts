@@ -44,14 +44,14 @@ export function onNotice(state: ReplicaState, header: Header, noops: readonly nu
   const base = state.vs.sessionBase;
   noteKnownSlot(state, base + header.seq, nowMs);
   const effects: ReplicaEffect[] = [];
-  // Deliberately wrong under the flag: applying without the leader's NO-OPs; the simulator must catch it.
-  const ignoreNoops = state.options.unsafeBreak === 'commit-without-noop-agreement';
-  if (!ignoreNoops) for (const seq of noops) effects.push(...imposeNoop(state, base + seq));
+  for (const seq of noops) effects.push(...imposeNoop(state, base + seq));
   return [...effects, ...learnCommit(state, base + header.commit)];
 }
 
 export function learnCommit(state: ReplicaState, commit: number): ReplicaEffect[] {
   if (commit > state.commit) state.commit = commit;
+  // Deliberately wrong under the flag (simulator only): everything held counts as committed.
+  if (state.options.unsafeBreak === 'apply-uncommitted') state.commit = Math.max(state.commit, state.through);
   return applyCommitted(state);
 }
 
@@ -81,6 +81,7 @@ export function onPersisted(state: ReplicaState, throughSlot: number, epoch: num
 /** One cumulative ACK per burst: the durable prefix of the current session and its NO-OPs. */
 export function onFlush(state: ReplicaState): ReplicaEffect[] {
   if (!state.ackDue || state.status !== 'normal' || state.vs.session === 0) return [];
+  const unsafe = breakOnFlush(state);
   const throughSeq = state.persistedThrough - state.vs.sessionBase;
   if (throughSeq < 0) return []; // Still fetching the merged log below the session.
   state.ackDue = false;
@@ -98,7 +99,15 @@ export function onFlush(state: ReplicaState): ReplicaEffect[] {
     },
     encodeNoopsBody({ noops }),
   );
-  return [{ kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes }];
+  return [...unsafe, { kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes }];
+}
+
+/** The deliberate bug behind options.unsafeBreak 'leader-noops-held-slot' (never set in production). */
+function breakOnFlush(state: ReplicaState): ReplicaEffect[] {
+  const slot = state.applied + 1;
+  if (state.options.unsafeBreak !== 'leader-noops-held-slot' || !isLeader(state)) return [];
+  if (slot <= state.vs.sessionBase || slot > state.through || state.log.get(slot)?.noop) return [];
+  return imposeNoop(state, slot);
 }
 
 /** The leader tells the session's sequencer to serve it (resent until the sequencer is heard). */

@@ -26,7 +26,10 @@ export interface ReplicaTiming {
   viewChangeTimeoutMs: number;
 }
 
-export type UnsafeBreak = 'commit-without-noop-agreement' | 'leader-noops-held-slot';
+/** Deliberate protocol bugs that the simulator must catch (test/sim). 'apply-uncommitted': a replica
+ *  applies what it appended without waiting for commit. 'leader-noops-held-slot': the leader turns the
+ *  oldest slot it holds but has not applied into a NO-OP, though it may already be committed elsewhere. */
+export type UnsafeBreak = 'apply-uncommitted' | 'leader-noops-held-slot';
 
 export interface ReplicaOptions {
   id: number;

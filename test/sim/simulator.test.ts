@@ -45,7 +45,7 @@ describe('simulator', () => {
   });
 
   describe('the checkers catch a deliberate bug', () => {
-    const breaks: SimBreak[] = ['tamper-ordered', 'commit-without-noop-agreement', 'leader-noops-held-slot'];
+    const breaks: SimBreak[] = ['tamper-ordered', 'apply-uncommitted', 'leader-noops-held-slot'];
     it.each(breaks)(`%s is caught as a safety failure within ${BITE_SEEDS_MAX} seeds`, { timeout: BITE_SEEDS_MAX * SEED_MS_BUDGET }, (simBreak) => {
       let caught: SeedResult | null = null;
       for (let seed = 1; seed <= BITE_SEEDS_MAX && caught === null; seed += 1) {
