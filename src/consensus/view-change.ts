@@ -137,7 +137,10 @@ function reconcile(state: ReplicaState, body: StartViewBody): ReplicaEffect[] {
   const merged = { view: body.mergedView, session: body.mergedSession };
   const mine = { view: state.vs.lastNormalView, session: state.vs.lastNormalSession };
   // An older last-normal log may diverge anywhere above what this replica knows committed.
-  const keepThrough = compareLastNormal(mine, merged) === 0 ? Math.min(state.through, body.sessionBase) : Math.max(state.applied, Math.min(state.commit, state.through));
+  const keepThrough =
+    compareLastNormal(mine, merged) === 0
+      ? Math.min(state.through, body.sessionBase, firstUnmergedNoop(state, body) - 1)
+      : Math.max(state.applied, Math.min(state.commit, state.through));
   const effects = truncateAfter(state, keepThrough);
   state.noopOverlay = new Set(body.noops);
   for (const slot of body.noops) {
@@ -148,6 +151,19 @@ function reconcile(state: ReplicaState, body: StartViewBody): ReplicaEffect[] {
   }
   if (body.commit > state.commit) state.commit = Math.min(body.commit, body.sessionBase);
   return effects;
+}
+
+/**
+ * A NO-OP this replica holds that the merge did not keep was never committed (a committed NO-OP is held by
+ * a quorum, which the votes intersect): it was decided by a leader cut off from the quorum, and the merged
+ * log may hold the request there. Everything from it on is fetched again.
+ */
+function firstUnmergedNoop(state: ReplicaState, body: StartViewBody): number {
+  const merged = new Set(body.noops);
+  for (let slot = Math.max(state.applied + 1, body.mergedBase + 1); slot <= state.through; slot++) {
+    if (state.log.get(slot)?.noop && !merged.has(slot)) return slot;
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 /** Leader side: fetch what the merged log has and this leader lacks; start the view once complete. */
