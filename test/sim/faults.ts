@@ -14,7 +14,7 @@ export type FaultAction =
   | { atMs: number; kind: 'heal'; links: Array<[NodeName, NodeName]>; label: string }
   /**
    * Until the end, every copy of chosen ORDERED to the targets is lost: in each session, the seqs these
-   * offsets past the first seq of that session seen after the start.
+   * offsets past the first seq of that session seen after the start. Windows never overlap.
    */
   | { atMs: number; kind: 'blackhole'; offsets: number[]; targets: NodeName[] }
   | { atMs: number; kind: 'blackhole-end' }
@@ -45,8 +45,9 @@ export const LATENCY_MS_SPREAD_MAX = 25;
 export const NETWORK_WINDOWS_MAX = 4;
 export const PARTITIONS_MAX = 2;
 export const CRASHES_MAX = 3;
-/** Chance that a run has a window in which chosen ORDERED seqs never arrive (NOPaxos's gap scenarios). */
-export const BLACKHOLE_CHANCE = 0.3;
+/** Chance of each further window in which chosen ORDERED seqs never arrive (NOPaxos's gap scenarios). */
+export const BLACKHOLE_CHANCE = 0.5;
+export const BLACKHOLE_WINDOWS_MAX = 3;
 /** Blackholed seqs lie at most this far past the first seq seen, so the workload soon reaches them. */
 export const BLACKHOLE_OFFSET_MAX = 10;
 export const DOWNTIME_MS_MIN = 20;
@@ -156,29 +157,43 @@ function crashes(prng: Prng, shape: FaultShape): FaultAction[] {
 }
 
 /**
- * The reference suite's gap scenarios (research/protocol.md §1.9): a seq or two whose ORDERED never
- * reaches some replicas however often the sequencer resends — all of them (CommittedGap), or a few
- * (ReplicaGap, LeaderGap when the leader is among them). Only peers or gap agreement can fill the slot;
- * the window lasts about as long as gap agreement takes, so the real request often arrives late and races
- * the NO-OP. In a "gap race" the replicas that do get the request are also cut off from the others, so
- * they cannot hand it over and the leader (if it lacks it) NO-OPs a slot they hold.
+ * The reference suite's gap scenarios (research/protocol.md §1.9), one window after another: a seq or
+ * two whose ORDERED never reaches some replicas however often the sequencer resends — all of them
+ * (CommittedGap), or a few (ReplicaGap, LeaderGap when the leader is among them). Only peers or gap
+ * agreement can fill the slot; the window lasts about as long as gap agreement takes, so the real
+ * request often arrives late and races the NO-OP. Two sharper variants:
+ *   - gap race: the replicas that do get the request are cut off from the others, so they cannot hand
+ *     it over, and a leader that lacks it NO-OPs a slot they hold;
+ *   - starved: soon after the gap opens, the sequencers' datagrams to the replicas missing the slot stop
+ *     (one-way), so those replicas stop learning the commit point while their own ACKs still count.
  */
 function blackholes(prng: Prng, shape: FaultShape): FaultAction[] {
-  if (!prng.chance(BLACKHOLE_CHANCE)) return [];
   const replicas: NodeName[] = shape.replicaIds.map((id) => `r${id}` as const);
-  const offsets = Array.from({ length: prng.int(1, 2) }, () => prng.int(1, BLACKHOLE_OFFSET_MAX));
-  const targets = shuffled(prng, replicas).slice(0, prng.int(1, replicas.length));
-  const startMs = prng.between(0, shape.quietStartMs / 2);
-  const endMs = Math.min(shape.quietStartMs, startMs + prng.between(0.5, 3) * shape.gapNoopTimeoutMs);
-  const actions: FaultAction[] = [
-    { atMs: startMs, kind: 'blackhole', offsets, targets },
-    { atMs: endMs, kind: 'blackhole-end' },
-  ];
-  const holders = replicas.filter((replica) => !targets.includes(replica));
-  if (holders.length > 0 && prng.chance(0.5)) {
-    const links = holders.flatMap((a) => targets.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
-    const label = `gap race {${holders.join(',')}} | {${targets.join(',')}} (replica links only)`;
-    actions.push({ atMs: startMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal', links, label });
+  const sequencers: NodeName[] = shape.sequencerIds.map((id) => `s${id}` as const);
+  const actions: FaultAction[] = [];
+  let cursorMs = 0;
+  for (let window = 0; window < BLACKHOLE_WINDOWS_MAX && prng.chance(BLACKHOLE_CHANCE); window += 1) {
+    const first = prng.int(1, BLACKHOLE_OFFSET_MAX);
+    const offsets = prng.chance(0.5) ? [first] : [first, prng.chance(0.5) ? first + 1 : prng.int(1, BLACKHOLE_OFFSET_MAX)];
+    const targets = shuffled(prng, replicas).slice(0, prng.int(1, replicas.length));
+    const startMs = prng.between(cursorMs, cursorMs + (shape.quietStartMs - cursorMs) / 2);
+    const endMs = Math.min(shape.quietStartMs, startMs + prng.between(0.5, 3) * shape.gapNoopTimeoutMs);
+    cursorMs = endMs;
+    actions.push({ atMs: startMs, kind: 'blackhole', offsets, targets }, { atMs: endMs, kind: 'blackhole-end' });
+    const holders = replicas.filter((replica) => !targets.includes(replica));
+    const variant = prng.int(0, 2);
+    let links: Array<[NodeName, NodeName]> = [];
+    let label = '';
+    let cutMs = startMs;
+    if (variant === 1 && holders.length > 0) {
+      links = holders.flatMap((a) => targets.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
+      label = `gap race {${holders.join(',')}} | {${targets.join(',')}} (replica links only)`;
+    } else if (variant === 2) {
+      links = sequencers.flatMap((a) => targets.map((b): [NodeName, NodeName] => [a, b]));
+      label = `starve ${targets.join(',')} of sequencer datagrams (one-way)`;
+      cutMs = Math.min(endMs, startMs + prng.between(0, shape.gapNoopTimeoutMs / 2));
+    }
+    if (links.length > 0) actions.push({ atMs: cutMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal', links, label });
   }
   return actions;
 }
