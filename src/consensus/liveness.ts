@@ -5,7 +5,7 @@ import { imposeNoop } from './log.js';
 import { learnCommit, noteKnownSlot, sessionStart } from './normal.js';
 import { onGapTick, peerHeader } from './gap.js';
 import { encodePeerMessage, type SyncBody } from './peer-messages.js';
-import { currentViewId, isLeader, isNewer, leaderOf, peersOf, sameViewId, type ReplicaState } from './state.js';
+import { currentViewId, isLeader, joinedViewId, leaderOf, peersOf, sameViewId, type ReplicaState } from './state.js';
 import { continueInstall, continueMerge, resendStartView, sendVotes, startViewChange } from './view-change.js';
 import { resendRecovery } from './recovery.js';
 import type { ReplicaEffect } from './types.js';
@@ -20,9 +20,10 @@ function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
 export function onSync(state: ReplicaState, from: number, header: Header, body: SyncBody, nowMs: number): ReplicaEffect[] {
   const target = { view: header.view, session: header.session };
   if (from !== leaderOf(state, target.view) || state.status === 'recovering') return [];
-  if (isNewer(target, currentViewId(state))) {
-    // A view we missed is already running: vote in it, and its leader answers with START_VIEW.
-    return startViewChange(state, target, 'newer-view', nowMs);
+  const joined = joinedViewId(currentViewId(state), target);
+  if (joined) {
+    // A view we missed is already running: vote in it (or past it), and its leader answers.
+    return startViewChange(state, joined, 'newer-view', nowMs);
   }
   if (!sameViewId(target, currentViewId(state))) return [];
   state.lastHeardLeaderMs = nowMs;

@@ -161,6 +161,15 @@ export function isNewer(a: ViewId, b: ViewId): boolean {
   return a.view >= b.view && a.session >= b.session && (a.view > b.view || a.session > b.session);
 }
 
+/**
+ * The view-id to move to after seeing `seen`: the component-wise maximum, when `seen` is ahead in any
+ * component (two replicas may have started changes that are ahead in different components); else null.
+ */
+export function joinedViewId(current: ViewId, seen: ViewId): ViewId | null {
+  if (seen.view <= current.view && seen.session <= current.session) return null;
+  return { view: Math.max(seen.view, current.view), session: Math.max(seen.session, current.session) };
+}
+
 export function sameViewId(a: ViewId, b: ViewId): boolean {
   return a.view === b.view && a.session === b.session;
 }

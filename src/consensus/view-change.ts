@@ -13,6 +13,7 @@ import {
   currentViewId,
   isLeader,
   isNewer,
+  joinedViewId,
   leaderOf,
   nextSequencer,
   peersOf,
@@ -77,13 +78,8 @@ function targetOf(header: Header): ViewId {
 /** Someone asks for a view change: join it (component-wise max), or re-vote if it is ours already. */
 export function onViewChangeRequest(state: ReplicaState, header: Header, nowMs: number): ReplicaEffect[] {
   if (state.status === 'recovering') return [];
-  const requested = targetOf(header);
-  const current = currentViewId(state);
-  if (isNewer(requested, current)) {
-    const target = { view: Math.max(requested.view, current.view), session: Math.max(requested.session, current.session) };
-    return startViewChange(state, target, 'peer-request', nowMs);
-  }
-  return [];
+  const target = joinedViewId(currentViewId(state), targetOf(header));
+  return target ? startViewChange(state, target, 'peer-request', nowMs) : [];
 }
 
 /** The new leader collects votes; a vote for a view it already leads gets the START_VIEW again. */
@@ -92,7 +88,9 @@ export function onViewChange(state: ReplicaState, from: number, header: Header, 
   const target = targetOf(header);
   if (leaderOf(state, target.view) !== state.options.id) return [];
   const effects: ReplicaEffect[] = [];
-  if (isNewer(target, currentViewId(state))) effects.push(...startViewChange(state, target, 'peer-request', nowMs));
+  const joined = joinedViewId(currentViewId(state), target);
+  // A vote for an incomparable view-id moves us to the maximum; the voter follows our request there.
+  if (joined) effects.push(...startViewChange(state, joined, 'peer-request', nowMs));
   if (!sameViewId(target, currentViewId(state))) return effects;
   if (state.status === 'normal' && state.startView) {
     return [...effects, { kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.START_VIEW, peerHeader(state), state.startView.body) }];
@@ -185,7 +183,10 @@ export function onStartView(state: ReplicaState, from: number, header: Header, b
   if (!accept) {
     // Already normal in this view: the leader did not see our reply.
     if (sameViewId(target, current) && state.status === 'normal') return [startViewReply(state, from)];
-    return [];
+    // A view-id ahead of ours in one component only: we promised not to go back in the other, so we
+    // move to the maximum instead, and that view's leader follows.
+    const joined = joinedViewId(current, target);
+    return joined ? startViewChange(state, joined, 'newer-view', nowMs) : [];
   }
   const effects: ReplicaEffect[] = [];
   if (state.status === 'recovering' && state.recovery) state.recovery = null;

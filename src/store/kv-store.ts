@@ -218,7 +218,9 @@ export class KvStore {
       assert.ok(next.lastNormalSession <= next.session, `last normal session ${next.lastNormalSession} is past session ${next.session}`);
       // Through the root database: only its write options carry `sync`.
       const { db, meta } = this.sublevels;
-      await db.batch([{ type: 'put', sublevel: meta, key: VIEW_STATE_KEY, value: encodeViewState(next) }], { sync: this.sync });
+      // Synced whatever the durability mode: it is what tells a replica that lost its data (which must
+      // recover) from a fresh one, and it is written only on view changes.
+      await db.batch([{ type: 'put', sublevel: meta, key: VIEW_STATE_KEY, value: encodeViewState(next) }], { sync: true });
       this.currentView = next;
     });
   }

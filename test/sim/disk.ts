@@ -5,8 +5,10 @@
 //   fsync  — a batch is durable when it completes; applied state is durable when applied.
 //   async  — completed writes (and applies) sit in the OS buffer until the next periodic OS flush; a crash
 //            loses the buffer, so a restart may come back with a shorter log and an older applied state.
-//   memory — the log is never written; the view state is written unsynced (OS buffer, as async); the store
-//            discards all replicated state at every start and reports it lost.
+//   memory — the log is never written; the store discards all replicated state at every start and reports
+//            it lost.
+// In every mode the view state is synced when written (kv-store.ts saveViewState): it is what tells a
+// replica that lost its data from a fresh one, and it changes only on view changes.
 // A crash also drops queued writes and silences their completion callbacks. A snapshot install is marked
 // durably before it starts clearing the store; a crash or a failed transfer leaves the marker, and the
 // next start discards the half-written state and reports it lost (src/store/snapshot.ts).
@@ -128,8 +130,8 @@ export class SimDisk {
   }
 
   private complete(write: Queued['write']): void {
-    if (this.durability === 'fsync') this.makeDurable(write);
-    else if (this.durability === 'async' || write.kind === 'view') this.osBuffer.push(write);
+    if (this.durability === 'fsync' || write.kind === 'view') this.makeDurable(write);
+    else if (this.durability === 'async') this.osBuffer.push(write);
   }
 
   private scheduleOsFlush(): void {

@@ -77,11 +77,13 @@ export class ApplyInvariants {
 
   /**
    * A replica restarted with `restoredSlot` applied. fsync keeps every apply; async may lose its
-   * unflushed tail; memory keeps nothing. Anything else means the simulated disk lied.
+   * unflushed tail; memory keeps nothing; a store that discarded a half-installed snapshot (`stateLost`)
+   * keeps nothing either. Anything else means the simulated disk lied.
    */
-  onRestart(replica: number, durability: Durability, restoredSlot: number): void {
+  onRestart(replica: number, durability: Durability, restoredSlot: number, stateLost = false): void {
     const before = this.lastApplied(replica);
-    const expected = durability === 'fsync' ? restoredSlot === before : durability === 'async' ? restoredSlot <= before : restoredSlot === 0;
+    const expected =
+      stateLost || durability === 'memory' ? restoredSlot === 0 : durability === 'fsync' ? restoredSlot === before : restoredSlot <= before;
     if (!expected) {
       throw new InvariantViolation(`r${replica} (${durability}) restarted at applied slot ${restoredSlot}, had applied ${before}`, restoredSlot, replica);
     }

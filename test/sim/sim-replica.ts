@@ -92,7 +92,7 @@ export class SimReplica {
     const image = this.deps.disk.image();
     const appliedSlot = image.applied.meta.appliedSlot;
     this.applied = image.applied;
-    this.deps.invariants.onRestart(this.id, this.setup.durability, appliedSlot);
+    this.deps.invariants.onRestart(this.id, this.setup.durability, appliedSlot, image.stateLost);
     const restore = { viewState: image.viewState, appliedSlot, log: image.log, stateLost: image.stateLost };
     this.state = startReplica(this.setup, restore, this.deps.scheduler.nowMs, this.deps.prng.nextU32());
     this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}${image.stateLost ? ', state lost' : ''}; ${this.describe()}`);
