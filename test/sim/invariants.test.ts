@@ -86,20 +86,22 @@ describe('ApplyInvariants', () => {
     const checker = new ApplyInvariants();
     apply(checker, 1, [request(1), noop(2)]);
     apply(checker, 2, [request(1), noop(2)]);
-    checker.onRestart(2, 'memory', 0);
+    checker.onRestart(2, 'memory', 0, true);
     apply(checker, 2, [request(1), noop(2), request(3)]);
-    checker.onRestart(1, 'memory', 0);
+    checker.onRestart(1, 'memory', 0, true);
     expect(violation(() => apply(checker, 1, [request(1), request(2)])).message).toMatch(/slot 2 applied as request/);
   });
 
   it('lets an async replica come back behind, and catches a disk that lost an fsync apply', () => {
     const checker = new ApplyInvariants();
     apply(checker, 1, [request(1), request(2)]);
-    checker.onRestart(1, 'async', 1);
+    checker.onRestart(1, 'async', 1, false);
     apply(checker, 1, [request(2)]);
     apply(checker, 2, [request(1), request(2)]);
-    expect(violation(() => checker.onRestart(2, 'fsync', 1)).message).toMatch(/r2 \(fsync\) restarted at applied slot 1, had applied 2/);
-    expect(violation(() => checker.onRestart(1, 'memory', 2)).message).toMatch(/memory/);
+    checker.onRestart(2, 'fsync', 0, true); // An interrupted snapshot install lost it all.
+    apply(checker, 2, [request(1), request(2)]);
+    expect(violation(() => checker.onRestart(2, 'fsync', 1, false)).message).toMatch(/r2 \(fsync\) restarted at applied slot 1, had applied 2/);
+    expect(violation(() => checker.onRestart(1, 'memory', 2, true)).message).toMatch(/memory, state lost/);
   });
 
   it('catches state machines that return different results for the same entry', () => {

@@ -77,15 +77,15 @@ export class ApplyInvariants {
 
   /**
    * A replica restarted with `restoredSlot` applied. fsync keeps every apply; async may lose its
-   * unflushed tail; memory keeps nothing; a store that discarded a half-installed snapshot (`stateLost`)
-   * keeps nothing either. Anything else means the simulated disk lied.
+   * unflushed tail; memory, and a store that reports its state lost (an interrupted snapshot install),
+   * keep nothing. Anything else means the simulated disk lied.
    */
-  onRestart(replica: number, durability: Durability, restoredSlot: number, stateLost = false): void {
+  onRestart(replica: number, durability: Durability, restoredSlot: number, stateLost: boolean): void {
     const before = this.lastApplied(replica);
-    const expected =
-      stateLost || durability === 'memory' ? restoredSlot === 0 : durability === 'fsync' ? restoredSlot === before : restoredSlot <= before;
+    const expected = stateLost || durability === 'memory' ? restoredSlot === 0 : durability === 'fsync' ? restoredSlot === before : restoredSlot <= before;
     if (!expected) {
-      throw new InvariantViolation(`r${replica} (${durability}) restarted at applied slot ${restoredSlot}, had applied ${before}`, restoredSlot, replica);
+      const how = stateLost ? `${durability}, state lost` : durability;
+      throw new InvariantViolation(`r${replica} (${how}) restarted at applied slot ${restoredSlot}, had applied ${before}`, restoredSlot, replica);
     }
     this.appliedSlot.set(replica, restoredSlot);
   }
