@@ -67,6 +67,11 @@ export class SimReplica {
     return this.state !== null;
   }
 
+  /** Up, but still without the data it lost (recovery protocol not finished). */
+  get isRecovering(): boolean {
+    return this.state?.status === 'recovering';
+  }
+
   /** Changes at every crash: a peer streaming a snapshot from this node notices it went away. */
   get incarnationNumber(): number {
     return this.incarnation;
