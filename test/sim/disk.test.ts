@@ -87,7 +87,7 @@ describe('SimDisk', () => {
     expect(disk.image().applied.meta.appliedSlot).toBe(1);
   });
 
-  it('fsync keeps every apply; memory keeps only the view state the OS flushed, and reports its state lost', () => {
+  it('fsync keeps every apply; memory keeps only the view state, and reports its state lost', () => {
     const fsync = harness('fsync');
     const memory = harness('memory');
     const state = applyToState(emptyAppliedState(), [entry(1)]).state;
@@ -101,12 +101,20 @@ describe('SimDisk', () => {
     expect(fsync.disk.image()).toMatchObject({ viewState: VIEW, stateLost: false });
     expect(fsync.disk.image().applied.meta.appliedSlot).toBe(1);
     expect(memory.disk.image()).toEqual({ viewState: VIEW, log: [], applied: emptyAppliedState(), stateLost: true });
+  });
 
-    const unflushed = harness('memory');
-    unflushed.disk.write({ kind: 'view', view: VIEW }, () => {});
-    unflushed.scheduler.runUntil(10);
-    unflushed.disk.crash();
-    expect(unflushed.disk.image().viewState).toBeNull();
+  it('syncs the view state in every mode as soon as its write completes, and not before', () => {
+    for (const durability of ['async', 'memory'] as const) {
+      const completed = harness(durability);
+      completed.disk.write({ kind: 'view', view: VIEW }, () => {});
+      completed.scheduler.runUntil(10);
+      completed.disk.crash();
+      expect(completed.disk.image().viewState).toEqual(VIEW);
+      const queued = harness(durability);
+      queued.disk.write({ kind: 'view', view: VIEW }, () => {});
+      queued.disk.crash();
+      expect(queued.disk.image().viewState).toBeNull();
+    }
   });
 
   it('a snapshot install replaces log and state when it completes, and loses everything if it does not', () => {

@@ -72,6 +72,11 @@ export function sequencerServing(state: ReplicaState): number {
   return state.vs.sequencerId;
 }
 
+/** Up, but still without the data it lost: the recovery protocol has not finished. */
+export function isRecovering(state: ReplicaState): boolean {
+  return state.status === 'recovering';
+}
+
 export function describeReplica(state: ReplicaState): string {
   const { vs } = state;
   return `${state.status} v${vs.view} s${vs.session}@seq${vs.sequencerId} base=${vs.sessionBase} through=${state.through} commit=${state.commit} applied=${state.applied}`;

@@ -9,7 +9,7 @@ import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
 import type { ApplyInvariants } from './invariants.js';
 import type { NodeName, Network } from './network.js';
 import type { Prng } from './prng.js';
-import { describeReplica, sequencerServing, startReplica, stepSimReplica, type ReplicaSetup, type SimReplicaState } from './replica-adapter.js';
+import { describeReplica, isRecovering, sequencerServing, startReplica, stepSimReplica, type ReplicaSetup, type SimReplicaState } from './replica-adapter.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
@@ -69,7 +69,7 @@ export class SimReplica {
 
   /** Up, but still without the data it lost (recovery protocol not finished). */
   get isRecovering(): boolean {
-    return this.state?.status === 'recovering';
+    return this.state !== null && isRecovering(this.state);
   }
 
   /** Changes at every crash: a peer streaming a snapshot from this node notices it went away. */
