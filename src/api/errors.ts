@@ -12,6 +12,8 @@ export class ApiError extends Error {
     message: string,
     /** Headers the error response must still carry, e.g. the revision a 404 was observed at. */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Fields the error body carries besides code and message (ErrorBody in schemas.ts lists them). */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -23,6 +25,25 @@ interface HttpError {
   code: string;
   message: string;
   headers: Readonly<Record<string, string>>;
+  details?: Readonly<Record<string, unknown>>;
+}
+
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** One line per problem, each naming its field: `querystring: unknown parameter 'x'`, `body/success/0: ...`. */
+function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
+  const where = (path: string): string => `${context ?? 'request'}${path}`;
+  const lines = issues.map((issue) =>
+    issue.keyword === 'additionalProperties'
+      ? `${where(issue.instancePath)}: unknown ${context === 'querystring' ? 'parameter' : 'field'} '${String(issue.params.additionalProperty)}'`
+      : `${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`,
+  );
+  return [...new Set(lines)].join('; ');
 }
 
 const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
@@ -51,9 +72,12 @@ function fromServiceError(err: ServiceError): HttpError {
 }
 
 /** Fastify's own client errors (bad content-length, body too large, schema validation) carry a statusCode. */
-function fromFastifyError(err: Error & { statusCode?: number; code?: string; validation?: unknown }, request: FastifyRequest): HttpError | null {
+function fromFastifyError(
+  err: Error & { statusCode?: number; code?: string; validation?: ValidationIssue[]; validationContext?: string },
+  request: FastifyRequest,
+): HttpError | null {
   if (err.validation !== undefined) {
-    return { statusCode: 400, code: 'bad_request', message: err.message, headers: {} };
+    return { statusCode: 400, code: 'bad_request', message: describeValidation(err.validation, err.validationContext), headers: {} };
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;
@@ -84,7 +108,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   reply
     .code(http.statusCode)
     .headers(http.headers)
-    .send({ error: { code: http.code, message: http.message } });
+    .send({ error: { ...http.details, code: http.code, message: http.message } });
 }
 
 /** Installs the error handler and the 404 handler on the root, so every plugin inherits both. */

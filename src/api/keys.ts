@@ -66,3 +66,10 @@ export function badUrlError(url: string): ApiError {
   }
   return new ApiError(400, 'bad_request', 'the URL path is not valid percent-encoded UTF-8');
 }
+
+/** A key or key prefix given as a query parameter or JSON field: at most KEY_BYTES_MAX bytes of UTF-8. */
+export function checkKeyField(field: string, text: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > KEY_BYTES_MAX) throw new ApiError(400, 'invalid_key', `${field} is ${bytes} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`);
+  return text;
+}

@@ -1,20 +1,146 @@
-// TypeBox schemas of the API's JSON bodies: they validate input and serialize output, and are the
-// contract a generated OpenAPI document will show.
-import { Type } from '@fastify/type-provider-typebox';
+// TypeBox schemas of the API: they validate input, serialize output, and generate /openapi.json — one
+// source, three uses (STYLE.md §4). Revisions are JSON integers (exact up to 2^53 - 1, as in the store).
+import { Type, type TSchema } from '@fastify/type-provider-typebox';
+
+/** Items per page of a prefix listing when `limit` is not given, and the most a page may hold. */
+export const LIST_LIMIT_DEFAULT = 100;
+export const LIST_LIMIT_MAX = 1_000;
+
+const Revision = Type.Integer({ minimum: 0, description: 'a store revision' });
 
 export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String() }),
+  error: Type.Object({
+    code: Type.String({ description: 'stable snake_case code clients switch on' }),
+    message: Type.String(),
+    modRevision: Type.Optional(Type.Union([Revision, Type.Null()], { description: 'precondition_failed: the key\'s current modRevision, null when absent' })),
+    oldestRevision: Type.Optional(Type.Integer({ description: 'compacted: the oldest revision a watch can still start from' })),
+  }),
 });
 
-export const PutBody = Type.Object({ revision: Type.Integer() });
+export const PutBody = Type.Object({ revision: Revision });
 
 export const DeleteBody = Type.Object({
-  revision: Type.Integer(),
+  revision: Revision,
   deleted: Type.Union([Type.Literal(0), Type.Literal(1)]),
 });
 
 /** A value is returned as the exact bytes stored, under the content type it was stored with. */
 export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+
+export const Consistency = Type.Union([Type.Literal('linearizable'), Type.Literal('stale')], {
+  description: 'linearizable (default): after a batched read barrier through the log; stale: this replica\'s local state as is',
+});
+
+/** Query strings are closed: a parameter the route does not know is a 400 naming it, not silently ignored. */
+function query<T extends Record<string, TSchema>>(properties: T) {
+  return Type.Object(properties, { additionalProperties: false });
+}
+
+export const KeyReadQuery = query({ consistency: Type.Optional(Consistency) });
+export const KeyWriteQuery = query({});
+
+const Key = Type.String({ description: 'UTF-8 key, at most 4096 bytes' });
+const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'bytes, base64-encoded' });
+
+export const ListQuery = query({
+  prefix: Type.Optional(Type.String({ description: 'list keys starting with this; absent or empty: all keys' })),
+  after: Type.Optional(Type.String({ description: 'start strictly after this key: the previous page\'s `next`' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
+  keysOnly: Type.Optional(Type.Boolean({ default: false })),
+  consistency: Type.Optional(Consistency),
+});
+
+export const Item = Type.Object({
+  key: Key,
+  value: Type.Optional(Base64),
+  contentType: Type.Optional(Type.String()),
+  createRevision: Revision,
+  modRevision: Revision,
+  version: Type.Integer({ minimum: 1 }),
+});
+
+export const ListBody = Type.Object({
+  revision: Revision,
+  items: Type.Array(Item),
+  next: Type.Union([Key, Type.Null()], { description: 'pass as `after` for the next page; null on the last page' }),
+});
+
+export const DeletePrefixQuery = query({ prefix: Type.String({ description: 'delete keys starting with this (empty: every key)' }) });
+
+export const DeletePrefixBody = Type.Object({
+  revision: Revision,
+  deleted: Type.Integer({ minimum: 0 }),
+  more: Type.Boolean({ description: 'keys remain: at most 1000 are deleted per request, repeat until false' }),
+});
+
+const Compare = Type.Object(
+  {
+    key: Key,
+    target: Type.Union(['value', 'modRevision', 'createRevision', 'version', 'exists'].map((t) => Type.Literal(t))),
+    op: Type.Union(['==', '!=', '<', '>'].map((o) => Type.Literal(o))),
+    value: Type.Union([Type.String(), Type.Integer({ minimum: 0 }), Type.Boolean()], {
+      description: 'base64 bytes for value, a boolean for exists, an integer otherwise',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const TxnOp = Type.Union([
+  Type.Object({ put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object({ get: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object({ delete: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      range: Type.Object(
+        { prefix: Type.String(), after: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX })) },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+/** The txn body; each list holds at most `opsMax` items (the server's configured limit). */
+export function txnRequestSchema(opsMax: number) {
+  return Type.Object(
+    {
+      compare: Type.Array(Compare, { maxItems: opsMax, default: [] }),
+      success: Type.Array(TxnOp, { maxItems: opsMax, default: [] }),
+      failure: Type.Array(TxnOp, { maxItems: opsMax, default: [] }),
+    },
+    { additionalProperties: false },
+  );
+}
+
+const TxnOpResult = Type.Union([
+  Type.Object({ put: Type.Object({ modRevision: Revision }) }),
+  Type.Object({ get: Type.Object({ item: Type.Union([Item, Type.Null()]) }) }),
+  Type.Object({ delete: Type.Object({ deleted: Type.Union([Type.Literal(0), Type.Literal(1)]) }) }),
+  Type.Object({ range: Type.Object({ items: Type.Array(Item), next: Type.Union([Key, Type.Null()]) }) }),
+]);
+
+export const TxnBody = Type.Object({
+  revision: Revision,
+  succeeded: Type.Boolean({ description: 'true: every compare held and the success ops ran; false: the failure ops ran' }),
+  results: Type.Array(TxnOpResult, { description: 'one per op of the branch that ran, in order' }),
+});
+
+export const StatusBody = Type.Object({
+  id: Type.Integer(),
+  status: Type.String(),
+  view: Type.Integer(),
+  session: Type.Integer(),
+  sequencerId: Type.Integer(),
+  commitSlot: Type.Integer(),
+  appliedSlot: Type.Integer(),
+  revision: Revision,
+  peers: Type.Array(Type.Object({ id: Type.Integer(), url: Type.String(), ready: Type.Boolean(), detail: Type.String() })),
+});
+
+export const WatchQuery = query({
+  prefix: Type.Optional(Type.String({ description: 'watch keys starting with this; absent or empty: all keys' })),
+  fromRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'first revision to send; default: the next one' })),
+});
 
 /** Kubernetes-style probe text (`?verbose`). */
 export const ProbeText = Type.String();

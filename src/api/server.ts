@@ -9,6 +9,12 @@ import { badUrlError } from './keys.js';
 import { healthRoutes } from './routes/health.js';
 import { kvRoutes } from './routes/kv.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { listRoutes } from './routes/list.js';
+import { statusRoutes } from './routes/status.js';
+import { TXN_OPS_MAX_DEFAULT, txnRoutes } from './routes/txn.js';
+import { watchRoutes } from './routes/watch.js';
+import { registerHttpMetrics } from './http-metrics.js';
+import { registerOpenApi } from './openapi.js';
 
 /** Largest request body read by default; valueBytesMax (one datagram) usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -17,6 +23,8 @@ export interface ApiServerOptions {
   service: KvService;
   logger: Logger;
   valueBytesLimit?: number;
+  /** Compares plus ops a txn may hold; more is 413. */
+  txnOpsMax?: number;
   metrics: Registry;
 }
 
@@ -31,11 +39,21 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
     frameworkErrors: (err, request, reply) =>
       sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
+    // Unknown query parameters and body fields are errors that name them, never silently dropped; every
+    // problem of a request is reported at once.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
 
   registerErrorHandlers(app);
+  registerHttpMetrics(app, options.metrics);
+  // Registered first so it sees every route registered after it.
+  registerOpenApi(app);
   void app.register(healthRoutes, { service: options.service });
   void app.register(metricsRoutes, { registry: options.metrics });
+  void app.register(listRoutes, { service: options.service });
+  void app.register(txnRoutes, { service: options.service, txnOpsMax: options.txnOpsMax ?? TXN_OPS_MAX_DEFAULT });
+  void app.register(statusRoutes, { service: options.service });
+  void app.register(watchRoutes, { service: options.service });
   void app.register(kvRoutes, {
     service: options.service,
     valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,

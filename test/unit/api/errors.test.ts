@@ -9,6 +9,9 @@ async function failingServer(error: Error) {
   server.service.submit = async () => {
     throw error;
   };
+  server.service.barrier = async () => {
+    throw error;
+  };
   return server;
 }
 

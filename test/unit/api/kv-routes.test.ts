@@ -123,7 +123,7 @@ describe('kv routes', () => {
   it('answers 500 internal and logs the error when the service applies our op as invalid', async () => {
     const { app, service, logs } = await buildTestServer();
     service.submit = async () => ({ type: 'invalid', revision: 7, reason: 'op is not a map' });
-    const res = await app.inject({ method: 'GET', url: '/v1/kv/k' });
+    const res = await app.inject({ method: 'DELETE', url: '/v1/kv/k' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal server error' } });
     expect(logs).toEqual([expect.objectContaining({ level: 50, err: expect.objectContaining({ message: expect.stringContaining('op is not a map') }) })]);

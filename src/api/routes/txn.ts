@@ -1,0 +1,35 @@
+// POST /v1/txn: compare / success / failure in etcd's spirit, applied atomically at one revision through
+// the log. The number of compares and ops is limited (txnOpsMax) so one request stays one datagram and
+// one bounded apply.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { KvService } from '../service.js';
+import { ApiError } from '../errors.js';
+import { expectResult } from '../results.js';
+import { ErrorBody, TxnBody, txnRequestSchema } from '../schemas.js';
+import { toTxn, toTxnResults } from '../txn-request.js';
+
+/** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
+export const TXN_OPS_MAX_DEFAULT = 128;
+
+export interface TxnRoutesOptions {
+  service: KvService;
+  txnOpsMax: number;
+}
+
+export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app, { service, txnOpsMax }) => {
+  app.post(
+    '/v1/txn',
+    { schema: { body: txnRequestSchema(txnOpsMax), response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } } },
+    async (request, reply) => {
+      const { compare, success, failure } = request.body;
+      const count = compare.length + success.length + failure.length;
+      if (count > txnOpsMax) {
+        throw new ApiError(413, 'too_many_ops', `txn holds ${count} compares and ops; the limit is ${txnOpsMax}`);
+      }
+      const txn = toTxn(request.body);
+      const result = expectResult(await service.submit({ type: 'txn', txn }), 'txn');
+      reply.header('x-mrtom-revision', String(result.revision));
+      return { revision: result.revision, succeeded: result.succeeded, results: toTxnResults(txn, result.succeeded, result.results) };
+    },
+  );
+};

@@ -1,0 +1,65 @@
+// GET /v1/watch?prefix=&fromRevision=: a stream of changes (NDJSON, or Server-Sent Events when the client
+// accepts text/event-stream) read from the replicated watch history, so any replica serves the same
+// stream and a client resumes anywhere from the last revision it saw + 1. A start older than the
+// compaction window is 410 `compacted`. Watches are limited per node and per client address.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { KvService } from '../service.js';
+import { ApiError } from '../errors.js';
+import { checkKeyField } from '../keys.js';
+import { ErrorBody, WatchQuery } from '../schemas.js';
+import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream } from '../watch-stream.js';
+
+export const WATCHES_PER_NODE_MAX = 1_024;
+export const WATCHES_PER_ADDRESS_MAX = 64;
+
+/** Reading from past the end yields no history, only the store revision: where "from now on" starts. */
+const REVISION_PAST_END = Number.MAX_SAFE_INTEGER;
+
+export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
+  const streams = new Set<WatchStream>();
+  const perAddress = new Map<string, number>();
+  app.addHook('onClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
+  app.get(
+    '/v1/watch',
+    { schema: { querystring: WatchQuery, response: { '4xx': ErrorBody, '5xx': ErrorBody } } },
+    async (request, reply) => {
+      const prefix = checkKeyField('prefix', request.query.prefix ?? '');
+      const address = request.ip;
+      if (streams.size >= WATCHES_PER_NODE_MAX) {
+        throw new ApiError(503, 'too_many_watches', `this node serves its limit of ${WATCHES_PER_NODE_MAX} watches; try another replica`, { 'retry-after': '1' });
+      }
+      if ((perAddress.get(address) ?? 0) >= WATCHES_PER_ADDRESS_MAX) {
+        throw new ApiError(429, 'too_many_watches', `at most ${WATCHES_PER_ADDRESS_MAX} watches per client address`);
+      }
+      const sse = (request.headers.accept ?? '').includes('text/event-stream');
+      // SSE clients resume with Last-Event-ID (the last revision seen); an explicit fromRevision wins.
+      const lastEventId = Number(request.headers['last-event-id']);
+      const resumeFrom = sse && Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : undefined;
+      let fromRevision = request.query.fromRevision ?? resumeFrom;
+      fromRevision ??= (await service.local.readEvents(REVISION_PAST_END, 1)).revision + 1;
+      const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX);
+      if (isCompacted(fromRevision, page)) {
+        const oldestRevision = page.history[0]?.revision ?? page.revision + 1;
+        throw new ApiError(410, 'compacted', `revision ${fromRevision} was compacted; the history starts at revision ${oldestRevision}`, {}, { oldestRevision });
+      }
+
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': sse ? 'text/event-stream' : 'application/x-ndjson',
+        'cache-control': 'no-store',
+        'x-mrtom-revision': String(page.revision),
+      });
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      const stream = new WatchStream(service, prefix, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, () => {
+        streams.delete(stream);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left === 0) perAddress.delete(address);
+        else perAddress.set(address, left);
+      });
+      streams.add(stream);
+    },
+  );
+};

@@ -1,0 +1,123 @@
+// One watch connection: sends the history from a cursor revision on, then follows new applies, one frame
+// per revision that touched the prefix (so a frame is never split: resuming at the last revision + 1 sees
+// no gap and no duplicate). Frames are NDJSON lines or Server-Sent Events with `id: <revision>`.
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { RevisionEvents } from '../store/state-machine.js';
+import type { WatchEvent } from '../store/state-view.js';
+import type { KvService } from './service.js';
+
+/** Revisions read from the history per step, so one step holds a bounded number of events in memory. */
+export const WATCH_READ_REVISIONS_MAX = 64;
+/** Bytes the socket may hold unsent before the watch is cut: a consumer that slow resumes from its cursor. */
+export const WATCH_BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
+/** An idle watch sends a progress frame (no events, the revision it is complete through) this often. */
+export const WATCH_PROGRESS_INTERVAL_MS = 10_000;
+
+export type WatchFormat = 'ndjson' | 'sse';
+
+export type HistoryPage = Awaited<ReturnType<KvService['local']['readEvents']>>;
+
+/** True when `fromRevision` is gone: the store is past it, but its history no longer starts there. */
+export function isCompacted(fromRevision: number, page: HistoryPage): boolean {
+  if (fromRevision > page.revision) return false;
+  const first = page.history[0];
+  return first === undefined || first.revision > fromRevision;
+}
+
+function eventJson(revision: number, event: WatchEvent) {
+  if (event.record === null) return { type: 'delete', key: event.key, modRevision: revision };
+  const { value, contentType, createRevision, modRevision, version } = event.record;
+  const json = { type: 'put', key: event.key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), createRevision, modRevision, version };
+  return contentType === undefined ? json : { ...json, contentType };
+}
+
+export class WatchStream {
+  private cursor: number;
+  private pumping = false;
+  private again = false;
+  private ended = false;
+  private readonly unsubscribe: () => void;
+  private readonly progress: NodeJS.Timeout;
+
+  constructor(
+    private readonly service: KvService,
+    private readonly prefix: string,
+    private readonly format: WatchFormat,
+    private readonly out: ServerResponse,
+    first: { fromRevision: number; page: HistoryPage },
+    private readonly onEnd: () => void,
+  ) {
+    this.cursor = first.fromRevision;
+    this.unsubscribe = service.onApplied(() => this.pump());
+    this.progress = setInterval(() => this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
+    out.on('close', () => this.end());
+    // Started on the next microtask, so onEnd never runs before the caller holds this stream.
+    queueMicrotask(() => void this.run(first.page));
+  }
+
+  /** Stops the stream; the client resumes from the last revision it received + 1. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribe();
+    clearInterval(this.progress);
+    this.out.end();
+    this.onEnd();
+  }
+
+  private write(revision: number, events: readonly WatchEvent[]): boolean {
+    const json = JSON.stringify({ revision, events: events.map((event) => eventJson(revision, event)) });
+    return this.out.write(this.format === 'sse' ? `id: ${revision}\ndata: ${json}\n\n` : `${json}\n`);
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.run(null);
+  }
+
+  /** Sends history from the cursor until caught up; `page` is a first page already read. */
+  private async run(page: HistoryPage | null): Promise<void> {
+    this.pumping = true;
+    try {
+      let next = page;
+      do {
+        this.again = false;
+        next ??= await this.service.local.readEvents(this.cursor, WATCH_READ_REVISIONS_MAX);
+        if (this.ended) return;
+        if (isCompacted(this.cursor, next)) {
+          // Fell behind the compaction window while connected; reconnecting gets the explicit 410.
+          this.end();
+          return;
+        }
+        const drained = this.send(next.history);
+        if (this.out.writableLength > WATCH_BUFFERED_BYTES_MAX) {
+          this.end();
+          return;
+        }
+        if (!drained) await once(this.out, 'drain');
+        if (next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
+        next = null;
+      } while (this.again && !this.ended);
+    } catch (err) {
+      // A failed read ends this stream only; the client resumes from its cursor.
+      this.out.destroy(err as Error);
+      this.end();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(history: readonly RevisionEvents[]): boolean {
+    let drained = true;
+    for (const { revision, events } of history) {
+      const matching = events.filter((event) => event.key.startsWith(this.prefix));
+      if (matching.length > 0) drained = this.write(revision, matching) && drained;
+      this.cursor = revision + 1;
+    }
+    return drained;
+  }
+}

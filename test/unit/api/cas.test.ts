@@ -1,0 +1,45 @@
+// Proves If-Match / If-None-Match on PUT and DELETE act as compare-and-swap decided by the store, with 412
+// precondition_failed carrying the current modRevision (null when absent), and bad headers are 400 —
+// via app.inject() over a real store.
+import { describe, expect, it } from 'vitest';
+import { buildTestServer } from './store-service.js';
+
+describe('compare-and-swap', () => {
+  it('creates only when absent with If-None-Match: *', async () => {
+    const { app } = await buildTestServer();
+    const first = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'a', headers: { 'if-none-match': '*' } });
+    expect(first.statusCode).toBe(200);
+    const second = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'b', headers: { 'if-none-match': '*' } });
+    expect(second.statusCode).toBe(412);
+    expect(second.json()).toEqual({ error: { code: 'precondition_failed', message: expect.stringContaining('modRevision is 1'), modRevision: 1 } });
+  });
+
+  it('writes and deletes only at the matching modRevision', async () => {
+    const { app } = await buildTestServer();
+    await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'a' });
+    const stale = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'b', headers: { 'if-match': '"7"' } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().error.modRevision).toBe(1);
+    const swap = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'b', headers: { 'if-match': '"1"' } });
+    expect(swap.statusCode).toBe(200);
+    expect(swap.headers.etag).toBe('"2"');
+    const del = await app.inject({ method: 'DELETE', url: '/v1/kv/k', headers: { 'if-match': '"2"' } });
+    expect(del.json()).toEqual({ revision: 3, deleted: 1 });
+    const gone = await app.inject({ method: 'DELETE', url: '/v1/kv/k', headers: { 'if-match': '"2"' } });
+    expect(gone.statusCode).toBe(412);
+    expect(gone.json().error.modRevision).toBeNull();
+  });
+
+  it.each([
+    [{ 'if-match': '7' }, 'If-Match: must be one ETag'],
+    [{ 'if-match': '"1", "2"' }, 'If-Match: must be one ETag'],
+    [{ 'if-none-match': '"3"' }, 'If-None-Match: only *'],
+    [{ 'if-match': '"1"', 'if-none-match': '*' }, 'cannot be combined'],
+  ])('refuses precondition headers %j with 400 invalid_precondition', async (headers, message) => {
+    const { app, service } = await buildTestServer();
+    const res = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v', headers });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({ code: 'invalid_precondition', message: expect.stringContaining(message) });
+    expect(service.submitted).toHaveLength(0);
+  });
+});
