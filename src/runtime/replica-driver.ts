@@ -59,6 +59,7 @@ export class ReplicaDriver {
 
   /** Waits until everything handed to the store so far is written. */
   async drain(): Promise<void> {
+    // Each wait is on a pending write; a gate or loop that finished clears itself before the next check.
     while (this.gate || this.storing) await (this.gate ?? this.storing);
     await this.applying;
   }
@@ -76,8 +77,12 @@ export class ReplicaDriver {
   private perform(effects: readonly ReplicaEffect[]): void {
     if (effects.length === 0) return;
     if (this.gate) {
-      const gate = this.gate;
-      this.gate = gate.then(() => this.performNow(effects));
+      const chained: Promise<void> = this.gate.then(() => this.performNow(effects));
+      this.gate = chained;
+      // The gate opens once everything queued behind it ran (and no newer gate replaced it).
+      void chained.then(() => {
+        if (this.gate === chained) this.gate = null;
+      });
       return;
     }
     this.performNow(effects);
