@@ -18,7 +18,7 @@ import { fetchSnapshot, snapshotRoutes } from './snapshot-transfer.js';
 import { Submitter } from './submitter.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket } from './udp.js';
-import { resolvePeerAddresses } from './addresses.js';
+import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 // --- KV API (M3): read barriers, apply notifications for watches, /v1/status ---
 import { ReadBarrier } from './read-barrier.js';
 import { AppliedSignal } from './applied-signal.js';
@@ -120,6 +120,9 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     driver.step({ kind: 'datagram', from, bytes, nowMs: performance.now() });
   });
 
+  const refresher = usesHostNames(config)
+    ? setInterval(() => void addresses.refresh().catch((err: Error) => logger.warn({ err }, 'address refresh failed')), ADDRESS_REFRESH_INTERVAL_MS)
+    : null;
   const ticker = setInterval(() => {
     driver.step({ kind: 'tick', nowMs: performance.now() });
     submitter.onTick();
@@ -177,6 +180,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     if (closing) return;
     closing = true;
     clearInterval(ticker);
+    if (refresher) clearInterval(refresher);
     // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
     submitter.failAll(new ServiceError('shutting_down', 'this replica is shutting down', 1));
     await http.close();

@@ -3,15 +3,13 @@
 // performs the sends. All protocol decisions live in protocol.ts; this file only does I/O. It starts
 // without a session and serves whichever one the leader's SESSION_START gives it.
 import dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/cluster.js';
+import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from '../runtime/addresses.js';
+import { bindUdpSocket } from '../runtime/udp.js';
 import type { SequencerCounters } from './counters.js';
 import { createSequencer, stepSequencer, type SequencerEffect, type SequencerInput } from './protocol.js';
 
-/** Socket buffers sized for bursts of a few thousand datagrams; the kernel may cap them (best effort). */
-const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Ticks drive timeout resends and heartbeats; a few ms keeps repair well under the replicas' gap timeout. */
 const TICK_INTERVAL_MS_DEFAULT = 5;
 /** Shorter than the replicas' gap timeout, so the fast path repairs most losses before the slow path starts. */
@@ -37,27 +35,17 @@ export interface UserspaceSequencer {
   close(): Promise<void>;
 }
 
-interface ReplicaAddress {
-  host: string;
-  port: number;
-}
-
 export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): Promise<UserspaceSequencer> {
   const { config, sequencerId } = opts;
   const endpoint = config.sequencers.find((s) => s.id === sequencerId);
   if (endpoint === undefined) throw new Error(`sequencer id ${sequencerId} is not in the cluster config`);
   const log = opts.logger.child({ sequencer: sequencerId });
-  const family = isIP(endpoint.host) === 6 ? 6 : 4;
 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
-  // that socket identifies the replica. Names are resolved once: a rename needs a restart.
-  const replicaAddresses = new Map<number, ReplicaAddress>();
-  const replicaBySource = new Map<string, number>();
-  for (const replica of config.replicas) {
-    const { address } = await lookup(replica.host, { family });
-    replicaAddresses.set(replica.id, { host: address, port: replica.udpPort });
-    replicaBySource.set(sourceKey(address, replica.udpPort), replica.id);
-  }
+  // that socket identifies the replica.
+  const addresses = await resolvePeerAddresses(config);
+  const refresher = usesHostNames(config) ? setInterval(() => void addresses.refresh().catch((err: Error) => log.warn({ err }, 'address refresh failed')), ADDRESS_REFRESH_INTERVAL_MS) : null;
+  refresher?.unref();
 
   const state = createSequencer({
     group: config.group,
@@ -69,23 +57,13 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
   });
   let sendErrors = 0;
 
-  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(endpoint.port, endpoint.host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  setSocketBuffers(socket, log);
-
+  const socket = await bindUdpSocket(endpoint.host, endpoint.port);
   const onSent = (err: Error | null): void => {
     if (err !== null) sendErrors += 1;
   };
   const perform = (effects: SequencerEffect[]): void => {
     for (const effect of effects) {
-      const to = replicaAddresses.get(effect.to);
-      if (to === undefined) throw new Error(`protocol addressed unknown replica ${effect.to}`);
+      const to = addresses.addressOf({ replica: effect.to });
       socket.send(effect.bytes, to.port, to.host, onSent);
     }
   };
@@ -103,7 +81,8 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
     step({ kind: 'flush', nowMs: performance.now() });
   };
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
-    const fromReplica = replicaBySource.get(sourceKey(rinfo.address, rinfo.port)) ?? null;
+    const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
+    const fromReplica = from !== null && 'replica' in from ? from.replica : null;
     step({ kind: 'datagram', fromReplica, bytes, nowMs: performance.now() });
     flushPending ??= setImmediate(flush);
   });
@@ -123,6 +102,7 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(ticker);
+        if (refresher) clearInterval(refresher);
         if (flushPending !== null) clearImmediate(flushPending);
         socket.close(() => {
           log.info({ counters: { ...state.counters, sendErrors } }, 'sequencer stopped');
@@ -134,17 +114,4 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
   };
 }
 
-function sourceKey(host: string, port: number): string {
-  return `${host}:${port}`;
-}
 
-function setSocketBuffers(socket: dgram.Socket, log: Logger): void {
-  try {
-    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
-    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
-  } catch (err) {
-    // Best effort: smaller buffers only mean more loss under bursts, which retransmission covers.
-    log.warn({ err }, 'could not enlarge socket buffers');
-  }
-  log.debug({ recvBufferBytes: socket.getRecvBufferSize(), sendBufferBytes: socket.getSendBufferSize() }, 'socket buffers');
-}
