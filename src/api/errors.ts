@@ -38,11 +38,14 @@ interface ValidationIssue {
 /** One line per problem, each naming its field: `querystring: unknown parameter 'x'`, `body/success/0: ...`. */
 function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
   const where = (path: string): string => `${context ?? 'request'}${path}`;
-  const lines = issues.map((issue) =>
-    issue.keyword === 'additionalProperties'
-      ? `${where(issue.instancePath)}: unknown ${context === 'querystring' ? 'parameter' : 'field'} '${String(issue.params.additionalProperty)}'`
-      : `${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`,
-  );
+  const unknown = context === 'querystring' ? 'parameter' : 'field';
+  const lines = issues.flatMap((issue) => {
+    if (issue.keyword !== 'additionalProperties') return [`${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`];
+    // Ajv names one property per issue, TypeBox lists them all; either way each unknown name is reported.
+    const { additionalProperty, additionalProperties } = issue.params;
+    const names = Array.isArray(additionalProperties) ? additionalProperties : [additionalProperty];
+    return names.map((name) => `${where(issue.instancePath)}: unknown ${unknown} '${String(name)}'`);
+  });
   return [...new Set(lines)].join('; ');
 }
 

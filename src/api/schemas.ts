@@ -104,9 +104,9 @@ const TxnOp = Type.Union([
 export function txnRequestSchema(opsMax: number) {
   return Type.Object(
     {
-      compare: Type.Array(Compare, { maxItems: opsMax, default: [] }),
-      success: Type.Array(TxnOp, { maxItems: opsMax, default: [] }),
-      failure: Type.Array(TxnOp, { maxItems: opsMax, default: [] }),
+      compare: Type.Optional(Type.Array(Compare, { maxItems: opsMax })),
+      success: Type.Optional(Type.Array(TxnOp, { maxItems: opsMax })),
+      failure: Type.Optional(Type.Array(TxnOp, { maxItems: opsMax })),
     },
     { additionalProperties: false },
   );

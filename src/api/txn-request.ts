@@ -7,7 +7,7 @@ import { checkKeyField } from './keys.js';
 import { nextKey, toItem } from './results.js';
 import { LIST_LIMIT_DEFAULT, type txnRequestSchema, type TxnBody } from './schemas.js';
 
-type TxnRequest = Static<ReturnType<typeof txnRequestSchema>>;
+type TxnRequest = Required<Static<ReturnType<typeof txnRequestSchema>>>;
 type TxnRequestOp = TxnRequest['success'][number];
 
 function invalid(field: string, problem: string): ApiError {

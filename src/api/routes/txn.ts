@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
 import { ErrorBody, TxnBody, txnRequestSchema } from '../schemas.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
+import { strictBodyValidator } from '../strict-body.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
 export const TXN_OPS_MAX_DEFAULT = 128;
@@ -17,16 +18,20 @@ export interface TxnRoutesOptions {
 }
 
 export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app, { service, txnOpsMax }) => {
+  const body = txnRequestSchema(txnOpsMax);
   app.post(
     '/v1/txn',
-    { schema: { body: txnRequestSchema(txnOpsMax), response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } } },
+    {
+      schema: { body, response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } },
+      validatorCompiler: strictBodyValidator(body),
+    },
     async (request, reply) => {
-      const { compare, success, failure } = request.body;
+      const { compare = [], success = [], failure = [] } = request.body;
       const count = compare.length + success.length + failure.length;
       if (count > txnOpsMax) {
         throw new ApiError(413, 'too_many_ops', `txn holds ${count} compares and ops; the limit is ${txnOpsMax}`);
       }
-      const txn = toTxn(request.body);
+      const txn = toTxn({ compare, success, failure });
       const result = expectResult(await service.submit({ type: 'txn', txn }), 'txn');
       reply.header('x-mrtom-revision', String(result.revision));
       return { revision: result.revision, succeeded: result.succeeded, results: toTxnResults(txn, result.succeeded, result.results) };

@@ -67,9 +67,10 @@ afterEach(async () => {
 });
 
 /** A server over a fresh store-backed service, with its log lines collected as parsed JSON; closed after the test. */
-export async function buildTestServer(options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> = {}) {
+export async function buildTestServer(options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> & { eventRetainRevisions?: number } = {}) {
+  const { eventRetainRevisions, ...serverOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'mrtom-api-'));
-  const store = await KvStore.open(dir, { durability: 'async' });
+  const store = await KvStore.open(dir, { durability: 'async', ...(eventRetainRevisions === undefined ? {} : { eventRetainRevisions }) });
   const service = new StoreKvService(store);
   const logs: { level: number; msg: string; err?: { message: string } }[] = [];
   const sink = new Writable({
@@ -78,7 +79,7 @@ export async function buildTestServer(options: Partial<Omit<ApiServerOptions, 's
       done();
     },
   });
-  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), metrics: new Registry(), ...options });
+  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), metrics: new Registry(), ...serverOptions });
   cleanups.push(async () => {
     await app.close();
     await store.close();
