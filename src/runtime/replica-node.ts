@@ -32,6 +32,8 @@ export interface ReplicaNodeOptions {
   configDir: string;
   replicaId: number;
   logger: Logger;
+  /** KV API limits (M3); defaults in src/api/routes/txn.ts and src/store/watch-history.ts. */
+  api?: { txnOpsMax?: number; eventRetainRevisions?: number };
 }
 
 export interface ReplicaNode {
@@ -52,7 +54,11 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const logger = options.logger.child({ replica: replicaId });
   const addresses = await resolvePeerAddresses(config);
 
-  const store = await KvStore.open(resolvePath(options.configDir, endpoint.dataDir), { durability: config.durability, logRetainEntries: REPLICA_TIMING.logRetainEntries });
+  const store = await KvStore.open(resolvePath(options.configDir, endpoint.dataDir), {
+    durability: config.durability,
+    logRetainEntries: REPLICA_TIMING.logRetainEntries,
+    ...(options.api?.eventRetainRevisions === undefined ? {} : { eventRetainRevisions: options.api.eventRetainRevisions }),
+  });
   const state = createReplica(
     {
       id: replicaId,
@@ -171,7 +177,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   };
 
   const metrics = createReplicaMetrics({ state, unknownSourceDrops: () => unknownSourceDrops, requestsInFlight: () => submitter.inFlightCount });
-  const http = buildApiServer({ service, logger, metrics });
+  const http = buildApiServer({ service, logger, metrics, ...(options.api?.txnOpsMax === undefined ? {} : { txnOpsMax: options.api.txnOpsMax }) });
   await http.register(snapshotRoutes, { store });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');

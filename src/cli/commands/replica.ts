@@ -13,11 +13,21 @@ export function replicaCommand(): Command {
     .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
     .addOption(new Option('--id <n>', 'this replica id in the config').argParser(parseIntegerIn(1, 0xffff)).makeOptionMandatory().env('MRTOM_REPLICA_ID'))
     .addOption(logLevelOption())
-    .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
+    .addOption(new Option('--txn-ops-max <n>', 'compares plus ops a POST /v1/txn may hold (default 128)').argParser(parseIntegerIn(1, 4096)).env('MRTOM_TXN_OPS_MAX'))
+    .addOption(
+      new Option('--watch-history-revisions <n>', 'revisions of watch history kept; older starts get 410 (default 10000)')
+        .argParser(parseIntegerIn(1, 10_000_000))
+        .env('MRTOM_WATCH_HISTORY_REVISIONS'),
+    )
+    .action(async (opts: { config: string; id: number; logLevel: LogLevel; txnOpsMax?: number; watchHistoryRevisions?: number }) => {
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const configPath = resolve(opts.config);
       const config = await loadClusterConfig(configPath);
-      const node = await startReplicaNode({ config, configDir: dirname(configPath), replicaId: opts.id, logger });
+      const api = {
+        ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
+        ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
+      };
+      const node = await startReplicaNode({ config, configDir: dirname(configPath), replicaId: opts.id, logger, api });
       closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an error');
         else logger.info({ signal }, 'stopping');
