@@ -35,7 +35,7 @@ describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (dur
 });
 
 describe('restart with durability memory', () => {
-  it('persists no log but keeps the applied state, and still writes the view state', async () => {
+  it('persists no log, discards the applied state at the next open, and keeps only the view state', async () => {
     const dir = await harness.newDir();
     const before = await harness.open(dir, 'memory');
     const entries = [opEntry(1, put('a', '1')), opEntry(2, put('b', '2'))];
@@ -46,11 +46,14 @@ describe('restart with durability memory', () => {
     await before.close();
     expect(await logKeys(dir)).toEqual([]);
 
+    // A memory replica's restart lost everything (DESIGN.md §3): it must recover from its peers, and the
+    // surviving view state is what tells it apart from a brand-new replica.
     const after = await harness.open(dir, 'memory');
+    expect(after.stateLost).toBe(true);
     expect(await after.loadLog()).toEqual([]);
-    expect(after.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 1 });
+    expect(after.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0 });
     expect(after.viewState()).toEqual(VIEW_2);
-    expect((await after.read('a'))?.version).toBe(1);
+    expect(await after.read('a')).toBeNull();
   });
 });
 
