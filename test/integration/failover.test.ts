@@ -1,5 +1,6 @@
 // Proves the slow path with real processes: kill -9 the serving sequencer and a standby takes over
-// (session change); kill -9 the leader replica and the others elect the next (view change). After each,
+// (session change); kill -9 the leader replica and the others elect the next (view change); with 5
+// replicas, two may fail and the rest keep committing. After each,
 // writes resume and every acknowledged write is readable from every replica. Prints the failover times
 // (ms from the kill to the first acknowledged write submitted after it); they are reported, not asserted.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +68,24 @@ describe('failover', () => {
     }
     await stream.stop();
     console.log(`leader failover ms: ${times.join(', ')} (median ${median(times)})`);
+    await c.waitReady();
+    await expectAllReadable(c.urls, stream.acknowledged);
+  });
+
+  it('keeps committing with f = 2 of 5 replicas down', { timeout: 240_000 }, async () => {
+    cluster = await startTestCluster({ replicas: 5 });
+    const c = cluster;
+    const ids = c.config.replicas.map((r) => r.id);
+    const leader = ids[(await viewOf(c.urls[0]!)) % ids.length]!;
+    const victims = ids.filter((id) => id !== leader).slice(0, 2);
+    for (const id of victims) await c.kill(`replica-${id}`);
+    const live = c.urls.filter((_, i) => !victims.includes(ids[i]!));
+    const stream = startWriteStream({ name: 'f2', writers: 8, targets: () => live, durationMsMax: 60_000 });
+    await stream.recoveredAfter(Date.now(), RECOVERY_DEADLINE_MS);
+    await stream.recoveredAfter(Date.now() + 2_000, RECOVERY_DEADLINE_MS); // and it keeps going
+    await stream.stop();
+    await expectAllReadable(live, stream.acknowledged);
+    for (const id of victims) c.start(`replica-${id}`);
     await c.waitReady();
     await expectAllReadable(c.urls, stream.acknowledged);
   });
