@@ -82,6 +82,7 @@ export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
     assert.equal(typeof value.contentType, 'string', 'stored key record.contentType is not a string');
     record.contentType = value.contentType as string;
   }
+  if (value.lease !== undefined) record.lease = seqField(value, 'lease', 'key record');
   return record;
 }
 
@@ -159,6 +160,12 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
       return { type: 'delete', revision, deleted: value.deleted };
     case 'delete_range':
       return { type: 'delete_range', revision, deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
+    case 'lease':
+      return { type: 'lease', revision, lease: seqField(value, 'lease', 'cached result'), ttlMs: seqField(value, 'ttlMs', 'cached result') };
+    case 'lease_revoked':
+      return { type: 'lease_revoked', revision, lease: seqField(value, 'lease', 'cached result'), deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
+    case 'lease_not_found':
+      return { type: 'lease_not_found', revision, lease: seqField(value, 'lease', 'cached result') };
     case 'precondition_failed':
       return { type: 'precondition_failed', revision, modRevision: value.modRevision === null ? null : seqField(value, 'modRevision', 'cached result') };
     default:

@@ -4,7 +4,7 @@
 // its last delete, modRevision that of the latest put, version counts puts since creation. Every change
 // also becomes a watch event at its revision, so each revision has at least one event (watch-history.ts
 // relies on that to detect compaction).
-import type { KeyRecord, KvOp, OpResult, Precondition } from './ops.js';
+import type { KeyRecord, KvOp, LeaseRecord, OpResult, Precondition } from './ops.js';
 import { putRecord, type StateView, type WatchEvent } from './state-view.js';
 import { applyTxn } from './txn.js';
 
@@ -19,6 +19,8 @@ export interface KvOpOutcome {
   revision: number;
   /** What the op changed, in order (a txn may change a key twice); empty when nothing changed. */
   changes: WatchEvent[];
+  /** Leases granted (a record) or ended (null). Keys join and leave leases through `changes`. */
+  leases: Array<[number, LeaseRecord | null]>;
 }
 
 function holds(require: Precondition | undefined, current: KeyRecord | null): boolean {
@@ -27,8 +29,9 @@ function holds(require: Precondition | undefined, current: KeyRecord | null): bo
   return current !== null && current.modRevision === require.modRevision;
 }
 
-export function applyKvOp(op: KvOp, revision: number, state: StateView): KvOpOutcome {
-  const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [] });
+/** `slot`: the log slot of the entry, which names a lease it grants. */
+export function applyKvOp(op: KvOp, revision: number, state: StateView, slot: number): KvOpOutcome {
+  const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [], leases: [] });
   switch (op.type) {
     case 'put':
     case 'delete': {
@@ -38,21 +41,36 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView): KvOpOut
       }
       const next = revision + 1;
       if (op.type === 'put') {
-        const record = putRecord(current, next, op.value, op.contentType);
-        return { result: { type: 'put', revision: next, modRevision: next }, revision: next, changes: [{ type: 'put', key: op.key, record }] };
+        if (op.lease !== undefined && state.lease(op.lease) === null) return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
+        const record = putRecord(current, next, op.value, op.contentType, op.lease);
+        return { result: { type: 'put', revision: next, modRevision: next }, revision: next, changes: [{ type: 'put', key: op.key, record }], leases: [] };
       }
       if (current === null) return unchanged({ type: 'delete', revision, deleted: 0 });
-      return { result: { type: 'delete', revision: next, deleted: 1 }, revision: next, changes: [{ type: 'delete', key: op.key, record: null }] };
+      return { result: { type: 'delete', revision: next, deleted: 1 }, revision: next, changes: [{ type: 'delete', key: op.key, record: null }], leases: [] };
     }
     case 'delete_range': {
       const { entries, more } = state.range({ prefix: op.prefix, limit: DELETE_RANGE_KEYS_MAX });
       if (entries.length === 0) return unchanged({ type: 'delete_range', revision, deleted: 0, more: false });
       const changes = entries.map(({ key }): WatchEvent => ({ type: 'delete', key, record: null }));
-      return { result: { type: 'delete_range', revision: revision + 1, deleted: entries.length, more }, revision: revision + 1, changes };
+      return { result: { type: 'delete_range', revision: revision + 1, deleted: entries.length, more }, revision: revision + 1, changes, leases: [] };
     }
     case 'txn':
-      return applyTxn(op.txn, revision, state);
+      return { ...applyTxn(op.txn, revision, state), leases: [] };
     case 'barrier':
       return unchanged({ type: 'barrier', revision });
+    case 'lease_grant':
+      return { result: { type: 'lease', revision, lease: slot, ttlMs: op.ttlMs }, revision, changes: [], leases: [[slot, { ttlMs: op.ttlMs }]] };
+    case 'lease_keepalive': {
+      const lease = state.lease(op.lease);
+      return unchanged(lease === null ? { type: 'lease_not_found', revision, lease: op.lease } : { type: 'lease', revision, lease: op.lease, ttlMs: lease.ttlMs });
+    }
+    case 'lease_revoke': {
+      if (state.lease(op.lease) === null) return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
+      const { keys, more } = state.leaseKeys(op.lease);
+      const next = keys.length > 0 ? revision + 1 : revision;
+      const changes = keys.map((key): WatchEvent => ({ type: 'delete', key, record: null }));
+      // The lease outlives a partial revoke, so the next revoke (the leader repeats it) finds the rest.
+      return { result: { type: 'lease_revoked', revision: next, lease: op.lease, deleted: keys.length, more }, revision: next, changes, leases: more ? [] : [[op.lease, null]] };
+    }
   }
 }

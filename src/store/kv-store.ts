@@ -15,6 +15,9 @@ import { readEventsAt, readKeyAt, readRangeAt, scanRange } from './local-reads.j
 import { EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH, EVENT_RETAIN_REVISIONS_DEFAULT, encodeEvents, oldestRetainedRevision, openEventSublevel, revisionKey } from './watch-history.js';
 import type { RevisionEvents } from './state-machine.js';
 import type { BatchOperation, Sublevel } from './level-db.js';
+import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
+import { decodeLease, leaseKey, type LeaseSublevels, openLeaseSublevels, readAllLeases, scanLeaseKeys } from './lease-store.js';
+import { leaseWrites } from './lease-writes.js';
 // --- end KV API ---
 import { decodeKeyRecord, decodeLogEntry, encodeLogEntry, encodeViewState } from './codec.js';
 import { logKey, VIEW_STATE_KEY } from './keys.js';
@@ -37,10 +40,11 @@ export interface KvStoreOptions {
   eventRetainRevisions?: number;
 }
 
-/** The watch history's sublevel and window. */
+/** The watch history's sublevel and window, and the lease sublevels. */
 interface History {
   events: Sublevel;
   retainRevisions: number;
+  leases: LeaseSublevels;
 }
 
 export class KvStore {
@@ -67,7 +71,11 @@ export class KvStore {
       const meta = await readMeta(sublevels.meta);
       const view = await readViewState(sublevels.meta);
       const clients = await readClients(sublevels.clients);
-      const history = { events: openEventSublevel(sublevels.db), retainRevisions: options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT };
+      const history = {
+        events: openEventSublevel(sublevels.db),
+        retainRevisions: options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT,
+        leases: openLeaseSublevels(sublevels.db),
+      };
       assert.ok(Number.isSafeInteger(history.retainRevisions) && history.retainRevisions >= 1, `eventRetainRevisions must be a positive integer, got ${history.retainRevisions}`);
       const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients, history);
       store.stateLost = lostState;
@@ -174,14 +182,23 @@ export class KvStore {
 
   private async applyPart(decoded: readonly DecodedEntry[]): Promise<AppliedEntry[]> {
     const reads = readsOf(decoded);
-    const stored = await this.sublevels.kv.getMany(reads.keys);
-    const records = new Map(reads.keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
+    const { leases: leaseLevel, leaseKeys: leaseKeyLevel } = this.history.leases;
     const ranges = new Map<string, KeyEntry[]>();
     for (const query of reads.ranges) ranges.set(rangeId(query), await scanRange(this.sublevels.kv, query, query.limit + 1));
-    const output = applyEntries({ meta: this.current, records, ranges, clients: this.clients }, decoded);
+    const leaseKeys = new Map<number, string[]>();
+    for (const lease of reads.leaseKeys) leaseKeys.set(lease, await scanLeaseKeys(leaseKeyLevel, lease, DELETE_RANGE_KEYS_MAX + 1));
+    // Keys a range or revoke may delete are read as records too, so the lease index follows their change.
+    const keys = [...new Set([...reads.keys, ...[...leaseKeys.values()].flat()])];
+    const stored = await this.sublevels.kv.getMany(keys);
+    const records = new Map(keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
+    for (const entries of ranges.values()) for (const { key, record } of entries) records.set(key, record);
+    const storedLeases = await leaseLevel.getMany(reads.leases.map(leaseKey));
+    const leases = new Map(reads.leases.map((lease, i) => [lease, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const));
+    const output = applyEntries({ meta: this.current, records, ranges, leases, leaseKeys, clients: this.clients }, decoded);
     const truncated = await this.logKeysToTruncate(output.meta, decoded.length);
     const operations = applyWrites(this.sublevels, output, this.clients, truncated);
     operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
+    operations.push(...leaseWrites(this.history.leases, output));
     await this.sublevels.db.batch(operations, { sync: this.sync });
     this.current = output.meta;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
@@ -241,6 +258,11 @@ export class KvStore {
 
   readEvents(fromRevision: number, revisionsMax: number): Promise<{ revision: number; history: RevisionEvents[] }> {
     return readEventsAt(this.readSublevels(), fromRevision, revisionsMax);
+  }
+
+  /** Every lease and its time to live, for a new leader to count down. */
+  readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
+    return readAllLeases(this.history.leases.leases);
   }
 
   private readSublevels() {

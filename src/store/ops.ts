@@ -38,12 +38,19 @@ export interface Txn {
 }
 
 export type KvOp =
-  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; require?: Precondition }
+  /** `lease`: the key is deleted when that lease is revoked or expires. */
+  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; require?: Precondition; lease?: number }
   | { type: 'delete'; key: string; require?: Precondition }
   | { type: 'delete_range'; prefix: string }
   | { type: 'txn'; txn: Txn }
   /** Carries nothing: applying it tells the node that everything ordered before it is applied (a read barrier). */
-  | { type: 'barrier' };
+  | { type: 'barrier' }
+  /** A lease's id is the slot of its grant, unique and the same on every replica. Its time to live is data
+   *  here: only the leader's runtime measures it, and proposes a revoke when it runs out (lease-expiry.ts). */
+  | { type: 'lease_grant'; ttlMs: number }
+  | { type: 'lease_keepalive'; lease: number }
+  /** Deletes the lease's keys at one revision, at most DELETE_RANGE_KEYS_MAX per op (`more` says to repeat). */
+  | { type: 'lease_revoke'; lease: number };
 
 /** What a submitter puts in a REQUEST body. `floor`: every request id of this client at or below it has
  *  completed or been abandoned, so replicas may forget their cached results (bounds the client table). */
@@ -55,6 +62,7 @@ export interface OpRequest {
 export interface KeyRecord {
   value: Uint8Array;
   contentType?: string;
+  lease?: number;
   createRevision: number;
   modRevision: number;
   version: number;
@@ -80,7 +88,15 @@ export type OpResult =
   | { type: 'precondition_failed'; revision: number; modRevision: number | null }
   | { type: 'txn'; revision: number; succeeded: boolean; results: TxnOpResult[] }
   | { type: 'barrier'; revision: number }
+  /** A lease granted or kept alive: the leader counts its time to live from now. */
+  | { type: 'lease'; revision: number; lease: number; ttlMs: number }
+  | { type: 'lease_revoked'; revision: number; lease: number; deleted: number; more: boolean }
+  | { type: 'lease_not_found'; revision: number; lease: number }
   | { type: 'invalid'; revision: number; reason: string };
+
+export interface LeaseRecord {
+  ttlMs: number;
+}
 
 export function encodeOpRequest(request: OpRequest): Uint8Array {
   return packBody(request);
@@ -173,8 +189,16 @@ function decodeOp(value: unknown): KvOp | string {
       const put = decodePut(value);
       const require = decodePrecondition(value.require);
       if (typeof put === 'string') return put;
-      return typeof require === 'string' ? require : withPrecondition({ type: 'put' as const, ...put }, require);
+      if (typeof require === 'string') return require;
+      if (value.lease !== undefined && !isSeq(value.lease)) return 'put.lease is not a lease id';
+      const op = withPrecondition({ type: 'put' as const, ...put }, require);
+      return value.lease === undefined ? op : { ...op, lease: value.lease };
     }
+    case 'lease_grant':
+      return isSeq(value.ttlMs) && value.ttlMs > 0 ? { type: 'lease_grant', ttlMs: value.ttlMs } : 'lease_grant.ttlMs is not a positive integer';
+    case 'lease_keepalive':
+    case 'lease_revoke':
+      return isSeq(value.lease) ? { type: value.type, lease: value.lease } : `${value.type}.lease is not a lease id`;
     case 'delete': {
       const require = decodePrecondition(value.require);
       if (typeof value.key !== 'string') return 'delete.key is not a string';

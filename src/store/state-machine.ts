@@ -2,7 +2,8 @@
 // No I/O: the caller prefetches every key and range the batch reads and writes the outcome in one atomic
 // batch (kv-store.ts). Same entries and same starting state give the same outcome on every replica.
 import assert from 'node:assert/strict';
-import { decodeOpRequest, type KeyEntry, type KeyRecord, type KvOp, type OpRequest, type OpResult, type RangeQuery } from './ops.js';
+import { decodeOpRequest, type KeyEntry, type KeyRecord, type KvOp, type LeaseRecord, type OpRequest, type OpResult, type RangeQuery } from './ops.js';
+import { leaseIndexKey } from './lease-store.js';
 import { type AppliedEntry, type LogEntry, NOOP_REASON, type StoreMeta } from './log-entry.js';
 import { BELOW_FLOOR_REASON, admit, cloneClient, type ClientState, newClient, raiseFloor, remember } from './client-table.js';
 import { applyKvOp, DELETE_RANGE_KEYS_MAX } from './kv-op.js';
@@ -23,6 +24,11 @@ export interface ApplyInput {
   records: ReadonlyMap<string, KeyRecord | null>;
   /** By rangeId: the first query.limit + 1 stored entries (or all there are) of every query in readsOf(batch).ranges. */
   ranges: ReadonlyMap<string, readonly KeyEntry[]>;
+  /** The stored record (null: absent) of every lease in readsOf(batch).leases. */
+  leases: ReadonlyMap<number, LeaseRecord | null>;
+  /** The first DELETE_RANGE_KEYS_MAX + 1 keys attached to every lease in readsOf(batch).leaseKeys; their
+   *  records must be in `records` too. */
+  leaseKeys: ReadonlyMap<number, readonly string[]>;
   clients: ReadonlyMap<number, ClientState>;
 }
 
@@ -41,6 +47,10 @@ export interface ApplyOutput {
   clients: Map<number, ClientState>;
   /** In revision order, one item per revision the batch created. */
   events: RevisionEvents[];
+  /** Final record of every lease the batch granted or ended (null). */
+  leases: Map<number, LeaseRecord | null>;
+  /** Lease index entries added (true) or removed (false), by leaseIndexKey. */
+  leaseIndex: Map<string, boolean>;
 }
 
 export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
@@ -61,16 +71,39 @@ function keysOf(op: KvOp): string[] {
   return op.type === 'txn' ? txnKeys(op.txn) : [];
 }
 
-/** What applying `decoded` reads from storage: point keys, and range queries answered by rangeId. */
-export function readsOf(decoded: readonly DecodedEntry[]): { keys: string[]; ranges: RangeQuery[] } {
+function leasesOf(op: KvOp): number[] {
+  if (op.type === 'put') return op.lease === undefined ? [] : [op.lease];
+  return op.type === 'lease_keepalive' || op.type === 'lease_revoke' ? [op.lease] : [];
+}
+
+/** Ops that read a range of stored keys (kv or lease index), which must come first in their part. */
+function readsRange(op: KvOp): boolean {
+  return rangesOf(op).length > 0 || op.type === 'lease_revoke';
+}
+
+export interface Reads {
+  keys: string[];
+  ranges: RangeQuery[];
+  leases: number[];
+  /** Leases whose attached keys are read (revokes). */
+  leaseKeys: number[];
+}
+
+/** What applying `decoded` reads from storage: point keys, range queries answered by rangeId, leases. */
+export function readsOf(decoded: readonly DecodedEntry[]): Reads {
   const keys = new Set<string>();
   const ranges = new Map<string, RangeQuery>();
+  const leases = new Set<number>();
+  const leaseKeys = new Set<number>();
   for (const { command } of decoded) {
     if (command.kind !== 'request') continue;
-    for (const key of keysOf(command.request.op)) keys.add(key);
-    for (const query of rangesOf(command.request.op)) ranges.set(rangeId(query), query);
+    const { op } = command.request;
+    for (const key of keysOf(op)) keys.add(key);
+    for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
+    for (const lease of leasesOf(op)) leases.add(lease);
+    if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
   }
-  return { keys: [...keys], ranges: [...ranges.values()] };
+  return { keys: [...keys], ranges: [...ranges.values()], leases: [...leases], leaseKeys: [...leaseKeys] };
 }
 
 /**
@@ -81,8 +114,7 @@ export function readsOf(decoded: readonly DecodedEntry[]): { keys: string[]; ran
 export function splitAtRangeReads(decoded: readonly DecodedEntry[]): DecodedEntry[][] {
   const parts: DecodedEntry[][] = [];
   for (const item of decoded) {
-    const readsRange = item.command.kind === 'request' && rangesOf(item.command.request.op).length > 0;
-    if (parts.length === 0 || readsRange) parts.push([]);
+    if (parts.length === 0 || (item.command.kind === 'request' && readsRange(item.command.request.op))) parts.push([]);
     parts[parts.length - 1]!.push(item);
   }
   return parts;
@@ -104,6 +136,8 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   const writes = new Map<string, KeyRecord | null>();
   const clients = new Map<number, ClientState>();
   const events: RevisionEvents[] = [];
+  const leases = new Map<number, LeaseRecord | null>();
+  const leaseIndex = new Map<string, boolean>();
 
   const state = {
     get(key: string): KeyRecord | null {
@@ -120,6 +154,30 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       assert.equal(writes.size, 0, 'a range read follows writes of its batch');
       return mergeRange(query, stored, writes);
     },
+    lease(id: number): LeaseRecord | null {
+      const written = leases.get(id);
+      if (written !== undefined) return written;
+      const stored = input.leases.get(id);
+      assert.ok(stored !== undefined, `lease ${id} was not prefetched`);
+      return stored;
+    },
+    leaseKeys(id: number) {
+      const stored = input.leaseKeys.get(id);
+      assert.ok(stored !== undefined, `keys of lease ${id} were not prefetched`);
+      // Revokes come first in their part (splitAtRangeReads), so the index has no pending changes.
+      assert.equal(leaseIndex.size, 0, 'a lease revoke follows lease index changes of its batch');
+      return { keys: stored.slice(0, DELETE_RANGE_KEYS_MAX), more: stored.length > DELETE_RANGE_KEYS_MAX };
+    },
+  };
+  /** Keeps the lease index in step with each key's `lease` as changes land. */
+  const land = (change: WatchEvent): void => {
+    const before = state.get(change.key)?.lease;
+    const after = change.record?.lease;
+    if (before !== after) {
+      if (before !== undefined) leaseIndex.set(leaseIndexKey(before, change.key), false);
+      if (after !== undefined) leaseIndex.set(leaseIndexKey(after, change.key), true);
+    }
+    writes.set(change.key, change.record);
   };
   const touch = (clientId: number): ClientState => {
     let client = clients.get(clientId);
@@ -154,8 +212,9 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
           result = admission.result;
         } else {
           const { op } = command.request;
-          const outcome = applyKvOp(op, meta.revision, state);
-          for (const change of outcome.changes) writes.set(change.key, change.record);
+          const outcome = applyKvOp(op, meta.revision, state, entry.slot);
+          for (const change of outcome.changes) land(change);
+          for (const [id, lease] of outcome.leases) leases.set(id, lease);
           if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
           meta.revision = outcome.revision;
           result = outcome.result;
@@ -168,5 +227,5 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     }
     applied.push({ slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result });
   }
-  return { meta, applied, writes, clients, events };
+  return { meta, applied, writes, clients, events, leases, leaseIndex };
 }

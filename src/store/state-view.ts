@@ -1,6 +1,6 @@
 // What a KV operation sees and leaves: a view of the state (with earlier writes of its batch already in
 // it) and the changes it makes, each of which becomes a watch event at the op's revision.
-import type { KeyRecord, RangeQuery } from './ops.js';
+import type { KeyRecord, LeaseRecord, RangeQuery } from './ops.js';
 import type { RangeAnswer } from './key-range.js';
 import { plainBytes } from './codec.js';
 
@@ -8,6 +8,9 @@ export interface StateView {
   get(key: string): KeyRecord | null;
   /** The exact first query.limit entries of the range and whether more follow. */
   range(query: RangeQuery): RangeAnswer;
+  lease(id: number): LeaseRecord | null;
+  /** The first DELETE_RANGE_KEYS_MAX keys attached to the lease, in key order, and whether more are. */
+  leaseKeys(id: number): { keys: string[]; more: boolean };
 }
 
 export interface WatchEvent {
@@ -18,7 +21,7 @@ export interface WatchEvent {
 }
 
 /** The record a put at `revision` leaves, given the key's current record. */
-export function putRecord(current: KeyRecord | null, revision: number, value: Uint8Array, contentType: string | undefined): KeyRecord {
+export function putRecord(current: KeyRecord | null, revision: number, value: Uint8Array, contentType: string | undefined, lease?: number): KeyRecord {
   const record: KeyRecord = {
     value: plainBytes(value),
     createRevision: current === null ? revision : current.createRevision,
@@ -26,5 +29,6 @@ export function putRecord(current: KeyRecord | null, revision: number, value: Ui
     version: current === null ? 1 : current.version + 1,
   };
   if (contentType !== undefined) record.contentType = contentType;
+  if (lease !== undefined) record.lease = lease;
   return record;
 }

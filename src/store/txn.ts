@@ -65,7 +65,7 @@ function holds(compare: Compare, record: KeyRecord | null): boolean {
   }
 }
 
-export function applyTxn(txn: Txn, revision: number, state: StateView): KvOpOutcome {
+export function applyTxn(txn: Txn, revision: number, state: StateView): Omit<KvOpOutcome, 'leases'> {
   const succeeded = txn.compare.every((compare) => holds(compare, state.get(compare.key)));
   const branch: readonly TxnOp[] = succeeded ? txn.success : txn.failure;
   const next = revision + 1;

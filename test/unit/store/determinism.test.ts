@@ -21,6 +21,10 @@ const opArb: fc.Arbitrary<KvOp> = fc.oneof(
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }) }),
   fc.record({ type: fc.constant('delete' as const), key: keyArb }),
   fc.record({ type: fc.constant('barrier' as const) }),
+  fc.record({ type: fc.constant('lease_grant' as const), ttlMs: fc.constantFrom(1000, 2000) }),
+  fc.record({ type: fc.constant('lease_keepalive' as const), lease: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ type: fc.constant('lease_revoke' as const), lease: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }), lease: fc.integer({ min: 1, max: 6 }) }),
   fc.record({ type: fc.constant('delete_range' as const), prefix: fc.constantFrom('', 'a', 'b') }),
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }), require: fc.constantFrom({ absent: true as const }, { modRevision: 2 }) }),
   fc.record({
