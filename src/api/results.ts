@@ -11,8 +11,13 @@ export function expectResult<T extends OpResult['type']>(result: OpResult, type:
   throw new Error(`expected a ${type} result, got ${result.type}${reason}`);
 }
 
-/** A write result, or the 412 its failed precondition means. */
+export function leaseNotFound(lease: number, revision: number): ApiError {
+  return new ApiError(404, 'lease_not_found', `lease ${lease} does not exist (revoked, expired or never granted)`, { 'x-mrtom-revision': String(revision) });
+}
+
+/** A write result, or the 404 of a missing lease, or the 412 its failed precondition means. */
 export function expectWrite<T extends 'put' | 'delete'>(result: OpResult, type: T): Extract<OpResult, { type: T }> {
+  if (result.type === 'lease_not_found') throw leaseNotFound(result.lease, result.revision);
   if (result.type !== 'precondition_failed') return expectResult(result, type);
   const current = result.modRevision === null ? 'the key is absent' : `the key's modRevision is ${result.modRevision}`;
   throw new ApiError(412, 'precondition_failed', `precondition failed: ${current}`, { 'x-mrtom-revision': String(result.revision) }, { modRevision: result.modRevision });

@@ -39,6 +39,22 @@ function query<T extends Record<string, TSchema>>(properties: T) {
 export const KeyReadQuery = query({ consistency: Type.Optional(Consistency) });
 export const KeyWriteQuery = query({});
 
+const Duration = Type.String({ description: 'a duration: 30s, 1500ms, 5m, 2h (1s to 24h)' });
+
+export const KeyPutQuery = query({
+  lease: Type.Optional(Type.Integer({ minimum: 1, description: 'attach the key to this lease: it is deleted when the lease ends' })),
+  ttl: Type.Optional(Duration),
+});
+
+export const LeaseGrantQuery = query({ ttl: Duration });
+
+export const LeaseBody = Type.Object({ lease: Type.Integer(), ttlMs: Type.Integer() });
+
+export const LeaseRevokeBody = Type.Object({
+  deleted: Type.Integer({ minimum: 0 }),
+  more: Type.Boolean({ description: 'keys of the lease remain (over 100000): repeat the DELETE' }),
+});
+
 const Key = Type.String({ description: 'UTF-8 key, at most 4096 bytes' });
 const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'bytes, base64-encoded' });
 

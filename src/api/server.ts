@@ -13,6 +13,7 @@ import { listRoutes } from './routes/list.js';
 import { statusRoutes } from './routes/status.js';
 import { TXN_OPS_MAX_DEFAULT, txnRoutes } from './routes/txn.js';
 import { watchRoutes } from './routes/watch.js';
+import { leaseRoutes } from './routes/leases.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 
@@ -54,6 +55,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   void app.register(txnRoutes, { service: options.service, txnOpsMax: options.txnOpsMax ?? TXN_OPS_MAX_DEFAULT });
   void app.register(statusRoutes, { service: options.service });
   void app.register(watchRoutes, { service: options.service });
+  void app.register(leaseRoutes, { service: options.service });
   void app.register(kvRoutes, {
     service: options.service,
     valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,

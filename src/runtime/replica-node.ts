@@ -23,6 +23,8 @@ import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from
 import { ReadBarrier } from './read-barrier.js';
 import { AppliedSignal } from './applied-signal.js';
 import { nodeStatus } from './node-status.js';
+import { LeaseExpiry } from './lease-expiry.js';
+import { isLeader } from '../consensus/state.js';
 // --- end KV API ---
 import type { Peer } from '../consensus/types.js';
 
@@ -105,6 +107,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     onApplied: (entries) => {
       submitter.onApplied(entries);
       appliedSignal.notify(); // KV API (M3): watches read the new history
+      leaseExpiry.onApplied(entries); // KV API (M3): lease countdowns
     },
     fetchSnapshot: (from) => {
       const peer = config.replicas.find((r) => r.id === from)!;
@@ -132,11 +135,20 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const ticker = setInterval(() => {
     driver.step({ kind: 'tick', nowMs: performance.now() });
     submitter.onTick();
+    leaseExpiry.onTick(); // KV API (M3)
   }, REPLICA_TIMING.tickIntervalMs);
 
   const sequencerHeard = (): boolean => performance.now() - state.lastHeardSequencerMs < REPLICA_TIMING.sequencerSilenceMs;
 
   const readBarrier = new ReadBarrier(() => service.submit({ type: 'barrier' })); // KV API (M3)
+  // KV API (M3): the leader proposes revokes of leases whose TTL ran out on its clock.
+  const leaseExpiry = new LeaseExpiry({
+    isLeader: () => isLeader(state) && state.status === 'normal',
+    nowMs: () => performance.now(),
+    readLeases: () => store.readLeases(),
+    revoke: (lease) => service.submit({ type: 'lease_revoke', lease }),
+    onError: (err) => logger.debug({ err }, 'lease expiry will retry'),
+  });
   const service: KvService = {
     // --- KV API (M3) ---
     barrier: () => readBarrier.wait(),

@@ -1,8 +1,9 @@
 // Proves the M3 routes on a real cluster (sequencer and three replica processes, real UDP and HTTP):
 // CAS with a concurrent CAS-counter, prefix listing and deletion, txn, linearizable vs stale reads,
-// status, and a watch that resumes on another replica after the one it used is killed, with no gap
+// leases expiring through the log, status, and a watch that resumes on another replica after the one it used is killed, with no gap
 // and no duplicate. Counts and attempts are bounded; nothing asserts on timing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
@@ -19,6 +20,8 @@ async function call(method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, body
 
 const json = (answer: Answer) => JSON.parse(answer.text);
 
+/** Bound on waiting for a 1 s lease to expire: generous next to the leader's tick and a commit. */
+const LEASE_WAIT_MS_MAX = 20_000;
 const CAS_CLIENTS = 6;
 const CAS_INCREMENTS_PER_CLIENT = 5;
 /** Every CAS loop gives up after this many attempts, so the test is bounded even under heavy contention. */
@@ -106,6 +109,21 @@ describe('KV API on a real cluster', () => {
     const stale = await call('GET', `${b}/v1/kv/fresh?consistency=stale`);
     expect([200, 404]).toContain(stale.status);
     expect(Number(stale.headers['x-mrtom-revision'])).toBeGreaterThan(0);
+  });
+
+  it('expires a TTL key through the log on every replica, and revokes a lease with its keys', async () => {
+    const [a, b, c] = cluster.urls as [string, string, string];
+    expect((await call('PUT', `${a}/v1/kv/ephemeral?ttl=1s`, 'x')).status).toBe(200);
+    const lease = json(await call('POST', `${b}/v1/leases?ttl=60s`)).lease;
+    expect((await call('PUT', `${b}/v1/kv/held?lease=${lease}`, 'y')).status).toBe(200);
+    // Waits on the condition with a bounded deadline; how soon it happens is not asserted.
+    const deadline = Date.now() + LEASE_WAIT_MS_MAX;
+    while ((await call('GET', `${c}/v1/kv/ephemeral`)).status === 200 && Date.now() < deadline) await sleep(100);
+    expect((await call('GET', `${c}/v1/kv/ephemeral`)).status).toBe(404);
+    expect((await call('GET', `${a}/v1/kv/ephemeral`)).status).toBe(404);
+    expect((await call('GET', `${a}/v1/kv/held`)).status).toBe(200);
+    expect(json(await call('DELETE', `${c}/v1/leases/${lease}`))).toEqual({ deleted: 1, more: false });
+    expect((await call('GET', `${a}/v1/kv/held`)).status).toBe(404);
   });
 
   it('reports status with peers', async () => {

@@ -7,8 +7,9 @@ import { ApiError } from '../errors.js';
 import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
 import { preconditionOf } from '../preconditions.js';
-import { expectWrite } from '../results.js';
-import { DeleteBody, ErrorBody, KeyReadQuery, KeyWriteQuery, PutBody, ValueBytes } from '../schemas.js';
+import { expectResult, expectWrite } from '../results.js';
+import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, KeyWriteQuery, PutBody, ValueBytes } from '../schemas.js';
+import { ttlMsOf } from '../duration.js';
 
 export interface KvRoutesOptions {
   service: KvService;
@@ -20,6 +21,15 @@ const KV_ROUTE = `${KV_PATH_PREFIX}*`;
 const KV_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
 const EMPTY_VALUE = new Uint8Array(0);
+
+/** The lease a PUT attaches its key to: `?lease=` names one, `?ttl=` grants one for this key alone. */
+async function leaseOf(service: KvService, query: { lease?: number; ttl?: string }): Promise<number | undefined> {
+  if (query.lease !== undefined && query.ttl !== undefined) throw new ApiError(400, 'bad_request', 'querystring: give lease or ttl, not both');
+  if (query.ttl === undefined) return query.lease;
+  // Granted first, as its own op: should the put then fail, the empty lease simply expires.
+  const grant = await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', query.ttl) });
+  return expectResult(grant, 'lease').lease;
+}
 
 export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, { service, valueBytesLimit }) => {
   // Values are opaque bytes: whatever the content type, JSON included, the handler sees exactly what was sent.
@@ -50,7 +60,7 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
 
   app.put(
     KV_ROUTE,
-    { bodyLimit: valueBytesLimit, schema: { querystring: KeyWriteQuery, response: { 200: PutBody, ...ERROR_RESPONSES } } },
+    { bodyLimit: valueBytesLimit, schema: { querystring: KeyPutQuery, response: { 200: PutBody, ...ERROR_RESPONSES } } },
     async (request, reply) => {
       const key = keyFromUrl(request.url);
       const require = preconditionOf(request.headers);
@@ -65,7 +75,15 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
           `value of ${value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
         );
       }
-      const op = { type: 'put' as const, key, value, ...(contentType === undefined ? {} : { contentType }), ...(require === undefined ? {} : { require }) };
+      const lease = await leaseOf(service, request.query);
+      const op = {
+        type: 'put' as const,
+        key,
+        value,
+        ...(contentType === undefined ? {} : { contentType }),
+        ...(require === undefined ? {} : { require }),
+        ...(lease === undefined ? {} : { lease }),
+      };
       const result = expectWrite(await service.submit(op), 'put');
       reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
       return { revision: result.revision };

@@ -1,0 +1,54 @@
+// Leases (etcd's lease grant / keepalive / revoke): POST /v1/leases?ttl=30s grants one, POST
+// /v1/leases/{id}/keepalive restarts its countdown, DELETE /v1/leases/{id} revokes it and deletes its
+// keys. Attach keys with PUT /v1/kv/{key}?lease={id} (or ?ttl= for a lease of its own). Expiry is the
+// leader's decision, proposed through the log (src/runtime/lease-expiry.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import type { OpResult } from '../../store/ops.js';
+import type { KvService } from '../service.js';
+import { ttlMsOf } from '../duration.js';
+import { expectResult, leaseNotFound } from '../results.js';
+import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseRevokeBody } from '../schemas.js';
+
+/** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
+export const LEASE_REVOKE_OPS_MAX = 100;
+
+const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
+const LeaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
+  if (result.type === 'lease_not_found') throw leaseNotFound(result.lease, result.revision);
+  return expectResult(result, 'lease');
+}
+
+export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
+  app.post('/v1/leases', { schema: { querystring: LeaseGrantQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } }, async (request) => {
+    const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
+    return { lease: grant.lease, ttlMs: grant.ttlMs };
+  });
+
+  app.post(
+    '/v1/leases/:id/keepalive',
+    { schema: { params: LeaseParams, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
+    async (request) => {
+      const lease = expectLease(await service.submit({ type: 'lease_keepalive', lease: request.params.id }));
+      return { lease: lease.lease, ttlMs: lease.ttlMs };
+    },
+  );
+
+  app.delete('/v1/leases/:id', { schema: { params: LeaseParams, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
+    let deleted = 0;
+    for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
+      const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
+      if (result.type === 'lease_not_found') {
+        if (ops === 0) throw leaseNotFound(result.lease, result.revision);
+        break; // The leader's expiry finished it meanwhile.
+      }
+      const revoked = expectResult(result, 'lease_revoked');
+      deleted += revoked.deleted;
+      reply.header('x-mrtom-revision', String(revoked.revision));
+      if (!revoked.more) return { deleted, more: false };
+    }
+    return { deleted, more: true };
+  });
+};

@@ -1,0 +1,34 @@
+// Proves the lease routes: grant with a TTL, attach keys by ?lease= or ?ttl=, keepalive, revoke deleting
+// the attached keys, 404 for unknown leases and 400 for bad TTLs — via app.inject() over a real store.
+import { describe, expect, it } from 'vitest';
+import { buildTestServer } from './store-service.js';
+
+describe('leases', () => {
+  it('grants, attaches keys, keeps alive and revokes with its keys', async () => {
+    const { app } = await buildTestServer();
+    const grant = await app.inject({ method: 'POST', url: '/v1/leases?ttl=30s' });
+    expect(grant.json()).toEqual({ lease: 1, ttlMs: 30_000 });
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/a?lease=1', payload: 'x' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/b?ttl=2m', payload: 'y' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/v1/leases/1/keepalive' })).json()).toEqual({ lease: 1, ttlMs: 30_000 });
+    const revoke = await app.inject({ method: 'DELETE', url: '/v1/leases/1' });
+    expect(revoke.json()).toEqual({ deleted: 1, more: false });
+    expect((await app.inject({ method: 'GET', url: '/v1/kv/a' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/v1/kv/b' })).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['POST', '/v1/leases/9/keepalive', 404, 'lease 9 does not exist'],
+    ['DELETE', '/v1/leases/9', 404, 'lease 9 does not exist'],
+    ['PUT', '/v1/kv/k?lease=9', 404, 'lease 9 does not exist'],
+    ['POST', '/v1/leases?ttl=500ms', 400, 'ttl must be between 1s and 24h'],
+    ['POST', '/v1/leases?ttl=soon', 400, 'ttl must be a duration'],
+    ['POST', '/v1/leases', 400, "must have required property 'ttl'"],
+    ['PUT', '/v1/kv/k?lease=1&ttl=5s', 400, 'give lease or ttl, not both'],
+  ] as const)('%s %s answers %i', async (method, url, status, message) => {
+    const { app } = await buildTestServer();
+    const res = await app.inject({ method, url, payload: method === 'PUT' ? 'v' : undefined });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.message).toContain(message);
+  });
+});

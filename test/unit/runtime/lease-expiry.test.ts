@@ -1,0 +1,56 @@
+// Proves the leader proposes a revoke once a lease's TTL runs out on its clock, restarts the countdown on
+// keepalives, gives every stored lease a full TTL when it becomes leader, and proposes nothing while not
+// leading. How: a LeaseExpiry with the clock and leadership as inputs; revokes are recorded.
+import { describe, expect, it } from 'vitest';
+import { LeaseExpiry } from '../../../src/runtime/lease-expiry.js';
+import type { OpResult } from '../../../src/store/ops.js';
+
+function setup(stored: Array<{ lease: number; ttlMs: number }> = []) {
+  const world = { nowMs: 0, leader: true, revoked: [] as number[] };
+  const expiry = new LeaseExpiry({
+    isLeader: () => world.leader,
+    nowMs: () => world.nowMs,
+    readLeases: async () => stored,
+    revoke: async (lease): Promise<OpResult> => {
+      world.revoked.push(lease);
+      return { type: 'lease_revoked', revision: 1, lease, deleted: 0, more: false };
+    },
+    onError: (err) => {
+      throw err;
+    },
+  });
+  const applied = (result: OpResult) => expiry.onApplied([{ slot: 1, session: 1, seq: 1, clientId: 1, requestId: 1, result }]);
+  return { world, expiry, applied };
+}
+
+describe('lease expiry', () => {
+  it('revokes after the TTL counted from the last grant or keepalive', async () => {
+    const { world, expiry, applied } = setup();
+    expiry.onTick();
+    applied({ type: 'lease', revision: 0, lease: 4, ttlMs: 1000 });
+    world.nowMs = 900;
+    applied({ type: 'lease', revision: 0, lease: 4, ttlMs: 1000 });
+    world.nowMs = 1800;
+    expiry.onTick();
+    expect(world.revoked).toEqual([]);
+    world.nowMs = 1900;
+    expiry.onTick();
+    expect(world.revoked).toEqual([4]);
+  });
+
+  it('gives stored leases a full TTL on becoming leader, and does nothing while following', async () => {
+    const { world, expiry } = setup([{ lease: 2, ttlMs: 1000 }]);
+    world.leader = false;
+    world.nowMs = 5000;
+    expiry.onTick();
+    world.leader = true;
+    expiry.onTick();
+    await new Promise((resolve) => setImmediate(resolve));
+    world.nowMs = 5999;
+    expiry.onTick();
+    expect(world.revoked).toEqual([]);
+    world.nowMs = 6000;
+    expiry.onTick();
+    expect(world.revoked).toEqual([2]);
+  });
+});
