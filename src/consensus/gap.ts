@@ -18,9 +18,10 @@ export function peerHeader(state: ReplicaState) {
   return { group: state.options.group, view: state.vs.view, session: state.vs.session, sender: state.options.id };
 }
 
-export function logRequest(state: ReplicaState, to: number, fromSlot: number, toSlot: number): ReplicaEffect {
+/** Asks `to` for slots fromSlot..toSlot; above `sessionBase` only entries of our current session count. */
+export function logRequest(state: ReplicaState, to: number, fromSlot: number, toSlot: number, sessionBase: number): ReplicaEffect {
   state.counters.logRequests += 1;
-  const body: LogRequestBody = { fromSlot, toSlot: Math.min(toSlot, fromSlot + LOG_REQUEST_SPAN_MAX - 1) };
+  const body: LogRequestBody = { fromSlot, toSlot: Math.min(toSlot, fromSlot + LOG_REQUEST_SPAN_MAX - 1), sessionBase };
   return { kind: 'send', to: { replica: to }, bytes: encodePeerMessage(MessageType.LOG_REQUEST, peerHeader(state), body) };
 }
 
@@ -44,7 +45,7 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     gap.askedPeersMs = nowMs;
     // The leader asks everyone (it may be the one that lacks the slot); a follower asks the leader.
     const targets = isLeader(state) ? peersOf(state) : [leaderOf(state, state.vs.view)];
-    for (const to of targets) effects.push(logRequest(state, to, gap.slot, state.highestKnownSlot));
+    for (const to of targets) effects.push(logRequest(state, to, gap.slot, state.highestKnownSlot, state.vs.sessionBase));
   }
   if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs) {
     // Gap agreement: nobody supplied the slot in time. The leader never NO-OPs a slot it holds.
@@ -84,7 +85,9 @@ export function onLogRequest(state: ReplicaState, from: number, header: Header, 
   let bytes = 0;
   for (let slot = request.fromSlot; slot <= Math.min(request.toSlot, state.through); slot++) {
     const entry = state.log.get(slot);
-    if (!entry) break;
+    // Above the requester's session base, an entry of another session is a stale tail of ours that a
+    // view change will discard (we have not installed that view yet): never ship it.
+    if (!entry || (slot > request.sessionBase && entry.session !== header.session)) break;
     bytes += entryBytes(entry);
     if (entries.length > 0 && bytes > LOG_REPLY_BYTES_MAX) break;
     entries.push(entry);

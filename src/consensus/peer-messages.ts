@@ -34,6 +34,9 @@ export interface StartViewBody {
 export interface LogRequestBody {
   fromSlot: number;
   toSlot: number;
+  /** Slots above it must hold entries of the requester's session (header.session): a peer that has not
+   *  installed the requester's view may still hold another session's entries there. */
+  sessionBase: number;
 }
 
 export interface LogReplyBody {
@@ -116,7 +119,7 @@ export function decodeStartView(bytes: Uint8Array): StartViewBody {
 }
 
 export function decodeLogRequest(bytes: Uint8Array): LogRequestBody {
-  const v = numbers(record(bytes, 'LOG_REQUEST'), ['fromSlot', 'toSlot'] as const, 'LOG_REQUEST');
+  const v = numbers(record(bytes, 'LOG_REQUEST'), ['fromSlot', 'toSlot', 'sessionBase'] as const, 'LOG_REQUEST');
   if (v.fromSlot < 1 || v.toSlot < v.fromSlot) fail('LOG_REQUEST');
   return v;
 }

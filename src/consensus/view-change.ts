@@ -171,7 +171,7 @@ export function continueMerge(state: ReplicaState, nowMs: number): ReplicaEffect
   if (state.through >= merge.body.sessionBase) return enterView(state, merge.body, nowMs);
   if (nowMs - merge.askedMs < state.options.timing.gapRequestIntervalMs) return [];
   merge.askedMs = nowMs;
-  return [logRequest(state, merge.source, state.through + 1, merge.body.sessionBase)];
+  return [logRequest(state, merge.source, state.through + 1, merge.body.sessionBase, merge.body.sessionBase)];
 }
 
 /** A follower installs the new leader's START_VIEW. */
@@ -209,7 +209,7 @@ export function continueInstall(state: ReplicaState, nowMs: number): ReplicaEffe
   }
   if (nowMs - install.askedMs < state.options.timing.gapRequestIntervalMs) return [];
   install.askedMs = nowMs;
-  return [logRequest(state, install.leader, state.through + 1, install.body.sessionBase)];
+  return [logRequest(state, install.leader, state.through + 1, install.body.sessionBase, install.body.sessionBase)];
 }
 
 function startViewReply(state: ReplicaState, leader: number): ReplicaEffect {
