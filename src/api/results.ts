@@ -27,6 +27,7 @@ export function toItem({ key, record }: KeyEntry, keysOnly = false): Static<type
   const item: Static<typeof Item> = { key, createRevision: record.createRevision, modRevision: record.modRevision, version: record.version };
   if (!keysOnly) item.value = Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength).toString('base64');
   if (record.contentType !== undefined) item.contentType = record.contentType;
+  if (record.lease !== undefined) item.lease = record.lease;
   return item;
 }
 

@@ -73,6 +73,7 @@ export const Item = Type.Object({
   createRevision: Revision,
   modRevision: Revision,
   version: Type.Integer({ minimum: 1 }),
+  lease: Type.Optional(Type.Integer({ description: 'the lease the key is attached to' })),
 });
 
 export const ListBody = Type.Object({

@@ -18,7 +18,8 @@ const REVISION_PAST_END = Number.MAX_SAFE_INTEGER;
 export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
   const streams = new Set<WatchStream>();
   const perAddress = new Map<string, number>();
-  app.addHook('onClose', async () => {
+  // Before the server stops listening, not after: it waits for open responses, and a watch never ends.
+  app.addHook('preClose', async () => {
     for (const stream of streams) stream.end();
   });
 
@@ -50,8 +51,13 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
       reply.raw.writeHead(200, {
         'content-type': sse ? 'text/event-stream' : 'application/x-ndjson',
         'cache-control': 'no-store',
+        // The connection belongs to this stream: when it ends (shutdown, slow consumer) the socket goes too,
+        // instead of idling in keep-alive and holding up the server's close.
+        connection: 'close',
         'x-mrtom-revision': String(page.revision),
       });
+      // Headers go out now, not with the first frame, which may be far off for a quiet prefix.
+      reply.raw.flushHeaders();
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       const stream = new WatchStream(service, prefix, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, () => {
         streams.delete(stream);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { buildTestServer } from './store-service.js';
+import { WATCHES_PER_ADDRESS_MAX } from '../../../src/api/routes/watch.js';
 
 /** Reads frames from a streaming body until `count` arrived; bounded by the test timeout. */
 async function frames(body: AsyncIterable<Buffer>, count: number, separator: string): Promise<string[]> {
@@ -72,5 +73,30 @@ describe('watch', () => {
     const res = await app.inject({ method: 'GET', url });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain(message);
+  });
+});
+
+describe('watch limits', () => {
+  it(`refuses watch ${WATCHES_PER_ADDRESS_MAX + 1} from one address with 429 and accepts again once one closes`, async () => {
+    const { base } = await listening();
+    const open = [];
+    for (let i = 0; i < WATCHES_PER_ADDRESS_MAX; i++) {
+      const res = await request(`${base}/v1/watch`);
+      expect(res.statusCode).toBe(200);
+      open.push(res);
+    }
+    const refused = await request(`${base}/v1/watch`);
+    expect(refused.statusCode).toBe(429);
+    expect(((await refused.body.json()) as { error: { code: string } }).error.code).toBe('too_many_watches');
+    open.pop()!.body.destroy();
+    // The server notices the closed connection asynchronously; wait for that condition, bounded by the test timeout.
+    let again = await request(`${base}/v1/watch`);
+    while (again.statusCode === 429) {
+      await again.body.dump();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await request(`${base}/v1/watch`);
+    }
+    expect(again.statusCode).toBe(200);
+    for (const res of [...open, again]) res.body.destroy();
   });
 });
