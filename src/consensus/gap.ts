@@ -37,7 +37,7 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const openMs = nowMs - gap.sinceMs;
   const effects: ReplicaEffect[] = [];
   const inSession = gap.slot > state.vs.sessionBase;
-  if (inSession && openMs >= timing.gapTimeoutMs && nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs) {
+  if (inSession && state.vs.sequencerIncarnation !== 0 && openMs >= timing.gapTimeoutMs && nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs) {
     gap.askedSequencerMs = nowMs;
     effects.push(retransmitRequest(state, gap.slot));
   }
@@ -71,6 +71,7 @@ function retransmitRequest(state: ReplicaState, slot: number): ReplicaEffect {
       commit: 0,
       requestId: 0,
       sender: state.options.id,
+      incarnation: state.vs.sequencerIncarnation,
     },
     encodeRetransmitBody({ fromSeq, toSeq: Math.max(fromSeq, toSeq) }),
   );

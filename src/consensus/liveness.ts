@@ -12,7 +12,7 @@ import type { ReplicaEffect } from './types.js';
 
 function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   state.lastSyncSentMs = nowMs;
-  const body: SyncBody = { commit: state.commit, through: state.through, noops: state.sessionNoops };
+  const body: SyncBody = { commit: state.commit, through: state.through, noops: state.sessionNoops, incarnation: state.vs.sequencerIncarnation };
   const bytes = encodePeerMessage(MessageType.SYNC, peerHeader(state), body);
   return peersOf(state).map((id) => ({ kind: 'send' as const, to: { replica: id }, bytes }));
 }
@@ -29,6 +29,11 @@ export function onSync(state: ReplicaState, from: number, header: Header, body: 
   state.lastHeardLeaderMs = nowMs;
   if (state.status !== 'normal') return [];
   const effects: ReplicaEffect[] = [];
+  if (state.vs.sequencerIncarnation === 0 && body.incarnation !== 0) {
+    // The leader's binding, made durable before this replica acks anything of the session.
+    state.vs = { ...state.vs, sequencerIncarnation: body.incarnation };
+    effects.push({ kind: 'persist-view', view: { ...state.vs } });
+  }
   for (const seq of body.noops) effects.push(...imposeNoop(state, state.vs.sessionBase + seq));
   noteKnownSlot(state, body.through, nowMs);
   return [...effects, ...learnCommit(state, body.commit)];
@@ -81,4 +86,22 @@ function followerTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     return nextView(state, 'leader-silent', nowMs);
   }
   return onGapTick(state, nowMs);
+}
+
+/**
+ * The leader binds its session to the first sequencer process it hears in it, durably, and tells the
+ * followers at once. Only that process's stamps are ever taken in this session.
+ */
+export function bindIncarnation(state: ReplicaState, incarnation: number, nowMs: number): ReplicaEffect[] {
+  state.vs = { ...state.vs, sequencerIncarnation: incarnation };
+  return [{ kind: 'persist-view', view: { ...state.vs } }, ...sync(state, nowMs)];
+}
+
+/**
+ * Another process now serves the session the leader bound to a sequencer: that one restarted and was
+ * handed the same session again (a SESSION_START still in flight). Its stamps would reuse seqs, so the
+ * leader moves to a new session instead.
+ */
+export function onSequencerRestarted(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'sequencer-silent', nowMs);
 }

@@ -80,7 +80,7 @@ export function onPersisted(state: ReplicaState, throughSlot: number, epoch: num
 
 /** One cumulative ACK per burst: the durable prefix of the current session and its NO-OPs. */
 export function onFlush(state: ReplicaState): ReplicaEffect[] {
-  if (!state.ackDue || state.status !== 'normal' || state.vs.session === 0) return [];
+  if (!state.ackDue || state.status !== 'normal' || state.vs.session === 0 || state.vs.sequencerIncarnation === 0) return [];
   const unsafe = breakOnFlush(state);
   const throughSeq = state.persistedThrough - state.vs.sessionBase;
   if (throughSeq < 0) return []; // Still fetching the merged log below the session.
@@ -96,6 +96,7 @@ export function onFlush(state: ReplicaState): ReplicaEffect[] {
       commit: Math.max(0, state.commit - state.vs.sessionBase),
       requestId: 0,
       sender: state.options.id,
+      incarnation: state.vs.sequencerIncarnation,
     },
     encodeNoopsBody({ noops }),
   );

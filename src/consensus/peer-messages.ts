@@ -50,6 +50,8 @@ export interface LogReplyBody {
 export interface SyncBody {
   commit: number;
   through: number;
+  /** The sequencer incarnation the leader bound this session to (0: none yet). */
+  incarnation: number;
   /** The leader's NO-OP seqs in the current session. */
   noops: number[];
 }
@@ -132,7 +134,7 @@ export function decodeLogReply(bytes: Uint8Array): LogReplyBody {
 
 export function decodeSync(bytes: Uint8Array): SyncBody {
   const v = record(bytes, 'SYNC');
-  return { ...numbers(v, ['commit', 'through'] as const, 'SYNC'), noops: seqs(v.noops, 'SYNC') };
+  return { ...numbers(v, ['commit', 'through', 'incarnation'] as const, 'SYNC'), noops: seqs(v.noops, 'SYNC') };
 }
 
 export function decodeRecovery(bytes: Uint8Array): RecoveryBody {

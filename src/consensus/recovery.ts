@@ -40,6 +40,7 @@ export function onRecoveryReply(state: ReplicaState, from: number, header: Heade
     view: newest.view,
     session: newest.session,
     sequencerId: newest.sequencerId,
+    sequencerIncarnation: 0, // Learned from the leader's next SYNC.
     sessionBase: newest.sessionBase,
     lastNormalView: newest.view,
     lastNormalSession: newest.session,

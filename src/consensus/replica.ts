@@ -11,7 +11,7 @@ import type { ViewState } from '../store/view-state.js';
 import { assertNever } from './assert.js';
 import { onLogReply, onLogRequest, onSnapshotInstalled } from './gap.js';
 import { onFlush, onNotice, onOrdered, onPersisted } from './normal.js';
-import { onSync, onTick } from './liveness.js';
+import { bindIncarnation, onSequencerRestarted, onSync, onTick } from './liveness.js';
 import { onRecovery, onRecoveryReply } from './recovery.js';
 import {
   decodeLogReply,
@@ -22,7 +22,7 @@ import {
   decodeSync,
   decodeViewChange,
 } from './peer-messages.js';
-import { drop, type ReplicaOptions, type ReplicaState } from './state.js';
+import { drop, isLeader, type ReplicaOptions, type ReplicaState } from './state.js';
 import { continueInstall, continueMerge, onStartView, onStartViewReply, onViewChange, onViewChangeRequest } from './view-change.js';
 import type { Peer, ReplicaEffect, ReplicaInput } from './types.js';
 
@@ -47,7 +47,7 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
   if (firstSequencer === undefined) throw new Error('at least one sequencer is required');
   // A replica whose durability may have lost acknowledged entries must not vote until it recovered.
   const mayHaveLostAcks = restore.viewState !== null && (options.durability !== 'fsync' || restore.stateLost);
-  const vs: ViewState = restore.viewState ?? { view: 0, session: 0, sequencerId: firstSequencer, sessionBase: 0, lastNormalView: 0, lastNormalSession: 0 };
+  const vs: ViewState = restore.viewState ?? { view: 0, session: 0, sequencerId: firstSequencer, sequencerIncarnation: 0, sessionBase: 0, lastNormalView: 0, lastNormalSession: 0 };
   const inViewChange = vs.view !== vs.lastNormalView || vs.session !== vs.lastNormalSession;
   const state: ReplicaState = {
     options,
@@ -148,15 +148,23 @@ function fromSequencer(state: ReplicaState, sequencer: number, header: Header, b
   if (header.session > state.vs.session) return drop(state, 'future-session');
   if (header.view !== state.vs.view) return drop(state, 'wrong-view');
   if (state.status !== 'normal') return drop(state, 'not-normal');
-  switch (header.type) {
-    case MessageType.ORDERED:
-      return onOrdered(state, header, body, nowMs);
-    case MessageType.COMMIT:
-    case MessageType.HEARTBEAT:
-      return onNotice(state, header, decodeNoopsBody(body).noops, nowMs);
-    default:
-      return drop(state, 'unexpected-type');
+  if (header.type !== MessageType.ORDERED && header.type !== MessageType.COMMIT && header.type !== MessageType.HEARTBEAT) {
+    return drop(state, 'unexpected-type');
   }
+  const bound = state.vs.sequencerIncarnation;
+  const incarnation = header.incarnation ?? 0;
+  if (incarnation !== bound) {
+    // The session is bound to one sequencer process (docs/protocol.md, "incarnations"): the leader binds
+    // the first it hears; followers take the leader's word from SYNC.
+    if (!isLeader(state)) return drop(state, bound === 0 ? 'unbound' : 'stale-incarnation');
+    if (bound !== 0 || incarnation === 0) return onSequencerRestarted(state, nowMs);
+    return [...bindIncarnation(state, incarnation, nowMs), ...fromBoundSequencer(state, header, body, nowMs)];
+  }
+  return fromBoundSequencer(state, header, body, nowMs);
+}
+
+function fromBoundSequencer(state: ReplicaState, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
+  return header.type === MessageType.ORDERED ? onOrdered(state, header, body, nowMs) : onNotice(state, header, decodeNoopsBody(body).noops, nowMs);
 }
 
 function fromReplica(state: ReplicaState, replica: number, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {

@@ -50,7 +50,8 @@ export interface ReplicaOptions {
 
 export type ReplicaDropReason =
   | 'short' | 'magic' | 'version' | 'type' | 'length' | 'range' | 'body'
-  | 'group' | 'sender' | 'old-session' | 'future-session' | 'wrong-view' | 'not-normal' | 'unexpected-type' | 'too-far-ahead';
+  | 'group' | 'sender' | 'old-session' | 'future-session' | 'wrong-view' | 'not-normal' | 'unexpected-type' | 'too-far-ahead'
+  | 'unbound' | 'stale-incarnation';
 
 export interface ReplicaCounters {
   appended: number;

@@ -224,6 +224,7 @@ function enterView(state: ReplicaState, body: StartViewBody, nowMs: number): Rep
   state.vs = {
     ...state.vs,
     sequencerId: body.sequencerId,
+    sequencerIncarnation: 0, // Bound by the leader once it hears the session's sequencer.
     sessionBase: body.sessionBase,
     lastNormalView: state.vs.view,
     lastNormalSession: state.vs.session,

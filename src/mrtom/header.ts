@@ -12,14 +12,16 @@
 //    24   8  commit     commit point known to the sender (piggybacked on ORDERED, COMMIT, HEARTBEAT)
 //    32   8  requestId  submitter's request id (REQUEST/ORDERED)
 //    40   4  sender     client id (REQUEST/ORDERED) or replica id (ACK, RETRANSMIT)
-//    44   4  bodyBytes  length of the msgpack body that follows
+//    44   4  incarnation the sequencer process that stamped (ORDERED, COMMIT, HEARTBEAT), or the one
+//                       the sender's log for this session is bound to (ACK, RETRANSMIT); 0 = none
+//    48   4  bodyBytes  length of the msgpack body that follows
 //
 // u64 fields are carried as JS numbers: a value above Number.MAX_SAFE_INTEGER is rejected as malformed
 // (2^53 seqs is ~285 years at a million writes per second).
 
 export const HEADER_MAGIC = 0x4d54;
 export const HEADER_VERSION = 1;
-export const HEADER_BYTES = 48;
+export const HEADER_BYTES = 52;
 
 export enum MessageType {
   // MRTOM: submitters, sequencer and replicas.
@@ -56,6 +58,8 @@ export interface Header {
   commit: number;
   requestId: number;
   sender: number;
+  /** Random per sequencer process start; 0 when not applicable. Optional when writing (0). */
+  incarnation?: number;
 }
 
 export type DecodeErrorReason = 'short' | 'magic' | 'version' | 'type' | 'length' | 'range' | 'body';
@@ -103,6 +107,7 @@ export function writeHeader(target: Uint8Array, header: Header, bodyBytes: numbe
   assertU32('session', header.session);
   assertU32('view', header.view);
   assertU32('sender', header.sender);
+  assertU32('incarnation', header.incarnation ?? 0);
   assertU32('bodyBytes', bodyBytes);
   assertU53('seq', header.seq);
   assertU53('commit', header.commit);
@@ -118,7 +123,8 @@ export function writeHeader(target: Uint8Array, header: Header, bodyBytes: numbe
   writeU64(view, 24, header.commit);
   writeU64(view, 32, header.requestId);
   view.setUint32(40, header.sender);
-  view.setUint32(44, bodyBytes);
+  view.setUint32(44, header.incarnation ?? 0);
+  view.setUint32(48, bodyBytes);
 }
 
 /** Reads and validates the header of `datagram`; throws DecodeError on anything malformed. */
@@ -131,7 +137,7 @@ export function readHeader(datagram: Uint8Array): Header {
   if (view.getUint8(2) !== HEADER_VERSION) throw new DecodeError('version', `unsupported version ${view.getUint8(2)}`);
   const type = view.getUint8(3);
   if (!MESSAGE_TYPES.has(type)) throw new DecodeError('type', `unknown type ${type}`);
-  const bodyBytes = view.getUint32(44);
+  const bodyBytes = view.getUint32(48);
   if (bodyBytes !== datagram.byteLength - HEADER_BYTES) {
     throw new DecodeError('length', `body length ${bodyBytes} does not match datagram of ${datagram.byteLength} bytes`);
   }
@@ -144,5 +150,6 @@ export function readHeader(datagram: Uint8Array): Header {
     commit: readU64(view, 24, 'commit'),
     requestId: readU64(view, 32, 'requestId'),
     sender: view.getUint32(40),
+    incarnation: view.getUint32(44),
   };
 }

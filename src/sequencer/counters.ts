@@ -19,6 +19,8 @@ export const DROP_REASONS = [
   'sender-mismatch',
   /** An ACK/RETRANSMIT of the current session but another view (a view is fixed per session). */
   'stale-view',
+  /** An ACK/RETRANSMIT from a replica bound to another incarnation of this session (a restart's twin). */
+  'stale-incarnation',
   /** The ACK or RETRANSMIT body does not decode, an ACK reports a NO-OP above its own `through`, or a
    *  SESSION_START carries a body. */
   'malformed-body',

@@ -10,6 +10,7 @@ export interface Stamp {
   view: number;
   seq: number;
   commit: number;
+  incarnation: number;
 }
 
 /** Sequencer-originated datagrams carry sender 0: the sequencer is not a replica or a client. */

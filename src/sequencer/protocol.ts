@@ -27,6 +27,12 @@ export interface SequencerOptions {
   heartbeatIntervalMs: number;
   /** Copies resent on timeout per tick, across all replicas, so a lagging replica cannot flood the link. */
   resendPerTickMax: number;
+  /**
+   * Random per process start, never 0, stamped into everything this sequencer sends. A restarted process
+   * may be given the same session again (a leader's SESSION_START still in flight); replicas only take
+   * the stamps of the one incarnation their leader bound the session to, so the two never mix.
+   */
+  incarnation: number;
 }
 
 export type SequencerInput =
@@ -76,6 +82,7 @@ export function createSequencer(options: SequencerOptions): SequencerState {
   assert.ok(options.retransmitIntervalMs > 0, 'retransmitIntervalMs must be positive');
   assert.ok(options.heartbeatIntervalMs > 0, 'heartbeatIntervalMs must be positive');
   assert.ok(Number.isInteger(options.resendPerTickMax) && options.resendPerTickMax >= 1, 'resendPerTickMax must be >= 1');
+  assert.ok(Number.isInteger(options.incarnation) && options.incarnation >= 1 && options.incarnation <= U32_MAX, 'incarnation must be a nonzero u32');
   return {
     options: { ...options, replicaIds: [...replicaIds] },
     f: faultsToleratedOf(replicaIds.length),
@@ -132,6 +139,8 @@ function onDatagram(state: SequencerState, fromReplica: number | null, bytes: Ui
       if (state.session === 0) return drop(state, 'no-session');
       if (header.session !== state.session) return drop(state, 'wrong-session');
       if (header.view !== state.view) return drop(state, 'stale-view');
+      // A replica bound to another incarnation of this session holds that incarnation's stamps, not ours.
+      if (header.incarnation !== state.options.incarnation) return drop(state, 'stale-incarnation');
       return header.type === MessageType.ACK ? onAck(state, fromReplica, datagram, nowMs) : onRetransmit(state, fromReplica, datagram);
     case MessageType.SESSION_START:
       if (header.sender !== fromReplica) return drop(state, 'sender-mismatch');
@@ -252,7 +261,7 @@ function heartbeat(state: SequencerState, nowMs: number): SequencerEffect[] {
 }
 
 function stampOf(state: SequencerState, seq: number): Stamp {
-  return { group: state.options.group, session: state.session, view: state.view, seq, commit: state.commit };
+  return { group: state.options.group, session: state.session, view: state.view, seq, commit: state.commit, incarnation: state.options.incarnation };
 }
 
 /** The leader's latest NO-OP list: the gap decisions every replica must follow (DESIGN.md §3). */

@@ -3,6 +3,7 @@
 // performs the sends. All protocol decisions live in protocol.ts; this file only does I/O. It starts
 // without a session and serves whichever one the leader's SESSION_START gives it.
 import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/cluster.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from '../runtime/addresses.js';
@@ -54,6 +55,7 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
     retransmitIntervalMs: RETRANSMIT_INTERVAL_MS,
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     resendPerTickMax: RESEND_PER_TICK_MAX,
+    incarnation: randomInt(1, 0xffff_ffff),
   });
   let sendErrors = 0;
 

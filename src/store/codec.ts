@@ -44,8 +44,8 @@ export function decodeMeta(bytes: Uint8Array): StoreMeta {
 }
 
 export function encodeViewState(state: ViewState): Uint8Array {
-  const { view, session, sequencerId, sessionBase, lastNormalView, lastNormalSession } = state;
-  return packBody({ view, session, sequencerId, sessionBase, lastNormalView, lastNormalSession });
+  const { view, session, sequencerId, sequencerIncarnation, sessionBase, lastNormalView, lastNormalSession } = state;
+  return packBody({ view, session, sequencerId, sequencerIncarnation, sessionBase, lastNormalView, lastNormalSession });
 }
 
 export function decodeViewState(bytes: Uint8Array): ViewState {
@@ -54,6 +54,7 @@ export function decodeViewState(bytes: Uint8Array): ViewState {
     view: seqField(value, 'view', 'view state'),
     session: seqField(value, 'session', 'view state'),
     sequencerId: seqField(value, 'sequencerId', 'view state'),
+    sequencerIncarnation: seqField(value, 'sequencerIncarnation', 'view state'),
     sessionBase: seqField(value, 'sessionBase', 'view state'),
     lastNormalView: seqField(value, 'lastNormalView', 'view state'),
     lastNormalSession: seqField(value, 'lastNormalSession', 'view state'),

@@ -5,6 +5,8 @@ export interface ViewState {
   view: number;
   session: number;
   sequencerId: number;
+  /** The sequencer process whose stamps this session's log holds (0 until the leader has bound one). */
+  sequencerIncarnation: number;
   /** The slot right before seq 1 of `session`, so slot = sessionBase + seq within the session. */
   sessionBase: number;
   /** The latest view and session in which this replica's status was normal (NOPaxos view change). */

@@ -23,7 +23,7 @@ function harness(durability: Durability) {
   return { scheduler, disk };
 }
 
-const VIEW = { view: 1, session: 2, sequencerId: 1, sessionBase: 5, lastNormalView: 1, lastNormalSession: 2 };
+const VIEW = { view: 1, session: 2, sequencerId: 1, sequencerIncarnation: 0, sessionBase: 5, lastNormalView: 1, lastNormalSession: 2 };
 
 describe('SimDisk', () => {
   it('fsync: a write is durable once it completes, and its callback runs then', () => {

@@ -82,8 +82,9 @@ export function describeReplica(state: ReplicaState): string {
   return `${state.status} v${vs.view} s${vs.session}@seq${vs.sequencerId} base=${vs.sessionBase} through=${state.through} commit=${state.commit} applied=${state.applied}`;
 }
 
-export function startSequencer(group: number, replicaIds: readonly number[], timing: SequencerTiming): SequencerState {
-  return createSequencer({ group, replicaIds, ...timing });
+/** `incarnation` is unique per sequencer process start (drawn from the seed), as production's random one. */
+export function startSequencer(group: number, replicaIds: readonly number[], timing: SequencerTiming, incarnation: number): SequencerState {
+  return createSequencer({ group, replicaIds, ...timing, incarnation });
 }
 
 export function stepSimSequencer(state: SequencerState, input: SequencerInput): SequencerEffect[] {

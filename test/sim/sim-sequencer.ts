@@ -42,7 +42,7 @@ export class SimSequencer {
 
   start(): void {
     if (this.state !== null) throw new Error(`${this.name} is already up`);
-    this.state = startSequencer(this.deps.group, this.deps.replicaIds, this.deps.timing);
+    this.state = startSequencer(this.deps.group, this.deps.replicaIds, this.deps.timing, 1 + (this.deps.prng.nextU32() % 0xffff_fffe));
     this.trace(() => 'start (no session)');
     this.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
   }

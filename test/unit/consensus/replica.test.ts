@@ -13,12 +13,13 @@ import { encodePeerMessage } from '../../../src/consensus/peer-messages.js';
 
 const GROUP = 7;
 const SEQUENCER = { sequencer: 1 };
+const INCARNATION = 77;
 
 function replica(id: number, session = 1): ReplicaState {
   return createReplica(
     { id, group: GROUP, replicaIds: [1, 2, 3], sequencerIds: [1, 2], durability: 'fsync', timing: PROTOCOL_TIMING, logRetainEntries: 100, pendingEntriesMax: 100, nonce: 1 },
     {
-      viewState: session === 0 ? null : { view: 0, session, sequencerId: 1, sessionBase: 0, lastNormalView: 0, lastNormalSession: session },
+      viewState: session === 0 ? null : { view: 0, session, sequencerId: 1, sequencerIncarnation: INCARNATION, sessionBase: 0, lastNormalView: 0, lastNormalSession: session },
       appliedSlot: 0,
       log: [],
       nowMs: 0,
@@ -28,7 +29,7 @@ function replica(id: number, session = 1): ReplicaState {
 }
 
 function fromSequencer(type: MessageType, fields: Partial<Header>, body?: Uint8Array): Uint8Array {
-  return encodeDatagram({ type, group: GROUP, session: 1, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, ...fields }, body);
+  return encodeDatagram({ type, group: GROUP, session: 1, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, incarnation: INCARNATION, ...fields }, body);
 }
 
 const ordered = (seq: number): Uint8Array => fromSequencer(MessageType.ORDERED, { seq, requestId: seq, sender: 99 }, new Uint8Array([seq]));

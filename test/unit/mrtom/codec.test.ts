@@ -17,6 +17,7 @@ const headerArb: fc.Arbitrary<Header> = fc.record({
   commit: u53,
   requestId: u53,
   sender: u32,
+  incarnation: u32,
 });
 
 function decodeOrTypedError(bytes: Uint8Array): 'ok' | DecodeError['reason'] {

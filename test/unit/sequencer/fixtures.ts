@@ -8,6 +8,8 @@ import { leaderOf } from '../../../src/sequencer/quorum.js';
 export const GROUP = 7;
 /** The session a Harness is started in unless a test says otherwise. */
 export const SESSION = 3;
+/** The incarnation a Harness's sequencer runs as; replicas' ACKs carry it once bound. */
+export const INCARNATION = 77;
 
 export function options(overrides: Partial<SequencerOptions> = {}): SequencerOptions {
   return {
@@ -17,21 +19,24 @@ export function options(overrides: Partial<SequencerOptions> = {}): SequencerOpt
     retransmitIntervalMs: 20,
     heartbeatIntervalMs: 50,
     resendPerTickMax: 100,
+    incarnation: INCARNATION,
     ...overrides,
   };
 }
 
 function header(fields: Partial<Header> & Pick<Header, 'type'>): Header {
-  return { group: GROUP, session: 0, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, ...fields };
+  const incarnation = fields.type === MessageType.ACK || fields.type === MessageType.RETRANSMIT ? INCARNATION : 0;
+  return { group: GROUP, session: 0, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, incarnation, ...fields };
 }
 
 export function request(clientId: number, requestId: number, body: Uint8Array = new Uint8Array([clientId, requestId, 0xab]), session = 0): Uint8Array {
   return encodeDatagram(header({ type: MessageType.REQUEST, sender: clientId, requestId, session }), body);
 }
 
-export function ack(replica: number, through: number, fields: { view?: number; noops?: number[]; session?: number } = {}): Uint8Array {
+export function ack(replica: number, through: number, fields: { view?: number; noops?: number[]; session?: number; incarnation?: number } = {}): Uint8Array {
   const body = encodeNoopsBody({ noops: fields.noops ?? [] });
-  return encodeDatagram(header({ type: MessageType.ACK, sender: replica, seq: through, view: fields.view ?? 0, session: fields.session ?? SESSION }), body);
+  const incarnation = fields.incarnation ?? INCARNATION;
+  return encodeDatagram(header({ type: MessageType.ACK, sender: replica, seq: through, view: fields.view ?? 0, session: fields.session ?? SESSION, incarnation }), body);
 }
 
 export function retransmitRequest(replica: number, fromSeq: number, toSeq: number, fields: { view?: number; session?: number } = {}): Uint8Array {
