@@ -111,8 +111,12 @@ describe('userspace sequencer over UDP', () => {
     expect(orderAt(third)).toEqual(orderAt(leader));
     expect(ordered(third).every((h) => h.session === SESSION)).toBe(true);
 
+    // Replicas ack as bound to the incarnation that stamped what they hold (every stamp carries it).
+    const incarnation = ordered(leader)[0]!.incarnation;
+    expect(incarnation).toBeGreaterThan(0);
+    expect(replicas.every((r) => ordered(r).every((h) => h.incarnation === incarnation))).toBe(true);
     const ackFrom = (r: FakeReplica, through: number): Uint8Array =>
-      encodeDatagram(header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through }), encodeNoopsBody({ noops: [] }));
+      encodeDatagram(header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through, incarnation }), encodeNoopsBody({ noops: [] }));
     send(leader, ackFrom(leader, 5));
     send(follower, ackFrom(follower, 4));
     const commitAt = (r: FakeReplica): number => Math.max(0, ...r.received.filter((h) => h.type === MessageType.COMMIT).map((h) => h.commit));
