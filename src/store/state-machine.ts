@@ -24,11 +24,12 @@ export interface ApplyInput {
   records: ReadonlyMap<string, KeyRecord | null>;
   /** By rangeId: the first query.limit + 1 stored entries (or all there are) of every query in readsOf(batch).ranges. */
   ranges: ReadonlyMap<string, readonly KeyEntry[]>;
-  /** The stored record (null: absent) of every lease in readsOf(batch).leases. */
-  leases: ReadonlyMap<number, LeaseRecord | null>;
+  /** The stored record (null: absent) of every lease in readsOf(batch).leases. Optional only until every
+   *  caller prefetches leases (the simulator's store does not yet); a lease op then fails the assertion. */
+  leases?: ReadonlyMap<number, LeaseRecord | null>;
   /** The first DELETE_RANGE_KEYS_MAX + 1 keys attached to every lease in readsOf(batch).leaseKeys; their
-   *  records must be in `records` too. */
-  leaseKeys: ReadonlyMap<number, readonly string[]>;
+   *  records must be in `records` too. Optional as `leases` is. */
+  leaseKeys?: ReadonlyMap<number, readonly string[]>;
   clients: ReadonlyMap<number, ClientState>;
 }
 
@@ -157,12 +158,12 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     lease(id: number): LeaseRecord | null {
       const written = leases.get(id);
       if (written !== undefined) return written;
-      const stored = input.leases.get(id);
+      const stored = input.leases?.get(id);
       assert.ok(stored !== undefined, `lease ${id} was not prefetched`);
       return stored;
     },
     leaseKeys(id: number) {
-      const stored = input.leaseKeys.get(id);
+      const stored = input.leaseKeys?.get(id);
       assert.ok(stored !== undefined, `keys of lease ${id} were not prefetched`);
       // Revokes come first in their part (splitAtRangeReads), so the index has no pending changes.
       assert.equal(leaseIndex.size, 0, 'a lease revoke follows lease index changes of its batch');
