@@ -9,6 +9,7 @@ import { stepReplica, type ReplicaState } from '../consensus/replica.js';
 import type { Peer, ReplicaEffect, ReplicaInput, ViewState } from '../consensus/types.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { AppliedEntry, LogEntry } from '../store/log-entry.js';
+import { SnapshotInstallBroken } from '../store/snapshot.js';
 
 export interface ReplicaDriverOptions {
   state: ReplicaState;
@@ -174,6 +175,10 @@ export class ReplicaDriver {
           this.step({ kind: 'snapshot-installed', appliedSlot, nowMs: this.options.nowMs() });
         },
         (err: Error) => {
+          // A transfer that broke before the install began left the store as it was: ask again later.
+          // One that broke during it destroyed the state: only a restart (which discards the rest and
+          // recovers from the peers) is safe now.
+          if (err instanceof SnapshotInstallBroken) return this.options.onFatal(err);
           logger.warn({ err, from }, 'snapshot transfer failed');
           this.step({ kind: 'snapshot-failed', nowMs: this.options.nowMs() });
         },

@@ -56,7 +56,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const logger = options.logger.child({ replica: replicaId });
   const addresses = await resolvePeerAddresses(config);
 
-  const store = await KvStore.open(resolvePath(options.configDir, endpoint.dataDir), {
+  const dataDir = resolvePath(options.configDir, endpoint.dataDir);
+  const store = await KvStore.open(dataDir, {
     durability: config.durability,
     logRetainEntries: REPLICA_TIMING.logRetainEntries,
     ...(options.api?.eventRetainRevisions === undefined ? {} : { eventRetainRevisions: options.api.eventRetainRevisions }),
@@ -111,7 +112,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     },
     fetchSnapshot: (from) => {
       const peer = config.replicas.find((r) => r.id === from)!;
-      return fetchSnapshot(`http://${peer.host}:${peer.httpPort}`, store);
+      return fetchSnapshot(`http://${peer.host}:${peer.httpPort}`, store, `${dataDir}.snapshot-incoming`);
     },
     onFatal: (err) => {
       logger.fatal({ err }, 'store write failed; stopping so that no unsafe ACK is sent');

@@ -1,8 +1,13 @@
 // Moves a store snapshot between replicas over HTTP: the serving side streams length-prefixed frames
-// (u32 key bytes, key, u32 value bytes, value) from one LevelDB iterator; the fetching side parses them
-// as they arrive and hands them to KvStore.installSnapshot, so neither side holds the whole state.
+// (u32 key bytes, key, u32 value bytes, value) from one LevelDB iterator; the fetching side stages the
+// whole stream in a file first, checks it, and only then hands it to KvStore.installSnapshot. A transfer
+// cut off by a peer crash or a partition therefore never touches the state it was meant to replace;
+// neither side holds the whole state in memory.
 import type { FastifyPluginAsync } from 'fastify';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 import type { KvStore } from '../store/kv-store.js';
 import type { SnapshotRecord } from '../store/snapshot.js';
@@ -52,13 +57,20 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
   if (buffered.length > 0) throw new Error(`snapshot stream ended inside a frame (${buffered.length} bytes left)`);
 }
 
-/** Fetches a peer's snapshot into `store`; resolves with the slot the installed state applied through. */
-export async function fetchSnapshot(peerBaseUrl: string, store: KvStore): Promise<number> {
+/** Fetches a peer's snapshot into `store` through `stagingPath`; resolves with its applied slot. */
+export async function fetchSnapshot(peerBaseUrl: string, store: KvStore, stagingPath: string): Promise<number> {
   const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, { headersTimeout: SNAPSHOT_TIMEOUT_MS, bodyTimeout: SNAPSHOT_TIMEOUT_MS });
   if (res.statusCode !== 200) {
     await res.body.dump();
     throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);
   }
-  const meta = await store.installSnapshot(parseFrames(res.body));
-  return meta.appliedSlot;
+  try {
+    await pipeline(res.body, createWriteStream(stagingPath));
+    // A whole, well-formed stream before anything is replaced (parseFrames throws on a torn one).
+    for await (const record of parseFrames(createReadStream(stagingPath))) void record;
+    const meta = await store.installSnapshot(parseFrames(createReadStream(stagingPath)));
+    return meta.appliedSlot;
+  } finally {
+    await rm(stagingPath, { force: true });
+  }
 }

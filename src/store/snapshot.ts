@@ -39,8 +39,25 @@ async function clearExceptViewState(db: Database, keepMarker: boolean): Promise<
   await flush();
 }
 
+/** An install failed after it began clearing the store: the replicated state is gone until a restart
+ *  discards the rest and recovers it from the peers. */
+export class SnapshotInstallBroken extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`snapshot install broke off after it began: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'SnapshotInstallBroken';
+  }
+}
+
 export async function installSnapshot(db: Database, records: AsyncIterable<SnapshotRecord>): Promise<void> {
   await db.put(INSTALLING_KEY, new Uint8Array(0), { sync: true });
+  try {
+    await replaceReplicatedState(db, records);
+  } catch (err) {
+    throw new SnapshotInstallBroken(err);
+  }
+}
+
+async function replaceReplicatedState(db: Database, records: AsyncIterable<SnapshotRecord>): Promise<void> {
   await clearExceptViewState(db, true);
   let batch: SnapshotRecord[] = [];
   const flush = async (): Promise<void> => {

@@ -79,7 +79,7 @@ export class Cluster {
             onApplied: (replica, applied) => {
               for (const client of this.clients) if (client.host.id === replica) client.onApplied(applied);
             },
-            fetchSnapshot: (to, from, onStreamStart, done) => this.transferSnapshot(to, from, onStreamStart, done),
+            fetchSnapshot: (to, from, done) => this.transferSnapshot(to, from, done),
           },
         ),
     );
@@ -141,21 +141,20 @@ export class Cluster {
    * or cut off, and fails part-way if the peer crashes or a partition cuts the link before it completes.
    * The state sent is the peer's applied state when the stream starts (one LevelDB iterator).
    */
-  private transferSnapshot(to: number, from: number, onStreamStart: () => void, done: (outcome: SnapshotOutcome) => void): void {
+  private transferSnapshot(to: number, from: number, done: (outcome: SnapshotOutcome) => void): void {
     const source = this.replicas.find((replica) => replica.id === from);
     if (source === undefined) throw new Error(`r${to} asked for a snapshot from unknown replica ${from}`);
     const target: NodeName = `r${to}`;
     const reachable = (): boolean => source.isUp && !this.network.isCut(target, source.name) && !this.network.isCut(source.name, target);
     const { latencyMsMax } = this.config.calm;
     if (!reachable()) {
-      this.scheduler.after(SNAPSHOT_CONNECT_TIMEOUT_MS, () => done({ kind: 'failed', installBegan: false }));
+      this.scheduler.after(SNAPSHOT_CONNECT_TIMEOUT_MS, () => done({ kind: 'failed' }));
       return;
     }
     const state = source.appliedState;
     const incarnation = source.incarnationNumber;
-    onStreamStart();
     this.scheduler.after(2 * latencyMsMax + this.snapshotPrng.between(SNAPSHOT_TRANSFER_MS_MIN, SNAPSHOT_TRANSFER_MS_MAX), () => {
-      done(reachable() && source.incarnationNumber === incarnation ? { kind: 'installed', state } : { kind: 'failed', installBegan: true });
+      done(reachable() && source.incarnationNumber === incarnation ? { kind: 'installed', state } : { kind: 'failed' });
     });
   }
 

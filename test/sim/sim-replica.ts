@@ -15,8 +15,9 @@ import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
 import { describeDatagram, type Tracer } from './trace.js';
 
-/** How a snapshot transfer ended; a transfer that broke after the install began leaves the store cleared. */
-export type SnapshotOutcome = { kind: 'installed'; state: AppliedState } | { kind: 'failed'; installBegan: boolean };
+/** How a snapshot transfer ended. The runtime stages the whole stream before installing it, so a broken
+ *  transfer leaves the store untouched; the install itself is local and modelled as instant. */
+export type SnapshotOutcome = { kind: 'installed'; state: AppliedState } | { kind: 'failed' };
 
 export interface SimReplicaDeps {
   scheduler: Scheduler;
@@ -30,7 +31,7 @@ export interface SimReplicaDeps {
   /** Called after each apply with what this replica's state machine returned. */
   onApplied: (replica: number, applied: readonly AppliedEntry[]) => void;
   /** Streams peer `from`'s state to replica `to` (HTTP in production); `onStreamStart` runs if the peer answers. */
-  fetchSnapshot: (to: number, from: number, onStreamStart: () => void, done: (outcome: SnapshotOutcome) => void) => void;
+  fetchSnapshot: (to: number, from: number, done: (outcome: SnapshotOutcome) => void) => void;
 }
 
 /** A persist-log write not yet confirmed: confirmations must never claim a slot still in the queue. */
@@ -205,10 +206,7 @@ export class SimReplica {
   private fetchSnapshot(from: number): void {
     this.trace(() => `fetch-snapshot from r${from}`);
     const incarnation = this.incarnation;
-    const onStreamStart = (): void => {
-      if (incarnation === this.incarnation) this.deps.disk.beginInstall();
-    };
-    this.deps.fetchSnapshot(this.id, from, onStreamStart, (outcome) => {
+    this.deps.fetchSnapshot(this.id, from, (outcome) => {
       if (incarnation !== this.incarnation) return;
       const nowMs = this.deps.scheduler.nowMs;
       if (outcome.kind === 'installed') {
@@ -216,13 +214,11 @@ export class SimReplica {
         this.trace(() => `snapshot from r${from} installed at slot ${slot}`);
         this.deps.invariants.onSnapshotInstalled(this.id, slot);
         this.applied = outcome.state;
+        this.deps.disk.beginInstall();
         this.deps.disk.completeInstall(outcome.state);
         this.step({ kind: 'snapshot-installed', appliedSlot: slot, nowMs });
       } else {
-        this.trace(() => `snapshot from r${from} failed${outcome.installBegan ? ' after the install began' : ''}`);
-        // Like KvStore.installSnapshot: the half-done install already cleared the data, while the
-        // in-memory meta and client table stay as they were until the next start discards everything.
-        if (outcome.installBegan) this.applied = { ...this.applied, records: new Map() };
+        this.trace(() => `snapshot from r${from} failed`);
         this.step({ kind: 'snapshot-failed', nowMs });
       }
       this.scheduleFlush();
