@@ -45,7 +45,9 @@ export function onNotice(state: ReplicaState, header: Header, noops: readonly nu
   noteKnownSlot(state, base + header.seq, nowMs);
   const effects: ReplicaEffect[] = [];
   for (const seq of noops) effects.push(...imposeNoop(state, base + seq));
-  return [...effects, ...learnCommit(state, base + header.commit)];
+  // Commit 0 says nothing of this session is committed yet — not that the merged log below it is: that
+  // takes f START_VIEW_REPLYs, or any commit ≥ 1 here (acking seq 1 needs the whole merged log).
+  return header.commit === 0 ? effects : [...effects, ...learnCommit(state, base + header.commit)];
 }
 
 export function learnCommit(state: ReplicaState, commit: number): ReplicaEffect[] {
