@@ -39,7 +39,10 @@ interface ValidationIssue {
 function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
   const where = (path: string): string => `${context ?? 'request'}${path}`;
   const unknown = context === 'querystring' ? 'parameter' : 'field';
-  const lines = issues.flatMap((issue) => {
+  // TypeBox reports an unknown property twice: as additionalProperties, and as the `false` schema the
+  // property met; the second says nothing the first does not.
+  const named = issues.filter((issue) => issue.keyword !== 'boolean');
+  const lines = named.flatMap((issue) => {
     if (issue.keyword !== 'additionalProperties') return [`${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`];
     // Ajv names one property per issue, TypeBox lists them all; either way each unknown name is reported.
     const { additionalProperty, additionalProperties } = issue.params;

@@ -37,7 +37,8 @@ function query<T extends Record<string, TSchema>>(properties: T) {
 }
 
 export const KeyReadQuery = query({ consistency: Type.Optional(Consistency) });
-export const KeyWriteQuery = query({});
+/** Routes that take no query parameters still refuse unknown ones. */
+export const NoQuery = query({});
 
 const Duration = Type.String({ description: 'a duration: 30s, 1500ms, 5m, 2h (1s to 24h)' });
 

@@ -8,7 +8,7 @@ import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
 import { preconditionOf } from '../preconditions.js';
 import { expectResult, expectWrite } from '../results.js';
-import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, KeyWriteQuery, PutBody, ValueBytes } from '../schemas.js';
+import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, NoQuery, PutBody, ValueBytes } from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
 
 export interface KvRoutesOptions {
@@ -90,7 +90,7 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
     },
   );
 
-  app.delete(KV_ROUTE, { schema: { querystring: KeyWriteQuery, response: { 200: DeleteBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
+  app.delete(KV_ROUTE, { schema: { querystring: NoQuery, response: { 200: DeleteBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
     const key = keyFromUrl(request.url);
     const require = preconditionOf(request.headers);
     const result = expectWrite(await service.submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');

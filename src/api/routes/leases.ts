@@ -8,7 +8,7 @@ import type { OpResult } from '../../store/ops.js';
 import type { KvService } from '../service.js';
 import { ttlMsOf } from '../duration.js';
 import { expectResult, leaseNotFound } from '../results.js';
-import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseRevokeBody } from '../schemas.js';
+import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseRevokeBody, NoQuery } from '../schemas.js';
 
 /** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
 export const LEASE_REVOKE_OPS_MAX = 100;
@@ -29,14 +29,14 @@ export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
 
   app.post(
     '/v1/leases/:id/keepalive',
-    { schema: { params: LeaseParams, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
+    { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
     async (request) => {
       const lease = expectLease(await service.submit({ type: 'lease_keepalive', lease: request.params.id }));
       return { lease: lease.lease, ttlMs: lease.ttlMs };
     },
   );
 
-  app.delete('/v1/leases/:id', { schema: { params: LeaseParams, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
+  app.delete('/v1/leases/:id', { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
     let deleted = 0;
     for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
       const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });

@@ -5,9 +5,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
-import { ErrorBody, TxnBody, txnRequestSchema } from '../schemas.js';
+import { ErrorBody, NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
-import { strictBodyValidator } from '../strict-body.js';
+import { strictValidator } from '../strict-validator.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
 export const TXN_OPS_MAX_DEFAULT = 128;
@@ -22,8 +22,8 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
   app.post(
     '/v1/txn',
     {
-      schema: { body, response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } },
-      validatorCompiler: strictBodyValidator(body),
+      schema: { querystring: NoQuery, body, response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } },
+      validatorCompiler: strictValidator({ body, querystring: NoQuery }),
     },
     async (request, reply) => {
       const { compare = [], success = [], failure = [] } = request.body;

@@ -30,3 +30,16 @@ describe('operability', () => {
     expect(doc.paths['/v1/txn'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('compare');
   });
 });
+
+describe('closed query strings', () => {
+  it.each([
+    ['GET', '/v1/status?verbose=1', 'verbose'],
+    ['POST', '/v1/leases/1/keepalive?x=1', 'x'],
+    ['DELETE', '/v1/kv/k?prefix=a', 'prefix'],
+  ] as const)('%s %s is 400 naming the parameter', async (method, url, name) => {
+    const { app } = await buildTestServer();
+    const res = await app.inject({ method, url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(`unknown parameter '${name}'`);
+  });
+});

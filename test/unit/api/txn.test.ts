@@ -58,3 +58,12 @@ describe('txn', () => {
     expect(service.submitted).toHaveLength(0);
   });
 });
+
+describe('txn query string', () => {
+  it('refuses query parameters with 400 naming them', async () => {
+    const { app } = await buildTestServer();
+    const res = await app.inject({ method: 'POST', url: '/v1/txn?dryRun=1', payload: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe("querystring: unknown parameter 'dryRun'");
+  });
+});
