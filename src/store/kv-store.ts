@@ -40,8 +40,8 @@ export interface KvStoreOptions {
   eventRetainRevisions?: number;
 }
 
-/** The watch history's sublevel and window, and the lease sublevels. */
-interface History {
+/** Sublevels of the KV API's replicated state beyond kv: watch history (with its window) and leases. */
+interface ApiSublevels {
   events: Sublevel;
   retainRevisions: number;
   leases: LeaseSublevels;
@@ -59,7 +59,7 @@ export class KvStore {
     private current: StoreMeta,
     private currentView: ViewState | null,
     private readonly clients: Map<number, ClientState>,
-    private readonly history: History,
+    private readonly api: ApiSublevels,
   ) {}
 
   static async open(dir: string, options: KvStoreOptions): Promise<KvStore> {
@@ -71,13 +71,13 @@ export class KvStore {
       const meta = await readMeta(sublevels.meta);
       const view = await readViewState(sublevels.meta);
       const clients = await readClients(sublevels.clients);
-      const history = {
+      const api = {
         events: openEventSublevel(sublevels.db),
         retainRevisions: options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT,
         leases: openLeaseSublevels(sublevels.db),
       };
-      assert.ok(Number.isSafeInteger(history.retainRevisions) && history.retainRevisions >= 1, `eventRetainRevisions must be a positive integer, got ${history.retainRevisions}`);
-      const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients, history);
+      assert.ok(Number.isSafeInteger(api.retainRevisions) && api.retainRevisions >= 1, `eventRetainRevisions must be a positive integer, got ${api.retainRevisions}`);
+      const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients, api);
       store.stateLost = lostState;
       return store;
     } catch (err) {
@@ -182,7 +182,7 @@ export class KvStore {
 
   private async applyPart(decoded: readonly DecodedEntry[]): Promise<AppliedEntry[]> {
     const reads = readsOf(decoded);
-    const { leases: leaseLevel, leaseKeys: leaseKeyLevel } = this.history.leases;
+    const { leases: leaseLevel, leaseKeys: leaseKeyLevel } = this.api.leases;
     const ranges = new Map<string, KeyEntry[]>();
     for (const query of reads.ranges) ranges.set(rangeId(query), await scanRange(this.sublevels.kv, query, query.limit + 1));
     const leaseKeys = new Map<number, string[]>();
@@ -198,7 +198,7 @@ export class KvStore {
     const truncated = await this.logKeysToTruncate(output.meta, decoded.length);
     const operations = applyWrites(this.sublevels, output, this.clients, truncated);
     operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
-    operations.push(...leaseWrites(this.history.leases, output));
+    operations.push(...leaseWrites(this.api.leases, output));
     await this.sublevels.db.batch(operations, { sync: this.sync });
     this.current = output.meta;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
@@ -207,7 +207,7 @@ export class KvStore {
 
   /** The batch's new revisions of watch history, and the compaction of those that fell out of the window. */
   private async historyWrites(revision: number, created: readonly RevisionEvents[]): Promise<BatchOperation[]> {
-    const { events, retainRevisions } = this.history;
+    const { events, retainRevisions } = this.api;
     const oldest = oldestRetainedRevision(revision, retainRevisions);
     // A batch may create revisions that are already out of the window; they are never written.
     const kept = created.filter((item) => item.revision >= oldest);
@@ -262,11 +262,11 @@ export class KvStore {
 
   /** Every lease and its time to live, for a new leader to count down. */
   readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
-    return readAllLeases(this.history.leases.leases);
+    return readAllLeases(this.api.leases.leases);
   }
 
   private readSublevels() {
-    return { db: this.sublevels.db, kv: this.sublevels.kv, meta: this.sublevels.meta, events: this.history.events };
+    return { db: this.sublevels.db, kv: this.sublevels.kv, meta: this.sublevels.meta, events: this.api.events };
   }
   // --- end KV API reads ---
 
