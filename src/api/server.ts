@@ -54,7 +54,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   void app.register(listRoutes, { service: options.service });
   void app.register(txnRoutes, { service: options.service, txnOpsMax: options.txnOpsMax ?? TXN_OPS_MAX_DEFAULT });
   void app.register(statusRoutes, { service: options.service });
-  void app.register(watchRoutes, { service: options.service });
+  void app.register(watchRoutes, { service: options.service, registry: options.metrics });
   void app.register(leaseRoutes, { service: options.service });
   void app.register(kvRoutes, {
     service: options.service,

@@ -16,6 +16,9 @@ export const WATCH_PROGRESS_INTERVAL_MS = 10_000;
 
 export type WatchFormat = 'ndjson' | 'sse';
 
+/** Why a stream ended: the client left, the server stops, or the stream was cut (the client resumes). */
+export type WatchEndReason = 'client_closed' | 'server_closing' | 'compacted' | 'slow_consumer' | 'read_failed';
+
 export type HistoryPage = Awaited<ReturnType<KvService['local']['readEvents']>>;
 
 /** True when `fromRevision` is gone: the store is past it, but its history no longer starts there. */
@@ -46,24 +49,24 @@ export class WatchStream {
     private readonly format: WatchFormat,
     private readonly out: ServerResponse,
     first: { fromRevision: number; page: HistoryPage },
-    private readonly onEnd: () => void,
+    private readonly onEnd: (reason: WatchEndReason) => void,
   ) {
     this.cursor = first.fromRevision;
     this.unsubscribe = service.onApplied(() => this.pump());
     this.progress = setInterval(() => this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
-    out.on('close', () => this.end());
+    out.on('close', () => this.end('client_closed'));
     // Started on the next microtask, so onEnd never runs before the caller holds this stream.
     queueMicrotask(() => void this.run(first.page));
   }
 
   /** Stops the stream; the client resumes from the last revision it received + 1. */
-  end(): void {
+  end(reason: WatchEndReason): void {
     if (this.ended) return;
     this.ended = true;
     this.unsubscribe();
     clearInterval(this.progress);
     this.out.end();
-    this.onEnd();
+    this.onEnd(reason);
   }
 
   private write(revision: number, events: readonly WatchEvent[]): boolean {
@@ -90,12 +93,12 @@ export class WatchStream {
         if (this.ended) return;
         if (isCompacted(this.cursor, next)) {
           // Fell behind the compaction window while connected; reconnecting gets the explicit 410.
-          this.end();
+          this.end('compacted');
           return;
         }
         const drained = this.send(next.history);
         if (this.out.writableLength > WATCH_BUFFERED_BYTES_MAX) {
-          this.end();
+          this.end('slow_consumer');
           return;
         }
         if (!drained) await once(this.out, 'drain');
@@ -105,7 +108,7 @@ export class WatchStream {
     } catch (err) {
       // A failed read ends this stream only; the client resumes from its cursor.
       this.out.destroy(err as Error);
-      this.end();
+      this.end('read_failed');
     } finally {
       this.pumping = false;
     }

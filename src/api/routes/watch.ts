@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import { checkKeyField } from '../keys.js';
 import { ErrorBody, WatchQuery } from '../schemas.js';
 import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream } from '../watch-stream.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export const WATCHES_PER_NODE_MAX = 1_024;
 export const WATCHES_PER_ADDRESS_MAX = 64;
@@ -15,12 +16,14 @@ export const WATCHES_PER_ADDRESS_MAX = 64;
 /** Reading from past the end yields no history, only the store revision: where "from now on" starts. */
 const REVISION_PAST_END = Number.MAX_SAFE_INTEGER;
 
-export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
+export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; registry: Registry }> = async (app, { service, registry }) => {
   const streams = new Set<WatchStream>();
   const perAddress = new Map<string, number>();
+  new Gauge({ name: 'mrtom_watch_streams', help: 'Watch streams open on this node', registers: [registry], collect() { this.set(streams.size); } });
+  const ended = new Counter({ name: 'mrtom_watch_streams_ended_total', help: 'Watch streams ended, by reason', labelNames: ['reason'], registers: [registry] });
   // Before the server stops listening, not after: it waits for open responses, and a watch never ends.
   app.addHook('preClose', async () => {
-    for (const stream of streams) stream.end();
+    for (const stream of streams) stream.end('server_closing');
   });
 
   app.get(
@@ -59,7 +62,8 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
       // Headers go out now, not with the first frame, which may be far off for a quiet prefix.
       reply.raw.flushHeaders();
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-      const stream = new WatchStream(service, prefix, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, () => {
+      const stream = new WatchStream(service, prefix, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, (reason) => {
+        ended.inc({ reason });
         streams.delete(stream);
         const left = (perAddress.get(address) ?? 1) - 1;
         if (left === 0) perAddress.delete(address);

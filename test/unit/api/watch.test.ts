@@ -97,6 +97,9 @@ describe('watch limits', () => {
       again = await request(`${base}/v1/watch`);
     }
     expect(again.statusCode).toBe(200);
+    const metrics = (await request(`${base}/metrics`)).body.text();
+    expect(await metrics).toContain(`mrtom_watch_streams ${WATCHES_PER_ADDRESS_MAX}`);
+    expect(await metrics).toContain('mrtom_watch_streams_ended_total{reason="client_closed"} 1');
     for (const res of [...open, again]) res.body.destroy();
   });
 });
