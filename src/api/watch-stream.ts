@@ -37,9 +37,12 @@ function eventJson(revision: number, event: WatchEvent) {
 
 export class WatchStream {
   private cursor: number;
-  private pumping = false;
+  /** True while a run() is sending; at most one runs at a time, or frames could be sent twice. */
+  private pumping = true;
   private again = false;
   private ended = false;
+  /** Aborted when the stream ends, so a wait for 'drain' on a closed socket does not hang. */
+  private readonly closed = new AbortController();
   private readonly unsubscribe: () => void;
   private readonly progress: NodeJS.Timeout;
 
@@ -55,7 +58,8 @@ export class WatchStream {
     this.unsubscribe = service.onApplied(() => this.pump());
     this.progress = setInterval(() => this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
     out.on('close', () => this.end('client_closed'));
-    // Started on the next microtask, so onEnd never runs before the caller holds this stream.
+    // Started on the next microtask, so onEnd never runs before the caller holds this stream. `pumping`
+    // is already true, so an apply notified before then only asks this first run to go on.
     queueMicrotask(() => void this.run(first.page));
   }
 
@@ -63,6 +67,7 @@ export class WatchStream {
   end(reason: WatchEndReason): void {
     if (this.ended) return;
     this.ended = true;
+    this.closed.abort();
     this.unsubscribe();
     clearInterval(this.progress);
     this.out.end();
@@ -79,12 +84,12 @@ export class WatchStream {
       this.again = true;
       return;
     }
+    this.pumping = true;
     void this.run(null);
   }
 
   /** Sends history from the cursor until caught up; `page` is a first page already read. */
   private async run(page: HistoryPage | null): Promise<void> {
-    this.pumping = true;
     try {
       let next = page;
       do {
@@ -101,11 +106,12 @@ export class WatchStream {
           this.end('slow_consumer');
           return;
         }
-        if (!drained) await once(this.out, 'drain');
+        if (!drained) await once(this.out, 'drain', { signal: this.closed.signal });
         if (next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
         next = null;
       } while (this.again && !this.ended);
     } catch (err) {
+      if (this.ended) return; // The wait for 'drain' was aborted by the end itself.
       // A failed read ends this stream only; the client resumes from its cursor.
       this.out.destroy(err as Error);
       this.end('read_failed');
