@@ -4,9 +4,9 @@ import { request } from 'undici';
 
 const POLL_INTERVAL_MS = 100;
 
-export async function isReady(baseUrl: string): Promise<boolean> {
+async function answers200(url: string): Promise<boolean> {
   try {
-    const res = await request(`${baseUrl}/readyz`, { headersTimeout: 1000, bodyTimeout: 1000 });
+    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
@@ -14,13 +14,22 @@ export async function isReady(baseUrl: string): Promise<boolean> {
   }
 }
 
-/** Resolves true once every URL answers /readyz with 200, false when the deadline passes first. */
-export async function waitUntilReady(baseUrls: readonly string[], deadlineMs: number): Promise<boolean> {
+async function waitFor200(urls: readonly string[], deadlineMs: number): Promise<boolean> {
   const giveUpAt = Date.now() + deadlineMs;
   while (Date.now() < giveUpAt) {
-    const states = await Promise.all(baseUrls.map(isReady));
+    const states = await Promise.all(urls.map(answers200));
     if (states.every(Boolean)) return true;
     await sleep(POLL_INTERVAL_MS);
   }
   return false;
+}
+
+/** Resolves true once every URL answers /readyz with 200, false when the deadline passes first. */
+export function waitUntilReady(baseUrls: readonly string[], deadlineMs: number): Promise<boolean> {
+  return waitFor200(baseUrls.map((url) => `${url}/readyz`), deadlineMs);
+}
+
+/** Resolves true once the process at baseUrl answers /livez with 200 (it is up, not necessarily ready). */
+export function waitUntilLive(baseUrl: string, deadlineMs: number): Promise<boolean> {
+  return waitFor200([`${baseUrl}/livez`], deadlineMs);
 }

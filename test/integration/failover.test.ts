@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { http } from './harness/http.js';
+import { waitUntilLive } from '../../src/runtime/readiness.js';
 import { median, startWriteStream } from './harness/write-stream.js';
 import { expectAllReadable } from './harness/verify.js';
 
@@ -36,8 +37,11 @@ describe('failover', () => {
       const killedAt = Date.now();
       await c.kill(`sequencer-${serving}`);
       times.push(await stream.recoveredAfter(killedAt, RECOVERY_DEADLINE_MS));
-      // The killed one comes back idle (it serves only a session it is given): the next standby.
+      // The killed one comes back idle (it serves only a session it is given): the next standby. The next
+      // kill waits until it is up, so that what is measured is failover, not a process start.
       c.start(`sequencer-${serving}`);
+      const restarted = c.config.sequencers.find((sq) => sq.id === serving)!;
+      expect(await waitUntilLive(`http://${restarted.host}:${restarted.metricsPort}`, RECOVERY_DEADLINE_MS)).toBe(true);
       serving = serving === 1 ? 2 : 1;
     }
     await stream.stop();
