@@ -14,6 +14,7 @@ import type { Scheduler } from './scheduler.js';
 import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
 import { describeDatagram, type Tracer } from './trace.js';
+import { ProcessTimers } from './process-timers.js';
 
 /** How a snapshot transfer ended. The runtime stages the whole stream before installing it, so a broken
  *  transfer leaves the store untouched; the install itself is local and modelled as instant. */
@@ -48,16 +49,16 @@ export class SimReplica {
   /** Effects waiting behind a persist-view that is not durable yet. */
   private held: ReplicaEffect[] = [];
   private waitingForView = false;
-  private flushDue = false;
   private outstanding: OutstandingWrite[] = [];
-  /** Bumped at each crash: timers and callbacks of an earlier incarnation do nothing. */
-  private incarnation = 0;
+  /** Timers and disk/transfer callbacks of an earlier incarnation (before a crash) do nothing. */
+  private readonly timers: ProcessTimers;
 
   constructor(
     readonly setup: ReplicaSetup,
     private readonly deps: SimReplicaDeps,
   ) {
     this.name = `r${setup.id}`;
+    this.timers = new ProcessTimers(deps.scheduler, deps.tickIntervalMs, (input) => this.step(input));
   }
 
   get id(): number {
@@ -75,7 +76,7 @@ export class SimReplica {
 
   /** Changes at every crash: a peer streaming a snapshot from this node notices it went away. */
   get incarnationNumber(): number {
-    return this.incarnation;
+    return this.timers.incarnation;
   }
 
   /** The state machine as a snapshot would export it (immutable, so it is a point-in-time view). */
@@ -104,17 +105,16 @@ export class SimReplica {
     this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}${image.stateLost ? ', state lost' : ''}; ${this.describe()}`);
     // Like the production runtime: announce where we are right away.
     this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
-    this.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
+    this.timers.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
   }
 
   crash(): void {
     if (this.state === null) throw new Error(`${this.name} is already down`);
     this.trace(() => `CRASH (${this.describe()})`);
     this.state = null;
-    this.incarnation += 1;
+    this.timers.crash();
     this.held = [];
     this.waitingForView = false;
-    this.flushDue = false;
     this.outstanding = [];
     this.deps.disk.crash();
   }
@@ -123,7 +123,7 @@ export class SimReplica {
     if (this.state === null) return;
     this.trace(() => `<-- ${from} ${describeDatagram(bytes)}`);
     this.step({ kind: 'datagram', from: peerOf(from), bytes, nowMs: this.deps.scheduler.nowMs });
-    this.scheduleFlush();
+    this.timers.scheduleFlush();
   }
 
   private step(input: ReplicaInput): void {
@@ -132,26 +132,6 @@ export class SimReplica {
     this.perform(stepSimReplica(state, input));
   }
 
-  /** One flush after the burst: it runs after every event already due at this time. */
-  private scheduleFlush(): void {
-    if (this.flushDue) return;
-    this.flushDue = true;
-    const incarnation = this.incarnation;
-    this.deps.scheduler.after(0, () => {
-      if (incarnation !== this.incarnation) return;
-      this.flushDue = false;
-      this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
-    });
-  }
-
-  private scheduleTick(delayMs: number): void {
-    const incarnation = this.incarnation;
-    this.deps.scheduler.after(delayMs, () => {
-      if (incarnation !== this.incarnation) return;
-      this.step({ kind: 'tick', nowMs: this.deps.scheduler.nowMs });
-      this.scheduleTick(this.deps.tickIntervalMs);
-    });
-  }
 
   private perform(effects: readonly ReplicaEffect[]): void {
     if (this.waitingForView) {
@@ -172,14 +152,12 @@ export class SimReplica {
     this.trace(() => `persist-view v${view.view} s${view.session}@seq${view.sequencerId} base=${view.sessionBase} lastNormal=v${view.lastNormalView}/s${view.lastNormalSession}`);
     this.waitingForView = true;
     this.held = after;
-    const incarnation = this.incarnation;
-    this.deps.disk.write({ kind: 'view', view: { ...view } }, () => {
-      if (incarnation !== this.incarnation) return;
+    this.deps.disk.write({ kind: 'view', view: { ...view } }, this.timers.guard(() => {
       this.waitingForView = false;
       const held = this.held;
       this.held = [];
       this.perform(held);
-    });
+    }));
   }
 
   private performOne(effect: Exclude<ReplicaEffect, { kind: 'persist-view' }>): void {
@@ -205,9 +183,7 @@ export class SimReplica {
 
   private fetchSnapshot(from: number): void {
     this.trace(() => `fetch-snapshot from r${from}`);
-    const incarnation = this.incarnation;
-    this.deps.fetchSnapshot(this.id, from, (outcome) => {
-      if (incarnation !== this.incarnation) return;
+    this.deps.fetchSnapshot(this.id, from, this.timers.guard((outcome) => {
       const nowMs = this.deps.scheduler.nowMs;
       if (outcome.kind === 'installed') {
         const slot = outcome.state.meta.appliedSlot;
@@ -221,8 +197,8 @@ export class SimReplica {
         this.trace(() => `snapshot from r${from} failed`);
         this.step({ kind: 'snapshot-failed', nowMs });
       }
-      this.scheduleFlush();
-    });
+      this.timers.scheduleFlush();
+    }));
   }
 
   private persistLog(entries: LogEntry[], epoch: number): void {
@@ -230,18 +206,16 @@ export class SimReplica {
     const slots = entries.map((entry) => entry.slot);
     const write: OutstandingWrite = { epoch, slotMin: Math.min(...slots), slotMax: Math.max(...slots) };
     this.outstanding.push(write);
-    const incarnation = this.incarnation;
     // Copies: the replica may keep changing its own objects; the disk holds what was handed over.
-    this.deps.disk.write({ kind: 'log', entries: entries.map((entry) => ({ ...entry })) }, () => {
-      if (incarnation !== this.incarnation) return;
+    this.deps.disk.write({ kind: 'log', entries: entries.map((entry) => ({ ...entry })) }, this.timers.guard(() => {
       this.outstanding.splice(this.outstanding.indexOf(write), 1);
       // Only what is really durable: nothing at or above a slot of the same epoch still queued.
       const queuedMin = Math.min(...this.outstanding.filter((w) => w.epoch === epoch).map((w) => w.slotMin));
       const throughSlot = Math.min(write.slotMax, queuedMin - 1);
       if (throughSlot < 1) return;
       this.step({ kind: 'persisted', throughSlot, epoch });
-      this.scheduleFlush();
-    });
+      this.timers.scheduleFlush();
+    }));
   }
 
   private apply(entries: LogEntry[]): void {

@@ -3,6 +3,7 @@
 // fresh createSequencer that serves no session until a leader's SESSION_START gives it one.
 import type { NodeName, Network } from './network.js';
 import type { Prng } from './prng.js';
+import { ProcessTimers } from './process-timers.js';
 import { describeSequencer, startSequencer, stepSimSequencer, type SequencerTiming, type SimSequencerState } from './replica-adapter.js';
 import type { Scheduler } from './scheduler.js';
 import { describeDatagram, type Tracer } from './trace.js';
@@ -22,14 +23,14 @@ export interface SimSequencerDeps {
 export class SimSequencer {
   readonly name: NodeName;
   private state: SimSequencerState | null = null;
-  private flushDue = false;
-  private incarnation = 0;
+  private readonly timers: ProcessTimers;
 
   constructor(
     readonly id: number,
     private readonly deps: SimSequencerDeps,
   ) {
     this.name = `s${id}`;
+    this.timers = new ProcessTimers(deps.scheduler, deps.tickIntervalMs, (input) => this.step(input));
   }
 
   get isUp(): boolean {
@@ -44,15 +45,14 @@ export class SimSequencer {
     if (this.state !== null) throw new Error(`${this.name} is already up`);
     this.state = startSequencer(this.deps.group, this.deps.replicaIds, this.deps.timing, 1 + (this.deps.prng.nextU32() % 0xffff_fffe));
     this.trace(() => 'start (no session)');
-    this.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
+    this.timers.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
   }
 
   crash(): void {
     if (this.state === null) throw new Error(`${this.name} is already down`);
     this.trace(() => `CRASH (${this.describe()})`);
     this.state = null;
-    this.incarnation += 1;
-    this.flushDue = false;
+    this.timers.crash();
   }
 
   /** Submitters send from their replica node's address, so REQUESTs arrive "from" a replica too. */
@@ -61,23 +61,7 @@ export class SimSequencer {
     this.trace(() => `<-- ${from} ${describeDatagram(bytes)}`);
     const fromReplica = from.startsWith('r') ? Number(from.slice(1)) : null;
     this.step({ kind: 'datagram', fromReplica, bytes, nowMs: this.deps.scheduler.nowMs });
-    if (this.flushDue) return;
-    this.flushDue = true;
-    const incarnation = this.incarnation;
-    this.deps.scheduler.after(0, () => {
-      if (incarnation !== this.incarnation) return;
-      this.flushDue = false;
-      this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
-    });
-  }
-
-  private scheduleTick(delayMs: number): void {
-    const incarnation = this.incarnation;
-    this.deps.scheduler.after(delayMs, () => {
-      if (incarnation !== this.incarnation) return;
-      this.step({ kind: 'tick', nowMs: this.deps.scheduler.nowMs });
-      this.scheduleTick(this.deps.tickIntervalMs);
-    });
+    this.timers.scheduleFlush();
   }
 
   private step(input: SequencerInput): void {
