@@ -36,6 +36,8 @@ export async function startTestCluster(options: { replicas?: number; sequencers?
   const configPath = join(dataDir, 'cluster.json');
   await writeFile(configPath, JSON.stringify(config));
   const logs = createWriteStream(join(dataDir, 'processes.log'));
+  // Every process (and every restart of one) pipes two streams into this one file.
+  logs.setMaxListeners(0);
   const children = new Map<string, ChildProcess>();
 
   const argsOf = (name: string): string[] => {
