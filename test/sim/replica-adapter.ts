@@ -2,26 +2,16 @@
 // a sequencer are built from the simulated cluster's setup, and the few facts the simulator reads from a
 // replica's state (which sequencer serves it, a one-line status for the trace). When the protocol's
 // options or state change shape, this file is the only one to adjust.
-import type { Durability } from '../../src/config/cluster.js';
 import { createReplica, stepReplica, type ReplicaState } from '../../src/consensus/replica.js';
-import type { ReplicaTiming, UnsafeBreak } from '../../src/consensus/state.js';
+import type { ReplicaOptions, ReplicaTiming, UnsafeBreak } from '../../src/consensus/state.js';
 import type { ReplicaEffect, ReplicaInput, ViewState } from '../../src/consensus/types.js';
 import { createSequencer, stepSequencer, type SequencerEffect, type SequencerInput, type SequencerState } from '../../src/sequencer/protocol.js';
 import type { LogEntry } from '../../src/store/log-entry.js';
 
 export type { ReplicaTiming, UnsafeBreak };
 
-export interface ReplicaSetup {
-  id: number;
-  group: number;
-  replicaIds: readonly number[];
-  sequencerIds: readonly number[];
-  durability: Durability;
-  timing: ReplicaTiming;
-  logRetainEntries: number;
-  pendingEntriesMax: number;
-  unsafeBreak: UnsafeBreak | null;
-}
+/** The replica's options as the cluster fixes them; the nonce is drawn per start, the break per run. */
+export type ReplicaSetup = Omit<ReplicaOptions, 'nonce' | 'unsafeBreak'> & { unsafeBreak: UnsafeBreak | null };
 
 /** What the simulated disk hands a restarting replica. */
 export interface ReplicaRestore {
