@@ -1,5 +1,5 @@
 // The replica's Prometheus metrics: protocol progress, drops by reason, submitter load.
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { ReplicaState } from '../consensus/replica.js';
 import { byReason, scrapedCounter, scrapedGauge } from './scraped.js';
 
@@ -10,7 +10,13 @@ export interface ReplicaMetricSources {
   requestsInFlight(): number;
 }
 
-export function createReplicaMetrics(sources: ReplicaMetricSources): Registry {
+export interface ReplicaMetrics {
+  registry: Registry;
+  /** Observes one request's time from submission to being applied on this replica. */
+  observeCommitLatency(latencyMs: number): void;
+}
+
+export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const { state } = sources;
@@ -30,5 +36,13 @@ export function createReplicaMetrics(sources: ReplicaMetricSources): Registry {
   scrapedGauge(registry, 'mrtom_replica_commit_slot', 'Highest slot known committed', () => state.commit);
   scrapedGauge(registry, 'mrtom_replica_applied_slot', 'Highest slot applied to the store', () => state.applied);
   scrapedGauge(registry, 'mrtom_replica_requests_in_flight', 'Requests this node submitted and not yet applied', sources.requestsInFlight);
-  return registry;
+  scrapedGauge(registry, 'mrtom_replica_log_entries', 'Log entries held in memory (applied window and unapplied tail)', () => state.log.size);
+  scrapedGauge(registry, 'mrtom_replica_apply_lag_slots', 'Slots known committed but not yet applied', () => Math.max(0, state.commit - state.applied));
+  const commitLatency = new Histogram({
+    name: 'mrtom_replica_commit_latency_seconds',
+    help: 'Time from submitting a request to applying it on this replica',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
+  return { registry, observeCommitLatency: (latencyMs) => commitLatency.observe(latencyMs / 1000) };
 }

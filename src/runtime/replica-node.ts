@@ -96,6 +96,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     // Always to the sequencer of the replica's current session, which a session change replaces.
     send: (bytes) => send({ sequencer: state.vs.sequencerId }, bytes),
     nowMs: () => performance.now(),
+    onCommitted: (latencyMs) => metrics.observeCommitLatency(latencyMs),
   });
 
   const appliedSignal = new AppliedSignal(); // KV API (M3)
@@ -190,7 +191,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   };
 
   const metrics = createReplicaMetrics({ state, unknownSourceDrops: () => unknownSourceDrops, requestsInFlight: () => submitter.inFlightCount });
-  const http = buildApiServer({ service, logger, metrics, ...(options.api?.txnOpsMax === undefined ? {} : { txnOpsMax: options.api.txnOpsMax }) });
+  const http = buildApiServer({ service, logger, metrics: metrics.registry, ...(options.api?.txnOpsMax === undefined ? {} : { txnOpsMax: options.api.txnOpsMax }) });
   await http.register(snapshotRoutes, { store });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');

@@ -20,11 +20,19 @@ export interface SubmitterOptions {
   inFlightMax: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
+  /** Told how long each request took from submission to being applied here. */
+  onCommitted?(latencyMs: number): void;
 }
+
+/** Resends back off up to this spacing: under load a slow commit is not a lost one, and every resend
+ *  is another stamped copy for the replicas to deduplicate. */
+const RESEND_INTERVAL_MS_MAX = 2_000;
 
 interface InFlight {
   bytes: Uint8Array;
+  submittedAtMs: number;
   sentAtMs: number;
+  resendAfterMs: number;
   deadlineMs: number;
   resolve(result: OpResult): void;
   reject(error: Error): void;
@@ -75,7 +83,15 @@ export class Submitter {
     }
     const nowMs = this.options.nowMs();
     return new Promise<OpResult>((resolve, reject) => {
-      this.inFlight.set(requestId, { bytes, sentAtMs: nowMs, deadlineMs: nowMs + this.options.commitTimeoutMs, resolve, reject });
+      this.inFlight.set(requestId, {
+        bytes,
+        submittedAtMs: nowMs,
+        sentAtMs: nowMs,
+        resendAfterMs: this.options.resendIntervalMs,
+        deadlineMs: nowMs + this.options.commitTimeoutMs,
+        resolve,
+        reject,
+      });
       this.options.send(bytes);
     });
   }
@@ -87,6 +103,7 @@ export class Submitter {
       const request = this.inFlight.get(entry.requestId);
       if (!request) continue; // Timed out earlier, or a duplicate apply result.
       this.inFlight.delete(entry.requestId);
+      this.options.onCommitted?.(this.options.nowMs() - request.submittedAtMs);
       request.resolve(entry.result);
     }
   }
@@ -100,8 +117,9 @@ export class Submitter {
         request.reject(
           new ServiceError('commit_timeout', `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`),
         );
-      } else if (nowMs - request.sentAtMs >= this.options.resendIntervalMs) {
+      } else if (nowMs - request.sentAtMs >= request.resendAfterMs) {
         request.sentAtMs = nowMs;
+        request.resendAfterMs = Math.min(2 * request.resendAfterMs, RESEND_INTERVAL_MS_MAX);
         this.options.send(request.bytes);
       }
     }

@@ -1,0 +1,80 @@
+// Proves the node's MRTOM client: a request resolves when its own (client id, request id) is applied here,
+// unanswered requests are resent with the same id and a growing spacing, a request past its deadline
+// fails as commit_timeout, and too many in flight or too large a datagram are refused up front.
+import { describe, expect, it } from 'vitest';
+import { Submitter } from '../../../src/runtime/submitter.js';
+import { ServiceError } from '../../../src/api/service-errors.js';
+import { decodeDatagram } from '../../../src/mrtom/messages.js';
+import { decodeOpRequest } from '../../../src/store/ops.js';
+
+function harness(overrides: { inFlightMax?: number; datagramBytesMax?: number } = {}) {
+  const sent: Uint8Array[] = [];
+  const latencies: number[] = [];
+  const clock = { nowMs: 0 };
+  const submitter = new Submitter({
+    group: 1,
+    datagramBytesMax: overrides.datagramBytesMax ?? 1400,
+    resendIntervalMs: 100,
+    commitTimeoutMs: 1000,
+    inFlightMax: overrides.inFlightMax ?? 10,
+    send: (bytes) => sent.push(bytes),
+    nowMs: () => clock.nowMs,
+    onCommitted: (ms) => latencies.push(ms),
+  });
+  return { submitter, sent, latencies, clock };
+}
+
+const put = (key: string, bytes = 3) => ({ type: 'put' as const, key, value: new Uint8Array(bytes) });
+
+describe('Submitter', () => {
+  it('resolves a request when this replica applies its id, and reports the latency', async () => {
+    const { submitter, sent, latencies, clock } = harness();
+    const pending = submitter.submit(put('a'));
+    const { header } = decodeDatagram(sent[0]!);
+    expect(header).toMatchObject({ sender: submitter.clientId, requestId: 1, session: 0 });
+    clock.nowMs = 42;
+    submitter.onApplied([{ slot: 1, session: 1, seq: 1, clientId: submitter.clientId + 1, requestId: 1, result: { type: 'put', revision: 9, modRevision: 9 } }]);
+    submitter.onApplied([{ slot: 2, session: 1, seq: 2, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } }]);
+    await expect(pending).resolves.toEqual({ type: 'put', revision: 1, modRevision: 1 });
+    expect(latencies).toEqual([42]);
+  });
+
+  it('resends the same bytes with a doubling spacing, then fails at the deadline as commit_timeout', async () => {
+    const { submitter, sent, clock } = harness();
+    const pending = submitter.submit(put('a'));
+    const resendTimes: number[] = [];
+    for (clock.nowMs = 0; clock.nowMs < 1000; clock.nowMs += 10) {
+      const before = sent.length;
+      submitter.onTick();
+      if (sent.length > before) resendTimes.push(clock.nowMs);
+    }
+    expect(resendTimes).toEqual([100, 300, 700]);
+    expect(new Set(sent.map((b) => Buffer.from(b).toString('hex'))).size).toBe(1);
+    clock.nowMs = 1000;
+    submitter.onTick();
+    await expect(pending).rejects.toMatchObject({ code: 'commit_timeout' });
+    expect(submitter.inFlightCount).toBe(0);
+  });
+
+  it('sends a floor below every request still in flight', () => {
+    const { submitter, sent } = harness();
+    void submitter.submit(put('a'));
+    void submitter.submit(put('b'));
+    const floors = sent.map((bytes) => decodeOpRequest(decodeDatagram(bytes).body));
+    expect(floors.map((r) => ('floor' in r ? r.floor : -1))).toEqual([0, 0]);
+    submitter.onApplied([{ slot: 1, session: 1, seq: 1, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } }]);
+    void submitter.submit(put('c'));
+    const third = decodeOpRequest(decodeDatagram(sent[2]!).body);
+    expect('floor' in third && third.floor).toBe(1); // request 2 is still in flight
+  });
+
+  it('refuses more than inFlightMax requests and datagrams over the limit', async () => {
+    const { submitter } = harness({ inFlightMax: 1, datagramBytesMax: 200 });
+    void submitter.submit(put('a'));
+    await expect(submitter.submit(put('b'))).rejects.toMatchObject({ code: 'overloaded' });
+    const big = harness({ datagramBytesMax: 200 }).submitter;
+    const refused = big.submit(put('a', 500));
+    await expect(refused).rejects.toBeInstanceOf(ServiceError);
+    await expect(refused).rejects.toMatchObject({ code: 'value_too_large' });
+  });
+});
