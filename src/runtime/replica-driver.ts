@@ -30,6 +30,7 @@ export class ReplicaDriver {
   private storageQueue: StorageOp[] = [];
   private storing: Promise<void> | null = null;
   private applying: Promise<void> = Promise.resolve();
+  private pendingApply: LogEntry[] = [];
   /** Set while a view-state write is pending: effects produced meanwhile wait behind it, in order. */
   private gate: Promise<void> | null = null;
   private flushScheduled = false;
@@ -185,9 +186,18 @@ export class ReplicaDriver {
       );
   }
 
+  /** Group apply: entries that arrive while an apply is being written go into the next single batch
+   *  (one LevelDB write, one sync) instead of one batch per COMMIT notice. */
   private enqueueApply(entries: LogEntry[]): void {
+    const linkQueued = this.pendingApply.length > 0;
+    this.pendingApply.push(...entries);
+    if (linkQueued) return; // The queued link takes these too; slots stay in order.
     this.applying = this.applying
-      .then(() => this.options.store.applyBatch(entries))
+      .then(() => {
+        const batch = this.pendingApply;
+        this.pendingApply = [];
+        return this.options.store.applyBatch(batch);
+      })
       .then((applied) => this.options.onApplied(applied))
       .catch((err: Error) => this.options.onFatal(err));
   }
