@@ -1,7 +1,7 @@
 // Bodies of the replica-to-replica messages (the slow path) and their strict decoding. The fixed header
 // carries type, group, (view, session) and sender; these bodies carry the rest as msgpack.
 import { DecodeError, MessageType, type Header } from '../mrtom/header.js';
-import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
+import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
 import { encodeDatagram } from '../mrtom/messages.js';
 import type { LogEntry } from '../store/log-entry.js';
 
@@ -92,13 +92,7 @@ function seqs(value: unknown, type: string): number[] {
 }
 
 function numbers<K extends string>(value: Record<string, unknown>, keys: readonly K[], type: string): Record<K, number> {
-  const out = {} as Record<K, number>;
-  for (const key of keys) {
-    const n = value[key];
-    if (!isSeq(n)) fail(type);
-    out[key] = n;
-  }
-  return out;
+  return seqFields(value, keys, () => fail(type));
 }
 
 function decodeEntry(value: unknown): LogEntry {

@@ -1,7 +1,7 @@
 // Value encodings of the sublevels (msgpack via src/mrtom/body.ts). Everything here was written by this
 // store, so a value of the wrong shape is corruption or a bug: decoding asserts rather than returning errors.
 import assert from 'node:assert/strict';
-import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
+import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
 import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
 import type { LogEntry, StoreMeta } from './log-entry.js';
 import type { ViewState } from './view-state.js';
@@ -17,10 +17,12 @@ function unpackMap(bytes: Uint8Array, what: string): Record<string, unknown> {
   return value;
 }
 
-function seqField(value: Record<string, unknown>, field: string, what: string): number {
-  const n = value[field];
-  assert.ok(isSeq(n), `stored ${what}.${field} is not a non-negative integer`);
-  return n;
+function storedSeqs<K extends string>(value: Record<string, unknown>, fields: readonly K[], what: string): Record<K, number> {
+  return seqFields(value, fields, (field) => assert.fail(`stored ${what}.${field} is not a non-negative integer`));
+}
+
+function seqField<K extends string>(value: Record<string, unknown>, field: K, what: string): number {
+  return storedSeqs(value, [field], what)[field];
 }
 
 function bytesField(value: Record<string, unknown>, field: string, what: string): Uint8Array {
@@ -34,13 +36,7 @@ export function encodeMeta(meta: StoreMeta): Uint8Array {
 }
 
 export function decodeMeta(bytes: Uint8Array): StoreMeta {
-  const value = unpackMap(bytes, 'meta');
-  return {
-    appliedSlot: seqField(value, 'appliedSlot', 'meta'),
-    session: seqField(value, 'session', 'meta'),
-    appliedSeq: seqField(value, 'appliedSeq', 'meta'),
-    revision: seqField(value, 'revision', 'meta'),
-  };
+  return storedSeqs(unpackMap(bytes, 'meta'), ['appliedSlot', 'session', 'appliedSeq', 'revision'], 'meta');
 }
 
 export function encodeViewState(state: ViewState): Uint8Array {
@@ -49,16 +45,8 @@ export function encodeViewState(state: ViewState): Uint8Array {
 }
 
 export function decodeViewState(bytes: Uint8Array): ViewState {
-  const value = unpackMap(bytes, 'view state');
-  return {
-    view: seqField(value, 'view', 'view state'),
-    session: seqField(value, 'session', 'view state'),
-    sequencerId: seqField(value, 'sequencerId', 'view state'),
-    sequencerIncarnation: seqField(value, 'sequencerIncarnation', 'view state'),
-    sessionBase: seqField(value, 'sessionBase', 'view state'),
-    lastNormalView: seqField(value, 'lastNormalView', 'view state'),
-    lastNormalSession: seqField(value, 'lastNormalSession', 'view state'),
-  };
+  const fields = ['view', 'session', 'sequencerId', 'sequencerIncarnation', 'sessionBase', 'lastNormalView', 'lastNormalSession'] as const;
+  return storedSeqs(unpackMap(bytes, 'view state'), fields, 'view state');
 }
 
 export function encodeKeyRecord(record: KeyRecord): Uint8Array {
@@ -75,9 +63,7 @@ export function decodeKeyRecord(bytes: Uint8Array): KeyRecord {
 export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
   const record: KeyRecord = {
     value: bytesField(value, 'value', 'key record'),
-    createRevision: seqField(value, 'createRevision', 'key record'),
-    modRevision: seqField(value, 'modRevision', 'key record'),
-    version: seqField(value, 'version', 'key record'),
+    ...storedSeqs(value, ['createRevision', 'modRevision', 'version'], 'key record'),
   };
   if (value.contentType !== undefined) {
     assert.equal(typeof value.contentType, 'string', 'stored key record.contentType is not a string');
@@ -95,12 +81,7 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
   const value = unpackMap(bytes, 'log entry');
   assert.equal(typeof value.noop, 'boolean', 'stored log entry.noop is not a boolean');
   return {
-    slot: seqField(value, 'slot', 'log entry'),
-    session: seqField(value, 'session', 'log entry'),
-    seq: seqField(value, 'seq', 'log entry'),
-    view: seqField(value, 'view', 'log entry'),
-    clientId: seqField(value, 'clientId', 'log entry'),
-    requestId: seqField(value, 'requestId', 'log entry'),
+    ...storedSeqs(value, ['slot', 'session', 'seq', 'view', 'clientId', 'requestId'], 'log entry'),
     body: bytesField(value, 'body', 'log entry'),
     noop: value.noop as boolean,
   };
