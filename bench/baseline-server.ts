@@ -81,9 +81,7 @@ app.get('/v1/kv/*', async (request, reply) => {
   const record = await db.get(key);
   if (record === undefined) throw new KeyNotFoundError(`no value for key ${key}`);
   const bytes = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
-  void reply
-    .header('etag', `"${bytes.readBigUInt64BE(0)}"`)
-    .type('application/octet-stream');
+  void reply.header('etag', `"${bytes.readBigUInt64BE(0)}"`).type('application/octet-stream');
   return bytes.subarray(revisionBytes);
 });
 

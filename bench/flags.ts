@@ -14,7 +14,10 @@ export function integerIn(min: number, max: number): (text: string) => number {
 
 export function listOf<T>(parseItem: (text: string) => T, itemsMax: number): (text: string) => T[] {
   return (text) => {
-    const items = text.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    const items = text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
     if (items.length === 0 || items.length > itemsMax) {
       throw new InvalidArgumentError(`expected 1 to ${itemsMax} comma-separated items, got "${text}"`);
     }

@@ -65,12 +65,14 @@ function startWorkload(spec: LoadSpec, durationS: number, phase: string, value: 
     url: spec.origins.map((origin) => `${origin}/`),
     connections: spec.connections,
     duration: durationS,
-    requests: [{
-      setupRequest: (request) => {
-        keyCount += 1;
-        return { ...request, ...spec.writeRequest(`${spec.keyPrefix}/${phase}/${keyCount}`, value) };
+    requests: [
+      {
+        setupRequest: (request) => {
+          keyCount += 1;
+          return { ...request, ...spec.writeRequest(`${spec.keyPrefix}/${phase}/${keyCount}`, value) };
+        },
       },
-    }],
+    ],
   });
 }
 

@@ -67,7 +67,8 @@ const deployment = await mrtomKv.deploy(dataDir, repoDir);
 try {
   await waitReady(deployment.probes, deployment.children);
   const origins = deployment.loadOrigins;
-  for (let i = 0; i < seedKeys; i++) await (await request(`${origins[i % origins.length]}/v1/kv/seed/${i}`, { method: 'PUT', body: `value-${i}` })).body.dump();
+  for (let i = 0; i < seedKeys; i++)
+    await (await request(`${origins[i % origins.length]}/v1/kv/seed/${i}`, { method: 'PUT', body: `value-${i}` })).body.dump();
   const rows = [];
   for (const connections of options.connections) {
     for (const consistency of ['linearizable', 'stale'] as const) {

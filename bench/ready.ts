@@ -38,7 +38,9 @@ export async function waitReady(probes: readonly ReadinessProbe[], children: rea
   while (pending.size > 0) {
     if (firstExit !== undefined) {
       const { child, exit } = firstExit;
-      throw new Error(`${child.name} ${describeExit(exit)} before it was ready; its output ends:\n${lastLines(child.logTail(), failureLogLinesMax)}`);
+      throw new Error(
+        `${child.name} ${describeExit(exit)} before it was ready; its output ends:\n${lastLines(child.logTail(), failureLogLinesMax)}`,
+      );
     }
     if (Date.now() > deadlineMs) {
       const waiting = [...pending].map((probe) => probe.url).join(', ');

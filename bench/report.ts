@@ -54,18 +54,36 @@ export function formatReport(report: BenchReport, baseline: string, comparison: 
     if (outcome.status !== 'ran') lines.push(`${outcome.target}: ${outcome.status.toUpperCase()} — ${outcome.reason ?? ''}`);
     else if (outcome.loadOrigins > 1) lines.push(`${outcome.target}: load spread round-robin over ${outcome.loadOrigins} members' URLs`);
   }
-  const rows = [[
-    'target', 'conns', 'URLs', 'req/s (median)', 'p50 ms', 'p99 ms', 'errors', 'loadgen CPU % core', 'machine CPU %',
-    `req/s vs ${baseline}`, `p99 vs ${baseline}`,
-  ]];
+  const rows = [
+    [
+      'target',
+      'conns',
+      'URLs',
+      'req/s (median)',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'loadgen CPU % core',
+      'machine CPU %',
+      `req/s vs ${baseline}`,
+      `p99 vs ${baseline}`,
+    ],
+  ];
   for (const outcome of report.targets) {
     for (const run of outcome.runs) {
       const reference = runOf(report, baseline, run.connections);
       rows.push([
-        outcome.target, String(run.connections), String(run.originsUsed), fixed(run.reqPerSecMedian, 0),
-        fixed(run.latencyMsP50, 2), fixed(run.latencyMsP99, 2), String(run.non2xx + run.errors),
-        fixed(run.loadgenCpuPctOfCore, 0), fixed(run.machineCpuBusyPct, 0),
-        ratio(run.reqPerSecMedian, reference?.reqPerSecMedian), ratio(run.latencyMsP99, reference?.latencyMsP99),
+        outcome.target,
+        String(run.connections),
+        String(run.originsUsed),
+        fixed(run.reqPerSecMedian, 0),
+        fixed(run.latencyMsP50, 2),
+        fixed(run.latencyMsP99, 2),
+        String(run.non2xx + run.errors),
+        fixed(run.loadgenCpuPctOfCore, 0),
+        fixed(run.machineCpuBusyPct, 0),
+        ratio(run.reqPerSecMedian, reference?.reqPerSecMedian),
+        ratio(run.latencyMsP99, reference?.latencyMsP99),
       ]);
     }
   }
@@ -77,8 +95,10 @@ export function formatReport(report: BenchReport, baseline: string, comparison: 
     const reference = runOf(report, comparison.reference, connections);
     if (subject === undefined || reference === undefined) continue;
     comparisonRows.push([
-      String(connections), ratio(subject.reqPerSecMedian, reference.reqPerSecMedian),
-      ratio(subject.latencyMsP50, reference.latencyMsP50), ratio(subject.latencyMsP99, reference.latencyMsP99),
+      String(connections),
+      ratio(subject.reqPerSecMedian, reference.reqPerSecMedian),
+      ratio(subject.latencyMsP50, reference.latencyMsP50),
+      ratio(subject.latencyMsP99, reference.latencyMsP99),
     ]);
   }
   if (comparisonRows.length > 1) lines.push('', `${comparison.subject} vs ${comparison.reference}:`, table(comparisonRows));

@@ -35,19 +35,35 @@ export const etcd: Target = {
     }));
     const initialCluster = members.map((member) => `${member.name}=${member.peer}`).join(',');
     const children = members.map((member) =>
-      startChild(`etcd ${member.name}`, 'etcd', [
-        '--name', member.name,
-        '--data-dir', join(dataDir, member.name),
-        '--listen-client-urls', member.client,
-        '--advertise-client-urls', member.client,
-        '--listen-peer-urls', member.peer,
-        '--initial-advertise-peer-urls', member.peer,
-        '--initial-cluster', initialCluster,
-        '--initial-cluster-state', 'new',
-        '--initial-cluster-token', `bench-${base}`,
-        '--logger', 'zap',
-        '--log-level', 'warn',
-      ], dataDir),
+      startChild(
+        `etcd ${member.name}`,
+        'etcd',
+        [
+          '--name',
+          member.name,
+          '--data-dir',
+          join(dataDir, member.name),
+          '--listen-client-urls',
+          member.client,
+          '--advertise-client-urls',
+          member.client,
+          '--listen-peer-urls',
+          member.peer,
+          '--initial-advertise-peer-urls',
+          member.peer,
+          '--initial-cluster',
+          initialCluster,
+          '--initial-cluster-state',
+          'new',
+          '--initial-cluster-token',
+          `bench-${base}`,
+          '--logger',
+          'zap',
+          '--log-level',
+          'warn',
+        ],
+        dataDir,
+      ),
     );
     return {
       children,
@@ -61,10 +77,12 @@ export const etcd: Target = {
         method: 'POST',
         path: '/v3/kv/put',
         headers: { 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify({
-          key: Buffer.from(key).toString('base64'),
-          value: value.toString('base64'),
-        })),
+        body: Buffer.from(
+          JSON.stringify({
+            key: Buffer.from(key).toString('base64'),
+            value: value.toString('base64'),
+          }),
+        ),
       }),
     };
   },

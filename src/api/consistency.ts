@@ -4,7 +4,11 @@ import type { LocalReads, KvService } from './service.js';
 
 export type Consistency = 'linearizable' | 'stale';
 
-export async function readLocal<T>(service: KvService, consistency: Consistency | undefined, read: (local: LocalReads) => Promise<T>): Promise<T> {
+export async function readLocal<T>(
+  service: KvService,
+  consistency: Consistency | undefined,
+  read: (local: LocalReads) => Promise<T>,
+): Promise<T> {
   if (consistency !== 'stale') await service.barrier();
   return read(service.local);
 }

@@ -71,9 +71,7 @@ function fromServiceError(err: ServiceError): HttpError {
   }
   // A timed-out commit may still be applied later, so a blind retry of a write could apply it twice.
   const message =
-    err.code === 'commit_timeout'
-      ? `${err.message}; the write may or may not have happened, so read the key before retrying`
-      : err.message;
+    err.code === 'commit_timeout' ? `${err.message}; the write may or may not have happened, so read the key before retrying` : err.message;
   return { statusCode: SERVICE_STATUS[err.code], code: err.code, message, headers };
 }
 

@@ -9,7 +9,12 @@ const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 
 export function registerHttpMetrics(app: FastifyInstance, registry: Registry): void {
   const labelNames = ['route', 'method', 'code'] as const;
-  const requests = new Counter({ name: 'mrtom_http_requests_total', help: 'HTTP requests answered, by route, method and status code', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'mrtom_http_requests_total',
+    help: 'HTTP requests answered, by route, method and status code',
+    labelNames,
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'mrtom_http_request_duration_seconds',
     help: 'HTTP request latency from arrival to response sent, by route, method and status code',

@@ -70,6 +70,7 @@ export function badUrlError(url: string): ApiError {
 /** A key or key prefix given as a query parameter or JSON field: at most KEY_BYTES_MAX bytes of UTF-8. */
 export function checkKeyField(field: string, text: string): string {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > KEY_BYTES_MAX) throw new ApiError(400, 'invalid_key', `${field} is ${bytes} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`);
+  if (bytes > KEY_BYTES_MAX)
+    throw new ApiError(400, 'invalid_key', `${field} is ${bytes} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`);
   return text;
 }

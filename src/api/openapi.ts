@@ -7,7 +7,11 @@ export function registerOpenApi(app: FastifyInstance): void {
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'mrtom-kv', version: '1', description: 'A linearizable replicated key-value store; any replica serves any request. See docs/api.md.' },
+      info: {
+        title: 'mrtom-kv',
+        version: '1',
+        description: 'A linearizable replicated key-value store; any replica serves any request. See docs/api.md.',
+      },
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -12,7 +12,9 @@ export function expectResult<T extends OpResult['type']>(result: OpResult, type:
 }
 
 export function leaseNotFound(lease: number, revision: number): ApiError {
-  return new ApiError(404, 'lease_not_found', `lease ${lease} does not exist (revoked, expired or never granted)`, { 'x-mrtom-revision': String(revision) });
+  return new ApiError(404, 'lease_not_found', `lease ${lease} does not exist (revoked, expired or never granted)`, {
+    'x-mrtom-revision': String(revision),
+  });
 }
 
 /** A write result, or the 404 of a missing lease, or the 412 its failed precondition means. */
@@ -20,11 +22,22 @@ export function expectWrite<T extends 'put' | 'delete'>(result: OpResult, type: 
   if (result.type === 'lease_not_found') throw leaseNotFound(result.lease, result.revision);
   if (result.type !== 'precondition_failed') return expectResult(result, type);
   const current = result.modRevision === null ? 'the key is absent' : `the key's modRevision is ${result.modRevision}`;
-  throw new ApiError(412, 'precondition_failed', `precondition failed: ${current}`, { 'x-mrtom-revision': String(result.revision) }, { modRevision: result.modRevision });
+  throw new ApiError(
+    412,
+    'precondition_failed',
+    `precondition failed: ${current}`,
+    { 'x-mrtom-revision': String(result.revision) },
+    { modRevision: result.modRevision },
+  );
 }
 
 export function toItem({ key, record }: KeyEntry, keysOnly = false): Static<typeof Item> {
-  const item: Static<typeof Item> = { key, createRevision: record.createRevision, modRevision: record.modRevision, version: record.version };
+  const item: Static<typeof Item> = {
+    key,
+    createRevision: record.createRevision,
+    modRevision: record.modRevision,
+    version: record.version,
+  };
   if (!keysOnly) item.value = Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength).toString('base64');
   if (record.contentType !== undefined) item.contentType = record.contentType;
   if (record.lease !== undefined) item.lease = record.lease;

@@ -12,7 +12,9 @@ export const ErrorBody = Type.Object({
   error: Type.Object({
     code: Type.String({ description: 'stable snake_case code clients switch on' }),
     message: Type.String(),
-    modRevision: Type.Optional(Type.Union([Revision, Type.Null()], { description: 'precondition_failed: the key\'s current modRevision, null when absent' })),
+    modRevision: Type.Optional(
+      Type.Union([Revision, Type.Null()], { description: "precondition_failed: the key's current modRevision, null when absent" }),
+    ),
     oldestRevision: Type.Optional(Type.Integer({ description: 'compacted: the oldest revision a watch can still start from' })),
   }),
 });
@@ -28,7 +30,7 @@ export const DeleteBody = Type.Object({
 export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
 export const Consistency = Type.Union([Type.Literal('linearizable'), Type.Literal('stale')], {
-  description: 'linearizable (default): after a batched read barrier through the log; stale: this replica\'s local state as is',
+  description: "linearizable (default): after a batched read barrier through the log; stale: this replica's local state as is",
 });
 
 /** Query strings are closed: a parameter the route does not know is a 400 naming it, not silently ignored. */
@@ -61,7 +63,7 @@ const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'by
 
 export const ListQuery = query({
   prefix: Type.Optional(Type.String({ description: 'list keys starting with this; absent or empty: all keys' })),
-  after: Type.Optional(Type.String({ description: 'start strictly after this key: the previous page\'s `next`' })),
+  after: Type.Optional(Type.String({ description: "start strictly after this key: the previous page's `next`" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
   keysOnly: Type.Optional(Type.Boolean({ default: false })),
   consistency: Type.Optional(Consistency),
@@ -104,13 +106,20 @@ const Compare = Type.Object(
 );
 
 const TxnOp = Type.Union([
-  Type.Object({ put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object(
+    { put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    { additionalProperties: false },
+  ),
   Type.Object({ get: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),
   Type.Object({ delete: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),
   Type.Object(
     {
       range: Type.Object(
-        { prefix: Type.String(), after: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX })) },
+        {
+          prefix: Type.String(),
+          after: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX })),
+        },
         { additionalProperties: false },
       ),
     },

@@ -38,8 +38,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
-    frameworkErrors: (err, request, reply) =>
-      sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
+    frameworkErrors: (err, request, reply) => sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
     // Unknown query parameters and body fields are errors that name them, never silently dropped; every
     // problem of a request is reported at once.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },

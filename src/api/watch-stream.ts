@@ -31,7 +31,14 @@ export function isCompacted(fromRevision: number, page: HistoryPage): boolean {
 function eventJson(revision: number, event: WatchEvent) {
   if (event.record === null) return { type: 'delete', key: event.key, modRevision: revision };
   const { value, contentType, createRevision, modRevision, version, lease } = event.record;
-  const json = { type: 'put', key: event.key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), createRevision, modRevision, version };
+  const json = {
+    type: 'put',
+    key: event.key,
+    value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    createRevision,
+    modRevision,
+    version,
+  };
   return { ...json, ...(contentType === undefined ? {} : { contentType }), ...(lease === undefined ? {} : { lease }) };
 }
 

@@ -37,7 +37,12 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const openMs = nowMs - gap.sinceMs;
   const effects: ReplicaEffect[] = [];
   const inSession = gap.slot > state.vs.sessionBase;
-  if (inSession && state.vs.sequencerIncarnation !== 0 && openMs >= timing.gapTimeoutMs && nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs) {
+  if (
+    inSession &&
+    state.vs.sequencerIncarnation !== 0 &&
+    openMs >= timing.gapTimeoutMs &&
+    nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs
+  ) {
     gap.askedSequencerMs = nowMs;
     effects.push(retransmitRequest(state, gap.slot));
   }
@@ -127,12 +132,21 @@ export function onLogReply(state: ReplicaState, from: number, header: Header, re
   for (const entry of reply.entries) {
     if (entry.slot === state.through + 1) {
       effects.push(...appendInOrder(state, entry));
-    } else if (entry.noop && entry.slot > state.applied && entry.slot <= state.through && entry.slot > state.vs.sessionBase && entry.session === state.vs.session) {
+    } else if (
+      entry.noop &&
+      entry.slot > state.applied &&
+      entry.slot <= state.through &&
+      entry.slot > state.vs.sessionBase &&
+      entry.session === state.vs.session
+    ) {
       effects.push(...imposeNoop(state, entry.slot));
     }
   }
   if (state.gap && state.gap.slot <= state.through) {
-    state.gap = state.through < state.highestKnownSlot ? { slot: state.through + 1, sinceMs: nowMs, askedSequencerMs: Number.NEGATIVE_INFINITY, askedPeersMs: Number.NEGATIVE_INFINITY } : null;
+    state.gap =
+      state.through < state.highestKnownSlot
+        ? { slot: state.through + 1, sinceMs: nowMs, askedSequencerMs: Number.NEGATIVE_INFINITY, askedPeersMs: Number.NEGATIVE_INFINITY }
+        : null;
   }
   return effects;
 }

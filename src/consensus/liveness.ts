@@ -12,7 +12,12 @@ import type { ReplicaEffect } from './types.js';
 
 function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   state.lastSyncSentMs = nowMs;
-  const body: SyncBody = { commit: state.commit, through: state.through, noops: state.sessionNoops, incarnation: state.vs.sequencerIncarnation };
+  const body: SyncBody = {
+    commit: state.commit,
+    through: state.through,
+    noops: state.sessionNoops,
+    incarnation: state.vs.sequencerIncarnation,
+  };
   const bytes = encodePeerMessage(MessageType.SYNC, peerHeader(state), body);
   return peersOf(state).map((id) => ({ kind: 'send' as const, to: { replica: id }, bytes }));
 }
@@ -76,7 +81,8 @@ function leaderTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'sequencer-silent', nowMs);
   }
   const effects = [...onGapTick(state, nowMs), ...resendStartView(state, nowMs)];
-  if (state.sessionStartSentMs !== null && nowMs - state.sessionStartSentMs >= timing.resendIntervalMs) effects.push(...sessionStart(state, nowMs));
+  if (state.sessionStartSentMs !== null && nowMs - state.sessionStartSentMs >= timing.resendIntervalMs)
+    effects.push(...sessionStart(state, nowMs));
   if (nowMs - state.lastSyncSentMs >= timing.syncIntervalMs) effects.push(...sync(state, nowMs));
   return effects;
 }

@@ -6,7 +6,16 @@ import type { ReplicaEffect } from './types.js';
 import type { ReplicaState } from './state.js';
 
 export function noopEntry(state: ReplicaState, slot: number): LogEntry {
-  return { slot, session: state.vs.session, seq: slot - state.vs.sessionBase, view: state.vs.view, clientId: 0, requestId: 0, body: new Uint8Array(0), noop: true };
+  return {
+    slot,
+    session: state.vs.session,
+    seq: slot - state.vs.sessionBase,
+    view: state.vs.view,
+    clientId: 0,
+    requestId: 0,
+    body: new Uint8Array(0),
+    noop: true,
+  };
 }
 
 function persist(state: ReplicaState, entries: LogEntry[]): ReplicaEffect[] {
@@ -15,7 +24,9 @@ function persist(state: ReplicaState, entries: LogEntry[]): ReplicaEffect[] {
 
 /** The overlay wins: a slot the merged log holds as a NO-OP stays a NO-OP whatever a peer sends. */
 function overlaid(state: ReplicaState, entry: LogEntry): LogEntry {
-  return state.noopOverlay.has(entry.slot) && !entry.noop ? { ...entry, body: new Uint8Array(0), noop: true, clientId: 0, requestId: 0 } : entry;
+  return state.noopOverlay.has(entry.slot) && !entry.noop
+    ? { ...entry, body: new Uint8Array(0), noop: true, clientId: 0, requestId: 0 }
+    : entry;
 }
 
 /** Appends `entry` at through+1, then everything pending that now follows without a gap. */

@@ -66,7 +66,12 @@ export function heardSequencer(state: ReplicaState, nowMs: number): void {
 export function noteKnownSlot(state: ReplicaState, slot: number, nowMs: number): void {
   if (slot > state.highestKnownSlot) state.highestKnownSlot = slot;
   if (state.through < state.highestKnownSlot && state.gap === null) {
-    state.gap = { slot: state.through + 1, sinceMs: nowMs, askedSequencerMs: Number.NEGATIVE_INFINITY, askedPeersMs: Number.NEGATIVE_INFINITY };
+    state.gap = {
+      slot: state.through + 1,
+      sinceMs: nowMs,
+      askedSequencerMs: Number.NEGATIVE_INFINITY,
+      askedPeersMs: Number.NEGATIVE_INFINITY,
+    };
   }
 }
 

@@ -103,7 +103,10 @@ function decodeEntry(value: unknown): LogEntry {
 
 export function decodeViewChange(bytes: Uint8Array): ViewChangeBody {
   const v = record(bytes, 'VIEW_CHANGE');
-  return { ...numbers(v, ['lastNormalView', 'lastNormalSession', 'lastNormalBase', 'through', 'commit'] as const, 'VIEW_CHANGE'), noops: seqs(v.noops, 'VIEW_CHANGE') };
+  return {
+    ...numbers(v, ['lastNormalView', 'lastNormalSession', 'lastNormalBase', 'through', 'commit'] as const, 'VIEW_CHANGE'),
+    noops: seqs(v.noops, 'VIEW_CHANGE'),
+  };
 }
 
 export function decodeStartView(bytes: Uint8Array): StartViewBody {
@@ -145,6 +148,15 @@ export function encodePeerMessage(
   from: { group: number; view: number; session: number; sender: number },
   body?: object,
 ): Uint8Array {
-  const header: Header = { type, group: from.group, session: from.session, view: from.view, seq: 0, commit: 0, requestId: 0, sender: from.sender };
+  const header: Header = {
+    type,
+    group: from.group,
+    session: from.session,
+    view: from.view,
+    seq: 0,
+    commit: 0,
+    requestId: 0,
+    sender: from.sender,
+  };
   return encodeDatagram(header, body === undefined ? undefined : packBody(body));
 }

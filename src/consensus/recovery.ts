@@ -21,11 +21,23 @@ export function resendRecovery(state: ReplicaState, nowMs: number): ReplicaEffec
 /** Only a replica in normal status speaks for the group. */
 export function onRecovery(state: ReplicaState, from: number, nonce: number): ReplicaEffect[] {
   if (state.status !== 'normal' || state.vs.session === 0) return [];
-  const body: RecoveryReplyBody = { nonce, sequencerId: state.vs.sequencerId, sessionBase: state.vs.sessionBase, commit: state.commit, through: state.through };
+  const body: RecoveryReplyBody = {
+    nonce,
+    sequencerId: state.vs.sequencerId,
+    sessionBase: state.vs.sessionBase,
+    commit: state.commit,
+    through: state.through,
+  };
   return [{ kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.RECOVERY_REPLY, peerHeader(state), body) }];
 }
 
-export function onRecoveryReply(state: ReplicaState, from: number, header: Header, reply: RecoveryReplyBody, nowMs: number): ReplicaEffect[] {
+export function onRecoveryReply(
+  state: ReplicaState,
+  from: number,
+  header: Header,
+  reply: RecoveryReplyBody,
+  nowMs: number,
+): ReplicaEffect[] {
   const recovery = state.recovery;
   if (state.status !== 'recovering' || !recovery || reply.nonce !== state.options.nonce) return [];
   recovery.replies.set(from, { view: header.view, session: header.session, ...reply });
@@ -53,6 +65,11 @@ export function onRecoveryReply(state: ReplicaState, from: number, header: Heade
   state.becameNormalMs = nowMs;
   state.lastHeardLeaderMs = nowMs;
   state.lastHeardSequencerMs = nowMs;
-  state.gap = { slot: state.through + 1, sinceMs: nowMs, askedSequencerMs: Number.NEGATIVE_INFINITY, askedPeersMs: Number.NEGATIVE_INFINITY };
+  state.gap = {
+    slot: state.through + 1,
+    sinceMs: nowMs,
+    askedSequencerMs: Number.NEGATIVE_INFINITY,
+    askedPeersMs: Number.NEGATIVE_INFINITY,
+  };
   return [{ kind: 'persist-view', view: { ...state.vs } }, ...effects];
 }

@@ -47,7 +47,15 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
   if (firstSequencer === undefined) throw new Error('at least one sequencer is required');
   // A replica whose durability may have lost acknowledged entries must not vote until it recovered.
   const mayHaveLostAcks = restore.viewState !== null && (options.durability !== 'fsync' || restore.stateLost);
-  const vs: ViewState = restore.viewState ?? { view: 0, session: 0, sequencerId: firstSequencer, sequencerIncarnation: 0, sessionBase: 0, lastNormalView: 0, lastNormalSession: 0 };
+  const vs: ViewState = restore.viewState ?? {
+    view: 0,
+    session: 0,
+    sequencerId: firstSequencer,
+    sequencerIncarnation: 0,
+    sessionBase: 0,
+    lastNormalView: 0,
+    lastNormalSession: 0,
+  };
   const inViewChange = vs.view !== vs.lastNormalView || vs.session !== vs.lastNormalSession;
   const state: ReplicaState = {
     options,
@@ -73,7 +81,10 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
     lastSyncSentMs: Number.NEGATIVE_INFINITY,
     startView: null,
     sessionStartSentMs: null,
-    viewChange: inViewChange && !mayHaveLostAcks ? { startedMs: restore.nowMs, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null } : null,
+    viewChange:
+      inViewChange && !mayHaveLostAcks
+        ? { startedMs: restore.nowMs, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null }
+        : null,
     install: null,
     snapshot: null,
     recovery: mayHaveLostAcks ? { sentMs: Number.NEGATIVE_INFINITY, replies: new Map() } : null,
@@ -114,7 +125,11 @@ export function stepReplica(state: ReplicaState, input: ReplicaInput): ReplicaEf
     case 'tick':
       return onTick(state, input.nowMs);
     case 'snapshot-installed':
-      return [...onSnapshotInstalled(state, input.appliedSlot, input.nowMs), ...continueMerge(state, input.nowMs), ...continueInstall(state, input.nowMs)];
+      return [
+        ...onSnapshotInstalled(state, input.appliedSlot, input.nowMs),
+        ...continueMerge(state, input.nowMs),
+        ...continueInstall(state, input.nowMs),
+      ];
     case 'snapshot-failed':
       state.snapshot = null; // The gap, merge or install that needed it will ask again.
       return [];
@@ -134,7 +149,9 @@ function onDatagram(state: ReplicaState, from: Peer, bytes: Uint8Array, nowMs: n
   }
   if (header.group !== state.options.group) return drop(state, 'group');
   try {
-    return 'sequencer' in from ? fromSequencer(state, from.sequencer, header, body, nowMs) : fromReplica(state, from.replica, header, body, nowMs);
+    return 'sequencer' in from
+      ? fromSequencer(state, from.sequencer, header, body, nowMs)
+      : fromReplica(state, from.replica, header, body, nowMs);
   } catch (err) {
     if (err instanceof DecodeError) return drop(state, err.reason);
     throw err;
@@ -164,7 +181,9 @@ function fromSequencer(state: ReplicaState, sequencer: number, header: Header, b
 }
 
 function fromBoundSequencer(state: ReplicaState, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
-  return header.type === MessageType.ORDERED ? onOrdered(state, header, body, nowMs) : onNotice(state, header, decodeNoopsBody(body).noops, nowMs);
+  return header.type === MessageType.ORDERED
+    ? onOrdered(state, header, body, nowMs)
+    : onNotice(state, header, decodeNoopsBody(body).noops, nowMs);
 }
 
 function fromReplica(state: ReplicaState, replica: number, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {

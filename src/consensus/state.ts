@@ -49,9 +49,23 @@ export interface ReplicaOptions {
 }
 
 export type ReplicaDropReason =
-  | 'short' | 'magic' | 'version' | 'type' | 'length' | 'range' | 'body'
-  | 'group' | 'sender' | 'old-session' | 'future-session' | 'wrong-view' | 'not-normal' | 'unexpected-type' | 'too-far-ahead'
-  | 'unbound' | 'stale-incarnation';
+  | 'short'
+  | 'magic'
+  | 'version'
+  | 'type'
+  | 'length'
+  | 'range'
+  | 'body'
+  | 'group'
+  | 'sender'
+  | 'old-session'
+  | 'future-session'
+  | 'wrong-view'
+  | 'not-normal'
+  | 'unexpected-type'
+  | 'too-far-ahead'
+  | 'unbound'
+  | 'stale-incarnation';
 
 export interface ReplicaCounters {
   appended: number;
@@ -138,7 +152,10 @@ export interface ReplicaState {
   install: Install | null;
   /** A snapshot is being fetched and installed: nothing is applied or appended meanwhile. */
   snapshot: { from: number; sinceMs: number } | null;
-  recovery: { sentMs: number; replies: Map<number, { view: number; session: number; sequencerId: number; sessionBase: number; commit: number; through: number }> } | null;
+  recovery: {
+    sentMs: number;
+    replies: Map<number, { view: number; session: number; sequencerId: number; sessionBase: number; commit: number; through: number }>;
+  } | null;
   readonly counters: ReplicaCounters;
 }
 

@@ -93,7 +93,10 @@ export function onViewChange(state: ReplicaState, from: number, header: Header, 
   if (joined) effects.push(...startViewChange(state, joined, 'peer-request', nowMs));
   if (!sameViewId(target, currentViewId(state))) return effects;
   if (state.status === 'normal' && state.startView) {
-    return [...effects, { kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.START_VIEW, peerHeader(state), state.startView.body) }];
+    return [
+      ...effects,
+      { kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.START_VIEW, peerHeader(state), state.startView.body) },
+    ];
   }
   if (state.status !== 'view-change' || !state.viewChange) return effects;
   state.viewChange.votes.set(from, vote);
@@ -273,4 +276,3 @@ export function resendStartView(state: ReplicaState, nowMs: number): ReplicaEffe
     .filter((id) => !startView.replies.has(id))
     .map((id) => ({ kind: 'send' as const, to: { replica: id }, bytes }));
 }
-

@@ -3,7 +3,13 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** A counter read from `read()` on every scrape; `read` returns one value per label set. */
-export function scrapedCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
+export function scrapedCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => Array<[Record<string, string>, number]>,
+): void {
   new Counter({
     name,
     help,

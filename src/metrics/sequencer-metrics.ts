@@ -20,6 +20,8 @@ export function createSequencerMetrics(counters: () => UserspaceCounters): Regis
     const name = `mrtom_sequencer_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
     scrapedCounter(registry, name, help, [], () => [[{}, counters()[field]]]);
   }
-  scrapedCounter(registry, 'mrtom_sequencer_datagrams_dropped_total', 'Datagrams dropped by the sequencer, by reason', ['reason'], () => byReason(counters().dropped));
+  scrapedCounter(registry, 'mrtom_sequencer_datagrams_dropped_total', 'Datagrams dropped by the sequencer, by reason', ['reason'], () =>
+    byReason(counters().dropped),
+  );
   return registry;
 }

@@ -27,7 +27,11 @@ export function isSeq(value: unknown): value is number {
 
 /** The named fields of `value`, each a seq (non-negative safe integer); `onBad` is called with the first
  *  that is not (it throws: a DecodeError for network input, an assertion for stored data). */
-export function seqFields<K extends string>(value: Record<string, unknown>, keys: readonly K[], onBad: (key: K) => never): Record<K, number> {
+export function seqFields<K extends string>(
+  value: Record<string, unknown>,
+  keys: readonly K[],
+  onBad: (key: K) => never,
+): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const key of keys) {
     const n = value[key];

@@ -26,7 +26,10 @@ async function waitFor200(urls: readonly string[], deadlineMs: number): Promise<
 
 /** Resolves true once every URL answers /readyz with 200, false when the deadline passes first. */
 export function waitUntilReady(baseUrls: readonly string[], deadlineMs: number): Promise<boolean> {
-  return waitFor200(baseUrls.map((url) => `${url}/readyz`), deadlineMs);
+  return waitFor200(
+    baseUrls.map((url) => `${url}/readyz`),
+    deadlineMs,
+  );
 }
 
 /** Resolves true once the process at baseUrl answers /livez with 200 (it is up, not necessarily ready). */

@@ -24,7 +24,8 @@ export interface ReplicaDriverOptions {
   nowMs(): number;
 }
 
-type StorageOp = { kind: 'entries'; entries: LogEntry[]; epoch: number } | { kind: 'truncate'; afterSlot: number } | { kind: 'view'; view: ViewState };
+type StorageOp =
+  { kind: 'entries'; entries: LogEntry[]; epoch: number } | { kind: 'truncate'; afterSlot: number } | { kind: 'view'; view: ViewState };
 
 export class ReplicaDriver {
   private storageQueue: StorageOp[] = [];
@@ -56,7 +57,10 @@ export class ReplicaDriver {
     const now = `${status}/${vs.view}/${vs.session}/${vs.sequencerId}`;
     if (now === this.seen) return;
     this.seen = now;
-    this.options.logger.info({ status, view: vs.view, session: vs.session, sequencer: vs.sequencerId, sessionBase: vs.sessionBase, through, commit, applied }, 'replica status');
+    this.options.logger.info(
+      { status, view: vs.view, session: vs.session, sequencer: vs.sequencerId, sessionBase: vs.sessionBase, through, commit, applied },
+      'replica status',
+    );
   }
 
   /** Waits until everything handed to the store so far is written. */
@@ -159,7 +163,10 @@ export class ReplicaDriver {
     // Writes are FIFO, so everything handed out in this epoch up to the highest slot written so far is
     // durable — including entries of earlier batches below a NO-OP that just replaced one of them.
     const batchMax = Math.max(...batch.map((e) => e.slot));
-    this.durable = this.durable.epoch === first.epoch ? { epoch: first.epoch, slot: Math.max(this.durable.slot, batchMax) } : { epoch: first.epoch, slot: batchMax };
+    this.durable =
+      this.durable.epoch === first.epoch
+        ? { epoch: first.epoch, slot: Math.max(this.durable.slot, batchMax) }
+        : { epoch: first.epoch, slot: batchMax };
     this.step({ kind: 'persisted', throughSlot: this.durable.slot, epoch: first.epoch });
     this.step({ kind: 'flush', nowMs: this.options.nowMs() });
   }

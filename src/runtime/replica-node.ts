@@ -74,9 +74,25 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
       nonce: randomInt(1, 2 ** 48),
     },
-    { viewState: store.viewState(), appliedSlot: store.meta().appliedSlot, log: await store.loadLog(), nowMs: performance.now(), stateLost: store.stateLost },
+    {
+      viewState: store.viewState(),
+      appliedSlot: store.meta().appliedSlot,
+      log: await store.loadLog(),
+      nowMs: performance.now(),
+      stateLost: store.stateLost,
+    },
   );
-  logger.info({ status: state.status, view: state.vs.view, session: state.vs.session, appliedSlot: state.applied, through: state.through, f: faultsTolerated(config) }, 'replica state restored');
+  logger.info(
+    {
+      status: state.status,
+      view: state.vs.view,
+      session: state.vs.session,
+      appliedSlot: state.applied,
+      through: state.through,
+      f: faultsTolerated(config),
+    },
+    'replica state restored',
+  );
 
   const socket = await bindUdpSocket(endpoint.host, endpoint.udpPort);
   socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
@@ -132,7 +148,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   });
 
   const refresher = usesHostNames(config)
-    ? setInterval(() => void addresses.refresh().catch((err: Error) => logger.warn({ err }, 'address refresh failed')), ADDRESS_REFRESH_INTERVAL_MS)
+    ? setInterval(
+        () => void addresses.refresh().catch((err: Error) => logger.warn({ err }, 'address refresh failed')),
+        ADDRESS_REFRESH_INTERVAL_MS,
+      )
     : null;
   const ticker = setInterval(() => {
     driver.step({ kind: 'tick', nowMs: performance.now() });
@@ -171,7 +190,13 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     submit(op: KvOp): Promise<OpResult> {
       if (closing) return Promise.reject(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       if (!sequencerHeard()) {
-        return Promise.reject(new ServiceError('unavailable', `no word from the sequencer for over ${REPLICA_TIMING.sequencerSilenceMs} ms; the cluster cannot commit`, 1));
+        return Promise.reject(
+          new ServiceError(
+            'unavailable',
+            `no word from the sequencer for over ${REPLICA_TIMING.sequencerSilenceMs} ms; the cluster cannot commit`,
+            1,
+          ),
+        );
       }
       return submitter.submit(op);
     },
@@ -179,19 +204,36 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       const checks = [
         { name: 'store', ok: !closing, detail: closing ? 'closing' : 'open' },
         { name: 'sequencer', ok: sequencerHeard(), detail: `sequencer ${state.vs.sequencerId}, session ${state.vs.session}` },
-        { name: 'caught-up', ok: isCaughtUp(state), detail: `status ${state.status}, view ${state.vs.view}, applied ${state.applied}, commit ${state.commit}, through ${state.through}` },
+        {
+          name: 'caught-up',
+          ok: isCaughtUp(state),
+          detail: `status ${state.status}, view ${state.vs.view}, applied ${state.applied}, commit ${state.commit}, through ${state.through}`,
+        },
       ];
       return { ready: checks.every((c) => c.ok), checks };
     },
     valueBytesMax(key: string, contentType: string | undefined): number {
-      const empty = submitter.datagramBytes(contentType === undefined ? { type: 'put', key, value: new Uint8Array(0) } : { type: 'put', key, value: new Uint8Array(0), contentType });
+      const empty = submitter.datagramBytes(
+        contentType === undefined
+          ? { type: 'put', key, value: new Uint8Array(0) }
+          : { type: 'put', key, value: new Uint8Array(0), contentType },
+      );
       // bin32 framing instead of bin8 for a large value, plus room for a growing request id.
       return Math.max(0, config.datagramBytesMax - empty - 16);
     },
   };
 
-  const metrics = createReplicaMetrics({ state, unknownSourceDrops: () => unknownSourceDrops, requestsInFlight: () => submitter.inFlightCount });
-  const http = buildApiServer({ service, logger, metrics: metrics.registry, ...(options.api?.txnOpsMax === undefined ? {} : { txnOpsMax: options.api.txnOpsMax }) });
+  const metrics = createReplicaMetrics({
+    state,
+    unknownSourceDrops: () => unknownSourceDrops,
+    requestsInFlight: () => submitter.inFlightCount,
+  });
+  const http = buildApiServer({
+    service,
+    logger,
+    metrics: metrics.registry,
+    ...(options.api?.txnOpsMax === undefined ? {} : { txnOpsMax: options.api.txnOpsMax }),
+  });
   await http.register(snapshotRoutes, { store });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');

@@ -115,7 +115,10 @@ export class Submitter {
       if (nowMs >= request.deadlineMs) {
         this.inFlight.delete(requestId);
         request.reject(
-          new ServiceError('commit_timeout', `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`),
+          new ServiceError(
+            'commit_timeout',
+            `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`,
+          ),
         );
       } else if (nowMs - request.sentAtMs >= request.resendAfterMs) {
         request.sentAtMs = nowMs;

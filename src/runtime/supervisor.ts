@@ -35,7 +35,14 @@ export class Supervisor {
   ) {}
 
   start(spec: ChildSpec): void {
-    const entry: Supervised = { spec, child: null, log: createWriteStream(spec.logFile, { flags: 'a' }), restarts: 0, startedAtMs: 0, restartTimer: null };
+    const entry: Supervised = {
+      spec,
+      child: null,
+      log: createWriteStream(spec.logFile, { flags: 'a' }),
+      restarts: 0,
+      startedAtMs: 0,
+      restartTimer: null,
+    };
     this.children.push(entry);
     this.launch(entry);
   }

@@ -32,7 +32,10 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
     // interval. Resending to every replica that is merely a few ms behind floods a busy cluster.
     if (through > (state.throughs.get(from) ?? 0)) state.resentMs.set(from, nowMs);
     state.throughs.set(from, through);
-    state.noops.set(from, [...new Set(noops)].sort((a, b) => a - b));
+    state.noops.set(
+      from,
+      [...new Set(noops)].sort((a, b) => a - b),
+    );
   }
   const leader = leaderOf(state.options.replicaIds, state.view);
   if (from === leader) {

@@ -29,9 +29,15 @@ export function stampOrdered(request: Uint8Array, header: Header, stamp: Stamp):
  * seq for its committed request).
  */
 export function encodeCommitNotice(stamp: Stamp, leaderNoops: readonly number[]): Uint8Array {
-  return encodeDatagram({ ...stamp, type: MessageType.COMMIT, requestId: 0, sender: SEQUENCER_SENDER }, encodeNoopsBody({ noops: [...leaderNoops] }));
+  return encodeDatagram(
+    { ...stamp, type: MessageType.COMMIT, requestId: 0, sender: SEQUENCER_SENDER },
+    encodeNoopsBody({ noops: [...leaderNoops] }),
+  );
 }
 
 export function encodeHeartbeat(stamp: Stamp, leaderNoops: readonly number[]): Uint8Array {
-  return encodeDatagram({ ...stamp, type: MessageType.HEARTBEAT, requestId: 0, sender: SEQUENCER_SENDER }, encodeNoopsBody({ noops: [...leaderNoops] }));
+  return encodeDatagram(
+    { ...stamp, type: MessageType.HEARTBEAT, requestId: 0, sender: SEQUENCER_SENDER },
+    encodeNoopsBody({ noops: [...leaderNoops] }),
+  );
 }

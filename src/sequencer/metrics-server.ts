@@ -5,7 +5,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { metricsRoutes } from '../api/routes/metrics.js';
 
-export async function startMetricsServer(options: { host: string; port: number; registry: Registry; logger: Logger }): Promise<FastifyInstance> {
+export async function startMetricsServer(options: {
+  host: string;
+  port: number;
+  registry: Registry;
+  logger: Logger;
+}): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
   app.get('/livez', async () => ({ status: 'ok' }));

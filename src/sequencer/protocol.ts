@@ -82,7 +82,10 @@ export function createSequencer(options: SequencerOptions): SequencerState {
   assert.ok(options.retransmitIntervalMs > 0, 'retransmitIntervalMs must be positive');
   assert.ok(options.heartbeatIntervalMs > 0, 'heartbeatIntervalMs must be positive');
   assert.ok(Number.isInteger(options.resendPerTickMax) && options.resendPerTickMax >= 1, 'resendPerTickMax must be >= 1');
-  assert.ok(Number.isInteger(options.incarnation) && options.incarnation >= 1 && options.incarnation <= U32_MAX, 'incarnation must be a nonzero u32');
+  assert.ok(
+    Number.isInteger(options.incarnation) && options.incarnation >= 1 && options.incarnation <= U32_MAX,
+    'incarnation must be a nonzero u32',
+  );
   return {
     options: { ...options, replicaIds: [...replicaIds] },
     f: faultsToleratedOf(replicaIds.length),
@@ -261,7 +264,14 @@ function heartbeat(state: SequencerState, nowMs: number): SequencerEffect[] {
 }
 
 function stampOf(state: SequencerState, seq: number): Stamp {
-  return { group: state.options.group, session: state.session, view: state.view, seq, commit: state.commit, incarnation: state.options.incarnation };
+  return {
+    group: state.options.group,
+    session: state.session,
+    view: state.view,
+    seq,
+    commit: state.commit,
+    incarnation: state.options.incarnation,
+  };
 }
 
 /** The leader's latest NO-OP list: the gap decisions every replica must follow (DESIGN.md §3). */

@@ -45,7 +45,12 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
   // that socket identifies the replica.
   const addresses = await resolvePeerAddresses(config);
-  const refresher = usesHostNames(config) ? setInterval(() => void addresses.refresh().catch((err: Error) => log.warn({ err }, 'address refresh failed')), ADDRESS_REFRESH_INTERVAL_MS) : null;
+  const refresher = usesHostNames(config)
+    ? setInterval(
+        () => void addresses.refresh().catch((err: Error) => log.warn({ err }, 'address refresh failed')),
+        ADDRESS_REFRESH_INTERVAL_MS,
+      )
+    : null;
   refresher?.unref();
 
   const state = createSequencer({
@@ -115,5 +120,3 @@ export async function startUserspaceSequencer(opts: UserspaceSequencerOptions): 
     },
   };
 }
-
-

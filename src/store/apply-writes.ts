@@ -16,7 +16,9 @@ export function applyWrites(
   const { kv, meta, log, clients } = sublevels;
   const operations: BatchOperation[] = [];
   for (const [key, record] of output.writes) {
-    operations.push(record === null ? { type: 'del', sublevel: kv, key } : { type: 'put', sublevel: kv, key, value: encodeKeyRecord(record) });
+    operations.push(
+      record === null ? { type: 'del', sublevel: kv, key } : { type: 'put', sublevel: kv, key, value: encodeKeyRecord(record) },
+    );
   }
   for (const [clientId, after] of output.clients) {
     const change = diffClient(clientId, clientsBefore.get(clientId), after);

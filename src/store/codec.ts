@@ -143,13 +143,28 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
     case 'delete_range':
       return { type: 'delete_range', revision, deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
     case 'lease':
-      return { type: 'lease', revision, lease: seqField(value, 'lease', 'cached result'), ttlMs: seqField(value, 'ttlMs', 'cached result') };
+      return {
+        type: 'lease',
+        revision,
+        lease: seqField(value, 'lease', 'cached result'),
+        ttlMs: seqField(value, 'ttlMs', 'cached result'),
+      };
     case 'lease_revoked':
-      return { type: 'lease_revoked', revision, lease: seqField(value, 'lease', 'cached result'), deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
+      return {
+        type: 'lease_revoked',
+        revision,
+        lease: seqField(value, 'lease', 'cached result'),
+        deleted: seqField(value, 'deleted', 'cached result'),
+        more: value.more === true,
+      };
     case 'lease_not_found':
       return { type: 'lease_not_found', revision, lease: seqField(value, 'lease', 'cached result') };
     case 'precondition_failed':
-      return { type: 'precondition_failed', revision, modRevision: value.modRevision === null ? null : seqField(value, 'modRevision', 'cached result') };
+      return {
+        type: 'precondition_failed',
+        revision,
+        modRevision: value.modRevision === null ? null : seqField(value, 'modRevision', 'cached result'),
+      };
     default:
       assert.equal(value.type, 'txn', `stored cached result has type ${String(value.type)}`);
       assert.ok(Array.isArray(value.results), 'stored cached txn result.results is not a list');

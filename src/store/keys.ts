@@ -46,7 +46,5 @@ export function parseClientKey(key: string): ClientKey {
   const [client, request, ...rest] = key.split('/');
   assert.ok(client !== undefined && rest.length === 0, `malformed client key '${key}'`);
   const clientId = unhex(client, U32_HEX_DIGITS);
-  return request === undefined
-    ? { kind: 'floor', clientId }
-    : { kind: 'result', clientId, requestId: unhex(request, U53_HEX_DIGITS) };
+  return request === undefined ? { kind: 'floor', clientId } : { kind: 'result', clientId, requestId: unhex(request, U53_HEX_DIGITS) };
 }

@@ -41,28 +41,53 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, slot: nu
       }
       const next = revision + 1;
       if (op.type === 'put') {
-        if (op.lease !== undefined && state.lease(op.lease) === null) return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
+        if (op.lease !== undefined && state.lease(op.lease) === null)
+          return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
         const record = putRecord(current, next, op.value, op.contentType, op.lease);
-        return { result: { type: 'put', revision: next, modRevision: next }, revision: next, changes: [{ type: 'put', key: op.key, record }], leases: [] };
+        return {
+          result: { type: 'put', revision: next, modRevision: next },
+          revision: next,
+          changes: [{ type: 'put', key: op.key, record }],
+          leases: [],
+        };
       }
       if (current === null) return unchanged({ type: 'delete', revision, deleted: 0 });
-      return { result: { type: 'delete', revision: next, deleted: 1 }, revision: next, changes: [{ type: 'delete', key: op.key, record: null }], leases: [] };
+      return {
+        result: { type: 'delete', revision: next, deleted: 1 },
+        revision: next,
+        changes: [{ type: 'delete', key: op.key, record: null }],
+        leases: [],
+      };
     }
     case 'delete_range': {
       const { entries, more } = state.range({ prefix: op.prefix, limit: DELETE_RANGE_KEYS_MAX });
       if (entries.length === 0) return unchanged({ type: 'delete_range', revision, deleted: 0, more: false });
       const changes = entries.map(({ key }): WatchEvent => ({ type: 'delete', key, record: null }));
-      return { result: { type: 'delete_range', revision: revision + 1, deleted: entries.length, more }, revision: revision + 1, changes, leases: [] };
+      return {
+        result: { type: 'delete_range', revision: revision + 1, deleted: entries.length, more },
+        revision: revision + 1,
+        changes,
+        leases: [],
+      };
     }
     case 'txn':
       return { ...applyTxn(op.txn, revision, state), leases: [] };
     case 'barrier':
       return unchanged({ type: 'barrier', revision });
     case 'lease_grant':
-      return { result: { type: 'lease', revision, lease: slot, ttlMs: op.ttlMs }, revision, changes: [], leases: [[slot, { ttlMs: op.ttlMs }]] };
+      return {
+        result: { type: 'lease', revision, lease: slot, ttlMs: op.ttlMs },
+        revision,
+        changes: [],
+        leases: [[slot, { ttlMs: op.ttlMs }]],
+      };
     case 'lease_keepalive': {
       const lease = state.lease(op.lease);
-      return unchanged(lease === null ? { type: 'lease_not_found', revision, lease: op.lease } : { type: 'lease', revision, lease: op.lease, ttlMs: lease.ttlMs });
+      return unchanged(
+        lease === null
+          ? { type: 'lease_not_found', revision, lease: op.lease }
+          : { type: 'lease', revision, lease: op.lease, ttlMs: lease.ttlMs },
+      );
     }
     case 'lease_revoke': {
       if (state.lease(op.lease) === null) return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
@@ -70,7 +95,12 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, slot: nu
       const next = keys.length > 0 ? revision + 1 : revision;
       const changes = keys.map((key): WatchEvent => ({ type: 'delete', key, record: null }));
       // The lease outlives a partial revoke, so the next revoke (the leader repeats it) finds the rest.
-      return { result: { type: 'lease_revoked', revision: next, lease: op.lease, deleted: keys.length, more }, revision: next, changes, leases: more ? [] : [[op.lease, null]] };
+      return {
+        result: { type: 'lease_revoked', revision: next, lease: op.lease, deleted: keys.length, more },
+        revision: next,
+        changes,
+        leases: more ? [] : [[op.lease, null]],
+      };
     }
   }
 }

@@ -12,7 +12,14 @@ import { applyWrites } from './apply-writes.js';
 import type { KeyEntry, RangeQuery } from './ops.js';
 import { rangeId, type RangeAnswer } from './key-range.js';
 import { readEventsAt, readKeyAt, readRangeAt, scanRange } from './local-reads.js';
-import { EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH, EVENT_RETAIN_REVISIONS_DEFAULT, encodeEvents, oldestRetainedRevision, openEventSublevel, revisionKey } from './watch-history.js';
+import {
+  EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH,
+  EVENT_RETAIN_REVISIONS_DEFAULT,
+  encodeEvents,
+  oldestRetainedRevision,
+  openEventSublevel,
+  revisionKey,
+} from './watch-history.js';
 import type { RevisionEvents } from './state-machine.js';
 import type { BatchOperation, Sublevel } from './level-db.js';
 import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
@@ -64,7 +71,10 @@ export class KvStore {
 
   static async open(dir: string, options: KvStoreOptions): Promise<KvStore> {
     const logRetainEntries = options.logRetainEntries ?? LOG_RETAIN_ENTRIES_DEFAULT;
-    assert.ok(Number.isSafeInteger(logRetainEntries) && logRetainEntries >= 1, `logRetainEntries must be a positive integer, got ${logRetainEntries}`);
+    assert.ok(
+      Number.isSafeInteger(logRetainEntries) && logRetainEntries >= 1,
+      `logRetainEntries must be a positive integer, got ${logRetainEntries}`,
+    );
     const sublevels = await openSublevels(dir);
     try {
       const lostState = await discardUntrustedState(sublevels.db, options.durability === 'memory');
@@ -76,7 +86,10 @@ export class KvStore {
         retainRevisions: options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT,
         leases: openLeaseSublevels(sublevels.db),
       };
-      assert.ok(Number.isSafeInteger(api.retainRevisions) && api.retainRevisions >= 1, `eventRetainRevisions must be a positive integer, got ${api.retainRevisions}`);
+      assert.ok(
+        Number.isSafeInteger(api.retainRevisions) && api.retainRevisions >= 1,
+        `eventRetainRevisions must be a positive integer, got ${api.retainRevisions}`,
+      );
       const store = new KvStore(sublevels, options.durability, logRetainEntries, meta, view, clients, api);
       store.stateLost = lostState;
       return store;
@@ -144,12 +157,18 @@ export class KvStore {
   truncateLog(afterSlot: number): Promise<void> {
     return this.serialize(async () => {
       assert.ok(Number.isSafeInteger(afterSlot), `afterSlot must be a safe integer, got ${afterSlot}`);
-      assert.ok(afterSlot >= this.current.appliedSlot, `must not truncate at or below applied slot ${this.current.appliedSlot}, got after ${afterSlot}`);
+      assert.ok(
+        afterSlot >= this.current.appliedSlot,
+        `must not truncate at or below applied slot ${this.current.appliedSlot}, got after ${afterSlot}`,
+      );
       if (this.durability === 'memory') return;
       const { db, log } = this.sublevels;
       // Bounded by what the consensus layer persists ahead of applying.
       const doomed = await log.keys({ gt: logKey(afterSlot) }).all();
-      await db.batch(doomed.map((key) => ({ type: 'del' as const, sublevel: log, key })), { sync: this.sync });
+      await db.batch(
+        doomed.map((key) => ({ type: 'del' as const, sublevel: log, key })),
+        { sync: this.sync },
+      );
     });
   }
 
@@ -193,7 +212,9 @@ export class KvStore {
     const records = new Map(keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
     for (const entries of ranges.values()) for (const { key, record } of entries) records.set(key, record);
     const storedLeases = await leaseLevel.getMany(reads.leases.map(leaseKey));
-    const leases = new Map(reads.leases.map((lease, i) => [lease, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const));
+    const leases = new Map(
+      reads.leases.map((lease, i) => [lease, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const),
+    );
     const output = applyEntries({ meta: this.current, records, ranges, leases, leaseKeys, clients: this.clients }, decoded);
     const truncated = await this.logKeysToTruncate(output.meta, decoded.length);
     const operations = applyWrites(this.sublevels, output, this.clients, truncated);
@@ -211,8 +232,15 @@ export class KvStore {
     const oldest = oldestRetainedRevision(revision, retainRevisions);
     // A batch may create revisions that are already out of the window; they are never written.
     const kept = created.filter((item) => item.revision >= oldest);
-    const operations: BatchOperation[] = kept.map((item) => ({ type: 'put', sublevel: events, key: revisionKey(item.revision), value: encodeEvents(item.events) }));
-    const compacted = await events.keys({ lt: revisionKey(oldest), limit: created.length + EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH }).all();
+    const operations: BatchOperation[] = kept.map((item) => ({
+      type: 'put',
+      sublevel: events,
+      key: revisionKey(item.revision),
+      value: encodeEvents(item.events),
+    }));
+    const compacted = await events
+      .keys({ lt: revisionKey(oldest), limit: created.length + EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH })
+      .all();
     for (const key of compacted) operations.push({ type: 'del', sublevel: events, key });
     return operations;
   }

@@ -16,7 +16,10 @@ export interface LeaseSublevels {
 
 export function openLeaseSublevels(db: Database): LeaseSublevels {
   const encodings = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
-  return { leases: db.sublevel<string, Uint8Array>('leases', encodings), leaseKeys: db.sublevel<string, Uint8Array>('lease-keys', encodings) };
+  return {
+    leases: db.sublevel<string, Uint8Array>('leases', encodings),
+    leaseKeys: db.sublevel<string, Uint8Array>('lease-keys', encodings),
+  };
 }
 
 export function leaseKey(lease: number): string {

@@ -7,10 +7,18 @@ export function leaseWrites(sublevels: LeaseSublevels, output: ApplyOutput): Bat
   const operations: BatchOperation[] = [];
   for (const [lease, record] of output.leases) {
     const key = leaseKey(lease);
-    operations.push(record === null ? { type: 'del', sublevel: sublevels.leases, key } : { type: 'put', sublevel: sublevels.leases, key, value: encodeLease(record) });
+    operations.push(
+      record === null
+        ? { type: 'del', sublevel: sublevels.leases, key }
+        : { type: 'put', sublevel: sublevels.leases, key, value: encodeLease(record) },
+    );
   }
   for (const [key, attached] of output.leaseIndex) {
-    operations.push(attached ? { type: 'put', sublevel: sublevels.leaseKeys, key, value: LEASE_INDEX_VALUE } : { type: 'del', sublevel: sublevels.leaseKeys, key });
+    operations.push(
+      attached
+        ? { type: 'put', sublevel: sublevels.leaseKeys, key, value: LEASE_INDEX_VALUE }
+        : { type: 'del', sublevel: sublevels.leaseKeys, key },
+    );
   }
   return operations;
 }

@@ -31,8 +31,7 @@ export interface Sublevels {
 }
 
 export type BatchOperation =
-  | { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array }
-  | { type: 'del'; sublevel: Sublevel; key: string };
+  { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array } | { type: 'del'; sublevel: Sublevel; key: string };
 
 export async function openSublevels(dir: string): Promise<Sublevels> {
   const db: Database = new Level<string, Uint8Array>(dir, ENCODINGS);

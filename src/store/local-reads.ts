@@ -66,7 +66,11 @@ export function readRangeAt(sublevels: Sublevels, query: RangeQuery): Promise<Ra
 }
 
 /** History from `fromRevision` on, at most `revisionsMax` revisions, with the store revision it was read at. */
-export function readEventsAt(sublevels: Sublevels, fromRevision: number, revisionsMax: number): Promise<{ revision: number; history: RevisionEvents[] }> {
+export function readEventsAt(
+  sublevels: Sublevels,
+  fromRevision: number,
+  revisionsMax: number,
+): Promise<{ revision: number; history: RevisionEvents[] }> {
   return withSnapshot(sublevels.db, async (snapshot) => {
     const history: RevisionEvents[] = [];
     for await (const [key, bytes] of sublevels.events.iterator({ gte: revisionKey(fromRevision), limit: revisionsMax, snapshot })) {

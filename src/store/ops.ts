@@ -195,7 +195,9 @@ function decodeOp(value: unknown): KvOp | string {
       return value.lease === undefined ? op : { ...op, lease: value.lease };
     }
     case 'lease_grant':
-      return isSeq(value.ttlMs) && value.ttlMs > 0 ? { type: 'lease_grant', ttlMs: value.ttlMs } : 'lease_grant.ttlMs is not a positive integer';
+      return isSeq(value.ttlMs) && value.ttlMs > 0
+        ? { type: 'lease_grant', ttlMs: value.ttlMs }
+        : 'lease_grant.ttlMs is not a positive integer';
     case 'lease_keepalive':
     case 'lease_revoke':
       return isSeq(value.lease) ? { type: value.type, lease: value.lease } : `${value.type}.lease is not a lease id`;

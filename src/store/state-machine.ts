@@ -2,7 +2,16 @@
 // No I/O: the caller prefetches every key and range the batch reads and writes the outcome in one atomic
 // batch (kv-store.ts). Same entries and same starting state give the same outcome on every replica.
 import assert from 'node:assert/strict';
-import { decodeOpRequest, type KeyEntry, type KeyRecord, type KvOp, type LeaseRecord, type OpRequest, type OpResult, type RangeQuery } from './ops.js';
+import {
+  decodeOpRequest,
+  type KeyEntry,
+  type KeyRecord,
+  type KvOp,
+  type LeaseRecord,
+  type OpRequest,
+  type OpResult,
+  type RangeQuery,
+} from './ops.js';
 import { leaseIndexKey } from './lease-store.js';
 import { type AppliedEntry, type LogEntry, NOOP_REASON, type StoreMeta } from './log-entry.js';
 import { BELOW_FLOOR_REASON, admit, cloneClient, type ClientState, newClient, raiseFloor, remember } from './client-table.js';
@@ -226,7 +235,14 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
         break;
       }
     }
-    applied.push({ slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result });
+    applied.push({
+      slot: entry.slot,
+      session: entry.session,
+      seq: entry.seq,
+      clientId: entry.clientId,
+      requestId: entry.requestId,
+      result,
+    });
   }
   return { meta, applied, writes, clients, events, leases, leaseIndex };
 }

@@ -21,7 +21,13 @@ export interface WatchEvent {
 }
 
 /** The record a put at `revision` leaves, given the key's current record. */
-export function putRecord(current: KeyRecord | null, revision: number, value: Uint8Array, contentType: string | undefined, lease?: number): KeyRecord {
+export function putRecord(
+  current: KeyRecord | null,
+  revision: number,
+  value: Uint8Array,
+  contentType: string | undefined,
+  lease?: number,
+): KeyRecord {
   const record: KeyRecord = {
     value: plainBytes(value),
     createRevision: current === null ? revision : current.createRevision,

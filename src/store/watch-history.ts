@@ -40,7 +40,10 @@ export function decodeEvents(revision: number, bytes: Uint8Array): RevisionEvent
   const events = value.map((item: unknown): WatchEvent => {
     assert.ok(isRecord(item) && typeof item.key === 'string', `stored event of revision ${revision} has no key`);
     if (item.type === 'delete') return { type: 'delete', key: item.key, record: null };
-    assert.ok(item.type === 'put' && isRecord(item.record), `stored event of revision ${revision} is neither a put with a record nor a delete`);
+    assert.ok(
+      item.type === 'put' && isRecord(item.record),
+      `stored event of revision ${revision} is neither a put with a record nor a delete`,
+    );
     return { type: 'put', key: item.key, record: keyRecordOf(item.record) };
   });
   return { revision, events };

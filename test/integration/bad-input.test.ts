@@ -81,6 +81,8 @@ describe('bad datagrams', () => {
     expect(metricSum(sequencerMetrics, dropName)).toBeGreaterThanOrEqual(2 * datagrams.length);
 
     const replicaMetrics = (await http('GET', `${urls[0]}/metrics`)).body.toString();
-    expect(metricSum(replicaMetrics, 'mrtom_replica_datagrams_dropped_total', 'reason="unknown-source"')).toBeGreaterThanOrEqual(datagrams.length);
+    expect(metricSum(replicaMetrics, 'mrtom_replica_datagrams_dropped_total', 'reason="unknown-source"')).toBeGreaterThanOrEqual(
+      datagrams.length,
+    );
   });
 });

@@ -22,7 +22,11 @@ interface SupervisorLine {
 }
 
 /** Collects the dev command's JSON log lines and lets a test wait for one. */
-function watchLines(child: ChildProcess): { lines: SupervisorLine[]; text: () => string; waitFor(pred: (l: SupervisorLine) => boolean): Promise<SupervisorLine> } {
+function watchLines(child: ChildProcess): {
+  lines: SupervisorLine[];
+  text: () => string;
+  waitFor(pred: (l: SupervisorLine) => boolean): Promise<SupervisorLine>;
+} {
   const lines: SupervisorLine[] = [];
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -66,7 +70,9 @@ describe('mrtom-kv dev', () => {
   it('runs, restarts a dead replica, and stops cleanly', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mrtom-dev-'));
     const port = await freePortBase(3);
-    dev = spawn(process.execPath, ['--import', 'tsx', MAIN, 'dev', '--port', String(port), '--data', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    dev = spawn(process.execPath, ['--import', 'tsx', MAIN, 'dev', '--port', String(port), '--data', dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const out = watchLines(dev);
     const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${port + i}`);
     expect(await waitUntilReady(urls, DEADLINE_MS)).toBe(true);

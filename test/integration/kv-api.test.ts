@@ -13,7 +13,12 @@ interface Answer {
   text: string;
 }
 
-async function call(method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+async function call(
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+  url: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await request(url, { method, body, headers, headersTimeout: 15_000, bodyTimeout: 15_000 });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }

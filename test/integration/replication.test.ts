@@ -32,7 +32,10 @@ describe('replication through the sequencer', () => {
   });
 
   it('lands 200 concurrent writers of distinct keys, readable from every replica', async () => {
-    const writers = Array.from({ length: 200 }, (_, i) => ({ key: `concurrent/${i}`, value: `value-${i}-${randomBytes(8).toString('hex')}` }));
+    const writers = Array.from({ length: 200 }, (_, i) => ({
+      key: `concurrent/${i}`,
+      value: `value-${i}-${randomBytes(8).toString('hex')}`,
+    }));
     const results = await Promise.all(writers.map((w, i) => put(cluster.urls[i % cluster.urls.length]!, w.key, w.value)));
     expect(results.map((r) => r.status)).toEqual(writers.map(() => 200));
     const revisions = results.map((r) => (JSON.parse(r.body.toString()) as { revision: number }).revision);
@@ -73,7 +76,9 @@ describe('replication through the sequencer', () => {
       const keys = [...acknowledged.keys()];
       const reads = await Promise.all(keys.map((k) => get(url, k)));
       const mismatched = keys.filter((k, i) => reads[i]!.status !== 200 || reads[i]!.body.toString() !== acknowledged.get(k));
-      const sample = mismatched.slice(0, 3).map((k) => `${k}: ${reads[keys.indexOf(k)]!.status} ${reads[keys.indexOf(k)]!.body.toString().slice(0, 120)}`);
+      const sample = mismatched
+        .slice(0, 3)
+        .map((k) => `${k}: ${reads[keys.indexOf(k)]!.status} ${reads[keys.indexOf(k)]!.body.toString().slice(0, 120)}`);
       expect(mismatched, `replica ${url}: ${sample.join('; ')}`).toEqual([]);
     }
   });

@@ -90,7 +90,9 @@ describe('userspace sequencer over UDP', () => {
 
     // The leader of view 0 (replica 1) gives the sequencer its session; a HEARTBEAT of it reaches everyone.
     send(leader, encodeDatagram(header({ type: MessageType.SESSION_START, sender: leader.id, session: SESSION })));
-    await waitFor('a HEARTBEAT of the session at every replica', () => replicas.every((r) => heartbeats(r).some((h) => h.session === SESSION)));
+    await waitFor('a HEARTBEAT of the session at every replica', () =>
+      replicas.every((r) => heartbeats(r).some((h) => h.session === SESSION)),
+    );
     expect(sequencer.counters().sessionStarts).toBe(1);
     for (let requestId = 1; requestId <= 5; requestId += 1) {
       send(follower, encodeDatagram(header({ type: MessageType.REQUEST, sender: 900, requestId }), new Uint8Array([requestId])));
@@ -116,10 +118,14 @@ describe('userspace sequencer over UDP', () => {
     expect(incarnation).toBeGreaterThan(0);
     expect(replicas.every((r) => ordered(r).every((h) => h.incarnation === incarnation))).toBe(true);
     const ackFrom = (r: FakeReplica, through: number): Uint8Array =>
-      encodeDatagram(header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through, incarnation }), encodeNoopsBody({ noops: [] }));
+      encodeDatagram(
+        header({ type: MessageType.ACK, sender: r.id, session: SESSION, seq: through, incarnation }),
+        encodeNoopsBody({ noops: [] }),
+      );
     send(leader, ackFrom(leader, 5));
     send(follower, ackFrom(follower, 4));
-    const commitAt = (r: FakeReplica): number => Math.max(0, ...r.received.filter((h) => h.type === MessageType.COMMIT).map((h) => h.commit));
+    const commitAt = (r: FakeReplica): number =>
+      Math.max(0, ...r.received.filter((h) => h.type === MessageType.COMMIT).map((h) => h.commit));
     await waitFor('COMMIT 4 at every replica', () => replicas.every((r) => commitAt(r) === 4));
 
     const stranger = await bindSocket();

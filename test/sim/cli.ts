@@ -71,7 +71,8 @@ if (values.seed !== undefined) {
   }
   if (failed.length > FAILURES_PRINTED_MAX) {
     console.log(`\n${failed.length - FAILURES_PRINTED_MAX} more failures:`);
-    for (const result of failed.slice(FAILURES_PRINTED_MAX)) console.log(`  ${result.failure!.kind}: ${replayCommand(result.seed, runOptions)}`);
+    for (const result of failed.slice(FAILURES_PRINTED_MAX))
+      console.log(`  ${result.failure!.kind}: ${replayCommand(result.seed, runOptions)}`);
   }
   process.exitCode = failed.length === 0 ? 0 : 1;
 }

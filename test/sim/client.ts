@@ -116,7 +116,8 @@ export class SimClient {
     this.invoked += 1;
     const key = prng.pick(keys);
     const roll = prng.float();
-    const input: KvInput = roll < 0.4 ? { type: 'put', value: `${this.index}.${this.invoked}` } : roll < 0.85 ? { type: 'get' } : { type: 'delete' };
+    const input: KvInput =
+      roll < 0.4 ? { type: 'put', value: `${this.index}.${this.invoked}` } : roll < 0.85 ? { type: 'get' } : { type: 'delete' };
     const requestId = this.nextRequestId++;
     // One request in flight per client: every earlier id has completed or been abandoned.
     const body = encodeOpRequest({ floor: requestId - 1, op: kvOpOf(key, input) });
@@ -127,7 +128,9 @@ export class SimClient {
     const op = history.invoke({ client: this.index, clientId: this.clientId, requestId, key, input, invokeMs: scheduler.nowMs });
     const outstanding = { op, bytes };
     this.outstanding = outstanding;
-    this.trace(() => `invoke #${op.id} ${this.clientId}#${requestId} ${input.type}(${key}${input.type === 'put' ? `, ${input.value}` : ''})`);
+    this.trace(
+      () => `invoke #${op.id} ${this.clientId}#${requestId} ${input.type}(${key}${input.type === 'put' ? `, ${input.value}` : ''})`,
+    );
     this.send(outstanding);
     scheduler.after(this.deps.timing.deadlineMs, () => {
       if (this.outstanding !== outstanding) return;
@@ -166,7 +169,8 @@ function kvOpOf(key: string, input: KvInput): KvOp {
 
 /** The result as the history records it; a result of the wrong kind means the replicas mixed requests up. */
 function outputOf(op: HistoryOp, result: OpResult): KvOutput {
-  const mismatch = (detail: string) => new Error(`client ${op.client} ${op.clientId}#${op.requestId}: ${op.input.type} answered with ${detail}`);
+  const mismatch = (detail: string) =>
+    new Error(`client ${op.client} ${op.clientId}#${op.requestId}: ${op.input.type} answered with ${detail}`);
   if (result.type === 'invalid') throw mismatch(`an invalid result (${result.reason})`);
   switch (op.input.type) {
     case 'put':

@@ -50,7 +50,13 @@ export class Cluster {
     private readonly tracer: Tracer,
     private readonly tamper: SimTamper | null,
   ) {
-    this.network = new Network(this.scheduler, prng.fork('network'), tracer, (to, from, bytes) => this.deliver(to, from, bytes), config.calm);
+    this.network = new Network(
+      this.scheduler,
+      prng.fork('network'),
+      tracer,
+      (to, from, bytes) => this.deliver(to, from, bytes),
+      config.calm,
+    );
     const nodePrng = prng.fork('nodes');
     this.snapshotPrng = prng.fork('snapshots');
     const diskPrng = prng.fork('disks');
@@ -189,7 +195,11 @@ export class Cluster {
         break;
       case 'crash':
         if (this.crashWouldLoseData(action.node)) {
-          this.tracer.event(this.scheduler.nowMs, 'sim', () => `crash of ${action.node} skipped: another replica is still recovering its lost data`);
+          this.tracer.event(
+            this.scheduler.nowMs,
+            'sim',
+            () => `crash of ${action.node} skipped: another replica is still recovering its lost data`,
+          );
           break;
         }
         this.node(action.node).crash();

@@ -21,9 +21,7 @@ import type { AppliedState } from './sim-store.js';
 import { emptyAppliedState } from './sim-store.js';
 
 export type DiskWrite =
-  | { kind: 'log'; entries: LogEntry[] }
-  | { kind: 'truncate-log'; afterSlot: number }
-  | { kind: 'view'; view: ViewState };
+  { kind: 'log'; entries: LogEntry[] } | { kind: 'truncate-log'; afterSlot: number } | { kind: 'view'; view: ViewState };
 
 export interface DiskTiming {
   writeMsMin: number;

@@ -9,7 +9,14 @@ import { Prng } from './prng.js';
 const CALM = { lossRate: 0, duplicateRate: 0, latencyMsMin: 0.05, latencyMsMax: 1 };
 
 function plan(seed: number, durability: Durability, replicaIds = [1, 2, 3]) {
-  return generateFaultPlan(new Prng(seed), { replicaIds, sequencerIds: [1, 2], durability, calm: CALM, quietStartMs: 2000, gapNoopTimeoutMs: 100 });
+  return generateFaultPlan(new Prng(seed), {
+    replicaIds,
+    sequencerIds: [1, 2],
+    durability,
+    calm: CALM,
+    quietStartMs: 2000,
+    gapNoopTimeoutMs: 100,
+  });
 }
 
 /** Down intervals per node, from crash/restart pairs. */
@@ -46,7 +53,8 @@ describe('generateFaultPlan', () => {
       const cut = new Map<string, number>();
       for (const action of actions) {
         if (action.kind !== 'partition' && action.kind !== 'heal') continue;
-        for (const [from, to] of action.links) cut.set(`${from}>${to}`, (cut.get(`${from}>${to}`) ?? 0) + (action.kind === 'partition' ? 1 : -1));
+        for (const [from, to] of action.links)
+          cut.set(`${from}>${to}`, (cut.get(`${from}>${to}`) ?? 0) + (action.kind === 'partition' ? 1 : -1));
       }
       expect([...cut.values()].every((count) => count === 0)).toBe(true);
       expect(last('blackhole', 'blackhole-end')?.kind ?? 'blackhole-end').toBe('blackhole-end');

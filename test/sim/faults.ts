@@ -68,7 +68,8 @@ export function generateFaultPlan(prng: Prng, shape: FaultShape): FaultPlan {
     ...blackholes(prng, shape),
   ];
   for (const action of actions) {
-    if (action.atMs > shape.quietStartMs) throw new Error(`fault action ${action.kind} at ${action.atMs} ms is after quiet start ${shape.quietStartMs} ms`);
+    if (action.atMs > shape.quietStartMs)
+      throw new Error(`fault action ${action.kind} at ${action.atMs} ms is after quiet start ${shape.quietStartMs} ms`);
   }
   // Stable sort: actions at the same time keep their generation order (a window's end before the next start).
   actions.sort((a, b) => a.atMs - b.atMs);
@@ -113,7 +114,12 @@ function partitions(prng: Prng, shape: FaultShape): FaultAction[] {
     let label: string;
     if (kind === 0) {
       const node = prng.pick(nodes);
-      links = nodes.filter((other) => other !== node).flatMap((other): Array<[NodeName, NodeName]> => [[node, other], [other, node]]);
+      links = nodes
+        .filter((other) => other !== node)
+        .flatMap((other): Array<[NodeName, NodeName]> => [
+          [node, other],
+          [other, node],
+        ]);
       label = `isolate ${node}`;
     } else if (kind === 1) {
       const from = prng.pick(nodes);
@@ -125,7 +131,12 @@ function partitions(prng: Prng, shape: FaultShape): FaultAction[] {
       const minority = shuffled(prng, replicas).slice(0, Math.floor(replicas.length / 2));
       if (prng.chance(0.5)) minority.push(prng.pick(sequencers));
       const majority = nodes.filter((node) => !minority.includes(node));
-      links = minority.flatMap((a) => majority.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
+      links = minority.flatMap((a) =>
+        majority.flatMap((b): Array<[NodeName, NodeName]> => [
+          [a, b],
+          [b, a],
+        ]),
+      );
       label = `split {${minority.join(',')}} | {${majority.join(',')}}`;
     }
     actions.push({ atMs: startMs, kind: 'partition', links, label }, { atMs: endMs, kind: 'heal', links, label });
@@ -186,7 +197,12 @@ function blackholes(prng: Prng, shape: FaultShape): FaultAction[] {
     let label = '';
     let cutMs = startMs;
     if (variant === 1 && holders.length > 0) {
-      links = holders.flatMap((a) => targets.flatMap((b): Array<[NodeName, NodeName]> => [[a, b], [b, a]]));
+      links = holders.flatMap((a) =>
+        targets.flatMap((b): Array<[NodeName, NodeName]> => [
+          [a, b],
+          [b, a],
+        ]),
+      );
       label = `gap race {${holders.join(',')}} | {${targets.join(',')}} (replica links only)`;
     } else if (variant === 2) {
       links = sequencers.flatMap((a) => targets.map((b): [NodeName, NodeName] => [a, b]));

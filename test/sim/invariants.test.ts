@@ -20,12 +20,22 @@ function result(entry: LogEntry, revision = entry.slot): AppliedEntry {
   const outcome = entry.noop
     ? { type: 'invalid' as const, revision, reason: 'no-op' }
     : { type: 'put' as const, revision, modRevision: revision };
-  return { slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId: entry.requestId, result: outcome };
+  return {
+    slot: entry.slot,
+    session: entry.session,
+    seq: entry.seq,
+    clientId: entry.clientId,
+    requestId: entry.requestId,
+    result: outcome,
+  };
 }
 
 function apply(checker: ApplyInvariants, replica: number, entries: LogEntry[]): void {
   checker.checkEntries(replica, entries);
-  checker.checkResults(replica, entries.map((entry) => result(entry)));
+  checker.checkResults(
+    replica,
+    entries.map((entry) => result(entry)),
+  );
 }
 
 function violation(run: () => void): InvariantViolation {
@@ -100,7 +110,9 @@ describe('ApplyInvariants', () => {
     apply(checker, 2, [request(1), request(2)]);
     checker.onRestart(2, 'fsync', 0, true); // An interrupted snapshot install lost it all.
     apply(checker, 2, [request(1), request(2)]);
-    expect(violation(() => checker.onRestart(2, 'fsync', 1, false)).message).toMatch(/r2 \(fsync\) restarted at applied slot 1, had applied 2/);
+    expect(violation(() => checker.onRestart(2, 'fsync', 1, false)).message).toMatch(
+      /r2 \(fsync\) restarted at applied slot 1, had applied 2/,
+    );
     expect(violation(() => checker.onRestart(1, 'memory', 2, true)).message).toMatch(/memory, state lost/);
   });
 
@@ -108,6 +120,8 @@ describe('ApplyInvariants', () => {
     const checker = new ApplyInvariants();
     apply(checker, 1, [request(1)]);
     checker.checkEntries(2, [request(1)]);
-    expect(violation(() => checker.checkResults(2, [result(request(1), 7)])).message).toMatch(/slot 1 .*state machines diverged, r1 got put rev 1 digest [0-9a-f]{8}, r2 got put rev 7 digest [0-9a-f]{8}/);
+    expect(violation(() => checker.checkResults(2, [result(request(1), 7)])).message).toMatch(
+      /slot 1 .*state machines diverged, r1 got put rev 1 digest [0-9a-f]{8}, r2 got put rev 7 digest [0-9a-f]{8}/,
+    );
   });
 });

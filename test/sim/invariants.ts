@@ -62,7 +62,8 @@ export class ApplyInvariants {
     for (const result of results) {
       const mine = describeResult(result.result);
       const agreed = this.agreed.get(result.slot);
-      if (agreed === undefined) throw new InvariantViolation(`r${replica}: result for slot ${result.slot}, which was never applied`, result.slot, replica);
+      if (agreed === undefined)
+        throw new InvariantViolation(`r${replica}: result for slot ${result.slot}, which was never applied`, result.slot, replica);
       if (agreed.result === null) {
         agreed.result = mine;
       } else if (agreed.result !== mine) {
@@ -82,10 +83,15 @@ export class ApplyInvariants {
    */
   onRestart(replica: number, durability: Durability, restoredSlot: number, stateLost: boolean): void {
     const before = this.lastApplied(replica);
-    const expected = stateLost || durability === 'memory' ? restoredSlot === 0 : durability === 'fsync' ? restoredSlot === before : restoredSlot <= before;
+    const expected =
+      stateLost || durability === 'memory' ? restoredSlot === 0 : durability === 'fsync' ? restoredSlot === before : restoredSlot <= before;
     if (!expected) {
       const how = stateLost ? `${durability}, state lost` : durability;
-      throw new InvariantViolation(`r${replica} (${how}) restarted at applied slot ${restoredSlot}, had applied ${before}`, restoredSlot, replica);
+      throw new InvariantViolation(
+        `r${replica} (${how}) restarted at applied slot ${restoredSlot}, had applied ${before}`,
+        restoredSlot,
+        replica,
+      );
     }
     this.appliedSlot.set(replica, restoredSlot);
   }
@@ -97,7 +103,12 @@ export class ApplyInvariants {
    */
   onSnapshotInstalled(replica: number, slot: number): void {
     const before = this.lastApplied(replica);
-    if (slot < before) throw new InvariantViolation(`r${replica} installed a snapshot at slot ${slot}, undoing its applied slots up to ${before}`, slot, replica);
+    if (slot < before)
+      throw new InvariantViolation(
+        `r${replica} installed a snapshot at slot ${slot}, undoing its applied slots up to ${before}`,
+        slot,
+        replica,
+      );
     this.appliedSlot.set(replica, slot);
   }
 
@@ -117,10 +128,18 @@ export class ApplyInvariants {
     if (agreed.noop !== entry.noop) {
       const [request, noop] = entry.noop ? [agreed.replica, replica] : [replica, agreed.replica];
       const requestEntry = entry.noop ? agreed.entry : mine;
-      throw new InvariantViolation(`slot ${entry.slot} applied as request ${requestEntry} on r${request} but as NO-OP on r${noop}`, entry.slot, replica);
+      throw new InvariantViolation(
+        `slot ${entry.slot} applied as request ${requestEntry} on r${request} but as NO-OP on r${noop}`,
+        entry.slot,
+        replica,
+      );
     }
     if (agreed.entry !== mine) {
-      throw new InvariantViolation(`slot ${entry.slot}: r${agreed.replica} applied ${agreed.entry}, r${replica} applied ${mine}`, entry.slot, replica);
+      throw new InvariantViolation(
+        `slot ${entry.slot}: r${agreed.replica} applied ${agreed.entry}, r${replica} applied ${mine}`,
+        entry.slot,
+        replica,
+      );
     }
   }
 }

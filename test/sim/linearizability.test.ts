@@ -193,9 +193,14 @@ function historyOf(planned: readonly PlannedOp[]): History {
     }
     events.push({
       time: i - p.before - 0.25,
-      run: (history, ops) => ops.set(i, history.invoke({ client: p.client, clientId: p.client, requestId: i, key: p.key, input: p.input, invokeMs: i - p.before - 0.25 })),
+      run: (history, ops) =>
+        ops.set(
+          i,
+          history.invoke({ client: p.client, clientId: p.client, requestId: i, key: p.key, input: p.input, invokeMs: i - p.before - 0.25 }),
+        ),
     });
-    if (!p.unknown) events.push({ time: i + p.after + 0.75, run: (history, ops) => history.complete(ops.get(i)!, i + p.after + 0.75, output) });
+    if (!p.unknown)
+      events.push({ time: i + p.after + 0.75, run: (history, ops) => history.complete(ops.get(i)!, i + p.after + 0.75, output) });
   });
   events.sort((x, y) => x.time - y.time);
   const history = new History();

@@ -34,7 +34,9 @@ describe('checkLiveness', () => {
 
   it('reports an op that never completed after the faults ended', () => {
     const history = historyWith((h) => void h.invoke(fields(1200)));
-    expect(checkLiveness({ ...BOUNDS, ops: history.ops })).toMatch(/op stuck .* #0 client 0 \(1001#1\) get\(k\) → unknown .* due by 1700.0 ms but never completed/);
+    expect(checkLiveness({ ...BOUNDS, ops: history.ops })).toMatch(
+      /op stuck .* #0 client 0 \(1001#1\) get\(k\) → unknown .* due by 1700.0 ms but never completed/,
+    );
   });
 
   it('reports an op that completed only after its due time, or was abandoned after it', () => {

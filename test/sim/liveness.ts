@@ -21,7 +21,12 @@ export function checkLiveness(input: LivenessInput): string | null {
     // Abandoned in time is fine: the client gave up on an op invoked while faults were still on.
     const finishedMs = op.completeMs ?? op.abandonedMs ?? Number.POSITIVE_INFINITY;
     if (finishedMs <= dueMs) continue;
-    const state = op.completeMs !== null ? `completed only at ${op.completeMs.toFixed(1)} ms` : op.abandonedMs !== null ? `abandoned at ${op.abandonedMs.toFixed(1)} ms` : 'never completed';
+    const state =
+      op.completeMs !== null
+        ? `completed only at ${op.completeMs.toFixed(1)} ms`
+        : op.abandonedMs !== null
+          ? `abandoned at ${op.abandonedMs.toFixed(1)} ms`
+          : 'never completed';
     return `op stuck after the faults ended at ${input.quietStartMs.toFixed(1)} ms: ${describeOp(op)} was due by ${dueMs.toFixed(1)} ms but ${state}`;
   }
   if (input.laggingReplicas.length > 0) return `replicas did not catch up by the end of the run: ${input.laggingReplicas.join('; ')}`;

@@ -12,7 +12,13 @@ const CALM: LinkConditions = { lossRate: 0, duplicateRate: 0, latencyMsMin: 1, l
 function harness(conditions: LinkConditions = CALM, seed = 1) {
   const scheduler = new Scheduler();
   const received: Array<{ to: NodeName; from: NodeName; bytes: Uint8Array; atMs: number }> = [];
-  const network = new Network(scheduler, new Prng(seed), new Tracer(false), (to, from, bytes) => received.push({ to, from, bytes, atMs: scheduler.nowMs }), conditions);
+  const network = new Network(
+    scheduler,
+    new Prng(seed),
+    new Tracer(false),
+    (to, from, bytes) => received.push({ to, from, bytes, atMs: scheduler.nowMs }),
+    conditions,
+  );
   return { scheduler, network, received };
 }
 

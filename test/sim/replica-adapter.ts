@@ -5,7 +5,13 @@
 import { createReplica, stepReplica, type ReplicaState } from '../../src/consensus/replica.js';
 import type { ReplicaOptions, ReplicaTiming, UnsafeBreak } from '../../src/consensus/state.js';
 import type { ReplicaEffect, ReplicaInput, ViewState } from '../../src/consensus/types.js';
-import { createSequencer, stepSequencer, type SequencerEffect, type SequencerInput, type SequencerState } from '../../src/sequencer/protocol.js';
+import {
+  createSequencer,
+  stepSequencer,
+  type SequencerEffect,
+  type SequencerInput,
+  type SequencerState,
+} from '../../src/sequencer/protocol.js';
 import type { LogEntry } from '../../src/store/log-entry.js';
 
 export type { ReplicaTiming, UnsafeBreak };

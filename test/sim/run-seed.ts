@@ -66,7 +66,10 @@ export function runSeed(seed: number, options: RunOptions = {}): SeedResult {
   let failure: SimFailure | null = null;
   try {
     cluster.start();
-    scheduler.runUntil(config.endMs, () => scheduler.nowMs >= config.quietStartMs && cluster.clientsFinished() && cluster.replicasCaughtUp());
+    scheduler.runUntil(
+      config.endMs,
+      () => scheduler.nowMs >= config.quietStartMs && cluster.clientsFinished() && cluster.replicasCaughtUp(),
+    );
   } catch (err) {
     const kind: FailureKind = err instanceof InvariantViolation ? 'invariant' : 'exception';
     const message = err instanceof Error ? (kind === 'exception' ? (err.stack ?? err.message) : err.message) : String(err);
@@ -75,7 +78,10 @@ export function runSeed(seed: number, options: RunOptions = {}): SeedResult {
   if (failure === null) {
     const lagging = cluster.replicas
       .filter((replica) => !replica.isUp || cluster.invariants.lastApplied(replica.id) < cluster.invariants.slotsApplied())
-      .map((replica) => `${replica.name} applied ${cluster.invariants.lastApplied(replica.id)} of ${cluster.invariants.slotsApplied()} (${replica.describe()})`);
+      .map(
+        (replica) =>
+          `${replica.name} applied ${cluster.invariants.lastApplied(replica.id)} of ${cluster.invariants.slotsApplied()} (${replica.describe()})`,
+      );
     const stuck = checkLiveness({
       ops: cluster.history.ops,
       quietStartMs: config.quietStartMs,
@@ -123,6 +129,8 @@ export function runSeed(seed: number, options: RunOptions = {}): SeedResult {
 
 /** The command that replays a seed with its trace. */
 export function replayCommand(seed: number, options: RunOptions = {}): string {
-  const extra = [options.break ? ` --break ${options.break}` : '', options.durability ? ` --durability ${options.durability}` : ''].join('');
+  const extra = [options.break ? ` --break ${options.break}` : '', options.durability ? ` --durability ${options.durability}` : ''].join(
+    '',
+  );
   return `npm run sim -- --seed ${seed} --trace${extra}`;
 }

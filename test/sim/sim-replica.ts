@@ -9,7 +9,15 @@ import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
 import type { ApplyInvariants } from './invariants.js';
 import type { NodeName, Network } from './network.js';
 import type { Prng } from './prng.js';
-import { describeReplica, isRecovering, sequencerServing, startReplica, stepSimReplica, type ReplicaSetup, type SimReplicaState } from './replica-adapter.js';
+import {
+  describeReplica,
+  isRecovering,
+  sequencerServing,
+  startReplica,
+  stepSimReplica,
+  type ReplicaSetup,
+  type SimReplicaState,
+} from './replica-adapter.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimDisk } from './disk.js';
 import { applyToState, type AppliedState } from './sim-store.js';
@@ -102,7 +110,10 @@ export class SimReplica {
     this.deps.invariants.onRestart(this.id, this.setup.durability, appliedSlot, image.stateLost);
     const restore = { viewState: image.viewState, appliedSlot, log: image.log, stateLost: image.stateLost };
     this.state = startReplica(this.setup, restore, this.deps.scheduler.nowMs, this.deps.prng.nextU32());
-    this.trace(() => `start: ${image.log.length} log entries on disk, applied ${appliedSlot}${image.stateLost ? ', state lost' : ''}; ${this.describe()}`);
+    this.trace(
+      () =>
+        `start: ${image.log.length} log entries on disk, applied ${appliedSlot}${image.stateLost ? ', state lost' : ''}; ${this.describe()}`,
+    );
     // Like the production runtime: announce where we are right away.
     this.step({ kind: 'flush', nowMs: this.deps.scheduler.nowMs });
     this.timers.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
@@ -132,7 +143,6 @@ export class SimReplica {
     this.perform(stepSimReplica(state, input));
   }
 
-
   private perform(effects: readonly ReplicaEffect[]): void {
     if (this.waitingForView) {
       this.held.push(...effects);
@@ -149,15 +159,21 @@ export class SimReplica {
   }
 
   private persistView(view: Extract<ReplicaEffect, { kind: 'persist-view' }>['view'], after: ReplicaEffect[]): void {
-    this.trace(() => `persist-view v${view.view} s${view.session}@seq${view.sequencerId} base=${view.sessionBase} lastNormal=v${view.lastNormalView}/s${view.lastNormalSession}`);
+    this.trace(
+      () =>
+        `persist-view v${view.view} s${view.session}@seq${view.sequencerId} base=${view.sessionBase} lastNormal=v${view.lastNormalView}/s${view.lastNormalSession}`,
+    );
     this.waitingForView = true;
     this.held = after;
-    this.deps.disk.write({ kind: 'view', view: { ...view } }, this.timers.guard(() => {
-      this.waitingForView = false;
-      const held = this.held;
-      this.held = [];
-      this.perform(held);
-    }));
+    this.deps.disk.write(
+      { kind: 'view', view: { ...view } },
+      this.timers.guard(() => {
+        this.waitingForView = false;
+        const held = this.held;
+        this.held = [];
+        this.perform(held);
+      }),
+    );
   }
 
   private performOne(effect: Exclude<ReplicaEffect, { kind: 'persist-view' }>): void {
@@ -183,22 +199,26 @@ export class SimReplica {
 
   private fetchSnapshot(from: number): void {
     this.trace(() => `fetch-snapshot from r${from}`);
-    this.deps.fetchSnapshot(this.id, from, this.timers.guard((outcome) => {
-      const nowMs = this.deps.scheduler.nowMs;
-      if (outcome.kind === 'installed') {
-        const slot = outcome.state.meta.appliedSlot;
-        this.trace(() => `snapshot from r${from} installed at slot ${slot}`);
-        this.deps.invariants.onSnapshotInstalled(this.id, slot);
-        this.applied = outcome.state;
-        this.deps.disk.beginInstall();
-        this.deps.disk.completeInstall(outcome.state);
-        this.step({ kind: 'snapshot-installed', appliedSlot: slot, nowMs });
-      } else {
-        this.trace(() => `snapshot from r${from} failed`);
-        this.step({ kind: 'snapshot-failed', nowMs });
-      }
-      this.timers.scheduleFlush();
-    }));
+    this.deps.fetchSnapshot(
+      this.id,
+      from,
+      this.timers.guard((outcome) => {
+        const nowMs = this.deps.scheduler.nowMs;
+        if (outcome.kind === 'installed') {
+          const slot = outcome.state.meta.appliedSlot;
+          this.trace(() => `snapshot from r${from} installed at slot ${slot}`);
+          this.deps.invariants.onSnapshotInstalled(this.id, slot);
+          this.applied = outcome.state;
+          this.deps.disk.beginInstall();
+          this.deps.disk.completeInstall(outcome.state);
+          this.step({ kind: 'snapshot-installed', appliedSlot: slot, nowMs });
+        } else {
+          this.trace(() => `snapshot from r${from} failed`);
+          this.step({ kind: 'snapshot-failed', nowMs });
+        }
+        this.timers.scheduleFlush();
+      }),
+    );
   }
 
   private persistLog(entries: LogEntry[], epoch: number): void {
@@ -207,15 +227,18 @@ export class SimReplica {
     const write: OutstandingWrite = { epoch, slotMin: Math.min(...slots), slotMax: Math.max(...slots) };
     this.outstanding.push(write);
     // Copies: the replica may keep changing its own objects; the disk holds what was handed over.
-    this.deps.disk.write({ kind: 'log', entries: entries.map((entry) => ({ ...entry })) }, this.timers.guard(() => {
-      this.outstanding.splice(this.outstanding.indexOf(write), 1);
-      // Only what is really durable: nothing at or above a slot of the same epoch still queued.
-      const queuedMin = Math.min(...this.outstanding.filter((w) => w.epoch === epoch).map((w) => w.slotMin));
-      const throughSlot = Math.min(write.slotMax, queuedMin - 1);
-      if (throughSlot < 1) return;
-      this.step({ kind: 'persisted', throughSlot, epoch });
-      this.timers.scheduleFlush();
-    }));
+    this.deps.disk.write(
+      { kind: 'log', entries: entries.map((entry) => ({ ...entry })) },
+      this.timers.guard(() => {
+        this.outstanding.splice(this.outstanding.indexOf(write), 1);
+        // Only what is really durable: nothing at or above a slot of the same epoch still queued.
+        const queuedMin = Math.min(...this.outstanding.filter((w) => w.epoch === epoch).map((w) => w.slotMin));
+        const throughSlot = Math.min(write.slotMax, queuedMin - 1);
+        if (throughSlot < 1) return;
+        this.step({ kind: 'persisted', throughSlot, epoch });
+        this.timers.scheduleFlush();
+      }),
+    );
   }
 
   private apply(entries: LogEntry[]): void {

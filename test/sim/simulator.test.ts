@@ -46,21 +46,28 @@ describe('simulator', () => {
     }
     // A sweep in which nothing completes would pass vacuously.
     expect(completedOps).toBeGreaterThan(SEEDS * 10);
-    expect({ failed: failed.length, first: failed.slice(0, FAILURES_REPORTED_MAX).map((result) => summary(result)) }).toEqual({ failed: 0, first: [] });
+    expect({ failed: failed.length, first: failed.slice(0, FAILURES_REPORTED_MAX).map((result) => summary(result)) }).toEqual({
+      failed: 0,
+      first: [],
+    });
   });
 
   describe('the checkers catch a deliberate bug', () => {
     const breaks: SimBreak[] = ['tamper-ordered', 'apply-uncommitted', 'leader-noops-held-slot'];
-    it.each(breaks)(`%s is caught as a safety failure within ${BITE_SEEDS_MAX} seeds`, { timeout: 2 * BITE_SEEDS_MAX * SEED_MS_BUDGET }, (simBreak) => {
-      let caught: SeedResult | null = null;
-      for (let seed = 1; seed <= BITE_SEEDS_MAX && caught === null; seed += 1) {
-        const result = runSeed(seed, { break: simBreak });
-        if (result.failure === null || !isSafetyFailure(result)) continue;
-        // Only a failure the unbroken protocol does not have on the same seed is the break's doing.
-        if (!isSafetyFailure(runSeed(seed))) caught = result;
-      }
-      expect(caught, `no safety failure in ${BITE_SEEDS_MAX} seeds with ${simBreak}`).not.toBeNull();
-      console.log(`${simBreak}: ${summary(caught!, simBreak)}`);
-    });
+    it.each(breaks)(
+      `%s is caught as a safety failure within ${BITE_SEEDS_MAX} seeds`,
+      { timeout: 2 * BITE_SEEDS_MAX * SEED_MS_BUDGET },
+      (simBreak) => {
+        let caught: SeedResult | null = null;
+        for (let seed = 1; seed <= BITE_SEEDS_MAX && caught === null; seed += 1) {
+          const result = runSeed(seed, { break: simBreak });
+          if (result.failure === null || !isSafetyFailure(result)) continue;
+          // Only a failure the unbroken protocol does not have on the same seed is the break's doing.
+          if (!isSafetyFailure(runSeed(seed))) caught = result;
+        }
+        expect(caught, `no safety failure in ${BITE_SEEDS_MAX} seeds with ${simBreak}`).not.toBeNull();
+        console.log(`${simBreak}: ${summary(caught!, simBreak)}`);
+      },
+    );
   });
 });

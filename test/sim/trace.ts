@@ -71,8 +71,11 @@ function describeBody(body: Uint8Array): string {
   const fields = Object.entries(value).map(([name, field]) => {
     if (typeof field === 'number' || typeof field === 'boolean') return `${name}=${field}`;
     if (!Array.isArray(field)) return `${name}=…`;
-    if (field.every((item) => typeof item === 'number')) return field.length <= LIST_SHOWN_MAX ? `${name}=[${field.join(',')}]` : `${name}=[${field.length} items]`;
-    const slots = field.map((item: unknown) => (isRecord(item) && typeof item.slot === 'number' ? item.slot : null)).filter((slot) => slot !== null);
+    if (field.every((item) => typeof item === 'number'))
+      return field.length <= LIST_SHOWN_MAX ? `${name}=[${field.join(',')}]` : `${name}=[${field.length} items]`;
+    const slots = field
+      .map((item: unknown) => (isRecord(item) && typeof item.slot === 'number' ? item.slot : null))
+      .filter((slot) => slot !== null);
     return slots.length === 0 ? `${name}=[${field.length} items]` : `${name}=slots ${slots[0]}..${slots.at(-1)} (${slots.length})`;
   });
   return ` {${fields.join(' ')}}`;

@@ -5,9 +5,7 @@ import { LiveBody, NotReadyBody, ProbeText, ReadyBody, ReadyzQuery } from '../sc
 
 /** Kubernetes' verbose probe format: one `[+]`/`[-]` line per check, then the verdict. */
 function formatChecks(health: NodeHealth): string {
-  const lines = health.checks.map((check) =>
-    check.ok ? `[+]${check.name} ok` : `[-]${check.name} failed: ${check.detail}`,
-  );
+  const lines = health.checks.map((check) => (check.ok ? `[+]${check.name} ok` : `[-]${check.name} failed: ${check.detail}`));
   lines.push(health.ready ? 'readyz check passed' : 'readyz check failed');
   return `${lines.join('\n')}\n`;
 }

@@ -24,7 +24,8 @@ const EMPTY_VALUE = new Uint8Array(0);
 
 /** The lease a PUT attaches its key to: `?lease=` names one, `?ttl=` grants one for this key alone. */
 async function leaseOf(service: KvService, query: { lease?: number; ttl?: string }): Promise<number | undefined> {
-  if (query.lease !== undefined && query.ttl !== undefined) throw new ApiError(400, 'bad_request', 'querystring: give lease or ttl, not both');
+  if (query.lease !== undefined && query.ttl !== undefined)
+    throw new ApiError(400, 'bad_request', 'querystring: give lease or ttl, not both');
   if (query.ttl === undefined) return query.lease;
   // Granted first, as its own op: should the put then fail, the empty lease simply expires.
   const grant = await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', query.ttl) });

@@ -22,10 +22,14 @@ function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
 }
 
 export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
-  app.post('/v1/leases', { schema: { querystring: LeaseGrantQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } }, async (request) => {
-    const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
-    return { lease: grant.lease, ttlMs: grant.ttlMs };
-  });
+  app.post(
+    '/v1/leases',
+    { schema: { querystring: LeaseGrantQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
+    async (request) => {
+      const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
+      return { lease: grant.lease, ttlMs: grant.ttlMs };
+    },
+  );
 
   app.post(
     '/v1/leases/:id/keepalive',
@@ -36,19 +40,23 @@ export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
     },
   );
 
-  app.delete('/v1/leases/:id', { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
-    let deleted = 0;
-    for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
-      const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
-      if (result.type === 'lease_not_found') {
-        if (ops === 0) throw leaseNotFound(result.lease, result.revision);
-        break; // The leader's expiry finished it meanwhile.
+  app.delete(
+    '/v1/leases/:id',
+    { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } },
+    async (request, reply) => {
+      let deleted = 0;
+      for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
+        const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
+        if (result.type === 'lease_not_found') {
+          if (ops === 0) throw leaseNotFound(result.lease, result.revision);
+          break; // The leader's expiry finished it meanwhile.
+        }
+        const revoked = expectResult(result, 'lease_revoked');
+        deleted += revoked.deleted;
+        reply.header('x-mrtom-revision', String(revoked.revision));
+        if (!revoked.more) return { deleted, more: false };
       }
-      const revoked = expectResult(result, 'lease_revoked');
-      deleted += revoked.deleted;
-      reply.header('x-mrtom-revision', String(revoked.revision));
-      if (!revoked.more) return { deleted, more: false };
-    }
-    return { deleted, more: true };
-  });
+      return { deleted, more: true };
+    },
+  );
 };

@@ -13,7 +13,11 @@ const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
 export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
   app.get(LIST_ROUTE, { schema: { querystring: ListQuery, response: { 200: ListBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
     const { prefix = '', after, limit = LIST_LIMIT_DEFAULT, keysOnly = false, consistency } = request.query;
-    const query = { prefix: checkKeyField('prefix', prefix), limit, ...(after === undefined ? {} : { after: checkKeyField('after', after) }) };
+    const query = {
+      prefix: checkKeyField('prefix', prefix),
+      limit,
+      ...(after === undefined ? {} : { after: checkKeyField('after', after) }),
+    };
     // One snapshot, so the page is exactly the state at `revision`. Pages of one listing may be at
     // different revisions; `after` keeps them in key order with no key repeated or skipped.
     const page = await readLocal(service, consistency, (local) => local.readRange(query));
@@ -21,10 +25,14 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
     return { revision: page.revision, items: page.entries.map((entry) => toItem(entry, keysOnly)), next: nextKey(page.entries, page.more) };
   });
 
-  app.delete(LIST_ROUTE, { schema: { querystring: DeletePrefixQuery, response: { 200: DeletePrefixBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
-    const prefix = checkKeyField('prefix', request.query.prefix);
-    const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
-    reply.header('x-mrtom-revision', String(result.revision));
-    return { revision: result.revision, deleted: result.deleted, more: result.more };
-  });
+  app.delete(
+    LIST_ROUTE,
+    { schema: { querystring: DeletePrefixQuery, response: { 200: DeletePrefixBody, ...ERROR_RESPONSES } } },
+    async (request, reply) => {
+      const prefix = checkKeyField('prefix', request.query.prefix);
+      const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
+      reply.header('x-mrtom-revision', String(result.revision));
+      return { revision: result.revision, deleted: result.deleted, more: result.more };
+    },
+  );
 };

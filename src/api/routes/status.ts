@@ -5,5 +5,7 @@ import type { KvService } from '../service.js';
 import { ErrorBody, NoQuery, StatusBody } from '../schemas.js';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
-  app.get('/v1/status', { schema: { querystring: NoQuery, response: { 200: StatusBody, '4xx': ErrorBody, '5xx': ErrorBody } } }, async () => service.status());
+  app.get('/v1/status', { schema: { querystring: NoQuery, response: { 200: StatusBody, '4xx': ErrorBody, '5xx': ErrorBody } } }, async () =>
+    service.status(),
+  );
 };

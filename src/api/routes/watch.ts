@@ -19,8 +19,20 @@ const REVISION_PAST_END = Number.MAX_SAFE_INTEGER;
 export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; registry: Registry }> = async (app, { service, registry }) => {
   const streams = new Set<WatchStream>();
   const perAddress = new Map<string, number>();
-  new Gauge({ name: 'mrtom_watch_streams', help: 'Watch streams open on this node', registers: [registry], collect() { this.set(streams.size); } });
-  const ended = new Counter({ name: 'mrtom_watch_streams_ended_total', help: 'Watch streams ended, by reason', labelNames: ['reason'], registers: [registry] });
+  new Gauge({
+    name: 'mrtom_watch_streams',
+    help: 'Watch streams open on this node',
+    registers: [registry],
+    collect() {
+      this.set(streams.size);
+    },
+  });
+  const ended = new Counter({
+    name: 'mrtom_watch_streams_ended_total',
+    help: 'Watch streams ended, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   // Before the server stops listening, not after: it waits for open responses, and a watch never ends.
   app.addHook('preClose', async () => {
     for (const stream of streams) stream.end('server_closing');
@@ -33,7 +45,9 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
       const prefix = checkKeyField('prefix', request.query.prefix ?? '');
       const address = request.ip;
       if (streams.size >= WATCHES_PER_NODE_MAX) {
-        throw new ApiError(503, 'too_many_watches', `this node serves its limit of ${WATCHES_PER_NODE_MAX} watches; try another replica`, { 'retry-after': '1' });
+        throw new ApiError(503, 'too_many_watches', `this node serves its limit of ${WATCHES_PER_NODE_MAX} watches; try another replica`, {
+          'retry-after': '1',
+        });
       }
       if ((perAddress.get(address) ?? 0) >= WATCHES_PER_ADDRESS_MAX) {
         throw new ApiError(429, 'too_many_watches', `at most ${WATCHES_PER_ADDRESS_MAX} watches per client address`);
@@ -47,7 +61,13 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
       const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX);
       if (isCompacted(fromRevision, page)) {
         const oldestRevision = page.history[0]?.revision ?? page.revision + 1;
-        throw new ApiError(410, 'compacted', `revision ${fromRevision} was compacted; the history starts at revision ${oldestRevision}`, {}, { oldestRevision });
+        throw new ApiError(
+          410,
+          'compacted',
+          `revision ${fromRevision} was compacted; the history starts at revision ${oldestRevision}`,
+          {},
+          { oldestRevision },
+        );
       }
 
       reply.hijack();

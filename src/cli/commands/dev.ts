@@ -31,16 +31,34 @@ function cliInvocation(): string[] {
 export function devCommand(): Command {
   return new Command('dev')
     .description('start a local cluster: a userspace sequencer and 3 replicas on 127.0.0.1')
-    .addOption(new Option('--port <port>', 'HTTP port of replica 1 (replica i uses port+i-1)').argParser(parseIntegerIn(1, 65_000)).default(7001).env('MRTOM_PORT'))
+    .addOption(
+      new Option('--port <port>', 'HTTP port of replica 1 (replica i uses port+i-1)')
+        .argParser(parseIntegerIn(1, 65_000))
+        .default(7001)
+        .env('MRTOM_PORT'),
+    )
     .addOption(new Option('--data <dir>', 'data folder').default('./.mrtom-data').env('MRTOM_DATA'))
     .addOption(new Option('--replicas <n>', 'number of replicas').choices(['3', '5']).default(3).argParser(Number))
-    .addOption(new Option('--sequencers <n>', 'number of sequencers (the first serves, the rest are standbys)').argParser(parseIntegerIn(1, 8)).default(1).env('MRTOM_SEQUENCERS'))
-    .addOption(new Option('--durability <mode>', 'log durability').choices(['fsync', 'async', 'memory']).default('fsync').env('MRTOM_DURABILITY'))
+    .addOption(
+      new Option('--sequencers <n>', 'number of sequencers (the first serves, the rest are standbys)')
+        .argParser(parseIntegerIn(1, 8))
+        .default(1)
+        .env('MRTOM_SEQUENCERS'),
+    )
+    .addOption(
+      new Option('--durability <mode>', 'log durability').choices(['fsync', 'async', 'memory']).default('fsync').env('MRTOM_DURABILITY'),
+    )
     .addOption(logLevelOption())
     .action(async (opts: DevOptions) => {
       const logger = createLogger(opts.logLevel, 'mrtom-kv-dev');
       const dataDir = resolve(opts.data);
-      const config = await prepareDevConfig({ dataDir, port: opts.port, replicas: opts.replicas, sequencers: opts.sequencers, durability: opts.durability });
+      const config = await prepareDevConfig({
+        dataDir,
+        port: opts.port,
+        replicas: opts.replicas,
+        sequencers: opts.sequencers,
+        durability: opts.durability,
+      });
       const configPath = clusterConfigPath(dataDir);
       const logDir = join(dataDir, 'logs');
       await mkdir(logDir, { recursive: true });
@@ -48,10 +66,18 @@ export function devCommand(): Command {
       const supervisor = new Supervisor(process.execPath, logger);
       const cli = cliInvocation();
       for (const sequencer of config.sequencers) {
-        supervisor.start({ name: `sequencer-${sequencer.id}`, args: [...cli, 'sequencer', '--config', configPath, '--id', String(sequencer.id), '--log-level', opts.logLevel], logFile: join(logDir, `sequencer-${sequencer.id}.log`) });
+        supervisor.start({
+          name: `sequencer-${sequencer.id}`,
+          args: [...cli, 'sequencer', '--config', configPath, '--id', String(sequencer.id), '--log-level', opts.logLevel],
+          logFile: join(logDir, `sequencer-${sequencer.id}.log`),
+        });
       }
       for (const replica of config.replicas) {
-        supervisor.start({ name: `replica-${replica.id}`, args: [...cli, 'replica', '--config', configPath, '--id', String(replica.id), '--log-level', opts.logLevel], logFile: join(logDir, `replica-${replica.id}.log`) });
+        supervisor.start({
+          name: `replica-${replica.id}`,
+          args: [...cli, 'replica', '--config', configPath, '--id', String(replica.id), '--log-level', opts.logLevel],
+          logFile: join(logDir, `replica-${replica.id}.log`),
+        });
       }
       closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an error');
@@ -66,9 +92,13 @@ export function devCommand(): Command {
       process.stdout.write(
         [
           '',
-          ready ? `mrtom-kv dev cluster is ready (${config.replicas.length} replicas, durability ${config.durability})` : `mrtom-kv dev cluster started, but not every replica was ready within ${READY_DEADLINE_MS / 1000} s: see ${logDir}`,
+          ready
+            ? `mrtom-kv dev cluster is ready (${config.replicas.length} replicas, durability ${config.durability})`
+            : `mrtom-kv dev cluster started, but not every replica was ready within ${READY_DEADLINE_MS / 1000} s: see ${logDir}`,
           ...config.replicas.map((r) => `  replica ${r.id}: http://${r.host}:${r.httpPort}   (log ${join(logDir, `replica-${r.id}.log`)})`),
-          ...config.sequencers.map((s) => `  sequencer ${s.id}: udp ${s.host}:${s.port}, metrics http://${s.host}:${s.metricsPort}/metrics`),
+          ...config.sequencers.map(
+            (s) => `  sequencer ${s.id}: udp ${s.host}:${s.port}, metrics http://${s.host}:${s.metricsPort}/metrics`,
+          ),
           `  config: ${configPath}`,
           '',
           'Try:',

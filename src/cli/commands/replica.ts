@@ -11,9 +11,18 @@ export function replicaCommand(): Command {
   return new Command('replica')
     .description('run one replica: HTTP API, MRTOM-Paxos replica and LevelDB state machine')
     .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
-    .addOption(new Option('--id <n>', 'this replica id in the config').argParser(parseIntegerIn(1, 0xffff)).makeOptionMandatory().env('MRTOM_REPLICA_ID'))
+    .addOption(
+      new Option('--id <n>', 'this replica id in the config')
+        .argParser(parseIntegerIn(1, 0xffff))
+        .makeOptionMandatory()
+        .env('MRTOM_REPLICA_ID'),
+    )
     .addOption(logLevelOption())
-    .addOption(new Option('--txn-ops-max <n>', 'compares plus ops a POST /v1/txn may hold (default 128)').argParser(parseIntegerIn(1, 4096)).env('MRTOM_TXN_OPS_MAX'))
+    .addOption(
+      new Option('--txn-ops-max <n>', 'compares plus ops a POST /v1/txn may hold (default 128)')
+        .argParser(parseIntegerIn(1, 4096))
+        .env('MRTOM_TXN_OPS_MAX'),
+    )
     .addOption(
       new Option('--watch-history-revisions <n>', 'revisions of watch history kept; older starts get 410 (default 10000)')
         .argParser(parseIntegerIn(1, 10_000_000))

@@ -13,7 +13,9 @@ export function sequencerCommand(): Command {
   return new Command('sequencer')
     .description('run an MRTOM sequencer: stamps, fans out, keeps copies, aggregates acks')
     .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
-    .addOption(new Option('--id <n>', 'this sequencer id in the config').argParser(parseIntegerIn(1, 0xffff)).default(1).env('MRTOM_SEQUENCER_ID'))
+    .addOption(
+      new Option('--id <n>', 'this sequencer id in the config').argParser(parseIntegerIn(1, 0xffff)).default(1).env('MRTOM_SEQUENCER_ID'),
+    )
     .addOption(new Option('--dataplane <kind>', 'where stamping runs').choices(['userspace']).default('userspace').env('MRTOM_DATAPLANE'))
     .addOption(logLevelOption())
     .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
@@ -24,7 +26,12 @@ export function sequencerCommand(): Command {
       const metricsServer =
         endpoint.metricsPort === undefined
           ? null
-          : await startMetricsServer({ host: endpoint.host, port: endpoint.metricsPort, registry: createSequencerMetrics(sequencer.counters), logger });
+          : await startMetricsServer({
+              host: endpoint.host,
+              port: endpoint.metricsPort,
+              registry: createSequencerMetrics(sequencer.counters),
+              logger,
+            });
       closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'stopping after an error');
         else logger.info({ signal }, 'stopping');

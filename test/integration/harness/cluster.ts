@@ -27,7 +27,9 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(options: { replicas?: number; sequencers?: number; durability?: Durability } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  options: { replicas?: number; sequencers?: number; durability?: Durability } = {},
+): Promise<TestCluster> {
   const replicas = options.replicas ?? 3;
   const sequencers = options.sequencers ?? 1;
   const dataDir = await mkdtemp(join(tmpdir(), 'mrtom-it-'));
@@ -62,7 +64,8 @@ export async function startTestCluster(options: { replicas?: number; sequencers?
   };
   const urls = config.replicas.map((r) => `http://${r.host}:${r.httpPort}`);
   const waitReady = async (which = urls): Promise<void> => {
-    if (!(await waitUntilReady(which, READY_DEADLINE_MS))) throw new Error(`cluster not ready within ${READY_DEADLINE_MS} ms; logs in ${dataDir}`);
+    if (!(await waitUntilReady(which, READY_DEADLINE_MS)))
+      throw new Error(`cluster not ready within ${READY_DEADLINE_MS} ms; logs in ${dataDir}`);
   };
 
   for (const s of config.sequencers) start(`sequencer-${s.id}`);

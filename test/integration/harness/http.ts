@@ -7,7 +7,12 @@ export interface HttpResult {
   body: Buffer;
 }
 
-export async function http(method: 'GET' | 'PUT' | 'DELETE', url: string, body?: Uint8Array | string, headers: Record<string, string> = {}): Promise<HttpResult> {
+export async function http(
+  method: 'GET' | 'PUT' | 'DELETE',
+  url: string,
+  body?: Uint8Array | string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   const res = await request(url, { method, body, headers, headersTimeout: 15_000, bodyTimeout: 15_000 });
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }

@@ -27,7 +27,8 @@ export async function freePortBase(count: number, sequencers = 1): Promise<numbe
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     const checks = [];
     for (let i = 0; i < count; i++) checks.push(tcpFree(base + i), udpFree(base + DEV_PORT_OFFSETS.replicaUdp + i));
-    for (let j = 0; j < sequencers; j++) checks.push(tcpFree(base + DEV_PORT_OFFSETS.sequencerMetrics + j), udpFree(base + DEV_PORT_OFFSETS.sequencerUdp + j));
+    for (let j = 0; j < sequencers; j++)
+      checks.push(tcpFree(base + DEV_PORT_OFFSETS.sequencerMetrics + j), udpFree(base + DEV_PORT_OFFSETS.sequencerUdp + j));
     if ((await Promise.all(checks)).every(Boolean)) return base;
   }
   throw new Error('no free port block found');

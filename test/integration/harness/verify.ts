@@ -13,7 +13,8 @@ export async function expectAllReadable(urls: readonly string[], acknowledged: R
       const reads = await Promise.all(chunk.map((k) => get(url, k)));
       reads.forEach((read, j) => {
         const key = chunk[j]!;
-        if (read.status !== 200 || read.body.toString() !== acknowledged.get(key)) wrong.push(`${key}: ${read.status} ${read.body.toString().slice(0, 100)}`);
+        if (read.status !== 200 || read.body.toString() !== acknowledged.get(key))
+          wrong.push(`${key}: ${read.status} ${read.body.toString().slice(0, 100)}`);
       });
     }
     expect(wrong.slice(0, 5), `${wrong.length} acknowledged writes wrong on ${url}`).toEqual([]);

@@ -11,7 +11,9 @@ describe('compare-and-swap', () => {
     expect(first.statusCode).toBe(200);
     const second = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'b', headers: { 'if-none-match': '*' } });
     expect(second.statusCode).toBe(412);
-    expect(second.json()).toEqual({ error: { code: 'precondition_failed', message: expect.stringContaining('modRevision is 1'), modRevision: 1 } });
+    expect(second.json()).toEqual({
+      error: { code: 'precondition_failed', message: expect.stringContaining('modRevision is 1'), modRevision: 1 },
+    });
   });
 
   it('writes and deletes only at the matching modRevision', async () => {

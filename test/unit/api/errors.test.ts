@@ -54,7 +54,9 @@ describe('error mapping', () => {
     const res = await app.inject({ method: 'GET', url: '/v1/kv/k' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal server error' } });
-    expect(logs).toEqual([expect.objectContaining({ level: 50, err: expect.objectContaining({ message: 'cannot read properties of undefined' }) })]);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: 50, err: expect.objectContaining({ message: 'cannot read properties of undefined' }) }),
+    ]);
   });
 
   it('answers an unknown route with 404 not_found', async () => {

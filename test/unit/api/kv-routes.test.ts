@@ -8,7 +8,12 @@ const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 describe('kv routes', () => {
   it('round-trips arbitrary binary bytes with revision, ETag and default content type', async () => {
     const { app } = await buildTestServer();
-    const put = await app.inject({ method: 'PUT', url: '/v1/kv/bin', payload: ALL_BYTES, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/kv/bin',
+      payload: ALL_BYTES,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toEqual({ revision: 1 });
     expect(put.headers.etag).toBe('"1"');
@@ -95,7 +100,12 @@ describe('kv routes', () => {
     service.valueBytesMaxResult = 10;
     const valueBytesMax = vi.spyOn(service, 'valueBytesMax');
 
-    const atLimit = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: Buffer.alloc(10), headers: { 'content-type': 'image/png' } });
+    const atLimit = await app.inject({
+      method: 'PUT',
+      url: '/v1/kv/k',
+      payload: Buffer.alloc(10),
+      headers: { 'content-type': 'image/png' },
+    });
     expect(atLimit.statusCode).toBe(200);
     expect(valueBytesMax).toHaveBeenCalledWith('k', 'image/png');
 
@@ -114,7 +124,12 @@ describe('kv routes', () => {
     service.valueBytesMaxResult = 1000;
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: Buffer.alloc(64) })).statusCode).toBe(200);
 
-    const over = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: Buffer.alloc(65), headers: { 'content-type': 'application/json' } });
+    const over = await app.inject({
+      method: 'PUT',
+      url: '/v1/kv/k',
+      payload: Buffer.alloc(65),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(over.statusCode).toBe(413);
     expect(over.json()).toEqual({ error: { code: 'value_too_large', message: expect.stringContaining('64 bytes') } });
     expect(service.submitted).toHaveLength(1);
@@ -126,7 +141,9 @@ describe('kv routes', () => {
     const res = await app.inject({ method: 'DELETE', url: '/v1/kv/k' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal server error' } });
-    expect(logs).toEqual([expect.objectContaining({ level: 50, err: expect.objectContaining({ message: expect.stringContaining('op is not a map') }) })]);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: 50, err: expect.objectContaining({ message: expect.stringContaining('op is not a map') }) }),
+    ]);
   });
 
   it('answers 405 with Allow for a method keys do not support', async () => {

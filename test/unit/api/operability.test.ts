@@ -26,7 +26,9 @@ describe('operability', () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/kv', '/v1/txn', '/v1/status', '/v1/watch', '/readyz']));
-    expect(doc.paths['/v1/kv'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['prefix', 'after', 'limit', 'keysOnly', 'consistency']));
+    expect(doc.paths['/v1/kv'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['prefix', 'after', 'limit', 'keysOnly', 'consistency']),
+    );
     expect(doc.paths['/v1/txn'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('compare');
   });
 });

@@ -53,7 +53,17 @@ export class StoreKvService implements KvService {
 
   async status(): Promise<NodeStatus> {
     const meta = this.store.meta();
-    return { id: 1, status: 'normal', view: 0, session: 1, sequencerId: 1, commitSlot: meta.appliedSlot, appliedSlot: meta.appliedSlot, revision: meta.revision, peers: [] };
+    return {
+      id: 1,
+      status: 'normal',
+      view: 0,
+      session: 1,
+      sequencerId: 1,
+      commitSlot: meta.appliedSlot,
+      appliedSlot: meta.appliedSlot,
+      revision: meta.revision,
+      peers: [],
+    };
   }
 
   valueBytesMax(): number {
@@ -67,7 +77,9 @@ afterEach(async () => {
 });
 
 /** A server over a fresh store-backed service, with its log lines collected as parsed JSON; closed after the test. */
-export async function buildTestServer(options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> & { eventRetainRevisions?: number } = {}) {
+export async function buildTestServer(
+  options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> & { eventRetainRevisions?: number } = {},
+) {
   const { eventRetainRevisions, ...serverOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'mrtom-api-'));
   const store = await KvStore.open(dir, { durability: 'async', ...(eventRetainRevisions === undefined ? {} : { eventRetainRevisions }) });

@@ -17,7 +17,12 @@ describe('txn', () => {
           { key: 'acct/a', target: 'value', op: '==', value: b64('10') },
           { key: 'acct/b', target: 'exists', op: '==', value: false },
         ],
-        success: [{ put: { key: 'acct/a', value: b64('5') } }, { put: { key: 'acct/b', value: b64('5') } }, { range: { prefix: 'acct/' } }, { get: { key: 'acct/b' } }],
+        success: [
+          { put: { key: 'acct/a', value: b64('5') } },
+          { put: { key: 'acct/b', value: b64('5') } },
+          { range: { prefix: 'acct/' } },
+          { get: { key: 'acct/b' } },
+        ],
         failure: [{ get: { key: 'acct/a' } }],
       },
     });
@@ -37,7 +42,11 @@ describe('txn', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/txn',
-      payload: { compare: [{ key: 'x', target: 'version', op: '>', value: 0 }], success: [{ delete: { key: 'x' } }], failure: [{ get: { key: 'x' } }] },
+      payload: {
+        compare: [{ key: 'x', target: 'version', op: '>', value: 0 }],
+        success: [{ delete: { key: 'x' } }],
+        failure: [{ get: { key: 'x' } }],
+      },
     });
     expect(res.json()).toEqual({ revision: 0, succeeded: false, results: [{ get: { item: null } }] });
   });
@@ -45,11 +54,15 @@ describe('txn', () => {
   it.each([
     [{ compare: [{ key: 'k', target: 'value', op: '==', value: 3 }] }, 400, 'body/compare/0/value must be base64 bytes'],
     [{ compare: [{ key: 'k', target: 'version', op: '>=', value: 3 }] }, 400, 'body/compare/0/op'],
-    [{ success: [{ put: { key: 'k' } }] }, 400, "body/success/0"],
+    [{ success: [{ put: { key: 'k' } }] }, 400, 'body/success/0'],
     [{ success: [{ put: { key: 'k', value: 'not base64!' } }] }, 400, 'body/success/0'],
     [{ sucess: [] }, 400, "body: unknown field 'sucess'"],
     [{ success: Array.from({ length: 5 }, () => ({ get: { key: 'k' } })) }, 400, 'body/success must not have more than 4 items'],
-    [{ success: Array.from({ length: 3 }, () => ({ get: { key: 'k' } })), failure: [{ get: { key: 'k' } }, { get: { key: 'k' } }] }, 413, 'the limit is 4'],
+    [
+      { success: Array.from({ length: 3 }, () => ({ get: { key: 'k' } })), failure: [{ get: { key: 'k' } }, { get: { key: 'k' } }] },
+      413,
+      'the limit is 4',
+    ],
   ])('refuses %j with %i', async (payload, status, message) => {
     const { app, service } = await buildTestServer({ txnOpsMax: 4 });
     const res = await app.inject({ method: 'POST', url: '/v1/txn', payload });

@@ -62,7 +62,11 @@ describe('watch', () => {
     for (const value of ['1', '2', '3', '4']) await put('k', value);
     const res = await app.inject({ method: 'GET', url: '/v1/watch?fromRevision=2' });
     expect(res.statusCode).toBe(410);
-    expect(res.json().error).toEqual({ code: 'compacted', message: expect.stringContaining('revision 2 was compacted'), oldestRevision: 3 });
+    expect(res.json().error).toEqual({
+      code: 'compacted',
+      message: expect.stringContaining('revision 2 was compacted'),
+      oldestRevision: 3,
+    });
   });
 
   it.each([

@@ -17,9 +17,30 @@ const INCARNATION = 77;
 
 function replica(id: number, session = 1): ReplicaState {
   return createReplica(
-    { id, group: GROUP, replicaIds: [1, 2, 3], sequencerIds: [1, 2], durability: 'fsync', timing: PROTOCOL_TIMING, logRetainEntries: 100, pendingEntriesMax: 100, nonce: 1 },
     {
-      viewState: session === 0 ? null : { view: 0, session, sequencerId: 1, sequencerIncarnation: INCARNATION, sessionBase: 0, lastNormalView: 0, lastNormalSession: session },
+      id,
+      group: GROUP,
+      replicaIds: [1, 2, 3],
+      sequencerIds: [1, 2],
+      durability: 'fsync',
+      timing: PROTOCOL_TIMING,
+      logRetainEntries: 100,
+      pendingEntriesMax: 100,
+      nonce: 1,
+    },
+    {
+      viewState:
+        session === 0
+          ? null
+          : {
+              view: 0,
+              session,
+              sequencerId: 1,
+              sequencerIncarnation: INCARNATION,
+              sessionBase: 0,
+              lastNormalView: 0,
+              lastNormalSession: session,
+            },
       appliedSlot: 0,
       log: [],
       nowMs: 0,
@@ -29,20 +50,33 @@ function replica(id: number, session = 1): ReplicaState {
 }
 
 function fromSequencer(type: MessageType, fields: Partial<Header>, body?: Uint8Array): Uint8Array {
-  return encodeDatagram({ type, group: GROUP, session: 1, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, incarnation: INCARNATION, ...fields }, body);
+  return encodeDatagram(
+    { type, group: GROUP, session: 1, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, incarnation: INCARNATION, ...fields },
+    body,
+  );
 }
 
 const ordered = (seq: number): Uint8Array => fromSequencer(MessageType.ORDERED, { seq, requestId: seq, sender: 99 }, new Uint8Array([seq]));
-const commitNotice = (commit: number, noops: number[] = [], seq = commit): Uint8Array => fromSequencer(MessageType.COMMIT, { seq, commit }, encodeNoopsBody({ noops }));
+const commitNotice = (commit: number, noops: number[] = [], seq = commit): Uint8Array =>
+  fromSequencer(MessageType.COMMIT, { seq, commit }, encodeNoopsBody({ noops }));
 
-function deliver(state: ReplicaState, bytes: Uint8Array, nowMs = 0, from: { sequencer: number } | { replica: number } = SEQUENCER): ReplicaEffect[] {
+function deliver(
+  state: ReplicaState,
+  bytes: Uint8Array,
+  nowMs = 0,
+  from: { sequencer: number } | { replica: number } = SEQUENCER,
+): ReplicaEffect[] {
   return stepReplica(state, { kind: 'datagram', from, bytes, nowMs });
 }
 
-const kinds = (effects: ReplicaEffect[]): string[] => effects.map((e) => (e.kind === 'send' ? `send:${MessageType[decodeDatagram(e.bytes).header.type]}` : e.kind));
-const applied = (effects: ReplicaEffect[]): Array<[number, boolean]> => effects.flatMap((e) => (e.kind === 'apply' ? e.entries.map((x) => [x.slot, x.noop] as [number, boolean]) : []));
+const kinds = (effects: ReplicaEffect[]): string[] =>
+  effects.map((e) => (e.kind === 'send' ? `send:${MessageType[decodeDatagram(e.bytes).header.type]}` : e.kind));
+const applied = (effects: ReplicaEffect[]): Array<[number, boolean]> =>
+  effects.flatMap((e) => (e.kind === 'apply' ? e.entries.map((x) => [x.slot, x.noop] as [number, boolean]) : []));
 const sent = (effects: ReplicaEffect[], type: MessageType) =>
-  effects.flatMap((e) => (e.kind === 'send' && decodeDatagram(e.bytes).header.type === type ? [{ to: e.to, bytes: e.bytes, ...decodeDatagram(e.bytes) }] : []));
+  effects.flatMap((e) =>
+    e.kind === 'send' && decodeDatagram(e.bytes).header.type === type ? [{ to: e.to, bytes: e.bytes, ...decodeDatagram(e.bytes) }] : [],
+  );
 
 describe('normal case', () => {
   it('appends in order and acks only the durable prefix, once per flush', () => {
@@ -138,7 +172,12 @@ describe('view change', () => {
     const leader = replica(1, 0);
     const follower = replica(2, 0);
     const request = sent(stepReplica(leader, { kind: 'tick', nowMs: 10 }), MessageType.VIEW_CHANGE_REQUEST)[0]!;
-    const joined = deliver(follower, encodePeerMessage(MessageType.VIEW_CHANGE_REQUEST, { group: GROUP, view: 0, session: 1, sender: 1 }), 11, { replica: 1 });
+    const joined = deliver(
+      follower,
+      encodePeerMessage(MessageType.VIEW_CHANGE_REQUEST, { group: GROUP, view: 0, session: 1, sender: 1 }),
+      11,
+      { replica: 1 },
+    );
     expect(request.header.session).toBe(1);
     expect(kinds(joined)).toEqual(['persist-view', 'send:VIEW_CHANGE_REQUEST', 'send:VIEW_CHANGE_REQUEST', 'send:VIEW_CHANGE']);
     const vote = sent(joined, MessageType.VIEW_CHANGE)[0]!;

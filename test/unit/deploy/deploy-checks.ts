@@ -71,9 +71,11 @@ function parseConfig(text: string | undefined, source: string): { config?: Clust
 function checkWorkloadBasics(workload: Doc, graceS: number, problems: string[]): void {
   const name = nameOf(workload);
   const spec = workload.spec?.template?.spec ?? {};
-  if (!selects(workload.spec?.selector?.matchLabels, podLabels(workload))) problems.push(`${name}: selector does not match the pod template labels`);
+  if (!selects(workload.spec?.selector?.matchLabels, podLabels(workload)))
+    problems.push(`${name}: selector does not match the pod template labels`);
   if (spec.securityContext?.runAsNonRoot !== true) problems.push(`${name}: pod securityContext.runAsNonRoot is not true`);
-  if (!((spec.terminationGracePeriodSeconds ?? 30) > graceS)) problems.push(`${name}: terminationGracePeriodSeconds must exceed the process's ${graceS} s stop grace`);
+  if (!((spec.terminationGracePeriodSeconds ?? 30) > graceS))
+    problems.push(`${name}: terminationGracePeriodSeconds must exceed the process's ${graceS} s stop grace`);
   const terms = [
     ...(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
     ...(spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: Doc) => t.podAffinityTerm),
@@ -147,7 +149,9 @@ export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): strin
         const cp = containerPort(target.spec.template.spec.containers?.[0], port.targetPort ?? port.port);
         if (cp === undefined) problems.push(`${nameOf(service)}: port ${port.name} targets no container port of ${nameOf(target)}`);
         else if ((cp.protocol ?? 'TCP') !== (port.protocol ?? 'TCP') || cp.containerPort !== port.port) {
-          problems.push(`${nameOf(service)}: port ${port.name} (${port.protocol} ${port.port}) differs from ${nameOf(target)}'s (${cp.protocol} ${cp.containerPort})`);
+          problems.push(
+            `${nameOf(service)}: port ${port.name} (${port.protocol} ${port.port}) differs from ${nameOf(target)}'s (${cp.protocol} ${cp.containerPort})`,
+          );
         }
       }
     }
@@ -162,24 +166,32 @@ export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): strin
   const { config, problems: configProblems } = parseConfig(configText, 'ConfigMap cluster.json');
   problems.push(...configProblems);
   if (config === undefined) return problems;
-  if (sts.spec?.replicas !== config.replicas.length) problems.push(`${nameOf(sts)}: replicas ${sts.spec?.replicas} but cluster.json lists ${config.replicas.length}`);
+  if (sts.spec?.replicas !== config.replicas.length)
+    problems.push(`${nameOf(sts)}: replicas ${sts.spec?.replicas} but cluster.json lists ${config.replicas.length}`);
   const mounts: Doc[] = replicaContainer?.volumeMounts ?? [];
   const claimNames = (sts.spec?.volumeClaimTemplates ?? []).map((t: Doc) => t.metadata?.name);
   config.replicas.forEach((replica, ordinal) => {
-    if (replica.id !== ordinal + 1) problems.push(`cluster.json replica #${ordinal} has id ${replica.id}, but pod ordinal ${ordinal} runs id ${ordinal + 1}`);
+    if (replica.id !== ordinal + 1)
+      problems.push(`cluster.json replica #${ordinal} has id ${replica.id}, but pod ordinal ${ordinal} runs id ${ordinal + 1}`);
     const stableName = `${stsName}-${ordinal}.${sts.spec?.serviceName}`;
-    if (replica.host !== stableName && !replica.host.startsWith(`${stableName}.`)) problems.push(`cluster.json replica ${replica.id} host ${replica.host} is not ${stableName}[.<ns>.svc...]`);
+    if (replica.host !== stableName && !replica.host.startsWith(`${stableName}.`))
+      problems.push(`cluster.json replica ${replica.id} host ${replica.host} is not ${stableName}[.<ns>.svc...]`);
     const http = containerPort(replicaContainer, 'http');
-    if (http?.containerPort !== replica.httpPort) problems.push(`replica ${replica.id}: httpPort ${replica.httpPort} but container port http is ${http?.containerPort}`);
+    if (http?.containerPort !== replica.httpPort)
+      problems.push(`replica ${replica.id}: httpPort ${replica.httpPort} but container port http is ${http?.containerPort}`);
     const udp = replicaContainer?.ports?.filter((p: Doc) => p.protocol === 'UDP') ?? [];
-    if (udp.length !== 1 || udp[0].containerPort !== replica.udpPort) problems.push(`replica ${replica.id}: udpPort ${replica.udpPort} is not the container's one UDP port`);
+    if (udp.length !== 1 || udp[0].containerPort !== replica.udpPort)
+      problems.push(`replica ${replica.id}: udpPort ${replica.udpPort} is not the container's one UDP port`);
     const dataMount = mounts.find((m) => m.mountPath === replica.dataDir);
-    if (dataMount === undefined || !claimNames.includes(dataMount.name)) problems.push(`replica ${replica.id}: dataDir ${replica.dataDir} is not a volumeClaimTemplate mount`);
+    if (dataMount === undefined || !claimNames.includes(dataMount.name))
+      problems.push(`replica ${replica.id}: dataDir ${replica.dataDir} is not a volumeClaimTemplate mount`);
   });
   const httpPort = config.replicas[0]!.httpPort;
   const probePort = (probe: Doc): number | undefined => containerPort(replicaContainer, probe?.httpGet?.port)?.containerPort;
-  if (replicaContainer?.readinessProbe?.httpGet?.path !== '/readyz' || probePort(replicaContainer.readinessProbe) !== httpPort) problems.push('replica readinessProbe is not GET /readyz on httpPort');
-  if (replicaContainer?.startupProbe?.httpGet?.path !== '/livez' || probePort(replicaContainer.startupProbe) !== httpPort) problems.push('replica startupProbe is not GET /livez on httpPort');
+  if (replicaContainer?.readinessProbe?.httpGet?.path !== '/readyz' || probePort(replicaContainer.readinessProbe) !== httpPort)
+    problems.push('replica readinessProbe is not GET /readyz on httpPort');
+  if (replicaContainer?.startupProbe?.httpGet?.path !== '/livez' || probePort(replicaContainer.startupProbe) !== httpPort)
+    problems.push('replica startupProbe is not GET /livez on httpPort');
   checkLiveness(nameOf(sts), replicaContainer, httpPort, problems);
   checkScrape(sts, httpPort, problems);
   checkReplicaIdFromOrdinal(sts, config, problems);
@@ -194,7 +206,8 @@ function checkLiveness(name: string, container: Doc, port: number, problems: str
   const probe = container?.livenessProbe;
   const viaHttp = probe?.httpGet?.path === '/livez' && containerPort(container, probe.httpGet.port)?.containerPort === port;
   const command: string[] = probe?.exec?.command ?? [];
-  const viaHelper = command.includes('deploy/bin/peers.mjs') && command.includes('check') && command[command.indexOf('--path') + 1] === '/livez';
+  const viaHelper =
+    command.includes('deploy/bin/peers.mjs') && command.includes('check') && command[command.indexOf('--path') + 1] === '/livez';
   if (!viaHttp && !viaHelper) problems.push(`${name}: livenessProbe is neither GET /livez nor peers.mjs check --path /livez`);
 }
 
@@ -214,16 +227,26 @@ function checkReplicaIdFromOrdinal(sts: Doc, config: ClusterConfig, problems: st
     return;
   }
   config.replicas.forEach((replica, ordinal) => {
-    const id = execFileSync('/bin/sh', ['-c', `${idLine}; echo "$MRTOM_REPLICA_ID"`], { env: { POD_NAME: `${sts.metadata.name}-${ordinal}` } }).toString().trim();
-    if (id !== String(replica.id)) problems.push(`${nameOf(sts)}: pod ordinal ${ordinal} computes id ${id}, cluster.json says ${replica.id}`);
+    const id = execFileSync('/bin/sh', ['-c', `${idLine}; echo "$MRTOM_REPLICA_ID"`], {
+      env: { POD_NAME: `${sts.metadata.name}-${ordinal}` },
+    })
+      .toString()
+      .trim();
+    if (id !== String(replica.id))
+      problems.push(`${nameOf(sts)}: pod ordinal ${ordinal} computes id ${id}, cluster.json says ${replica.id}`);
   });
 }
 
 function checkSequencers(deployments: Doc[], services: Doc[], config: ClusterConfig, problems: string[]): void {
-  const sequencerDeployments = deployments.filter((d) => envOf(d.spec?.template?.spec?.containers?.[0], 'MRTOM_SEQUENCER_ID') !== undefined);
-  if (sequencerDeployments.length !== config.sequencers.length) problems.push(`${sequencerDeployments.length} sequencer Deployments for ${config.sequencers.length} sequencers in cluster.json`);
+  const sequencerDeployments = deployments.filter(
+    (d) => envOf(d.spec?.template?.spec?.containers?.[0], 'MRTOM_SEQUENCER_ID') !== undefined,
+  );
+  if (sequencerDeployments.length !== config.sequencers.length)
+    problems.push(`${sequencerDeployments.length} sequencer Deployments for ${config.sequencers.length} sequencers in cluster.json`);
   for (const sequencer of config.sequencers) {
-    const deployment = sequencerDeployments.find((d) => envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID') === String(sequencer.id));
+    const deployment = sequencerDeployments.find(
+      (d) => envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID') === String(sequencer.id),
+    );
     if (deployment === undefined) {
       problems.push(`no Deployment runs sequencer ${sequencer.id}`);
       continue;
@@ -232,21 +255,31 @@ function checkSequencers(deployments: Doc[], services: Doc[], config: ClusterCon
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     checkWorkloadBasics(deployment, STOP_GRACE_S.sequencer, problems);
-    if (deployment.spec.replicas !== 1 || deployment.spec.strategy?.type !== 'Recreate') problems.push(`${name}: must be 1 replica with strategy Recreate (one pod per DNS name)`);
+    if (deployment.spec.replicas !== 1 || deployment.spec.strategy?.type !== 'Recreate')
+      problems.push(`${name}: must be 1 replica with strategy Recreate (one pod per DNS name)`);
     const stableName = `${pod.hostname}.${pod.subdomain}`;
-    if (sequencer.host !== stableName && !sequencer.host.startsWith(`${stableName}.`)) problems.push(`cluster.json sequencer ${sequencer.id} host ${sequencer.host} is not ${stableName}[...]`);
+    if (sequencer.host !== stableName && !sequencer.host.startsWith(`${stableName}.`))
+      problems.push(`cluster.json sequencer ${sequencer.id} host ${sequencer.host} is not ${stableName}[...]`);
     const governing = services.find((s) => s.metadata?.name === pod.subdomain);
-    if (governing?.spec?.clusterIP !== 'None' || governing?.spec?.publishNotReadyAddresses !== true || !selects(governing.spec.selector, podLabels(deployment))) {
+    if (
+      governing?.spec?.clusterIP !== 'None' ||
+      governing?.spec?.publishNotReadyAddresses !== true ||
+      !selects(governing.spec.selector, podLabels(deployment))
+    ) {
       problems.push(`${name}: subdomain ${pod.subdomain} is not a headless, not-ready-publishing Service selecting it`);
     }
     for (const other of sequencerDeployments) {
-      if (other !== deployment && selects(deployment.spec.selector?.matchLabels, podLabels(other))) problems.push(`${name}: selector also matches ${nameOf(other)}'s pods`);
+      if (other !== deployment && selects(deployment.spec.selector?.matchLabels, podLabels(other)))
+        problems.push(`${name}: selector also matches ${nameOf(other)}'s pods`);
     }
     const udp = container.ports?.filter((p: Doc) => p.protocol === 'UDP') ?? [];
-    if (udp.length !== 1 || udp[0].containerPort !== sequencer.port) problems.push(`sequencer ${sequencer.id}: port ${sequencer.port} is not the container's one UDP port`);
+    if (udp.length !== 1 || udp[0].containerPort !== sequencer.port)
+      problems.push(`sequencer ${sequencer.id}: port ${sequencer.port} is not the container's one UDP port`);
     const metrics = containerPort(container, 'metrics')?.containerPort;
-    if (metrics !== sequencer.metricsPort) problems.push(`sequencer ${sequencer.id}: metricsPort ${sequencer.metricsPort} but container port metrics is ${metrics}`);
-    if (!/exec node bin\/mrtom-kv\.js sequencer\b/.test(container.command?.join('\n') ?? '')) problems.push(`${name}: command does not exec the sequencer`);
+    if (metrics !== sequencer.metricsPort)
+      problems.push(`sequencer ${sequencer.id}: metricsPort ${sequencer.metricsPort} but container port metrics is ${metrics}`);
+    if (!/exec node bin\/mrtom-kv\.js sequencer\b/.test(container.command?.join('\n') ?? ''))
+      problems.push(`${name}: command does not exec the sequencer`);
     checkLiveness(name, container, sequencer.metricsPort ?? -1, problems);
     checkScrape(deployment, sequencer.metricsPort ?? -1, problems);
   }
@@ -255,7 +288,8 @@ function checkSequencers(deployments: Doc[], services: Doc[], config: ClusterCon
 function checkImages(workloads: Doc[], packageVersion: string, problems: string[]): void {
   for (const workload of workloads) {
     for (const c of workload.spec?.template?.spec?.containers ?? []) {
-      if (c.image !== `mrtom-kv:${packageVersion}`) problems.push(`${nameOf(workload)}: image ${c.image} is not mrtom-kv:${packageVersion}`);
+      if (c.image !== `mrtom-kv:${packageVersion}`)
+        problems.push(`${nameOf(workload)}: image ${c.image} is not mrtom-kv:${packageVersion}`);
     }
   }
 }
@@ -265,7 +299,10 @@ export function applyJsonPatch(target: Doc, ops: Doc[]): Doc {
   const result = structuredClone(target);
   for (const op of ops) {
     if (op.op !== 'add' && op.op !== 'replace') throw new Error(`unsupported patch op ${op.op}`);
-    const keys = (op.path as string).split('/').slice(1).map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const keys = (op.path as string)
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
     const last = keys.pop()!;
     let parent = result;
     for (const key of keys) {
@@ -288,9 +325,13 @@ export function applyJsonPatch(target: Doc, ops: Doc[]): Doc {
 export function xdpOverlayProblems(baseDocs: Doc[], kustomization: Doc, patch: Doc[]): string[] {
   const problems: string[] = [];
   const entry = kustomization.patches?.[0];
-  const targets = baseDocs.filter((d) => d.kind === entry?.target?.kind && selects(Object.fromEntries([String(entry.target.labelSelector).split('=')]), d.metadata?.labels));
+  const targets = baseDocs.filter(
+    (d) =>
+      d.kind === entry?.target?.kind && selects(Object.fromEntries([String(entry.target.labelSelector).split('=')]), d.metadata?.labels),
+  );
   if (targets.length === 0) return ['XDP overlay patch targets no sequencer Deployment'];
-  if (targets.some((d) => d.kind !== 'Deployment' || envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID') === undefined)) problems.push('XDP overlay patch targets something other than sequencers');
+  if (targets.some((d) => d.kind !== 'Deployment' || envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID') === undefined))
+    problems.push('XDP overlay patch targets something other than sequencers');
   for (const target of targets) {
     let patched: Doc;
     try {
@@ -302,10 +343,12 @@ export function xdpOverlayProblems(baseDocs: Doc[], kustomization: Doc, patch: D
     problems.push(...kubeSchemaProblems([patched]));
     const pod = patched.spec.template.spec;
     const caps: string[] = pod.containers[0].securityContext?.capabilities?.add ?? [];
-    if (pod.hostNetwork !== true || pod.dnsPolicy !== 'ClusterFirstWithHostNet') problems.push(`${nameOf(patched)}: XDP needs hostNetwork with dnsPolicy ClusterFirstWithHostNet`);
+    if (pod.hostNetwork !== true || pod.dnsPolicy !== 'ClusterFirstWithHostNet')
+      problems.push(`${nameOf(patched)}: XDP needs hostNetwork with dnsPolicy ClusterFirstWithHostNet`);
     if (!caps.includes('BPF') || !caps.includes('NET_ADMIN')) problems.push(`${nameOf(patched)}: XDP needs CAP_BPF and CAP_NET_ADMIN`);
     if (envOf(pod.containers[0], 'MRTOM_DATAPLANE') !== 'xdp') problems.push(`${nameOf(patched)}: MRTOM_DATAPLANE is not xdp`);
-    if (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined) problems.push(`${nameOf(patched)}: host-network sequencers need required anti-affinity (same UDP port)`);
+    if (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined)
+      problems.push(`${nameOf(patched)}: host-network sequencers need required anti-affinity (same UDP port)`);
   }
   return problems;
 }
@@ -345,10 +388,12 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
     else if (text !== configText) problems.push(`${name}: mounts a different cluster.json`);
     if (service.healthcheck?.test === undefined) problems.push(`${name}: no healthcheck`);
     if (service.restart === undefined) problems.push(`${name}: no restart policy`);
-    if (!new RegExp(`exec node bin/mrtom-kv\\.js ${kind}\\b`).test([service.command ?? []].flat().join('\n'))) problems.push(`${name}: command does not exec the ${kind}`);
+    if (!new RegExp(`exec node bin/mrtom-kv\\.js ${kind}\\b`).test([service.command ?? []].flat().join('\n')))
+      problems.push(`${name}: command does not exec the ${kind}`);
     const network = Object.values(service.networks ?? {})[0] as Doc;
     const address: string | undefined = network?.ipv4_address;
-    if (address === undefined || subnet === undefined || !inSubnet(address, subnet)) problems.push(`${name}: no fixed ipv4_address inside the network's subnet ${subnet}`);
+    if (address === undefined || subnet === undefined || !inSubnet(address, subnet))
+      problems.push(`${name}: no fixed ipv4_address inside the network's subnet ${subnet}`);
     else if (addresses.has(address)) problems.push(`${name}: ipv4_address ${address} also used by ${addresses.get(address)}`);
     else addresses.set(address, name);
   }
@@ -362,9 +407,11 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
       continue;
     }
     const [name, service] = entry;
-    if (replica.host !== name && replica.host !== service.hostname) problems.push(`replica ${replica.id} host ${replica.host} is not its service name ${name}`);
+    if (replica.host !== name && replica.host !== service.hostname)
+      problems.push(`replica ${replica.id} host ${replica.host} is not its service name ${name}`);
     const data = (service.volumes ?? []).map((v: string) => v.split(':')).find((parts: string[]) => parts[1] === replica.dataDir);
-    if (data === undefined || !(data[0] in (compose.volumes ?? {}))) problems.push(`${name}: dataDir ${replica.dataDir} is not a named volume`);
+    if (data === undefined || !(data[0] in (compose.volumes ?? {})))
+      problems.push(`${name}: dataDir ${replica.dataDir} is not a named volume`);
     else if (dataVolumes.has(data[0])) problems.push(`${name}: data volume ${data[0]} is shared with ${dataVolumes.get(data[0])}`);
     else dataVolumes.set(data[0], name);
     const published = (service.ports ?? []).map((p: string) => Number(p.split(':').at(-1)));
@@ -373,7 +420,8 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
   for (const sequencer of config.sequencers) {
     const entry = Object.entries(services).find(([, s]) => s.environment?.MRTOM_SEQUENCER_ID === String(sequencer.id));
     if (entry === undefined) problems.push(`no service runs sequencer ${sequencer.id}`);
-    else if (sequencer.host !== entry[0] && sequencer.host !== entry[1].hostname) problems.push(`sequencer ${sequencer.id} host ${sequencer.host} is not its service name ${entry[0]}`);
+    else if (sequencer.host !== entry[0] && sequencer.host !== entry[1].hostname)
+      problems.push(`sequencer ${sequencer.id} host ${sequencer.host} is not its service name ${entry[0]}`);
   }
   return problems;
 }
@@ -399,7 +447,8 @@ export function parseUnit(text: string): Unit {
   return unit;
 }
 
-const valuesOf = (unit: Unit, section: string, key: string): string[] => (unit.get(section) ?? []).filter(([k]) => k === key).map(([, v]) => v);
+const valuesOf = (unit: Unit, section: string, key: string): string[] =>
+  (unit.get(section) ?? []).filter(([k]) => k === key).map(([, v]) => v);
 
 /** A template unit for `role`, and (for replicas) its StateDirectory against the example cluster.json. */
 export function systemdProblems(role: 'replica' | 'sequencer', unit: Unit, exampleConfig: ClusterConfig): string[] {
@@ -422,16 +471,21 @@ export function systemdProblems(role: 'replica' | 'sequencer', unit: Unit, examp
     const ok = values.some((v) => (typeof expected === 'string' ? v === expected : expected.test(v)));
     if (!ok) problems.push(`${role} unit: [${section}] ${key} missing or not ${expected}`);
   }
-  if (valuesOf(unit, 'Service', 'MemoryDenyWriteExecute').includes('yes')) problems.push(`${role} unit: MemoryDenyWriteExecute=yes breaks V8's JIT`);
+  if (valuesOf(unit, 'Service', 'MemoryDenyWriteExecute').includes('yes'))
+    problems.push(`${role} unit: MemoryDenyWriteExecute=yes breaks V8's JIT`);
   const stopS = Number.parseInt(valuesOf(unit, 'Service', 'TimeoutStopSec')[0] ?? '90', 10);
-  if (!(stopS > STOP_GRACE_S[role])) problems.push(`${role} unit: TimeoutStopSec ${stopS}s must exceed the ${STOP_GRACE_S[role]} s stop grace`);
+  if (!(stopS > STOP_GRACE_S[role]))
+    problems.push(`${role} unit: TimeoutStopSec ${stopS}s must exceed the ${STOP_GRACE_S[role]} s stop grace`);
   if (role === 'replica') {
     const stateDirectory = valuesOf(unit, 'Service', 'StateDirectory')[0];
     if (stateDirectory === undefined) problems.push('replica unit: no StateDirectory');
     const dataDirs = new Set<string>();
     for (const replica of exampleConfig.replicas) {
       const expected = `/var/lib/${stateDirectory?.replaceAll('%i', String(replica.id))}`;
-      if (replica.dataDir !== expected) problems.push(`example cluster.json replica ${replica.id}: dataDir ${replica.dataDir} is not the unit's StateDirectory ${expected}`);
+      if (replica.dataDir !== expected)
+        problems.push(
+          `example cluster.json replica ${replica.id}: dataDir ${replica.dataDir} is not the unit's StateDirectory ${expected}`,
+        );
       if (dataDirs.has(replica.dataDir)) problems.push(`example cluster.json: dataDir ${replica.dataDir} is shared`);
       dataDirs.add(replica.dataDir);
     }
@@ -442,7 +496,10 @@ export function systemdProblems(role: 'replica' | 'sequencer', unit: Unit, examp
 /** The image must start: tsx (needed by bin/mrtom-kv.js) installed, non-root user, right base. */
 export function dockerfileProblems(text: string, packageJson: Doc): string[] {
   const problems: string[] = [];
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   if (!lines.some((l) => /^FROM node:20-bookworm-slim(\s|$)/.test(l))) problems.push('Dockerfile: base is not node:20-bookworm-slim');
   const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
   if (user === undefined || /^USER (root|0)(:|$)/.test(user)) problems.push('Dockerfile: does not end as a non-root USER');

@@ -48,7 +48,8 @@ const mutate = (docs: Doc[], change: (docs: Doc[]) => void): Doc[] => {
   change(copy);
   return copy;
 };
-const find = (docs: Doc[], kind: string, name?: string): Doc => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
+const find = (docs: Doc[], kind: string, name?: string): Doc =>
+  docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
 const replicaContainer = (docs: Doc[]): Doc => find(docs, 'StatefulSet').spec.template.spec.containers[0];
 const clusterJson = (docs: Doc[]): Doc => JSON.parse(find(docs, 'ConfigMap').data['cluster.json']);
 const setClusterJson = (docs: Doc[], config: Doc): void => {
@@ -98,24 +99,141 @@ describe('Kubernetes manifests', () => {
 
   // Each broken copy must be caught with the named problem, so none of the cross-checks is vacuous.
   const breakages: Array<[string, (docs: Doc[]) => void, RegExp]> = [
-    ['a replica host naming the wrong pod', (d) => { const c = clusterJson(d); c.replicas[1].host = 'mrtom-kv-2.mrtom-kv-peers'; setClusterJson(d, c); }, /replica 2 host/],
-    ['an invalid cluster.json', (d) => { const c = clusterJson(d); c.replicas.pop(); setClusterJson(d, c); }, /odd number of replicas/],
-    ['cluster.json httpPort differing from the container port', (d) => { const c = clusterJson(d); c.replicas[0].httpPort = 8001; setClusterJson(d, c); }, /httpPort 8001/],
-    ['the data volume mounted elsewhere', (d) => { replicaContainer(d).volumeMounts[0].mountPath = '/data'; }, /dataDir .* volumeClaimTemplate/],
-    ['a Service port not matching the container', (d) => { find(d, 'Service', 'mrtom-kv-peers').spec.ports[0].port = 7102; }, /replica-udp .* differs/],
-    ['a peer Service hiding not-ready pods', (d) => { find(d, 'Service', 'mrtom-kv-peers').spec.publishNotReadyAddresses = false; }, /not-ready/],
-    ['a PDB selecting nothing', (d) => { find(d, 'PodDisruptionBudget', 'mrtom-kv').spec.selector.matchLabels['app.kubernetes.io/component'] = 'replicas'; }, /no PodDisruptionBudget/],
-    ['a selector not matching its template', (d) => { find(d, 'StatefulSet').spec.selector.matchLabels['app.kubernetes.io/name'] = 'other'; }, /selector does not match/],
-    ['readiness on /livez', (d) => { replicaContainer(d).readinessProbe.httpGet.path = '/livez'; }, /readinessProbe/],
-    ['an id computed as the bare ordinal', (d) => { replicaContainer(d).command[2] = replicaContainer(d).command[2].replace(' + 1 ))', ' ))'); }, /ordinal 0 computes id 0/],
-    ['a sequencer host with the wrong subdomain', (d) => { const c = clusterJson(d); c.sequencers[1].host = 'mrtom-kv-sequencer-2.mrtom-kv-peers'; setClusterJson(d, c); }, /sequencer 2 host/],
-    ['a sequencer Deployment rolling two pods', (d) => { find(d, 'Deployment', 'mrtom-kv-sequencer-1').spec.strategy.type = 'RollingUpdate'; }, /Recreate/],
-    ['a root pod', (d) => { find(d, 'StatefulSet').spec.template.spec.securityContext.runAsNonRoot = false; }, /runAsNonRoot/],
-    ['a container without limits', (d) => { delete replicaContainer(d).resources.limits; }, /no limits.cpu/],
-    ['anti-affinity on zones only', (d) => { find(d, 'StatefulSet').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey = 'topology.kubernetes.io/zone'; }, /anti-affinity/],
-    ['a grace period shorter than the process needs', (d) => { find(d, 'StatefulSet').spec.template.spec.terminationGracePeriodSeconds = 5; }, /terminationGracePeriodSeconds/],
-    ['a scrape annotation on the wrong port', (d) => { find(d, 'Deployment', 'mrtom-kv-sequencer-2').spec.template.metadata.annotations['prometheus.io/port'] = '7001'; }, /prometheus/],
-    ['an image tag other than the package version', (d) => { replicaContainer(d).image = 'mrtom-kv:latest'; }, /image mrtom-kv:latest/],
+    [
+      'a replica host naming the wrong pod',
+      (d) => {
+        const c = clusterJson(d);
+        c.replicas[1].host = 'mrtom-kv-2.mrtom-kv-peers';
+        setClusterJson(d, c);
+      },
+      /replica 2 host/,
+    ],
+    [
+      'an invalid cluster.json',
+      (d) => {
+        const c = clusterJson(d);
+        c.replicas.pop();
+        setClusterJson(d, c);
+      },
+      /odd number of replicas/,
+    ],
+    [
+      'cluster.json httpPort differing from the container port',
+      (d) => {
+        const c = clusterJson(d);
+        c.replicas[0].httpPort = 8001;
+        setClusterJson(d, c);
+      },
+      /httpPort 8001/,
+    ],
+    [
+      'the data volume mounted elsewhere',
+      (d) => {
+        replicaContainer(d).volumeMounts[0].mountPath = '/data';
+      },
+      /dataDir .* volumeClaimTemplate/,
+    ],
+    [
+      'a Service port not matching the container',
+      (d) => {
+        find(d, 'Service', 'mrtom-kv-peers').spec.ports[0].port = 7102;
+      },
+      /replica-udp .* differs/,
+    ],
+    [
+      'a peer Service hiding not-ready pods',
+      (d) => {
+        find(d, 'Service', 'mrtom-kv-peers').spec.publishNotReadyAddresses = false;
+      },
+      /not-ready/,
+    ],
+    [
+      'a PDB selecting nothing',
+      (d) => {
+        find(d, 'PodDisruptionBudget', 'mrtom-kv').spec.selector.matchLabels['app.kubernetes.io/component'] = 'replicas';
+      },
+      /no PodDisruptionBudget/,
+    ],
+    [
+      'a selector not matching its template',
+      (d) => {
+        find(d, 'StatefulSet').spec.selector.matchLabels['app.kubernetes.io/name'] = 'other';
+      },
+      /selector does not match/,
+    ],
+    [
+      'readiness on /livez',
+      (d) => {
+        replicaContainer(d).readinessProbe.httpGet.path = '/livez';
+      },
+      /readinessProbe/,
+    ],
+    [
+      'an id computed as the bare ordinal',
+      (d) => {
+        replicaContainer(d).command[2] = replicaContainer(d).command[2].replace(' + 1 ))', ' ))');
+      },
+      /ordinal 0 computes id 0/,
+    ],
+    [
+      'a sequencer host with the wrong subdomain',
+      (d) => {
+        const c = clusterJson(d);
+        c.sequencers[1].host = 'mrtom-kv-sequencer-2.mrtom-kv-peers';
+        setClusterJson(d, c);
+      },
+      /sequencer 2 host/,
+    ],
+    [
+      'a sequencer Deployment rolling two pods',
+      (d) => {
+        find(d, 'Deployment', 'mrtom-kv-sequencer-1').spec.strategy.type = 'RollingUpdate';
+      },
+      /Recreate/,
+    ],
+    [
+      'a root pod',
+      (d) => {
+        find(d, 'StatefulSet').spec.template.spec.securityContext.runAsNonRoot = false;
+      },
+      /runAsNonRoot/,
+    ],
+    [
+      'a container without limits',
+      (d) => {
+        delete replicaContainer(d).resources.limits;
+      },
+      /no limits.cpu/,
+    ],
+    [
+      'anti-affinity on zones only',
+      (d) => {
+        find(d, 'StatefulSet').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey =
+          'topology.kubernetes.io/zone';
+      },
+      /anti-affinity/,
+    ],
+    [
+      'a grace period shorter than the process needs',
+      (d) => {
+        find(d, 'StatefulSet').spec.template.spec.terminationGracePeriodSeconds = 5;
+      },
+      /terminationGracePeriodSeconds/,
+    ],
+    [
+      'a scrape annotation on the wrong port',
+      (d) => {
+        find(d, 'Deployment', 'mrtom-kv-sequencer-2').spec.template.metadata.annotations['prometheus.io/port'] = '7001';
+      },
+      /prometheus/,
+    ],
+    [
+      'an image tag other than the package version',
+      (d) => {
+        replicaContainer(d).image = 'mrtom-kv:latest';
+      },
+      /image mrtom-kv:latest/,
+    ],
   ];
   it.each(breakages)('catches %s', (_label, change, expected) => {
     expect(kubeCrossRefProblems(mutate(kubeDocs, change), packageJson.version).join('\n')).toMatch(expected);
@@ -137,7 +255,8 @@ describe('Kubernetes manifests', () => {
 describe('compose', () => {
   const composeDir = join(DEPLOY, 'compose');
   const compose = loadYaml(join(composeDir, 'compose.yaml'))[0];
-  const readConfig = (path: string): string | undefined => (existsSync(join(composeDir, path)) ? readFileSync(join(composeDir, path), 'utf8') : undefined);
+  const readConfig = (path: string): string | undefined =>
+    existsSync(join(composeDir, path)) ? readFileSync(join(composeDir, path), 'utf8') : undefined;
 
   it('runs 3 replicas and 2 sequencers that agree with the cluster.json they mount', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['replica-1', 'replica-2', 'replica-3', 'sequencer-1', 'sequencer-2']);
@@ -146,12 +265,48 @@ describe('compose', () => {
   });
 
   const breakages: Array<[string, (c: Doc) => void, RegExp]> = [
-    ['two replicas sharing a data volume', (c) => { c.services['replica-2'].volumes[1] = 'replica-1-data:/var/lib/mrtom-kv/data'; }, /shared with replica-1/],
-    ['a duplicate address', (c) => { c.services['sequencer-2'].networks.mrtom.ipv4_address = '172.28.0.21'; }, /also used by sequencer-1/],
-    ['an address outside the subnet', (c) => { c.services['replica-3'].networks.mrtom.ipv4_address = '10.0.0.3'; }, /subnet/],
-    ['a service without healthcheck', (c) => { delete c.services['replica-1'].healthcheck; }, /no healthcheck/],
-    ['a replica id not in cluster.json order', (c) => { c.services['replica-3'].environment.MRTOM_REPLICA_ID = '4'; }, /no service runs replica 3/],
-    ['a missing config mount', (c) => { c.services['sequencer-1'].volumes = []; }, /not a bind-mounted file/],
+    [
+      'two replicas sharing a data volume',
+      (c) => {
+        c.services['replica-2'].volumes[1] = 'replica-1-data:/var/lib/mrtom-kv/data';
+      },
+      /shared with replica-1/,
+    ],
+    [
+      'a duplicate address',
+      (c) => {
+        c.services['sequencer-2'].networks.mrtom.ipv4_address = '172.28.0.21';
+      },
+      /also used by sequencer-1/,
+    ],
+    [
+      'an address outside the subnet',
+      (c) => {
+        c.services['replica-3'].networks.mrtom.ipv4_address = '10.0.0.3';
+      },
+      /subnet/,
+    ],
+    [
+      'a service without healthcheck',
+      (c) => {
+        delete c.services['replica-1'].healthcheck;
+      },
+      /no healthcheck/,
+    ],
+    [
+      'a replica id not in cluster.json order',
+      (c) => {
+        c.services['replica-3'].environment.MRTOM_REPLICA_ID = '4';
+      },
+      /no service runs replica 3/,
+    ],
+    [
+      'a missing config mount',
+      (c) => {
+        c.services['sequencer-1'].volumes = [];
+      },
+      /not a bind-mounted file/,
+    ],
   ];
   it.each(breakages)('catches %s', (_label, change, expected) => {
     const copy = structuredClone(compose);
@@ -174,7 +329,10 @@ describe('systemd units', () => {
 
   it('catches a missing restart policy, a JIT-breaking option and a dataDir outside StateDirectory', () => {
     const unit = parseUnit(units.replica.replace('Restart=on-failure', '').replace('NoNewPrivileges=yes', 'MemoryDenyWriteExecute=yes'));
-    const problems = systemdProblems('replica', unit, { ...example, replicas: example.replicas.map((r) => ({ ...r, dataDir: '/srv/data' })) }).join('\n');
+    const problems = systemdProblems('replica', unit, {
+      ...example,
+      replicas: example.replicas.map((r) => ({ ...r, dataDir: '/srv/data' })),
+    }).join('\n');
     expect(problems).toMatch(/Restart/);
     expect(problems).toMatch(/NoNewPrivileges/);
     expect(problems).toMatch(/MemoryDenyWriteExecute/);
@@ -186,7 +344,9 @@ describe('systemd units', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'mrtom-units-'));
     for (const role of ['replica', 'sequencer'] as const) {
       writeFileSync(join(scratch, `mrtom-kv-${role}@.service`), units[role]);
-      const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(scratch, `mrtom-kv-${role}@1.service`)], { encoding: 'utf8' });
+      const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(scratch, `mrtom-kv-${role}@1.service`)], {
+        encoding: 'utf8',
+      });
       expect(result.stderr.split('\n').filter((l) => l.includes(`mrtom-kv-${role}@`))).toEqual([]);
     }
   });
@@ -234,7 +394,10 @@ describe('deploy/bin/peers.mjs', () => {
   afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
   it('lists every host once and finds its own probe endpoint', () => {
-    expect(hostsOf({ ...config, sequencers: [...config.sequencers, { id: 2, host: 'localhost', port: 2 }] })).toEqual(['localhost', '127.0.0.1']);
+    expect(hostsOf({ ...config, sequencers: [...config.sequencers, { id: 2, host: 'localhost', port: 2 }] })).toEqual([
+      'localhost',
+      '127.0.0.1',
+    ]);
     expect(selfEndpoint(config, 'sequencer', 1)).toEqual({ host: '127.0.0.1', port: 3 });
     expect(() => selfEndpoint(config, 'replica', 9)).toThrow(/replica id 9/);
   });
@@ -259,8 +422,23 @@ describe('deploy/bin/peers.mjs', () => {
   });
 
   it('wait gives up on a name that never resolves', async () => {
-    writeFileSync(join(scratch, 'bad.json'), JSON.stringify({ ...config, sequencers: [{ id: 1, host: 'no-such-host.invalid', port: 2, metricsPort: 3 }] }));
-    const result = await run('wait', '--role', 'replica', '--id', '1', '--config', join(scratch, 'bad.json'), '--snapshot', join(scratch, 'x.json'), '--timeout-s', '0');
+    writeFileSync(
+      join(scratch, 'bad.json'),
+      JSON.stringify({ ...config, sequencers: [{ id: 1, host: 'no-such-host.invalid', port: 2, metricsPort: 3 }] }),
+    );
+    const result = await run(
+      'wait',
+      '--role',
+      'replica',
+      '--id',
+      '1',
+      '--config',
+      join(scratch, 'bad.json'),
+      '--snapshot',
+      join(scratch, 'x.json'),
+      '--timeout-s',
+      '0',
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/no-such-host\.invalid/);
   });

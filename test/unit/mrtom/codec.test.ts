@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, HEADER_BYTES, MessageType, type Header } from '../../../src/mrtom/header.js';
-import { decodeNoopsBody, decodeDatagram, decodeRetransmitBody, encodeNoopsBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
+import {
+  decodeNoopsBody,
+  decodeDatagram,
+  decodeRetransmitBody,
+  encodeNoopsBody,
+  encodeDatagram,
+  encodeRetransmitBody,
+} from '../../../src/mrtom/messages.js';
 import { decodeOpRequest, encodeOpRequest } from '../../../src/store/ops.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -52,7 +59,10 @@ describe('datagram codec', () => {
   });
 
   it('rejects truncated and corrupted datagrams with the reason', () => {
-    const good = encodeDatagram({ type: MessageType.REQUEST, group: 1, session: 0, view: 0, seq: 0, commit: 0, requestId: 9, sender: 3 }, new Uint8Array([1, 2, 3]));
+    const good = encodeDatagram(
+      { type: MessageType.REQUEST, group: 1, session: 0, view: 0, seq: 0, commit: 0, requestId: 9, sender: 3 },
+      new Uint8Array([1, 2, 3]),
+    );
     expect(decodeOrTypedError(good.subarray(0, HEADER_BYTES - 1))).toBe('short');
     expect(decodeOrTypedError(good.subarray(0, good.length - 1))).toBe('length');
     const badMagic = Buffer.from(good);

@@ -27,7 +27,17 @@ describe('ReplicaDriver', () => {
     store = await KvStore.open(dir, { durability: 'fsync' });
     const s = store;
     const state = createReplica(
-      { id: 1, group: 1, replicaIds: [1, 2, 3], sequencerIds: [1], durability: 'fsync', timing: PROTOCOL_TIMING, logRetainEntries: 100, pendingEntriesMax: 100, nonce: 7 },
+      {
+        id: 1,
+        group: 1,
+        replicaIds: [1, 2, 3],
+        sequencerIds: [1],
+        durability: 'fsync',
+        timing: PROTOCOL_TIMING,
+        logRetainEntries: 100,
+        pendingEntriesMax: 100,
+        nonce: 7,
+      },
       { viewState: null, appliedSlot: 0, log: [], nowMs: 0, stateLost: false },
     );
     const sent: Array<{ to: Peer; type: MessageType; viewSaved: boolean }> = [];

@@ -33,8 +33,12 @@ describe('Submitter', () => {
     const { header } = decodeDatagram(sent[0]!);
     expect(header).toMatchObject({ sender: submitter.clientId, requestId: 1, session: 0 });
     clock.nowMs = 42;
-    submitter.onApplied([{ slot: 1, session: 1, seq: 1, clientId: submitter.clientId + 1, requestId: 1, result: { type: 'put', revision: 9, modRevision: 9 } }]);
-    submitter.onApplied([{ slot: 2, session: 1, seq: 2, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } }]);
+    submitter.onApplied([
+      { slot: 1, session: 1, seq: 1, clientId: submitter.clientId + 1, requestId: 1, result: { type: 'put', revision: 9, modRevision: 9 } },
+    ]);
+    submitter.onApplied([
+      { slot: 2, session: 1, seq: 2, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } },
+    ]);
     await expect(pending).resolves.toEqual({ type: 'put', revision: 1, modRevision: 1 });
     expect(latencies).toEqual([42]);
   });
@@ -62,7 +66,9 @@ describe('Submitter', () => {
     void submitter.submit(put('b'));
     const floors = sent.map((bytes) => decodeOpRequest(decodeDatagram(bytes).body));
     expect(floors.map((r) => ('floor' in r ? r.floor : -1))).toEqual([0, 0]);
-    submitter.onApplied([{ slot: 1, session: 1, seq: 1, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } }]);
+    submitter.onApplied([
+      { slot: 1, session: 1, seq: 1, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } },
+    ]);
     void submitter.submit(put('c'));
     const third = decodeOpRequest(decodeDatagram(sent[2]!).body);
     expect('floor' in third && third.floor).toBe(1); // request 2 is still in flight

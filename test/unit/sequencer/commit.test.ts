@@ -69,7 +69,11 @@ describe('cumulative acks and coalesced COMMIT notices', () => {
       h.ack(2, through);
     }
     const notices = h.flush();
-    expect(notices.map((n) => [n.to, n.header.commit])).toEqual([[1, 5], [2, 5], [3, 5]]);
+    expect(notices.map((n) => [n.to, n.header.commit])).toEqual([
+      [1, 5],
+      [2, 5],
+      [3, 5],
+    ]);
     expect(h.state.counters.commitNotices).toBe(1);
     expect(h.flush()).toEqual([]);
   });

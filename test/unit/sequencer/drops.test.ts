@@ -9,7 +9,10 @@ import { createSequencer, stepSequencer } from '../../../src/sequencer/protocol.
 import { GROUP, Harness, INCARNATION, SESSION, ack, options, request, sessionStart } from './fixtures.js';
 
 function datagram(fields: Partial<Header> & Pick<Header, 'type'>, body?: Uint8Array): Uint8Array {
-  return encodeDatagram({ group: GROUP, session: SESSION, view: 0, seq: 0, commit: 0, requestId: 0, sender: 1, incarnation: INCARNATION, ...fields }, body);
+  return encodeDatagram(
+    { group: GROUP, session: SESSION, view: 0, seq: 0, commit: 0, requestId: 0, sender: 1, incarnation: INCARNATION, ...fields },
+    body,
+  );
 }
 
 function sum(counts: Record<string, number>): number {
@@ -36,7 +39,11 @@ describe('dropped datagrams', () => {
     { reason: 'stale-view', bytes: ack(1, 0, { view: 1 }), fromReplica: 1 },
     { reason: 'stale-incarnation', bytes: ack(1, 0, { incarnation: INCARNATION + 1 }), fromReplica: 1 },
     { reason: 'stale-incarnation', bytes: datagram({ type: MessageType.RETRANSMIT, incarnation: 0 }), fromReplica: 1 },
-    { reason: 'malformed-body', bytes: datagram({ type: MessageType.SESSION_START, session: SESSION + 1 }, new Uint8Array([1])), fromReplica: 1 },
+    {
+      reason: 'malformed-body',
+      bytes: datagram({ type: MessageType.SESSION_START, session: SESSION + 1 }, new Uint8Array([1])),
+      fromReplica: 1,
+    },
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.ACK }, new Uint8Array([0xc1])), fromReplica: 1 },
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.RETRANSMIT }), fromReplica: 1 },
     { reason: 'through-beyond-stamped', bytes: ack(1, 1), fromReplica: 1 },

@@ -2,7 +2,13 @@
 // for the sequencer's effects so assertions read in protocol terms (type, seq, commit) instead of bytes.
 import { type Header, MessageType } from '../../../src/mrtom/header.js';
 import { decodeDatagram, encodeNoopsBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
-import { createSequencer, stepSequencer, type SequencerEffect, type SequencerOptions, type SequencerState } from '../../../src/sequencer/protocol.js';
+import {
+  createSequencer,
+  stepSequencer,
+  type SequencerEffect,
+  type SequencerOptions,
+  type SequencerState,
+} from '../../../src/sequencer/protocol.js';
 import { leaderOf } from '../../../src/sequencer/quorum.js';
 
 export const GROUP = 7;
@@ -29,17 +35,41 @@ function header(fields: Partial<Header> & Pick<Header, 'type'>): Header {
   return { group: GROUP, session: 0, view: 0, seq: 0, commit: 0, requestId: 0, sender: 0, incarnation, ...fields };
 }
 
-export function request(clientId: number, requestId: number, body: Uint8Array = new Uint8Array([clientId, requestId, 0xab]), session = 0): Uint8Array {
+export function request(
+  clientId: number,
+  requestId: number,
+  body: Uint8Array = new Uint8Array([clientId, requestId, 0xab]),
+  session = 0,
+): Uint8Array {
   return encodeDatagram(header({ type: MessageType.REQUEST, sender: clientId, requestId, session }), body);
 }
 
-export function ack(replica: number, through: number, fields: { view?: number; noops?: number[]; session?: number; incarnation?: number } = {}): Uint8Array {
+export function ack(
+  replica: number,
+  through: number,
+  fields: { view?: number; noops?: number[]; session?: number; incarnation?: number } = {},
+): Uint8Array {
   const body = encodeNoopsBody({ noops: fields.noops ?? [] });
   const incarnation = fields.incarnation ?? INCARNATION;
-  return encodeDatagram(header({ type: MessageType.ACK, sender: replica, seq: through, view: fields.view ?? 0, session: fields.session ?? SESSION, incarnation }), body);
+  return encodeDatagram(
+    header({
+      type: MessageType.ACK,
+      sender: replica,
+      seq: through,
+      view: fields.view ?? 0,
+      session: fields.session ?? SESSION,
+      incarnation,
+    }),
+    body,
+  );
 }
 
-export function retransmitRequest(replica: number, fromSeq: number, toSeq: number, fields: { view?: number; session?: number } = {}): Uint8Array {
+export function retransmitRequest(
+  replica: number,
+  fromSeq: number,
+  toSeq: number,
+  fields: { view?: number; session?: number } = {},
+): Uint8Array {
   return encodeDatagram(
     header({ type: MessageType.RETRANSMIT, sender: replica, view: fields.view ?? 0, session: fields.session ?? SESSION }),
     encodeRetransmitBody({ fromSeq, toSeq }),

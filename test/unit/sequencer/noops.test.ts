@@ -97,7 +97,11 @@ describe('relaying the leader NO-OPs', () => {
     h.ack(1, 3, { noops: [1] });
     h.nowMs = 200;
     const after = ofType(h.tick(), MessageType.HEARTBEAT);
-    expect(after.map((s) => [s.to, noopsOf(s)])).toEqual([[1, [1]], [2, [1]], [3, [1]]]);
+    expect(after.map((s) => [s.to, noopsOf(s)])).toEqual([
+      [1, [1]],
+      [2, [1]],
+      [3, [1]],
+    ]);
   });
 });
 
@@ -112,8 +116,16 @@ describe('NO-OP slots in the ring', () => {
       [MessageType.ORDERED, 3],
     ]);
     h.nowMs = 1_000;
-    expect(h.tick().filter((s) => s.header.type === MessageType.ORDERED).map((s) => [s.to, s.header.seq])).toEqual([
-      [2, 1], [2, 3], [3, 1], [3, 3],
+    expect(
+      h
+        .tick()
+        .filter((s) => s.header.type === MessageType.ORDERED)
+        .map((s) => [s.to, s.header.seq]),
+    ).toEqual([
+      [2, 1],
+      [2, 3],
+      [3, 1],
+      [3, 3],
     ]);
   });
 

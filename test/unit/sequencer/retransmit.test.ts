@@ -19,11 +19,17 @@ describe('resend on timeout', () => {
     h.nowMs = 19;
     expect(resent(h)).toEqual([]);
     h.nowMs = 20;
-    expect(resent(h)).toEqual([[3, 2], [3, 3]]);
+    expect(resent(h)).toEqual([
+      [3, 2],
+      [3, 3],
+    ]);
     h.nowMs = 39;
     expect(resent(h)).toEqual([]);
     h.nowMs = 40;
-    expect(resent(h)).toEqual([[3, 2], [3, 3]]);
+    expect(resent(h)).toEqual([
+      [3, 2],
+      [3, 3],
+    ]);
     expect(h.state.counters.retransmits).toBe(4);
     h.ack(3, 3);
     h.nowMs = 100;
@@ -50,16 +56,29 @@ describe('resend on timeout', () => {
     h.nowMs = 15;
     h.submit(1);
     h.nowMs = 20;
-    expect(resent(h)).toEqual([[1, 1], [2, 1], [3, 1]]);
+    expect(resent(h)).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
   });
 
   it('resends at most resendPerTickMax copies per tick and rotates which replica goes first', () => {
     const h = new Harness({ resendPerTickMax: 2 });
     h.submit(5);
     h.nowMs = 100;
-    expect(resent(h)).toEqual([[1, 1], [1, 2]]);
-    expect(resent(h)).toEqual([[2, 1], [2, 2]]);
-    expect(resent(h)).toEqual([[3, 1], [3, 2]]);
+    expect(resent(h)).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(resent(h)).toEqual([
+      [2, 1],
+      [2, 2],
+    ]);
+    expect(resent(h)).toEqual([
+      [3, 1],
+      [3, 2],
+    ]);
   });
 });
 

@@ -45,7 +45,9 @@ describe('SESSION_START', () => {
     const h = idle();
     const sent = h.startSession(4, 2); // Replica 3 leads view 2.
     expect(sent.map((s) => [s.to, s.header.type])).toEqual([
-      [1, MessageType.HEARTBEAT], [2, MessageType.HEARTBEAT], [3, MessageType.HEARTBEAT],
+      [1, MessageType.HEARTBEAT],
+      [2, MessageType.HEARTBEAT],
+      [3, MessageType.HEARTBEAT],
     ]);
     expect(sent[0]?.header).toMatchObject({ session: 4, view: 2, seq: 0, commit: 0, sender: 0 });
     expect(h.state.counters).toMatchObject({ sessionStarts: 1, heartbeats: 1 });
@@ -66,7 +68,11 @@ describe('SESSION_START', () => {
     );
     expect(sent.every((s) => s.body.byteLength === 0)).toBe(true); // No NO-OPs carried over.
     expect(h.state).toMatchObject({ session: SESSION + 1, view: 1, seqLast: 0, commit: 0, commitAnnounced: 0 });
-    expect([...h.state.throughs]).toEqual([[1, 0], [2, 0], [3, 0]]);
+    expect([...h.state.throughs]).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
     expect(h.state.noops.size).toBe(0);
     expect(h.retransmit(3, 1, 5)).toEqual([]); // The old session's copies are gone.
     expect(h.flush()).toEqual([]);
@@ -98,7 +104,9 @@ describe('SESSION_START', () => {
     h.ack(2, 2);
     const sent = h.startSession(SESSION, 0);
     expect(sent.map((s) => [s.to, s.header.type, s.header.seq, s.header.commit])).toEqual([
-      [1, MessageType.HEARTBEAT, 3, 2], [2, MessageType.HEARTBEAT, 3, 2], [3, MessageType.HEARTBEAT, 3, 2],
+      [1, MessageType.HEARTBEAT, 3, 2],
+      [2, MessageType.HEARTBEAT, 3, 2],
+      [3, MessageType.HEARTBEAT, 3, 2],
     ]);
     expect(h.state.counters).toMatchObject({ sessionStarts: 1, heartbeats: 2 });
     expect(h.state.throughs.get(1)).toBe(3);
@@ -129,7 +137,11 @@ describe('acks within a session', () => {
     h.retransmit(3, 1, 1); // The fixture's RETRANSMIT carries the session view: served.
     expect(h.state.counters.dropped['stale-view']).toBe(2);
     expect(h.state.view).toBe(1);
-    expect([...h.state.throughs]).toEqual([[1, 0], [2, 0], [3, 0]]);
+    expect([...h.state.throughs]).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
   });
 
   it('of another session are dropped as wrong-session', () => {

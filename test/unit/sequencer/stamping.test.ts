@@ -9,9 +9,15 @@ describe('stamping', () => {
     const h = new Harness();
     const sent = h.submit(3, 2);
     expect(sent.map((s) => [s.to, s.header.seq])).toEqual([
-      [1, 1], [2, 1], [3, 1],
-      [1, 2], [2, 2], [3, 2],
-      [1, 3], [2, 3], [3, 3],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+      [1, 3],
+      [2, 3],
+      [3, 3],
     ]);
     for (const s of sent) {
       expect(s.header.type).toBe(MessageType.ORDERED);

@@ -46,8 +46,20 @@ describe('atomic apply', () => {
   it('runs applyBatch and saveViewState issued together one after the other, losing neither', async () => {
     const dir = await harness.newDir();
     const store = await harness.open(dir, 'fsync');
-    const view: ViewState = { view: 7, session: 1, sequencerId: 0, sequencerIncarnation: 0, sessionBase: 0, lastNormalView: 7, lastNormalSession: 1 };
-    await Promise.all([store.applyBatch([opEntry(1, put('a', '1'))]), store.saveViewState(view), store.applyBatch([opEntry(2, put('b', '2'))])]);
+    const view: ViewState = {
+      view: 7,
+      session: 1,
+      sequencerId: 0,
+      sequencerIncarnation: 0,
+      sessionBase: 0,
+      lastNormalView: 7,
+      lastNormalSession: 1,
+    };
+    await Promise.all([
+      store.applyBatch([opEntry(1, put('a', '1'))]),
+      store.saveViewState(view),
+      store.applyBatch([opEntry(2, put('b', '2'))]),
+    ]);
     await store.close();
     const reopened = await harness.open(dir, 'fsync');
     expect(reopened.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2 });

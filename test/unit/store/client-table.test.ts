@@ -36,7 +36,13 @@ describe('client result cache', () => {
     const before = newClient();
     remember(before, 1, written(1));
     remember(before, 2, written(2));
-    const after = { floor: 1, results: new Map([[2, written(2)], [3, written(3)]]) };
+    const after = {
+      floor: 1,
+      results: new Map([
+        [2, written(2)],
+        [3, written(3)],
+      ]),
+    };
     expect(diffClient(9, before, after)).toEqual({ clientId: 9, floor: 1, added: [[3, written(3)]], removed: [1] });
     expect(diffClient(9, undefined, newClient())).toEqual({ clientId: 9, floor: 0, added: [], removed: [] });
     expect(diffClient(9, after, after).floor).toBeNull();

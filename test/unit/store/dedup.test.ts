@@ -9,10 +9,7 @@ const harness = storeHarness();
 describe('client table', () => {
   it('applies a duplicate within one batch once and answers the copy with the cached result', async () => {
     const store = await harness.open(await harness.newDir(), 'async');
-    const applied = await store.applyBatch([
-      opEntry(1, put('k', 'v'), { requestId: 10 }),
-      opEntry(2, put('k', 'v'), { requestId: 10 }),
-    ]);
+    const applied = await store.applyBatch([opEntry(1, put('k', 'v'), { requestId: 10 }), opEntry(2, put('k', 'v'), { requestId: 10 })]);
     expect(applied.map((entry) => entry.result)).toEqual([
       { type: 'put', revision: 1, modRevision: 1 },
       { type: 'put', revision: 1, modRevision: 1 },

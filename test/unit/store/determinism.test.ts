@@ -15,7 +15,10 @@ const txnOpArb: fc.Arbitrary<TxnOp> = fc.oneof(
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }) }),
   fc.record({ type: fc.constant('delete' as const), key: keyArb }),
   fc.record({ type: fc.constant('get' as const), key: keyArb }),
-  fc.record({ type: fc.constant('range' as const), query: fc.record({ prefix: fc.constantFrom('', 'a'), limit: fc.integer({ min: 1, max: 2 }) }) }),
+  fc.record({
+    type: fc.constant('range' as const),
+    query: fc.record({ prefix: fc.constantFrom('', 'a'), limit: fc.integer({ min: 1, max: 2 }) }),
+  }),
 );
 const opArb: fc.Arbitrary<KvOp> = fc.oneof(
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }) }),
@@ -24,13 +27,31 @@ const opArb: fc.Arbitrary<KvOp> = fc.oneof(
   fc.record({ type: fc.constant('lease_grant' as const), ttlMs: fc.constantFrom(1000, 2000) }),
   fc.record({ type: fc.constant('lease_keepalive' as const), lease: fc.integer({ min: 1, max: 6 }) }),
   fc.record({ type: fc.constant('lease_revoke' as const), lease: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }), lease: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({
+    type: fc.constant('put' as const),
+    key: keyArb,
+    value: fc.uint8Array({ maxLength: 4 }),
+    lease: fc.integer({ min: 1, max: 6 }),
+  }),
   fc.record({ type: fc.constant('delete_range' as const), prefix: fc.constantFrom('', 'a', 'b') }),
-  fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 4 }), require: fc.constantFrom({ absent: true as const }, { modRevision: 2 }) }),
+  fc.record({
+    type: fc.constant('put' as const),
+    key: keyArb,
+    value: fc.uint8Array({ maxLength: 4 }),
+    require: fc.constantFrom({ absent: true as const }, { modRevision: 2 }),
+  }),
   fc.record({
     type: fc.constant('txn' as const),
     txn: fc.record({
-      compare: fc.array(fc.record({ key: keyArb, target: fc.constant('version' as const), op: fc.constantFrom('==' as const, '>' as const), value: fc.nat(2) }), { maxLength: 2 }),
+      compare: fc.array(
+        fc.record({
+          key: keyArb,
+          target: fc.constant('version' as const),
+          op: fc.constantFrom('==' as const, '>' as const),
+          value: fc.nat(2),
+        }),
+        { maxLength: 2 },
+      ),
       success: fc.array(txnOpArb, { maxLength: 3 }),
       failure: fc.array(txnOpArb, { maxLength: 3 }),
     }),
@@ -99,7 +120,10 @@ describe('determinism', () => {
         const [oneDir, batchedDir] = [await harness.newDir(), await harness.newDir()];
         const one = await harness.open(oneDir, 'memory');
         const batched = await harness.open(batchedDir, 'memory');
-        const oneResults = await applyAll(one, entries.map((entry) => [entry]));
+        const oneResults = await applyAll(
+          one,
+          entries.map((entry) => [entry]),
+        );
         const batchedResults = await applyAll(batched, split(entries, batchSizes));
         expect(batchedResults).toEqual(oneResults);
         expect(batched.meta()).toEqual(one.meta());

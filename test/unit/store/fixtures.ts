@@ -63,7 +63,12 @@ export const put = (key: string, value: string, contentType?: string): KvOp =>
 export const del = (key: string): KvOp => ({ type: 'delete', key });
 /** A point read through the log is a txn of one get; `getResult` is what it answers. */
 export const get = (key: string): KvOp => ({ type: 'txn', txn: { compare: [], success: [{ type: 'get', key }], failure: [] } });
-export const getResult = (revision: number, record: unknown) => ({ type: 'txn', revision, succeeded: true, results: [{ type: 'get', record }] });
+export const getResult = (revision: number, record: unknown) => ({
+  type: 'txn',
+  revision,
+  succeeded: true,
+  results: [{ type: 'get', record }],
+});
 
 /** Registers afterEach cleanup; every store it opens is closed and every folder removed after the test. */
 export function storeHarness() {

@@ -15,7 +15,10 @@ async function applyAll(store: KvStore, ops: readonly KvOp[]) {
   return applied.map((entry) => entry.result);
 }
 
-const txn = (compare: unknown[], success: TxnOp[], failure: TxnOp[] = []): KvOp => ({ type: 'txn', txn: { compare, success, failure } as never });
+const txn = (compare: unknown[], success: TxnOp[], failure: TxnOp[] = []): KvOp => ({
+  type: 'txn',
+  txn: { compare, success, failure } as never,
+});
 
 describe('compare-and-swap', () => {
   it('applies a put or delete only when If-Match / If-None-Match hold, and reports the current modRevision otherwise', async () => {
@@ -97,7 +100,11 @@ describe('txn', () => {
     const store = await harness.open(await harness.newDir(), 'memory');
     await applyAll(store, [put('a', 'x')]);
     const [result] = await applyAll(store, [
-      txn([{ key: 'missing', target: 'value', op: '!=', value: bytes('q') }], [{ type: 'put', key: 'a', value: bytes('no') }], [{ type: 'get', key: 'a' }]),
+      txn(
+        [{ key: 'missing', target: 'value', op: '!=', value: bytes('q') }],
+        [{ type: 'put', key: 'a', value: bytes('no') }],
+        [{ type: 'get', key: 'a' }],
+      ),
     ]);
     expect(result).toMatchObject({ type: 'txn', revision: 1, succeeded: false, results: [{ type: 'get', record: { modRevision: 1 } }] });
     expect(store.meta().revision).toBe(1);
@@ -105,20 +112,35 @@ describe('txn', () => {
 
   it('pages a range by `after` and says when more keys follow', async () => {
     const store = await harness.open(await harness.newDir(), 'memory');
-    await applyAll(store, ['k/a', 'k/b', 'k/c', 'l'].map((key) => put(key, key)));
+    await applyAll(
+      store,
+      ['k/a', 'k/b', 'k/c', 'l'].map((key) => put(key, key)),
+    );
     const [result] = await applyAll(store, [txn([], [{ type: 'range', query: { prefix: 'k/', after: 'k/a', limit: 1 } }])]);
     expect(result).toMatchObject({ type: 'txn', results: [{ type: 'range', entries: [{ key: 'k/b' }], more: true }] });
   });
 });
 
 describe('watch history', () => {
-  it('records every revision\'s changes and compacts revisions beyond the window', async () => {
+  it("records every revision's changes and compacts revisions beyond the window", async () => {
     const windowed = await harness.openWith(await harness.newDir(), { durability: 'memory', eventRetainRevisions: 3 });
     await applyAll(windowed, [put('a', '1'), put('b', '2'), del('a')]);
-    await applyAll(windowed, [txn([], [{ type: 'put', key: 'c', value: bytes('3') }, { type: 'delete', key: 'b' }]), put('d', '4')]);
+    await applyAll(windowed, [
+      txn(
+        [],
+        [
+          { type: 'put', key: 'c', value: bytes('3') },
+          { type: 'delete', key: 'b' },
+        ],
+      ),
+      put('d', '4'),
+    ]);
     const { revision, history } = await windowed.readEvents(1, 100);
     expect(revision).toBe(5);
     expect(history.map((item) => item.revision)).toEqual([3, 4, 5]);
-    expect(history[1]!.events.map((e) => [e.type, e.key])).toEqual([['put', 'c'], ['delete', 'b']]);
+    expect(history[1]!.events.map((e) => [e.type, e.key])).toEqual([
+      ['put', 'c'],
+      ['delete', 'b'],
+    ]);
   });
 });

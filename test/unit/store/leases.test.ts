@@ -34,7 +34,10 @@ describe('leases', () => {
     // b is overwritten without the lease, c deleted: neither belongs to the lease any more.
     await applyAll(store, [put('b', 'free'), del('c')]);
     expect(await applyAll(store, [{ type: 'lease_keepalive', lease: 1 }])).toEqual([{ type: 'lease', revision: 5, lease: 1, ttlMs: 5000 }]);
-    const [revoked, again] = await applyAll(store, [{ type: 'lease_revoke', lease: 1 }, { type: 'lease_revoke', lease: 1 }]);
+    const [revoked, again] = await applyAll(store, [
+      { type: 'lease_revoke', lease: 1 },
+      { type: 'lease_revoke', lease: 1 },
+    ]);
     expect(revoked).toEqual({ type: 'lease_revoked', revision: 6, lease: 1, deleted: 1, more: false });
     expect(again).toEqual({ type: 'lease_not_found', revision: 6, lease: 1 });
     expect((await store.readRange({ prefix: '', limit: 10 })).entries.map((e) => e.key)).toEqual(['b']);

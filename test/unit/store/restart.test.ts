@@ -7,7 +7,15 @@ import { bytes, logKeys, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
-const VIEW_2: ViewState = { view: 2, session: 1, sequencerId: 3, sequencerIncarnation: 0, sessionBase: 0, lastNormalView: 2, lastNormalSession: 1 };
+const VIEW_2: ViewState = {
+  view: 2,
+  session: 1,
+  sequencerId: 3,
+  sequencerIncarnation: 0,
+  sessionBase: 0,
+  lastNormalView: 2,
+  lastNormalSession: 1,
+};
 
 describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (durability) => {
   it('keeps meta, kv, the client table, the view state and the whole persisted log', async () => {
@@ -63,7 +71,15 @@ describe('view state', () => {
     const before = await harness.open(dir, 'fsync');
     expect(before.viewState()).toBeNull();
     await before.saveViewState(VIEW_2);
-    const next: ViewState = { view: 4, session: 2, sequencerId: 1, sequencerIncarnation: 0, sessionBase: 17, lastNormalView: 2, lastNormalSession: 1 };
+    const next: ViewState = {
+      view: 4,
+      session: 2,
+      sequencerId: 1,
+      sequencerIncarnation: 0,
+      sessionBase: 17,
+      lastNormalView: 2,
+      lastNormalSession: 1,
+    };
     await before.saveViewState(next);
     expect(before.viewState()).toEqual(next);
     await before.close();

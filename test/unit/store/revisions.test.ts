@@ -43,7 +43,14 @@ describe('revisions', () => {
       opEntry(5, get('k')),
       opEntry(6, put('k', 'three')),
     ]);
-    expect(applied.map(({ slot, requestId }) => [slot, requestId])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
+    expect(applied.map(({ slot, requestId }) => [slot, requestId])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+    ]);
     expect(applied.map((entry) => entry.result)).toEqual([
       { type: 'put', revision: 1, modRevision: 1 },
       getResult(1, { value: bytes('one'), createRevision: 1, modRevision: 1, version: 1 }),
