@@ -1,4 +1,4 @@
-// The two read modes (DESIGN.md §5). Linearizable reads wait for a batched read barrier and then read
+// The two read modes (docs/design.md §5). Linearizable reads wait for a batched read barrier and then read
 // local state; stale reads read local state at once. Either way the answer carries the revision it is at.
 import type { LocalReads, KvService } from './service.js';
 

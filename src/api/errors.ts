@@ -1,5 +1,5 @@
 // The one place an error becomes an HTTP response: every failure leaves as
-// {"error": {"code", "message"}} with the status its code implies (DESIGN.md §5).
+// {"error": {"code", "message"}} with the status its code implies (docs/design.md §5).
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError, type ServiceErrorCode } from './service-errors.js';

@@ -1,4 +1,4 @@
-// Filling holes (DESIGN.md §3, gap): first from the sequencer's ring (RETRANSMIT), then from peers
+// Filling holes (docs/design.md §3, gap): first from the sequencer's ring (RETRANSMIT), then from peers
 // (LOG_REQUEST/LOG_REPLY, which also ship logs to lagging and recovering replicas), and, when nobody can
 // supply a slot of the current session, the leader decides it is a NO-OP. Followers never decide NO-OPs;
 // they learn the leader's from COMMIT/HEARTBEAT notices and SYNC.

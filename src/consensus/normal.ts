@@ -1,4 +1,4 @@
-// The fast path (DESIGN.md §3, normal case): ORDERED from the session's sequencer is appended in seq
+// The fast path (docs/design.md §3, normal case): ORDERED from the session's sequencer is appended in seq
 // order and acknowledged cumulatively once durable; COMMIT and HEARTBEAT notices say what a quorum holds
 // and relay the leader's NO-OPs; committed slots are applied in order.
 import { MessageType, type Header } from '../mrtom/header.js';

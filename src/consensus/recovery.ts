@@ -1,4 +1,4 @@
-// Recovery (DESIGN.md §3; VR's recovery protocol): a replica that may have lost what it acknowledged
+// Recovery (docs/design.md §3; VR's recovery protocol): a replica that may have lost what it acknowledged
 // (durability memory or async) restarts in recovering status, votes on nothing, and asks every peer for
 // the current (view, session) with a nonce unique to this start. With f+1 answers, one of them from the
 // leader of the newest view among them, it adopts that view and catches up from the leader like a

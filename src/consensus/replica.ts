@@ -1,4 +1,4 @@
-// The MRTOM-Paxos replica as a pure state machine (DESIGN.md §3; docs/protocol.md): datagrams,
+// The MRTOM-Paxos replica as a pure state machine (docs/design.md §3; docs/protocol.md): datagrams,
 // persistence confirmations and ticks in; effects out (types.ts). No sockets, timers, clocks or disk: the
 // runtime (src/runtime) and the simulator (test/sim) perform the effects in order.
 //

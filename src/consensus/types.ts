@@ -1,4 +1,4 @@
-// The contract of the replica state machine (DESIGN.md §3): what goes in, what comes out. The runtime
+// The contract of the replica state machine (docs/design.md §3): what goes in, what comes out. The runtime
 // (src/runtime/replica-driver.ts) and the simulator (test/sim) both drive replicas through exactly this.
 import type { LogEntry } from '../store/log-entry.js';
 import type { ViewState } from '../store/view-state.js';

@@ -1,4 +1,4 @@
-// View and session change (DESIGN.md §3; NOPaxos §5.4, VR). Every change moves to a new (view, session):
+// View and session change (docs/design.md §3; NOPaxos §5.4, VR). Every change moves to a new (view, session):
 // the leader of the new view merges the logs of a quorum — from the replicas whose last normal
 // (view, session) is the newest, the longest log, with every NO-OP any of them holds — and the new
 // session starts at seq 1 right after the merged log. docs/protocol.md explains why every view change

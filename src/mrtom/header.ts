@@ -1,4 +1,4 @@
-// The fixed MRTOM datagram header (DESIGN.md §2). Network byte order, fixed offsets, so a sequencer (the
+// The fixed MRTOM datagram header (docs/design.md §2). Network byte order, fixed offsets, so a sequencer (the
 // userspace one or the XDP one) can stamp and route a datagram without decoding its msgpack body.
 //
 //   off size field
@@ -31,7 +31,7 @@ export enum MessageType {
   COMMIT = 4,
   RETRANSMIT = 5,
   HEARTBEAT = 6,
-  /** Leader → sequencer: serve this (view, session) from seq 1 (DESIGN.md §3, session change). */
+  /** Leader → sequencer: serve this (view, session) from seq 1 (docs/design.md §3, session change). */
   SESSION_START = 7,
   // MRTOM-Paxos: replica to replica (the slow path).
   GAP_REQUEST = 16,

@@ -1,4 +1,4 @@
-// Lease expiry decided through the log (DESIGN.md §5): only the leader measures leases' time to live, on
+// Lease expiry decided through the log (docs/design.md §5): only the leader measures leases' time to live, on
 // its own clock, and proposes a revoke when one runs out; every replica then applies the same revoke.
 // Apply never reads a clock. A new leader cannot know how long its predecessor already counted, so it
 // gives every lease a fresh full TTL (as etcd does on leader change): leases may outlive their TTL across

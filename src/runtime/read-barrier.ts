@@ -1,4 +1,4 @@
-// Batched read barriers for linearizable reads (DESIGN.md §5): a read may be served from local state
+// Batched read barriers for linearizable reads (docs/design.md §5): a read may be served from local state
 // once this replica applied a barrier op that was ordered after the read began. Concurrent reads share
 // one barrier: at most one is in flight, and reads arriving meanwhile wait for the NEXT one, because the
 // one in flight may have been ordered before they began. So N concurrent reads cost at most two log

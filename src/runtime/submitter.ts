@@ -1,7 +1,7 @@
 // The MRTOM client inside a replica node: submits operations for HTTP callers as REQUESTs to the
 // sequencer and resolves each one when this replica applies it (which implies it committed). A request
 // not applied in time is resent with the SAME request id; replicas deduplicate by (client id, request
-// id), so a retry never applies twice (DESIGN.md §2, last paragraph).
+// id), so a retry never applies twice (docs/design.md §2, last paragraph).
 import { randomInt } from 'node:crypto';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
 import { encodeDatagram } from '../mrtom/messages.js';

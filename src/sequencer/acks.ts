@@ -1,4 +1,4 @@
-// Applying a replica's cumulative ACK (DESIGN.md §2 step 3; research/protocol.md "Implications" items 2-3):
+// Applying a replica's cumulative ACK (docs/design.md §2 step 3; docs/background.md "Implications" items 2-3):
 // track each replica's `through` and NO-OP list in the current session, recompute commit under the NO-OP
 // agreement rule (quorum.ts), and remember the slots the leader filled with NO-OPs so their request copies
 // are never offered again as the slot's content.

@@ -1,5 +1,5 @@
 // What the sequencer counts, read by the runtime for metrics. Every dropped datagram is counted under
-// exactly one reason (DESIGN.md §2 step 4) so an operator can tell misconfiguration from attack from loss.
+// exactly one reason (docs/design.md §2 step 4) so an operator can tell misconfiguration from attack from loss.
 
 export const DROP_REASONS = [
   /** Not a well-formed MRTOM header (decodeDatagram failed). */
@@ -9,7 +9,7 @@ export const DROP_REASONS = [
   'unknown-source',
   /** ORDERED, COMMIT, HEARTBEAT or a replica-to-replica type sent to the sequencer. */
   'unexpected-type',
-  /** A REQUEST, ACK or RETRANSMIT while no session was given to this sequencer (DESIGN.md §3). */
+  /** A REQUEST, ACK or RETRANSMIT while no session was given to this sequencer (docs/design.md §3). */
   'no-session',
   /** A SESSION_START older than the session served, or naming another view for it. */
   'stale-session',

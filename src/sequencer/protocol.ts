@@ -1,8 +1,8 @@
-// The MRTOM sequencer as a pure, deterministic state machine (DESIGN.md §2): datagrams, bursts and ticks
+// The MRTOM sequencer as a pure, deterministic state machine (docs/design.md §2): datagrams, bursts and ticks
 // go in, datagrams to send come out. No sockets, timers or clocks live here — time is an input — so the
 // userspace runtime, the simulator and the XDP agent's behaviour spec all run this same code.
 //
-// A sequencer keeps no durable state and only serves a session it was given (DESIGN.md §3): it starts
+// A sequencer keeps no durable state and only serves a session it was given (docs/design.md §3): it starts
 // with none (session 0) and adopts (session, view) from the leader's SESSION_START. The view is fixed for
 // the session's life, because every view change also starts a new session.
 import assert from 'node:assert/strict';
@@ -274,7 +274,7 @@ function stampOf(state: SequencerState, seq: number): Stamp {
   };
 }
 
-/** The leader's latest NO-OP list: the gap decisions every replica must follow (DESIGN.md §3). */
+/** The leader's latest NO-OP list: the gap decisions every replica must follow (docs/design.md §3). */
 function leaderNoopsOf(state: SequencerState): readonly number[] {
   return state.noops.get(leaderOf(state.options.replicaIds, state.view)) ?? [];
 }

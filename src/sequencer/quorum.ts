@@ -1,4 +1,4 @@
-// The commit rule (DESIGN.md §2 step 3, §3 gap agreement): a seq is committed once the leader of the
+// The commit rule (docs/design.md §2 step 3, §3 gap agreement): a seq is committed once the leader of the
 // session's view AND f other replicas hold it in agreement with the leader. This is NOPaxos's client-side
 // quorum rule moved into the sequencer, so a set of followers without the leader can never commit, however
 // large it is. "In agreement" covers NO-OPs: a follower that holds the request at a seq the leader filled

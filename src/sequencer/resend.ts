@@ -1,4 +1,4 @@
-// Resending stamped copies from the ring (DESIGN.md §2 step 2): on timeout to replicas whose cumulative
+// Resending stamped copies from the ring (docs/design.md §2 step 2): on timeout to replicas whose cumulative
 // ack is behind, and on a replica's RETRANSMIT request. Because acks are cumulative, timeout resend is
 // go-back-N from the replica's `through`, with one timestamp per replica instead of one per copy — the
 // same O(replicas) state the XDP data plane can keep in a map.

@@ -1,4 +1,4 @@
-// The bounded ring of stamped ORDERED copies the sequencer keeps for retransmission (DESIGN.md §2 step 2).
+// The bounded ring of stamped ORDERED copies the sequencer keeps for retransmission (docs/design.md §2 step 2).
 // Seqs are stamped consecutively, so the held copies are always one contiguous range [firstSeq, lastSeq]
 // and a copy lives in slot `seq % capacity`: O(1) lookup, no allocation per entry beyond the copy itself.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// A replica's state machine on LevelDB (DESIGN.md §4): persists the log as the durability mode asks, and
+// A replica's state machine on LevelDB (docs/design.md §4): persists the log as the durability mode asks, and
 // applies committed entries so that data, client table and applied index change in ONE atomic batch.
 import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
@@ -125,7 +125,7 @@ export class KvStore {
 
   /**
    * The view state last saved, as loaded at open and updated by saveViewState; null for a fresh store.
-   * With durability 'memory' it survives a restart too, but recovery must not trust it (DESIGN.md §3).
+   * With durability 'memory' it survives a restart too, but recovery must not trust it (docs/design.md §3).
    */
   viewState(): ViewState | null {
     return this.currentView === null ? null : { ...this.currentView };

@@ -1,4 +1,4 @@
-// The on-disk layout of a replica's LevelDB (DESIGN.md §4): one database, four sublevels, string keys and
+// The on-disk layout of a replica's LevelDB (docs/design.md §4): one database, four sublevels, string keys and
 // binary values. A batch may span sublevels, which is what makes an apply batch atomic.
 import assert from 'node:assert/strict';
 import { Level } from 'level';

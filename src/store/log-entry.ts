@@ -1,4 +1,4 @@
-// The records the state machine consumes and produces (DESIGN.md §4). A LogEntry is one slot of the
+// The records the state machine consumes and produces (docs/design.md §4). A LogEntry is one slot of the
 // replicated log as the consensus layer committed it; `noop` slots (gap agreement) carry no operation but
 // still occupy their slot.
 import type { OpResult } from './ops.js';

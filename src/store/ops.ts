@@ -1,7 +1,7 @@
 // KV operations as they travel in REQUEST/ORDERED bodies, and their results. A body that decodes to no
 // valid operation is still a log entry: every replica applies it identically, as an `invalid` result.
 // Every decision an operation makes (a CAS precondition, a txn compare) is taken inside the replicated
-// apply, so all replicas take the same one (DESIGN.md §4).
+// apply, so all replicas take the same one (docs/design.md §4).
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
 
 /** A write's precondition: the key's modRevision must equal this (If-Match), or the key must be absent (If-None-Match: *). */

@@ -1,4 +1,4 @@
-// Snapshot transfer of the replicated state (DESIGN.md §3, state transfer): every key of the database
+// Snapshot transfer of the replicated state (docs/design.md §3, state transfer): every key of the database
 // except the log and this replica's own view state, read through ONE iterator so it is a single
 // point-in-time view. Installing replaces the replicated state wholesale; a marker key makes an
 // interrupted install visible at the next open, which then discards the half-written state.

@@ -1,4 +1,4 @@
-// The consensus layer's durable view state (DESIGN.md §3). It is stored apart from the applied meta
+// The consensus layer's durable view state (docs/design.md §3). It is stored apart from the applied meta
 // because it changes on view and session changes, not when entries apply; the store only keeps it.
 
 export interface ViewState {

@@ -1,5 +1,5 @@
 // The watch history: the changes of each revision, kept in their own sublevel and written in the same
-// apply batch as the data, so every replica holds the same history (DESIGN.md §4). Revisions older than a
+// apply batch as the data, so every replica holds the same history (docs/design.md §4). Revisions older than a
 // window are compacted away; since every revision has at least one event (kv-op.ts), a missing revision
 // in the history means it was compacted.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// A simulated MRTOM submitter with one logical workload process behind it (research/protocol.md §4.3):
+// A simulated MRTOM submitter with one logical workload process behind it (docs/background.md §4.3):
 // one outstanding operation at a time, submitted as a REQUEST from its replica node's address to the
 // sequencer serving that replica's current session, resent with the same request id until the node
 // applies it, abandoned (outcome unknown) after a deadline. Like the production submitter, a node restart

@@ -47,7 +47,7 @@ export interface ConfigOverrides {
 export const TICK_INTERVAL_MS = 5;
 
 /**
- * Replica timeouts for the simulator, in the ratios of the production defaults (research/protocol.md
+ * Replica timeouts for the simulator, in the ratios of the production defaults (docs/background.md
  * "Default timeouts") but compressed so a view or session change fits in a short run. The sequencer's
  * retransmit interval stays well below the replica's gap timeout so the fast path repairs most losses.
  */

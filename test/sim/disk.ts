@@ -1,5 +1,5 @@
 // A replica's simulated disk with honest durability, following what src/store/kv-store.ts really writes
-// (DESIGN.md §4). Writes go through one queue with group commit, like LevelDB's write path: when the disk
+// (docs/design.md §4). Writes go through one queue with group commit, like LevelDB's write path: when the disk
 // is free it takes every queued write as one batch, which completes after a short random delay. A crash is
 // a machine crash: what survives depends on the mode.
 //   fsync  — a batch is durable when it completes; applied state is durable when applied.

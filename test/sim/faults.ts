@@ -1,4 +1,4 @@
-// Fault schedules, generated per seed (Jepsen's "nemesis", research/protocol.md §4.3): a few windows of
+// Fault schedules, generated per seed (Jepsen's "nemesis", docs/background.md §4.3): a few windows of
 // degraded network (loss, duplication, latency spread that reorders), partitions (a node cut off both
 // ways, one-way links, a minority split), and crashes with restarts of replicas and sequencers. Every
 // fault ends by `quietStartMs`; after it the network is calm, every link is healed and every node is up,
@@ -37,7 +37,7 @@ export interface FaultShape {
   gapNoopTimeoutMs: number;
 }
 
-/** Upper bounds of a degraded-network window. Loss up to 20 % is the range research/protocol.md G1 names. */
+/** Upper bounds of a degraded-network window. Loss up to 20 % is the range docs/background.md G1 names. */
 export const LOSS_RATE_MAX = 0.2;
 export const DUPLICATE_RATE_MAX = 0.05;
 export const LATENCY_MS_SPREAD_MAX = 25;
@@ -168,7 +168,7 @@ function crashes(prng: Prng, shape: FaultShape): FaultAction[] {
 }
 
 /**
- * The reference suite's gap scenarios (research/protocol.md §1.9), one window after another: a seq or
+ * The reference suite's gap scenarios (docs/background.md §1.9), one window after another: a seq or
  * two whose ORDERED never reaches some replicas however often the sequencer resends — all of them
  * (CommittedGap), or a few (ReplicaGap, LeaderGap when the leader is among them). Only peers or gap
  * agreement can fill the slot; the window lasts about as long as gap agreement takes, so the real

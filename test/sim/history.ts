@@ -1,4 +1,4 @@
-// The client-observed history of a run (research/protocol.md §4.1): each operation with its invoke time,
+// The client-observed history of a run (docs/background.md §4.1): each operation with its invoke time,
 // its completion time and output, or no completion at all when the outcome is unknown (the client gave
 // up, or its node crashed under it). `order` numbers every invoke and completion in the order they
 // happened, which is the real-time order the linearizability checker needs, free of ties at equal ms.

@@ -1,4 +1,4 @@
-// Safety invariants over what replicas apply (DESIGN.md §3 last item; research/protocol.md §1.8 and
+// Safety invariants over what replicas apply (docs/design.md §3 last item; docs/background.md §1.8 and
 // "Implications" item 12), checked on every apply — the only simulator event that changes applied
 // state — so a violation is caught at the step that causes it:
 //   - agreement: all replicas apply the same entry (session, seq, client, request, NO-OP flag, body) at

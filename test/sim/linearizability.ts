@@ -1,4 +1,4 @@
-// Linearizability checking (research/protocol.md §4.2): Wing & Gong's search with Lowe's memoisation
+// Linearizability checking (docs/background.md §4.2): Wing & Gong's search with Lowe's memoisation
 // ("WGL", as in Porcupine's checkSingle and Knossos's wgl.clj), over each key separately because
 // linearizability is local per object (P-compositionality).
 //

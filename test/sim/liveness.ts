@@ -1,4 +1,4 @@
-// Liveness after the faults end (research/protocol.md "Implications" item 12; G6): once the network is
+// Liveness after the faults end (docs/background.md "Implications" item 12; G6): once the network is
 // calm and every node is up, every client operation completes within a bound, and every replica catches
 // up with everything any replica applied. Checked once, at the end of the run.
 import { describeOp, type HistoryOp } from './history.js';

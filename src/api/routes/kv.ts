@@ -1,4 +1,4 @@
-// Single-key reads and writes: PUT/GET/DELETE /v1/kv/<key>, values as raw bytes (DESIGN.md §5). Writes go
+// Single-key reads and writes: PUT/GET/DELETE /v1/kv/<key>, values as raw bytes (docs/design.md §5). Writes go
 // through the log via KvService.submit, with If-Match / If-None-Match as CAS; reads are linearizable by
 // default (read barrier) or `?consistency=stale`.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';

@@ -106,7 +106,7 @@ describe('commitPoint', () => {
       commit: 3,
     },
     { name: 'single replica (f = 0)', rows: [[1, 6, [2]]], leader: 1, commit: 6 },
-    // NO-OP agreement (DESIGN.md §3 gap agreement).
+    // NO-OP agreement (docs/design.md §3 gap agreement).
     {
       name: 'same NO-OPs on both sides count in full',
       rows: [

@@ -1,4 +1,4 @@
-// Proves a sequencer serves only a session it was given (DESIGN.md §3): without one it stamps and
+// Proves a sequencer serves only a session it was given (docs/design.md §3): without one it stamps and
 // announces nothing; a leader's SESSION_START of a newer session resets everything and is answered with a
 // HEARTBEAT at once; older ones are refused; a repeat re-announces; ACKs must match session and view exactly.
 import { describe, expect, it } from 'vitest';

@@ -54,7 +54,7 @@ describe('restart with durability memory', () => {
     await before.close();
     expect(await logKeys(dir)).toEqual([]);
 
-    // A memory replica's restart lost everything (DESIGN.md §3): it must recover from its peers, and the
+    // A memory replica's restart lost everything (docs/design.md §3): it must recover from its peers, and the
     // surviving view state is what tells it apart from a brand-new replica.
     const after = await harness.open(dir, 'memory');
     expect(after.stateLost).toBe(true);
