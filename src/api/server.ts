@@ -17,7 +17,7 @@ import { leaseRoutes } from './routes/leases.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 
-/** Largest request body read by default; valueBytesMax (one datagram) usually rejects far smaller values. */
+/** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
 
 export interface ApiServerOptions {

@@ -44,6 +44,4 @@ export interface KvService {
   onApplied(listener: () => void): () => void;
   health(): NodeHealth;
   status(): Promise<NodeStatus>;
-  /** Largest value (bytes) a PUT of `key` can carry in one datagram. */
-  valueBytesMax(key: string, contentType: string | undefined): number;
 }

@@ -36,6 +36,8 @@ export interface ReplicaNodeOptions {
   logger: Logger;
   /** KV API limits (M3); defaults in src/api/routes/txn.ts and src/store/watch-history.ts. */
   api?: { txnOpsMax?: number; eventRetainRevisions?: number };
+  /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
+  logRetainEntries?: number;
 }
 
 export interface ReplicaNode {
@@ -57,9 +59,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const addresses = await resolvePeerAddresses(config);
 
   const dataDir = resolvePath(options.configDir, endpoint.dataDir);
+  const logRetainEntries = options.logRetainEntries ?? REPLICA_TIMING.logRetainEntries;
   const store = await KvStore.open(dataDir, {
     durability: config.durability,
-    logRetainEntries: REPLICA_TIMING.logRetainEntries,
+    logRetainEntries,
     ...(options.api?.eventRetainRevisions === undefined ? {} : { eventRetainRevisions: options.api.eventRetainRevisions }),
   });
   const state = createReplica(
@@ -70,7 +73,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       sequencerIds: config.sequencers.map((s) => s.id),
       durability: config.durability,
       timing: PROTOCOL_TIMING,
-      logRetainEntries: REPLICA_TIMING.logRetainEntries,
+      logRetainEntries,
       pendingEntriesMax: REPLICA_TIMING.pendingEntriesMax,
       nonce: randomInt(1, 2 ** 48),
     },
@@ -211,15 +214,6 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
         },
       ];
       return { ready: checks.every((c) => c.ok), checks };
-    },
-    valueBytesMax(key: string, contentType: string | undefined): number {
-      const empty = submitter.datagramBytes(
-        contentType === undefined
-          ? { type: 'put', key, value: new Uint8Array(0) }
-          : { type: 'put', key, value: new Uint8Array(0), contentType },
-      );
-      // bin32 framing instead of bin8 for a large value, plus room for a growing request id.
-      return Math.max(0, config.datagramBytesMax - empty - 16);
     },
   };
 

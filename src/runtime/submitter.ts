@@ -56,31 +56,17 @@ export class Submitter {
     return this.nextRequestId - 1;
   }
 
-  /** Bytes of a REQUEST carrying `op` — the size check the API uses for 413. */
-  datagramBytes(op: KvOp): number {
-    return HEADER_BYTES + encodeOpRequest({ floor: this.nextRequestId, op }).byteLength;
-  }
-
   submit(op: KvOp): Promise<OpResult> {
     if (this.inFlight.size >= this.options.inFlightMax) {
       return Promise.reject(new ServiceError('overloaded', `${this.inFlight.size} requests already in flight on this node`, 1));
     }
     // The floor is taken before this request counts: it must stay below the new request id.
     const floor = this.floor();
-    const requestId = this.nextRequestId++;
-    const body = encodeOpRequest({ floor, op });
-    const bytes = encodeDatagram(
-      { type: MessageType.REQUEST, group: this.options.group, session: 0, view: 0, seq: 0, commit: 0, requestId, sender: this.clientId },
-      body,
-    );
-    if (bytes.byteLength > this.options.datagramBytesMax) {
-      return Promise.reject(
-        new ServiceError(
-          'value_too_large',
-          `operation needs a ${bytes.byteLength}-byte datagram, over the ${this.options.datagramBytesMax}-byte limit (values are not yet split across datagrams)`,
-        ),
-      );
-    }
+    const requestId = this.nextRequestId;
+    const bytes = this.encodeRequest(op, floor, requestId);
+    // The one size check of a request: the datagram as it will be sent (docs/api.md, limits).
+    if (bytes.byteLength > this.options.datagramBytesMax) return Promise.reject(this.tooLarge(op, floor, requestId, bytes.byteLength));
+    this.nextRequestId += 1;
     const nowMs = this.options.nowMs();
     return new Promise<OpResult>((resolve, reject) => {
       this.inFlight.set(requestId, {
@@ -126,6 +112,38 @@ export class Submitter {
         this.options.send(request.bytes);
       }
     }
+  }
+
+  private encodeRequest(op: KvOp, floor: number, requestId: number): Buffer {
+    const header = {
+      type: MessageType.REQUEST,
+      group: this.options.group,
+      session: 0,
+      view: 0,
+      seq: 0,
+      commit: 0,
+      requestId,
+      sender: this.clientId,
+    };
+    return encodeDatagram(header, encodeOpRequest({ floor, op }));
+  }
+
+  /** The 413 for an op whose datagram is `bytes` long; for a put it names the largest value that fits. */
+  private tooLarge(op: KvOp, floor: number, requestId: number, bytes: number): ServiceError {
+    const limit = this.options.datagramBytesMax;
+    if (op.type !== 'put') {
+      return new ServiceError('value_too_large', `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit`);
+    }
+    // Shrinking the value by the excess may also shrink its msgpack length prefix, so a few bytes more can fit.
+    const fits = (valueBytes: number): boolean =>
+      this.encodeRequest({ ...op, value: new Uint8Array(valueBytes) }, floor, requestId).byteLength <= limit;
+    let valueBytesMax = Math.max(0, op.value.byteLength - (bytes - limit));
+    while (fits(valueBytesMax + 1)) valueBytesMax += 1;
+    if (!fits(valueBytesMax)) valueBytesMax = 0;
+    return new ServiceError(
+      'value_too_large',
+      `value of ${op.value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
+    );
   }
 
   /** Fails every request in flight (shutdown or loss of the sequencer). */

@@ -13,7 +13,7 @@ import { ttlMsOf } from '../duration.js';
 
 export interface KvRoutesOptions {
   service: KvService;
-  /** Largest request body (bytes) read at all, whatever valueBytesMax says. */
+  /** Largest request body (bytes) read at all; whether the operation fits one datagram is the submitter's check. */
   valueBytesLimit: number;
 }
 
@@ -68,14 +68,6 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
       const contentType = request.headers['content-type'];
       // No body and no content type means Fastify ran no parser; that is an empty value.
       const value = request.body instanceof Uint8Array ? request.body : EMPTY_VALUE;
-      const valueBytesMax = service.valueBytesMax(key, contentType);
-      if (value.byteLength > valueBytesMax) {
-        throw new ApiError(
-          413,
-          'value_too_large',
-          `value of ${value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
-        );
-      }
       const lease = await leaseOf(service, request.query);
       const op = {
         type: 'put' as const,

@@ -28,19 +28,43 @@ export function replicaCommand(): Command {
         .argParser(parseIntegerIn(1, 10_000_000))
         .env('MRTOM_WATCH_HISTORY_REVISIONS'),
     )
-    .action(async (opts: { config: string; id: number; logLevel: LogLevel; txnOpsMax?: number; watchHistoryRevisions?: number }) => {
-      const logger = createLogger(opts.logLevel, 'mrtom-kv');
-      const configPath = resolve(opts.config);
-      const config = await loadClusterConfig(configPath);
-      const api = {
-        ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
-        ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
-      };
-      const node = await startReplicaNode({ config, configDir: dirname(configPath), replicaId: opts.id, logger, api });
-      closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-        if (err) logger.error({ err }, 'stopping after an error');
-        else logger.info({ signal }, 'stopping');
-        await node.close();
-      });
-    });
+    .addOption(
+      new Option(
+        '--log-retain-entries <n>',
+        'applied log entries kept for lagging peers; further behind they get a snapshot (default 10000)',
+      )
+        .argParser(parseIntegerIn(1, 10_000_000))
+        .env('MRTOM_LOG_RETAIN_ENTRIES'),
+    )
+    .action(
+      async (opts: {
+        config: string;
+        id: number;
+        logLevel: LogLevel;
+        txnOpsMax?: number;
+        watchHistoryRevisions?: number;
+        logRetainEntries?: number;
+      }) => {
+        const logger = createLogger(opts.logLevel, 'mrtom-kv');
+        const configPath = resolve(opts.config);
+        const config = await loadClusterConfig(configPath);
+        const api = {
+          ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
+          ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
+        };
+        const node = await startReplicaNode({
+          config,
+          configDir: dirname(configPath),
+          replicaId: opts.id,
+          logger,
+          api,
+          ...(opts.logRetainEntries === undefined ? {} : { logRetainEntries: opts.logRetainEntries }),
+        });
+        closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+          if (err) logger.error({ err }, 'stopping after an error');
+          else logger.info({ signal }, 'stopping');
+          await node.close();
+        });
+      },
+    );
 }

@@ -18,7 +18,6 @@ const CLIENT_ID = 1;
 export class StoreKvService implements KvService {
   readonly submitted: KvOp[] = [];
   nodeHealth: NodeHealth = { ready: true, checks: [{ name: 'quorum', ok: true, detail: '' }] };
-  valueBytesMaxResult = 1400;
   private slot = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -64,10 +63,6 @@ export class StoreKvService implements KvService {
       revision: meta.revision,
       peers: [],
     };
-  }
-
-  valueBytesMax(): number {
-    return this.valueBytesMaxResult;
   }
 }
 

@@ -83,4 +83,25 @@ describe('Submitter', () => {
     await expect(refused).rejects.toBeInstanceOf(ServiceError);
     await expect(refused).rejects.toMatchObject({ code: 'value_too_large' });
   });
+
+  it.each([200, 400, 1400, 65_000])(
+    'names the exact largest value that fits a %i-byte datagram: it is sent, one byte more is refused',
+    async (limit) => {
+      const { submitter, sent } = harness({ datagramBytesMax: limit });
+      const refused = submitter.submit({ ...put('k', limit), contentType: 'image/png' });
+      await expect(refused).rejects.toMatchObject({ code: 'value_too_large', message: expect.stringMatching(/at most \d+ bytes fit/) });
+      const message = await refused.then(
+        () => '',
+        (err: Error) => err.message,
+      );
+      const largest = Number(/at most (\d+) bytes/.exec(message)![1]);
+      void submitter.submit({ ...put('k', largest), contentType: 'image/png' });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.byteLength).toBeLessThanOrEqual(limit);
+      await expect(submitter.submit({ ...put('k', largest + 1), contentType: 'image/png' })).rejects.toMatchObject({
+        code: 'value_too_large',
+      });
+      expect(sent).toHaveLength(1);
+    },
+  );
 });
