@@ -1,6 +1,6 @@
 // What the HTTP layer needs from a replica node. The runtime implements it; the API never sees sockets
 // or the protocol, and reads the store only through LocalReads.
-import type { KvStore } from '../store/kv-store.js';
+import type { LocalReads as StoreReads } from '../store/local-reads.js';
 import type { KvOp, OpResult } from '../store/ops.js';
 
 export interface NodeHealth {
@@ -11,7 +11,7 @@ export interface NodeHealth {
 }
 
 /** Reads of this replica's applied state, each at one store revision it returns; possibly stale. */
-export type LocalReads = Pick<KvStore, 'readKey' | 'readRange' | 'readEvents'>;
+export type LocalReads = Pick<StoreReads, 'readKey' | 'readRange' | 'readEvents'>;
 
 export interface PeerStatus {
   id: number;

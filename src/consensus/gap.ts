@@ -2,13 +2,14 @@
 // (LOG_REQUEST/LOG_REPLY, which also ship logs to lagging and recovering replicas), and, when nobody can
 // supply a slot of the current session, the leader decides it is a NO-OP. Followers never decide NO-OPs;
 // they learn the leader's from COMMIT/HEARTBEAT notices and SYNC.
+import { leaderOf } from '../mrtom/group.js';
 import { MessageType, type Header } from '../mrtom/header.js';
-import { encodeDatagram, encodeRetransmitBody, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
-import type { LogEntry } from '../store/log-entry.js';
+import { encodeDatagram, encodeRetransmitBody, NOOPS_PER_SESSION_MAX, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
+import type { LogEntry } from './log-entry.js';
 import { appendInOrder, imposeNoop } from './log.js';
 import { noteKnownSlot } from './normal.js';
 import { encodePeerMessage, entryBytes, LOG_REPLY_BYTES_MAX, type LogReplyBody, type LogRequestBody } from './peer-messages.js';
-import { isLeader, leaderOf, peersOf, type ReplicaState } from './state.js';
+import { isLeader, peersOf, type ReplicaState } from './state.js';
 import type { ReplicaEffect } from './types.js';
 
 /** Entries asked from a peer in one LOG_REQUEST. */
@@ -49,10 +50,11 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   if ((openMs >= timing.gapPeerTimeoutMs || !inSession) && nowMs - gap.askedPeersMs >= timing.gapRequestIntervalMs) {
     gap.askedPeersMs = nowMs;
     // The leader asks everyone (it may be the one that lacks the slot); a follower asks the leader.
-    const targets = isLeader(state) ? peersOf(state) : [leaderOf(state, state.vs.view)];
+    const targets = isLeader(state) ? peersOf(state) : [leaderOf(state.options.replicaIds, state.vs.view)];
     for (const to of targets) effects.push(logRequest(state, to, gap.slot, state.highestKnownSlot, state.vs.sessionBase));
   }
-  if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs) {
+  // At the session's NO-OP limit the leader decides no more; its tick starts a new session (liveness.ts).
+  if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs && state.sessionNoops.length < NOOPS_PER_SESSION_MAX) {
     // Gap agreement: nobody supplied the slot in time. The leader never NO-OPs a slot it holds.
     state.counters.noopsDecided += 1;
     state.gap = null;

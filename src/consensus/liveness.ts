@@ -1,11 +1,13 @@
 // Keeping the group moving: the leader's periodic SYNC (commit point, NO-OPs, "I am alive"), and the
 // timeouts that start a view change when the leader or the sequencer goes silent or a change stalls.
+import { leaderOf } from '../mrtom/group.js';
 import { MessageType, type Header } from '../mrtom/header.js';
+import { NOOPS_PER_SESSION_MAX } from '../mrtom/messages.js';
 import { imposeNoop } from './log.js';
 import { learnCommit, noteKnownSlot, sessionStart } from './normal.js';
 import { onGapTick, peerHeader } from './gap.js';
 import { encodePeerMessage, type SyncBody } from './peer-messages.js';
-import { currentViewId, isLeader, joinedViewId, leaderOf, peersOf, sameViewId, type ReplicaState } from './state.js';
+import { currentViewId, isLeader, joinedViewId, peersOf, sameViewId, type ReplicaState } from './state.js';
 import { continueInstall, continueMerge, resendStartView, sendVotes, startViewChange } from './view-change.js';
 import { resendRecovery } from './recovery.js';
 import type { ReplicaEffect } from './types.js';
@@ -24,7 +26,7 @@ function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
 
 export function onSync(state: ReplicaState, from: number, header: Header, body: SyncBody, nowMs: number): ReplicaEffect[] {
   const target = { view: header.view, session: header.session };
-  if (from !== leaderOf(state, target.view) || state.status === 'recovering') return [];
+  if (from !== leaderOf(state.options.replicaIds, target.view) || state.status === 'recovering') return [];
   const joined = joinedViewId(currentViewId(state), target);
   if (joined) {
     // A view we missed is already running: vote in it (or past it), and its leader answers.
@@ -75,6 +77,10 @@ function leaderTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const { timing } = state.options;
   if (state.vs.session === 0 || state.noopsIncomplete) {
     return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'no-session', nowMs);
+  }
+  // ACK, COMMIT, HEARTBEAT and SYNC carry the session's whole NO-OP list, bounded so it fits a datagram.
+  if (state.sessionNoops.length >= NOOPS_PER_SESSION_MAX) {
+    return startViewChange(state, { view: state.vs.view, session: state.vs.session + 1 }, 'noops-exhausted', nowMs);
   }
   const heardMs = Math.max(state.lastHeardSequencerMs, state.becameNormalMs);
   if (nowMs - heardMs > timing.sequencerTimeoutMs) {

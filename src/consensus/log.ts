@@ -1,7 +1,7 @@
 // Changes to the replica's log and what follows from them: appending in slot order, imposing NO-OPs,
 // discarding an uncommitted tail, and applying the committed prefix. Every change that must be durable
 // comes back as an effect.
-import type { LogEntry } from '../store/log-entry.js';
+import type { LogEntry } from './log-entry.js';
 import type { ReplicaEffect } from './types.js';
 import type { ReplicaState } from './state.js';
 

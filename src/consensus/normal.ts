@@ -3,7 +3,7 @@
 // and relay the leader's NO-OPs; committed slots are applied in order.
 import { MessageType, type Header } from '../mrtom/header.js';
 import { encodeDatagram, encodeNoopsBody } from '../mrtom/messages.js';
-import type { LogEntry } from '../store/log-entry.js';
+import type { LogEntry } from './log-entry.js';
 import { appendInOrder, applyCommitted, imposeNoop } from './log.js';
 import { drop, isLeader, type ReplicaState } from './state.js';
 import type { ReplicaEffect } from './types.js';
@@ -52,8 +52,6 @@ export function onNotice(state: ReplicaState, header: Header, noops: readonly nu
 
 export function learnCommit(state: ReplicaState, commit: number): ReplicaEffect[] {
   if (commit > state.commit) state.commit = commit;
-  // Deliberately wrong under the flag (simulator only): everything held counts as committed.
-  if (state.options.unsafeBreak === 'apply-uncommitted') state.commit = Math.max(state.commit, state.through);
   return applyCommitted(state);
 }
 
@@ -88,7 +86,6 @@ export function onPersisted(state: ReplicaState, throughSlot: number, epoch: num
 /** One cumulative ACK per burst: the durable prefix of the current session and its NO-OPs. */
 export function onFlush(state: ReplicaState): ReplicaEffect[] {
   if (!state.ackDue || state.status !== 'normal' || state.vs.session === 0 || state.vs.sequencerIncarnation === 0) return [];
-  const unsafe = breakOnFlush(state);
   const throughSeq = state.persistedThrough - state.vs.sessionBase;
   if (throughSeq < 0) return []; // Still fetching the merged log below the session.
   state.ackDue = false;
@@ -107,15 +104,7 @@ export function onFlush(state: ReplicaState): ReplicaEffect[] {
     },
     encodeNoopsBody({ noops }),
   );
-  return [...unsafe, { kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes }];
-}
-
-/** The deliberate bug behind options.unsafeBreak 'leader-noops-held-slot' (never set in production). */
-function breakOnFlush(state: ReplicaState): ReplicaEffect[] {
-  const slot = state.applied + 1;
-  if (state.options.unsafeBreak !== 'leader-noops-held-slot' || !isLeader(state)) return [];
-  if (slot <= state.vs.sessionBase || slot > state.through || state.log.get(slot)?.noop) return [];
-  return imposeNoop(state, slot);
+  return [{ kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes }];
 }
 
 /** The leader tells the session's sequencer to serve it (resent until the sequencer is heard). */

@@ -2,8 +2,8 @@
 // carries type, group, (view, session) and sender; these bodies carry the rest as msgpack.
 import { DecodeError, MessageType, type Header } from '../mrtom/header.js';
 import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
-import { encodeDatagram } from '../mrtom/messages.js';
-import type { LogEntry } from '../store/log-entry.js';
+import { encodeDatagram, NOOPS_PER_SESSION_MAX } from '../mrtom/messages.js';
+import type { LogEntry } from './log-entry.js';
 
 /** A replica's log as it reports it in a view change. */
 export interface ViewChangeBody {
@@ -86,8 +86,9 @@ function record(bytes: Uint8Array, type: string): Record<string, unknown> {
   return value;
 }
 
-function seqs(value: unknown, type: string): number[] {
-  if (!Array.isArray(value) || !value.every(isSeq)) fail(type);
+/** A NO-OP list: of one session (the leader decides at most NOOPS_PER_SESSION_MAX per session). */
+function noopList(value: unknown, type: string): number[] {
+  if (!Array.isArray(value) || value.length > NOOPS_PER_SESSION_MAX || !value.every(isSeq)) fail(type);
   return value;
 }
 
@@ -105,7 +106,7 @@ export function decodeViewChange(bytes: Uint8Array): ViewChangeBody {
   const v = record(bytes, 'VIEW_CHANGE');
   return {
     ...numbers(v, ['lastNormalView', 'lastNormalSession', 'lastNormalBase', 'through', 'commit'] as const, 'VIEW_CHANGE'),
-    noops: seqs(v.noops, 'VIEW_CHANGE'),
+    noops: noopList(v.noops, 'VIEW_CHANGE'),
   };
 }
 
@@ -113,7 +114,7 @@ export function decodeStartView(bytes: Uint8Array): StartViewBody {
   const v = record(bytes, 'START_VIEW');
   return {
     ...numbers(v, ['sequencerId', 'sessionBase', 'commit', 'mergedView', 'mergedSession', 'mergedBase'] as const, 'START_VIEW'),
-    noops: seqs(v.noops, 'START_VIEW'),
+    noops: noopList(v.noops, 'START_VIEW'),
   };
 }
 
@@ -131,7 +132,7 @@ export function decodeLogReply(bytes: Uint8Array): LogReplyBody {
 
 export function decodeSync(bytes: Uint8Array): SyncBody {
   const v = record(bytes, 'SYNC');
-  return { ...numbers(v, ['commit', 'through', 'incarnation'] as const, 'SYNC'), noops: seqs(v.noops, 'SYNC') };
+  return { ...numbers(v, ['commit', 'through', 'incarnation'] as const, 'SYNC'), noops: noopList(v.noops, 'SYNC') };
 }
 
 export function decodeRecovery(bytes: Uint8Array): RecoveryBody {

@@ -3,11 +3,12 @@
 // the current (view, session) with a nonce unique to this start. With f+1 answers, one of them from the
 // leader of the newest view among them, it adopts that view and catches up from the leader like a
 // lagging follower.
+import { leaderOf } from '../mrtom/group.js';
 import { MessageType, type Header } from '../mrtom/header.js';
 import { truncateAfter } from './log.js';
 import { peerHeader } from './gap.js';
 import { encodePeerMessage, type RecoveryReplyBody } from './peer-messages.js';
-import { compareLastNormal, leaderOf, peersOf, type ReplicaState } from './state.js';
+import { compareLastNormal, peersOf, type ReplicaState } from './state.js';
 import type { ReplicaEffect } from './types.js';
 
 export function resendRecovery(state: ReplicaState, nowMs: number): ReplicaEffect[] {
@@ -44,7 +45,7 @@ export function onRecoveryReply(
   if (recovery.replies.size < state.f + 1) return [];
   const newestId = [...recovery.replies.values()].reduce((best, r) => (compareLastNormal(r, best) > 0 ? r : best));
   // The leader of the newest view must be among the answers: its log is the one to catch up from.
-  const newest = recovery.replies.get(leaderOf(state, newestId.view));
+  const newest = recovery.replies.get(leaderOf(state.options.replicaIds, newestId.view));
   if (!newest || compareLastNormal(newest, newestId) !== 0) return [];
   state.recovery = null;
   state.status = 'normal';

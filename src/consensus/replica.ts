@@ -6,9 +6,10 @@
 // recovery.ts are the slow path, liveness.ts keeps time.
 import { DecodeError, MessageType, type Header } from '../mrtom/header.js';
 import { decodeDatagram, decodeNoopsBody } from '../mrtom/messages.js';
-import type { LogEntry } from '../store/log-entry.js';
-import type { ViewState } from '../store/view-state.js';
-import { assertNever } from './assert.js';
+import type { LogEntry } from './log-entry.js';
+import type { ViewState } from './view-state.js';
+import { assertNever } from '../lib/assert-never.js';
+import { faultsToleratedOf, leaderOf } from '../mrtom/group.js';
 import { onLogReply, onLogRequest, onSnapshotInstalled } from './gap.js';
 import { onFlush, onNotice, onOrdered, onPersisted } from './normal.js';
 import { bindIncarnation, onSequencerRestarted, onSync, onTick } from './liveness.js';
@@ -24,10 +25,10 @@ import {
 } from './peer-messages.js';
 import { drop, isLeader, type ReplicaOptions, type ReplicaState } from './state.js';
 import { continueInstall, continueMerge, onStartView, onStartViewReply, onViewChange, onViewChangeRequest } from './view-change.js';
-import type { Peer, ReplicaEffect, ReplicaInput } from './types.js';
+import type { Peer, ReplicaEffect, ReplicaInput, ReplicaMachine, ReplicaSoftState } from './types.js';
 
 export type { ReplicaOptions, ReplicaState } from './state.js';
-export { isLeader, leaderOf } from './state.js';
+export { isLeader } from './state.js';
 
 /** What a replica restarts from: what its store holds. */
 export interface ReplicaRestorePoint {
@@ -59,7 +60,7 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
   const inViewChange = vs.view !== vs.lastNormalView || vs.session !== vs.lastNormalSession;
   const state: ReplicaState = {
     options,
-    f: Math.floor((options.replicaIds.length - 1) / 2),
+    f: faultsToleratedOf(options.replicaIds.length),
     status: mayHaveLostAcks ? 'recovering' : inViewChange ? 'view-change' : 'normal',
     vs,
     log: new Map(),
@@ -220,7 +221,27 @@ function fromReplica(state: ReplicaState, replica: number, header: Header, body:
   }
 }
 
-/** True when the replica is in normal status and has applied everything it knows committed. */
-export function isCaughtUp(state: ReplicaState): boolean {
-  return state.status === 'normal' && state.vs.session !== 0 && state.applied >= state.commit && state.through >= state.highestKnownSlot;
+/** The machine interface over a replica's state (types.ts): what the host drives and reads. */
+export function machineOf(state: ReplicaState): ReplicaMachine {
+  return { step: (input) => stepReplica(state, input), soft: () => softStateOf(state), counters: () => state.counters };
+}
+
+export function softStateOf(state: ReplicaState): ReplicaSoftState {
+  const { vs } = state;
+  return {
+    id: state.options.id,
+    status: state.status,
+    view: vs.view,
+    session: vs.session,
+    sequencerId: vs.sequencerId,
+    sessionBase: vs.sessionBase,
+    leaderId: leaderOf(state.options.replicaIds, vs.view),
+    through: state.through,
+    commit: state.commit,
+    applied: state.applied,
+    logStart: state.logStart,
+    logEntries: state.log.size,
+    lastHeardSequencerMs: state.lastHeardSequencerMs,
+    caughtUp: state.status === 'normal' && vs.session !== 0 && state.applied >= state.commit && state.through >= state.highestKnownSlot,
+  };
 }

@@ -1,7 +1,8 @@
 // The replica's state and the small questions every part of the protocol asks of it (who leads, how
 // many make a quorum, which (view, session) is newer). See docs/protocol.md for the rules.
 import type { Durability } from '../config/cluster.js';
-import type { LogEntry } from '../store/log-entry.js';
+import { leaderOf } from '../mrtom/group.js';
+import type { LogEntry } from './log-entry.js';
 import type { ViewChangeBody, StartViewBody } from './peer-messages.js';
 import type { ReplicaStatus, ViewState } from './types.js';
 
@@ -26,11 +27,6 @@ export interface ReplicaTiming {
   viewChangeTimeoutMs: number;
 }
 
-/** Deliberate protocol bugs that the simulator must catch (test/sim). 'apply-uncommitted': a replica
- *  applies what it appended without waiting for commit. 'leader-noops-held-slot': the leader turns the
- *  oldest slot it holds but has not applied into a NO-OP, though it may already be committed elsewhere. */
-export type UnsafeBreak = 'apply-uncommitted' | 'leader-noops-held-slot';
-
 export interface ReplicaOptions {
   id: number;
   group: number;
@@ -44,8 +40,6 @@ export interface ReplicaOptions {
   pendingEntriesMax: number;
   /** Unique per process start: tells this incarnation's recovery replies from an earlier one's. */
   nonce: number;
-  /** Deliberate protocol bugs, for proving the simulator catches them. Never set in production. */
-  unsafeBreak?: UnsafeBreak;
 }
 
 export type ReplicaDropReason =
@@ -159,15 +153,8 @@ export interface ReplicaState {
   readonly counters: ReplicaCounters;
 }
 
-export function leaderOf(state: ReplicaState, view: number): number {
-  const ids = state.options.replicaIds;
-  const leader = ids[view % ids.length];
-  if (leader === undefined) throw new Error('replicaIds is empty');
-  return leader;
-}
-
 export function isLeader(state: ReplicaState): boolean {
-  return leaderOf(state, state.vs.view) === state.options.id;
+  return leaderOf(state.options.replicaIds, state.vs.view) === state.options.id;
 }
 
 export function peersOf(state: ReplicaState): number[] {

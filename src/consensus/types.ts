@@ -1,9 +1,11 @@
-// The contract of the replica state machine (docs/design.md §3): what goes in, what comes out. The runtime
-// (src/runtime/replica-driver.ts) and the simulator (test/sim) both drive replicas through exactly this.
-import type { LogEntry } from '../store/log-entry.js';
-import type { ViewState } from '../store/view-state.js';
+// The contract of the replica state machine (docs/design.md §3): what goes in, what comes out, and the soft
+// state a runtime may read. One host (src/runtime/replica-host.ts) drives it, in production and in the
+// simulator alike; docs/protocol.md ("The runtime contract") explains the order effects are performed in.
+import type { LogEntry } from './log-entry.js';
+import type { ReplicaCounters } from './state.js';
+import type { ViewState } from './view-state.js';
 
-export type { ViewState };
+export type { LogEntry, ViewState };
 
 /** Who sent a datagram, as the runtime knows it from the source address; unknown sources are dropped
  *  by the runtime before they reach the state machine. */
@@ -36,3 +38,39 @@ export type ReplicaEffect =
   /** Replace the store's replicated state with a snapshot from `from` (its log no longer reaches back to
    *  what this replica needs); answer with `snapshot-installed` or `snapshot-failed`. */
   | { kind: 'fetch-snapshot'; from: number };
+
+/**
+ * What a runtime may know of a replica besides its effects: read-only, a copy taken when asked. Health,
+ * status, metrics, logs, the submitter's choice of sequencer and the simulator's trace all read this, never
+ * the protocol's own fields.
+ */
+export interface ReplicaSoftState {
+  readonly id: number;
+  readonly status: ReplicaStatus;
+  readonly view: number;
+  readonly session: number;
+  /** The sequencer serving the current session: where this node's submitter sends REQUESTs. */
+  readonly sequencerId: number;
+  readonly sessionBase: number;
+  readonly leaderId: number;
+  /** Highest slot held with no gap below it. */
+  readonly through: number;
+  /** Highest slot known committed. */
+  readonly commit: number;
+  readonly applied: number;
+  /** Oldest slot still kept for peers; the durable log need not keep anything below it. */
+  readonly logStart: number;
+  /** Entries held in memory: the applied window kept for peers and the unapplied tail. */
+  readonly logEntries: number;
+  /** When the serving sequencer was last heard (the clock of the inputs); -Infinity if never. */
+  readonly lastHeardSequencerMs: number;
+  /** Normal status in a session, everything known committed applied, everything known to exist held. */
+  readonly caughtUp: boolean;
+}
+
+/** A replica as the host drives it: inputs in, effects out, soft state and counters on demand. */
+export interface ReplicaMachine {
+  step(input: ReplicaInput): ReplicaEffect[];
+  soft(): ReplicaSoftState;
+  counters(): Readonly<ReplicaCounters>;
+}

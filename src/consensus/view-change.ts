@@ -3,6 +3,7 @@
 // (view, session) is the newest, the longest log, with every NO-OP any of them holds — and the new
 // session starts at seq 1 right after the merged log. docs/protocol.md explains why every view change
 // also starts a new session.
+import { leaderOf } from '../mrtom/group.js';
 import { MessageType, type Header } from '../mrtom/header.js';
 import { replaceWithNoop, truncateAfter } from './log.js';
 import { learnCommit, sessionStart } from './normal.js';
@@ -14,7 +15,6 @@ import {
   isLeader,
   isNewer,
   joinedViewId,
-  leaderOf,
   nextSequencer,
   peersOf,
   sameViewId,
@@ -23,7 +23,8 @@ import {
 } from './state.js';
 import type { ReplicaEffect } from './types.js';
 
-export type ViewChangeReason = 'leader-silent' | 'sequencer-silent' | 'no-session' | 'peer-request' | 'stalled' | 'newer-view';
+export type ViewChangeReason =
+  'leader-silent' | 'sequencer-silent' | 'no-session' | 'noops-exhausted' | 'peer-request' | 'stalled' | 'newer-view';
 
 function persistView(state: ReplicaState): ReplicaEffect {
   return { kind: 'persist-view', view: { ...state.vs } };
@@ -62,7 +63,7 @@ export function sendVotes(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   const header = peerHeader(state);
   const request = encodePeerMessage(MessageType.VIEW_CHANGE_REQUEST, header);
   for (const to of peersOf(state)) effects.push({ kind: 'send', to: { replica: to }, bytes: request });
-  const leader = leaderOf(state, state.vs.view);
+  const leader = leaderOf(state.options.replicaIds, state.vs.view);
   if (leader === state.options.id) {
     state.viewChange?.votes.set(state.options.id, ownVote(state));
     return [...effects, ...maybeMerge(state, nowMs)];
@@ -86,7 +87,7 @@ export function onViewChangeRequest(state: ReplicaState, header: Header, nowMs: 
 export function onViewChange(state: ReplicaState, from: number, header: Header, vote: ViewChangeBody, nowMs: number): ReplicaEffect[] {
   if (state.status === 'recovering') return [];
   const target = targetOf(header);
-  if (leaderOf(state, target.view) !== state.options.id) return [];
+  if (leaderOf(state.options.replicaIds, target.view) !== state.options.id) return [];
   const effects: ReplicaEffect[] = [];
   const joined = joinedViewId(currentViewId(state), target);
   // A vote for an incomparable view-id moves us to the maximum; the voter follows our request there.
@@ -180,7 +181,7 @@ export function continueMerge(state: ReplicaState, nowMs: number): ReplicaEffect
 /** A follower installs the new leader's START_VIEW. */
 export function onStartView(state: ReplicaState, from: number, header: Header, body: StartViewBody, nowMs: number): ReplicaEffect[] {
   const target = targetOf(header);
-  if (leaderOf(state, target.view) !== from || from === state.options.id) return [];
+  if (leaderOf(state.options.replicaIds, target.view) !== from || from === state.options.id) return [];
   const current = currentViewId(state);
   const accept = isNewer(target, current) || (sameViewId(target, current) && state.status !== 'normal');
   if (!accept) {

@@ -1,12 +1,12 @@
 // The sequencer's Prometheus metrics, read from the pure state machine's counters at scrape time.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { UserspaceCounters } from '../sequencer/userspace.js';
+import type { SequencerHostCounters } from '../runtime/sequencer-host.js';
 import { byReason, scrapedCounter } from './scraped.js';
 
-export function createSequencerMetrics(counters: () => UserspaceCounters): Registry {
+export function createSequencerMetrics(counters: () => SequencerHostCounters): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const plain: Array<[keyof Omit<UserspaceCounters, 'dropped'>, string]> = [
+  const plain: Array<[keyof Omit<SequencerHostCounters, 'dropped'>, string]> = [
     ['stamped', 'REQUESTs stamped with a seq'],
     ['ordersSent', 'ORDERED datagrams sent on first fan-out'],
     ['retransmits', 'ORDERED copies resent on timeout or request'],

@@ -75,7 +75,8 @@ export class DecodeError extends Error {
   }
 }
 
-const U32_MAX = 0xffff_ffff;
+/** The largest value of every u32 header field. */
+export const U32_MAX = 0xffff_ffff;
 
 function assertU32(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {

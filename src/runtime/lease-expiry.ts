@@ -3,7 +3,7 @@
 // Apply never reads a clock. A new leader cannot know how long its predecessor already counted, so it
 // gives every lease a fresh full TTL (as etcd does on leader change): leases may outlive their TTL across
 // a view change, never expire early.
-import type { AppliedEntry } from '../store/log-entry.js';
+import type { AppliedEntry } from '../store/applied.js';
 import type { OpResult } from '../store/ops.js';
 
 /** Revokes proposed at once; more expired leases wait for the next tick. */

@@ -9,8 +9,8 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import type { KvStore } from '../store/kv-store.js';
 import type { SnapshotRecord } from '../store/snapshot.js';
+import type { StagedSnapshot } from './ports.js';
 
 export const SNAPSHOT_PATH = '/internal/v1/snapshot';
 /** A snapshot transfer that takes longer than this is abandoned and asked for again. */
@@ -18,8 +18,8 @@ const SNAPSHOT_TIMEOUT_MS = 120_000;
 /** No single key or value of ours comes near this; a bigger length means a corrupt stream. */
 const FRAME_PART_BYTES_MAX = 64 * 1024 * 1024;
 
-async function* frames(store: KvStore): AsyncGenerator<Buffer> {
-  for await (const [key, value] of store.snapshot()) {
+async function* frames(records: AsyncIterable<SnapshotRecord>): AsyncGenerator<Buffer> {
+  for await (const [key, value] of records) {
     const keyBytes = Buffer.from(key, 'utf8');
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32BE(keyBytes.length);
@@ -29,10 +29,11 @@ async function* frames(store: KvStore): AsyncGenerator<Buffer> {
   }
 }
 
-export const snapshotRoutes: FastifyPluginAsync<{ store: KvStore }> = async (app, { store }) => {
+/** Serves this replica's state; `snapshot` reads it through one iterator (StateStore.snapshot). */
+export const snapshotRoutes: FastifyPluginAsync<{ snapshot: () => AsyncIterable<SnapshotRecord> }> = async (app, { snapshot }) => {
   app.get(SNAPSHOT_PATH, async (_request, reply) => {
     reply.type('application/octet-stream');
-    return reply.send(Readable.from(frames(store)));
+    return reply.send(Readable.from(frames(snapshot())));
   });
 };
 
@@ -57,20 +58,21 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
   if (buffered.length > 0) throw new Error(`snapshot stream ended inside a frame (${buffered.length} bytes left)`);
 }
 
-/** Fetches a peer's snapshot into `store` through `stagingPath`; resolves with its applied slot. */
-export async function fetchSnapshot(peerBaseUrl: string, store: KvStore, stagingPath: string): Promise<number> {
-  const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, { headersTimeout: SNAPSHOT_TIMEOUT_MS, bodyTimeout: SNAPSHOT_TIMEOUT_MS });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);
-  }
+/** Fetches a peer's whole snapshot into `stagingPath` and checks every frame before handing it over. */
+export async function fetchSnapshot(peerBaseUrl: string, stagingPath: string): Promise<StagedSnapshot> {
+  const discard = (): Promise<void> => rm(stagingPath, { force: true });
   try {
+    const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, { headersTimeout: SNAPSHOT_TIMEOUT_MS, bodyTimeout: SNAPSHOT_TIMEOUT_MS });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);
+    }
     await pipeline(res.body, createWriteStream(stagingPath));
     // A whole, well-formed stream before anything is replaced (parseFrames throws on a torn one).
     for await (const record of parseFrames(createReadStream(stagingPath))) void record;
-    const meta = await store.installSnapshot(parseFrames(createReadStream(stagingPath)));
-    return meta.appliedSlot;
-  } finally {
-    await rm(stagingPath, { force: true });
+  } catch (err) {
+    await discard();
+    throw err;
   }
+  return { records: () => parseFrames(createReadStream(stagingPath)), discard };
 }

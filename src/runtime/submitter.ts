@@ -2,35 +2,44 @@
 // sequencer and resolves each one when this replica applies it (which implies it committed). A request
 // not applied in time is resent with the SAME request id; replicas deduplicate by (client id, request
 // id), so a retry never applies twice (docs/design.md §2, last paragraph).
-import { randomInt } from 'node:crypto';
-import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
+import type { LogEntry } from '../consensus/log-entry.js';
+import { MessageType } from '../mrtom/header.js';
 import { encodeDatagram } from '../mrtom/messages.js';
 import { encodeOpRequest, type KvOp, type OpResult } from '../store/ops.js';
-import type { AppliedEntry } from '../store/log-entry.js';
+import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
 
 export interface SubmitterOptions {
   group: number;
+  /** Unique per process incarnation (the caller draws it at random), so request ids of an earlier
+   *  incarnation never collide with this one's in the replicas' deduplication. */
+  clientId: number;
   datagramBytesMax: number;
   /** Resend a REQUEST that has not been applied after this long. */
   resendIntervalMs: number;
+  /** Resends back off (doubling) up to this spacing: under load a slow commit is not a lost one, and
+   *  every resend is another stamped copy for the replicas to deduplicate. */
+  resendIntervalMsMax: number;
   /** Give up (504) after this long; the operation may still commit later. */
   commitTimeoutMs: number;
   /** Requests in flight at once; more are refused with 503 rather than queued without bound. */
   inFlightMax: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
-  /** Told how long each request took from submission to being applied here. */
-  onCommitted?(latencyMs: number): void;
+  /** Told, per request, how long it took from submission to being known committed and to being applied here. */
+  onLatency?(latency: RequestLatency): void;
 }
 
-/** Resends back off up to this spacing: under load a slow commit is not a lost one, and every resend
- *  is another stamped copy for the replicas to deduplicate. */
-const RESEND_INTERVAL_MS_MAX = 2_000;
+export interface RequestLatency {
+  committedMs: number;
+  appliedMs: number;
+}
 
 interface InFlight {
   bytes: Uint8Array;
   submittedAtMs: number;
+  /** When this replica handed the request's entry to its state store (it committed); null before. */
+  committedAtMs: number | null;
   sentAtMs: number;
   resendAfterMs: number;
   deadlineMs: number;
@@ -38,13 +47,22 @@ interface InFlight {
   reject(error: Error): void;
 }
 
-export class Submitter {
-  /** Random per process incarnation, so request ids of an earlier incarnation never collide. */
-  readonly clientId = randomInt(1, 0xffff_ffff);
+/** How the replica host tells the submitter about its own entries (replica-host.ts). */
+export interface SubmitterFeed {
+  /** Committed entries handed to the state store, not yet applied. */
+  onCommitted(entries: readonly LogEntry[]): void;
+  /** What applying them returned: the results callers are answered with. */
+  onApplied(entries: readonly AppliedEntry[]): void;
+}
+
+export class Submitter implements SubmitterFeed {
+  readonly clientId: number;
   private nextRequestId = 1;
   private readonly inFlight = new Map<number, InFlight>();
 
-  constructor(private readonly options: SubmitterOptions) {}
+  constructor(private readonly options: SubmitterOptions) {
+    this.clientId = options.clientId;
+  }
 
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -72,6 +90,7 @@ export class Submitter {
       this.inFlight.set(requestId, {
         bytes,
         submittedAtMs: nowMs,
+        committedAtMs: null,
         sentAtMs: nowMs,
         resendAfterMs: this.options.resendIntervalMs,
         deadlineMs: nowMs + this.options.commitTimeoutMs,
@@ -82,14 +101,25 @@ export class Submitter {
     });
   }
 
-  /** Called with what this replica applied: resolves our own requests among them. */
+  onCommitted(entries: readonly LogEntry[]): void {
+    const nowMs = this.options.nowMs();
+    for (const entry of entries) {
+      if (entry.clientId !== this.clientId) continue;
+      const request = this.inFlight.get(entry.requestId);
+      if (request && request.committedAtMs === null) request.committedAtMs = nowMs;
+    }
+  }
+
+  /** Called with what this replica applied: resolves our own requests among them. Only now does this
+   *  replica's state reflect them, which is what gives read-your-writes and CAS results (docs/design.md §2). */
   onApplied(entries: readonly AppliedEntry[]): void {
     for (const entry of entries) {
       if (entry.clientId !== this.clientId) continue;
       const request = this.inFlight.get(entry.requestId);
       if (!request) continue; // Timed out earlier, or a duplicate apply result.
       this.inFlight.delete(entry.requestId);
-      this.options.onCommitted?.(this.options.nowMs() - request.submittedAtMs);
+      const appliedMs = this.options.nowMs() - request.submittedAtMs;
+      this.options.onLatency?.({ committedMs: (request.committedAtMs ?? this.options.nowMs()) - request.submittedAtMs, appliedMs });
       request.resolve(entry.result);
     }
   }
@@ -108,7 +138,7 @@ export class Submitter {
         );
       } else if (nowMs - request.sentAtMs >= request.resendAfterMs) {
         request.sentAtMs = nowMs;
-        request.resendAfterMs = Math.min(2 * request.resendAfterMs, RESEND_INTERVAL_MS_MAX);
+        request.resendAfterMs = Math.min(2 * request.resendAfterMs, this.options.resendIntervalMsMax);
         this.options.send(request.bytes);
       }
     }

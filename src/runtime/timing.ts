@@ -16,13 +16,37 @@ export const PROTOCOL_TIMING: ReplicaTiming = {
   viewChangeTimeoutMs: 2000,
 };
 
-export const REPLICA_TIMING = {
+/** The runtime's own timeouts and limits around the protocol (replica-process.ts). */
+export interface RuntimeTiming {
+  tickIntervalMs: number;
+  pendingEntriesMax: number;
+  logRetainEntries: number;
+  requestResendIntervalMs: number;
+  requestResendIntervalMsMax: number;
+  commitTimeoutMs: number;
+  requestsInFlightMax: number;
+  /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
+  sequencerSilenceMs: number;
+}
+
+export const REPLICA_TIMING: RuntimeTiming = {
   tickIntervalMs: 5,
   pendingEntriesMax: 8192,
   logRetainEntries: 10_000,
   requestResendIntervalMs: 250,
+  requestResendIntervalMsMax: 2000,
   commitTimeoutMs: 5000,
   requestsInFlightMax: 4096,
-  /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: 1000,
-} as const;
+};
+
+/**
+ * The userspace sequencer's timing. Ticks drive timeout resends and heartbeats; the retransmit interval is
+ * shorter than the replicas' gap timeout, so the fast path repairs most losses before the slow path starts.
+ */
+export const SEQUENCER_TIMING = {
+  tickIntervalMs: 5,
+  retransmitIntervalMs: 20,
+  heartbeatIntervalMs: 50,
+  resendPerTickMax: 256,
+};

@@ -5,8 +5,9 @@
 import { DecodeError, type Header } from '../mrtom/header.js';
 import { decodeNoopsBody } from '../mrtom/messages.js';
 import type { DropReason } from './counters.js';
-import type { SequencerState } from './protocol.js';
-import { commitPoint, leaderOf, type ReplicaProgress } from './quorum.js';
+import type { SequencerState } from './state.js';
+import { leaderOf } from '../mrtom/group.js';
+import { commitPoint, type ReplicaProgress } from './quorum.js';
 
 /** Validates and applies an ACK whose sender, session and view were already checked; returns why it was dropped, if it was. */
 export function applyAck(state: SequencerState, from: number, header: Header, body: Uint8Array, nowMs: number): DropReason | null {

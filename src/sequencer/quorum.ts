@@ -13,18 +13,6 @@ export interface ReplicaProgress {
   noops: readonly number[];
 }
 
-/** Replicas that may fail in a group of n = 2f+1. */
-export function faultsToleratedOf(replicaCount: number): number {
-  assert.ok(Number.isInteger(replicaCount) && replicaCount >= 1, `replica count must be >= 1, got ${replicaCount}`);
-  return Math.floor((replicaCount - 1) / 2);
-}
-
-export function leaderOf(replicaIds: readonly number[], view: number): number {
-  const leader = replicaIds[view % replicaIds.length];
-  assert.ok(leader !== undefined, 'replicaIds must not be empty');
-  return leader;
-}
-
 /** The first seq above `above` in exactly one of two ascending NO-OP lists, or Infinity if they agree
  *  there. Seqs at or below the commit point are settled, so a list that forgot some of them (a replica
  *  restarted with a trimmed log window) still agrees. */

@@ -3,7 +3,7 @@
 // go-back-N from the replica's `through`, with one timestamp per replica instead of one per copy — the
 // same O(replicas) state the XDP data plane can keep in a map.
 import type { RetransmitBody } from '../mrtom/messages.js';
-import type { SequencerEffect, SequencerState } from './protocol.js';
+import type { SequencerEffect, SequencerState } from './state.js';
 
 /** Copies sent in reply to one RETRANSMIT request; the replica asks again for the rest. */
 export const RETRANSMIT_REPLY_COPIES_MAX = 256;

@@ -1,19 +1,14 @@
 // Turns the outcome of applying a batch into the LevelDB operations that make it durable: kv changes,
-// client table changes, the new meta and log truncation, all destined for ONE atomic batch.
+// client table changes and the new meta, all destined for ONE atomic batch.
 import type { ApplyOutput } from './state-machine.js';
 import type { ClientState } from './client-table.js';
 import { diffClient } from './client-table.js';
 import { clientFloorKey, clientResultKey, META_KEY } from './keys.js';
 import { encodeCachedResult, encodeFloor, encodeKeyRecord, encodeMeta } from './codec.js';
-import type { BatchOperation, Sublevels } from './level-db.js';
+import type { BatchOperation, Sublevels } from './database.js';
 
-export function applyWrites(
-  sublevels: Sublevels,
-  output: ApplyOutput,
-  clientsBefore: ReadonlyMap<number, ClientState>,
-  truncatedLogKeys: readonly string[],
-): BatchOperation[] {
-  const { kv, meta, log, clients } = sublevels;
+export function applyWrites(sublevels: Sublevels, output: ApplyOutput, clientsBefore: ReadonlyMap<number, ClientState>): BatchOperation[] {
+  const { kv, meta, clients } = sublevels;
   const operations: BatchOperation[] = [];
   for (const [key, record] of output.writes) {
     operations.push(
@@ -32,7 +27,6 @@ export function applyWrites(
       operations.push({ type: 'del', sublevel: clients, key: clientResultKey(clientId, requestId) });
     }
   }
-  for (const key of truncatedLogKeys) operations.push({ type: 'del', sublevel: log, key });
   operations.push({ type: 'put', sublevel: meta, key: META_KEY, value: encodeMeta(output.meta) });
   return operations;
 }

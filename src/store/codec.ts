@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
 import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
-import type { LogEntry, StoreMeta } from './log-entry.js';
-import type { ViewState } from './view-state.js';
+import type { LogEntry } from '../consensus/log-entry.js';
+import type { StoreMeta } from './applied.js';
+import type { ViewState } from '../consensus/view-state.js';
 
 /** msgpackr decodes binary as a Buffer view; callers get a plain Uint8Array over the same bytes. */
 export function plainBytes(bytes: Uint8Array): Uint8Array {

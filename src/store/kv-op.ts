@@ -4,8 +4,8 @@
 // its last delete, modRevision that of the latest put, version counts puts since creation. Every change
 // also becomes a watch event at its revision, so each revision has at least one event (watch-history.ts
 // relies on that to detect compaction).
-import type { KeyRecord, KvOp, LeaseRecord, OpResult, Precondition } from './ops.js';
-import { putRecord, type StateView, type WatchEvent } from './state-view.js';
+import type { KeyRecord, KvOp, OpResult, Precondition } from './ops.js';
+import { putRecord, type KvOpOutcome, type StateView, type WatchEvent } from './state-view.js';
 import { applyTxn } from './txn.js';
 
 /**
@@ -13,15 +13,6 @@ import { applyTxn } from './txn.js';
  * entry never turns into an unbounded LevelDB batch and watch event; the client repeats to finish.
  */
 export const DELETE_RANGE_KEYS_MAX = 1_000;
-
-export interface KvOpOutcome {
-  result: OpResult;
-  revision: number;
-  /** What the op changed, in order (a txn may change a key twice); empty when nothing changed. */
-  changes: WatchEvent[];
-  /** Leases granted (a record) or ended (null). Keys join and leave leases through `changes`. */
-  leases: Array<[number, LeaseRecord | null]>;
-}
 
 function holds(require: Precondition | undefined, current: KeyRecord | null): boolean {
   if (require === undefined) return true;

@@ -3,24 +3,11 @@
 // kv sublevel. Both are replicated state, written in the apply batch like the data.
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
-import type { Database, Sublevel } from './level-db.js';
+import type { Sublevel } from './database.js';
 import type { LeaseRecord } from './ops.js';
 
 const LEASE_HEX_DIGITS = 14; // Lease ids are log slots: safe integers, which fit in 14 hex digits.
 const EMPTY = new Uint8Array(0);
-
-export interface LeaseSublevels {
-  leases: Sublevel;
-  leaseKeys: Sublevel;
-}
-
-export function openLeaseSublevels(db: Database): LeaseSublevels {
-  const encodings = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
-  return {
-    leases: db.sublevel<string, Uint8Array>('leases', encodings),
-    leaseKeys: db.sublevel<string, Uint8Array>('lease-keys', encodings),
-  };
-}
 
 export function leaseKey(lease: number): string {
   assert.ok(Number.isSafeInteger(lease) && lease >= 0, `lease id must be a non-negative safe integer, got ${lease}`);

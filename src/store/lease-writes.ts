@@ -1,9 +1,9 @@
 // The LevelDB operations for the lease changes of an apply batch, destined for the same atomic batch.
-import type { BatchOperation } from './level-db.js';
+import type { BatchOperation, Sublevels } from './database.js';
 import type { ApplyOutput } from './state-machine.js';
-import { encodeLease, LEASE_INDEX_VALUE, leaseKey, type LeaseSublevels } from './lease-store.js';
+import { encodeLease, LEASE_INDEX_VALUE, leaseKey } from './lease-store.js';
 
-export function leaseWrites(sublevels: LeaseSublevels, output: ApplyOutput): BatchOperation[] {
+export function leaseWrites(sublevels: Pick<Sublevels, 'leases' | 'leaseKeys'>, output: ApplyOutput): BatchOperation[] {
   const operations: BatchOperation[] = [];
   for (const [lease, record] of output.leases) {
     const key = leaseKey(lease);

@@ -1,14 +1,16 @@
-// Reads of a replica's applied state straight from LevelDB, without the log. Each read takes one LevelDB
-// snapshot and reads the store revision from it too, so the answer is exactly the state at that revision
-// even while batches apply concurrently.
+// Reads of a replica's applied state straight from the database, without the log: what the API serves
+// (after a read barrier, or stale) and what the leader's lease expiry counts down. Each read takes one
+// database snapshot and reads the store revision from it too, so the answer is exactly the state at that
+// revision even while batches apply concurrently.
 import { decodeKeyRecord, decodeMeta } from './codec.js';
 import { META_KEY } from './keys.js';
 import { scanStart, type RangeAnswer } from './key-range.js';
-import type { Database, Sublevel } from './level-db.js';
-import { INITIAL_META } from './log-entry.js';
+import type { Database, Sublevel, Sublevels } from './database.js';
+import { INITIAL_META } from './applied.js';
 import type { KeyEntry, KeyRecord, RangeQuery } from './ops.js';
 import type { RevisionEvents } from './state-machine.js';
 import { decodeEvents, parseRevisionKey, revisionKey } from './watch-history.js';
+import { readAllLeases } from './lease-store.js';
 
 type Snapshot = ReturnType<Database['snapshot']>;
 
@@ -29,12 +31,7 @@ export async function scanRange(kv: Sublevel, query: RangeQuery, count: number, 
   return entries;
 }
 
-export interface Sublevels {
-  db: Database;
-  kv: Sublevel;
-  meta: Sublevel;
-  events: Sublevel;
-}
+type ReadSublevels = Pick<Sublevels, 'db' | 'kv' | 'meta' | 'events' | 'leases'>;
 
 async function withSnapshot<T>(db: Database, read: (snapshot: Snapshot) => Promise<T>): Promise<T> {
   const snapshot = db.snapshot();
@@ -50,14 +47,14 @@ async function revisionAt(meta: Sublevel, snapshot: Snapshot): Promise<number> {
   return (bytes === undefined ? INITIAL_META : decodeMeta(bytes)).revision;
 }
 
-export function readKeyAt(sublevels: Sublevels, key: string): Promise<{ revision: number; record: KeyRecord | null }> {
+function readKeyAt(sublevels: ReadSublevels, key: string): Promise<{ revision: number; record: KeyRecord | null }> {
   return withSnapshot(sublevels.db, async (snapshot) => {
     const bytes = await sublevels.kv.get(key, { snapshot });
     return { revision: await revisionAt(sublevels.meta, snapshot), record: bytes === undefined ? null : decodeKeyRecord(bytes) };
   });
 }
 
-export function readRangeAt(sublevels: Sublevels, query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
+function readRangeAt(sublevels: ReadSublevels, query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
   return withSnapshot(sublevels.db, async (snapshot) => {
     const entries = await scanRange(sublevels.kv, query, query.limit + 1, snapshot);
     const revision = await revisionAt(sublevels.meta, snapshot);
@@ -66,8 +63,8 @@ export function readRangeAt(sublevels: Sublevels, query: RangeQuery): Promise<Ra
 }
 
 /** History from `fromRevision` on, at most `revisionsMax` revisions, with the store revision it was read at. */
-export function readEventsAt(
-  sublevels: Sublevels,
+function readEventsAt(
+  sublevels: ReadSublevels,
   fromRevision: number,
   revisionsMax: number,
 ): Promise<{ revision: number; history: RevisionEvents[] }> {
@@ -78,4 +75,26 @@ export function readEventsAt(
     }
     return { revision: await revisionAt(sublevels.meta, snapshot), history };
   });
+}
+
+export class LocalReads {
+  constructor(private readonly sublevels: ReadSublevels) {}
+
+  readKey(key: string): Promise<{ revision: number; record: KeyRecord | null }> {
+    return readKeyAt(this.sublevels, key);
+  }
+
+  readRange(query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
+    return readRangeAt(this.sublevels, query);
+  }
+
+  /** History from `fromRevision` on, at most `revisionsMax` revisions, with the store revision it was read at. */
+  readEvents(fromRevision: number, revisionsMax: number): Promise<{ revision: number; history: RevisionEvents[] }> {
+    return readEventsAt(this.sublevels, fromRevision, revisionsMax);
+  }
+
+  /** Every lease and its time to live, for a new leader to count down. */
+  readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
+    return readAllLeases(this.sublevels.leases);
+  }
 }

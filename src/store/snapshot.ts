@@ -2,7 +2,7 @@
 // except the log and this replica's own view state, read through ONE iterator so it is a single
 // point-in-time view. Installing replaces the replicated state wholesale; a marker key makes an
 // interrupted install visible at the next open, which then discards the half-written state.
-import type { Database } from './level-db.js';
+import { type Database, writeOptions } from './database.js';
 import { VIEW_STATE_KEY } from './keys.js';
 
 /** Root-level key (outside every sublevel) present only while an install is being written. */
@@ -49,7 +49,7 @@ export class SnapshotInstallBroken extends Error {
 }
 
 export async function installSnapshot(db: Database, records: AsyncIterable<SnapshotRecord>): Promise<void> {
-  await db.put(INSTALLING_KEY, new Uint8Array(0), { sync: true });
+  await db.put(INSTALLING_KEY, new Uint8Array(0), writeOptions(true));
   try {
     await replaceReplicatedState(db, records);
   } catch (err) {
@@ -70,7 +70,7 @@ async function replaceReplicatedState(db: Database, records: AsyncIterable<Snaps
     if (batch.length >= WRITE_BATCH_KEYS) await flush();
   }
   await flush();
-  await db.batch([{ type: 'del', key: INSTALLING_KEY }], { sync: true });
+  await db.batch([{ type: 'del', key: INSTALLING_KEY }], writeOptions(true));
 }
 
 /**

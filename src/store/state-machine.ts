@@ -13,7 +13,8 @@ import {
   type RangeQuery,
 } from './ops.js';
 import { leaseIndexKey } from './lease-store.js';
-import { type AppliedEntry, type LogEntry, NOOP_REASON, type StoreMeta } from './log-entry.js';
+import type { LogEntry } from '../consensus/log-entry.js';
+import { type AppliedEntry, NOOP_REASON, type StoreMeta } from './applied.js';
 import { BELOW_FLOOR_REASON, admit, cloneClient, type ClientState, newClient, raiseFloor, remember } from './client-table.js';
 import { applyKvOp, DELETE_RANGE_KEYS_MAX } from './kv-op.js';
 import { mergeRange, rangeId } from './key-range.js';

@@ -1,6 +1,6 @@
 // What a KV operation sees and leaves: a view of the state (with earlier writes of its batch already in
 // it) and the changes it makes, each of which becomes a watch event at the op's revision.
-import type { KeyRecord, LeaseRecord, RangeQuery } from './ops.js';
+import type { KeyRecord, LeaseRecord, OpResult, RangeQuery } from './ops.js';
 import type { RangeAnswer } from './key-range.js';
 import { plainBytes } from './codec.js';
 
@@ -37,4 +37,13 @@ export function putRecord(
   if (contentType !== undefined) record.contentType = contentType;
   if (lease !== undefined) record.lease = lease;
   return record;
+}
+
+export interface KvOpOutcome {
+  result: OpResult;
+  revision: number;
+  /** What the op changed, in order (a txn may change a key twice); empty when nothing changed. */
+  changes: WatchEvent[];
+  /** Leases granted (a record) or ended (null). Keys join and leave leases through `changes`. */
+  leases: Array<[number, LeaseRecord | null]>;
 }

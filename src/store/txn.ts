@@ -2,8 +2,7 @@
 // the success ops run, else the failure ops, in order, each seeing the ones before it. All writes share
 // one revision (the store revision + 1), and the revision rises only if something changed.
 import type { Compare, KeyRecord, RangeQuery, Txn, TxnOp, TxnOpResult } from './ops.js';
-import type { KvOpOutcome } from './kv-op.js';
-import { putRecord, type StateView, type WatchEvent } from './state-view.js';
+import { putRecord, type KvOpOutcome, type StateView, type WatchEvent } from './state-view.js';
 import { mergeRange } from './key-range.js';
 
 /**

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
 import { keyRecordOf } from './codec.js';
-import type { Database, Sublevel } from './level-db.js';
 import type { RevisionEvents } from './state-machine.js';
 import type { WatchEvent } from './state-view.js';
 
@@ -19,10 +18,6 @@ export const EVENT_RETAIN_REVISIONS_DEFAULT = 10_000;
 export const EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH = 1_024;
 
 const REVISION_HEX_DIGITS = 14; // 2^53 - 1 fits in 14 hex digits.
-
-export function openEventSublevel(db: Database): Sublevel {
-  return db.sublevel<string, Uint8Array>('events', { keyEncoding: 'utf8', valueEncoding: 'view' });
-}
 
 /** Fixed-width hex, so LevelDB's key order is revision order. */
 export function revisionKey(revision: number): string {

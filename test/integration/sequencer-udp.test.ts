@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { ClusterConfig } from '../../src/config/cluster.js';
 import { MessageType, type Header } from '../../src/mrtom/header.js';
 import { decodeDatagram, encodeNoopsBody, encodeDatagram } from '../../src/mrtom/messages.js';
-import { startUserspaceSequencer, type UserspaceSequencer } from '../../src/sequencer/userspace.js';
+import { startSequencerNode, type SequencerNode } from '../../src/runtime/sequencer-node.js';
 
 const HOST = '127.0.0.1';
 const GROUP = 11;
@@ -50,7 +50,7 @@ function header(fields: Partial<Header> & Pick<Header, 'type'>): Header {
 
 describe('userspace sequencer over UDP', () => {
   const sockets: dgram.Socket[] = [];
-  let sequencer: UserspaceSequencer | undefined;
+  let sequencer: SequencerNode | undefined;
 
   afterEach(async () => {
     await sequencer?.close();
@@ -74,7 +74,7 @@ describe('userspace sequencer over UDP', () => {
       datagramBytesMax: 1400,
       ringCapacity: 1024,
     };
-    sequencer = await startUserspaceSequencer({ config, sequencerId: 1, logger: pino({ level: 'silent' }) });
+    sequencer = await startSequencerNode({ config, sequencerId: 1, logger: pino({ level: 'silent' }) });
     const { port } = sequencer.address;
     const send = (from: FakeReplica | dgram.Socket, bytes: Uint8Array): void =>
       ('socket' in from ? from.socket : from).send(bytes, port, HOST);

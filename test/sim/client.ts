@@ -5,7 +5,7 @@
 // starts a new incarnation with a new client id; the operation in flight at the crash stays unknown.
 import { MessageType } from '../../src/mrtom/header.js';
 import { encodeDatagram } from '../../src/mrtom/messages.js';
-import type { AppliedEntry } from '../../src/store/log-entry.js';
+import type { AppliedEntry } from '../../src/store/applied.js';
 import { encodeOpRequest, type KvOp, type OpResult } from '../../src/store/ops.js';
 import type { History, HistoryOp, KvInput, KvOutput } from './history.js';
 import type { Network } from './network.js';

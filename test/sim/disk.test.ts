@@ -3,7 +3,7 @@
 // and a crash drops queued writes without running their callbacks.
 import { describe, expect, it } from 'vitest';
 import type { Durability } from '../../src/config/cluster.js';
-import type { LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
 import { SimDisk } from './disk.js';
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';

@@ -14,7 +14,7 @@
 // next start discards the half-written state and reports it lost (src/store/snapshot.ts).
 import type { Durability } from '../../src/config/cluster.js';
 import type { ViewState } from '../../src/consensus/types.js';
-import type { LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 import type { AppliedState } from './sim-store.js';

@@ -3,7 +3,8 @@
 // something else, a disk that forgot an fsync'd apply, diverging state machines) is caught, naming the
 // slot and the replica.
 import { describe, expect, it } from 'vitest';
-import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
+import type { AppliedEntry } from '../../src/store/applied.js';
 import { encodeOpRequest } from '../../src/store/ops.js';
 import { ApplyInvariants, InvariantViolation } from './invariants.js';
 

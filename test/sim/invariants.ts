@@ -8,7 +8,8 @@
 //     restart that lost applied state (memory, or async's unflushed tail) it re-applies, and what it
 //     re-applies must be identical to what it (and everyone) applied before.
 import type { Durability } from '../../src/config/cluster.js';
-import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
+import type { AppliedEntry } from '../../src/store/applied.js';
 import { packBody } from '../../src/mrtom/body.js';
 import type { OpResult } from '../../src/store/ops.js';
 

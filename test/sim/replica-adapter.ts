@@ -12,7 +12,7 @@ import {
   type SequencerInput,
   type SequencerState,
 } from '../../src/sequencer/protocol.js';
-import type { LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
 
 export type { ReplicaTiming, UnsafeBreak };
 

@@ -5,7 +5,8 @@
 // timer. A crash throws away the process (state, queued effects, timers); a restart rebuilds it from
 // whatever the simulated disk kept.
 import type { ReplicaEffect, ReplicaInput, Peer } from '../../src/consensus/types.js';
-import type { AppliedEntry, LogEntry } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
+import type { AppliedEntry } from '../../src/store/applied.js';
 import type { ApplyInvariants } from './invariants.js';
 import type { NodeName, Network } from './network.js';
 import type { Prng } from './prng.js';

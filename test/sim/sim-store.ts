@@ -6,7 +6,8 @@
 // per batch is cheap).
 import type { ClientState } from '../../src/store/client-table.js';
 import { compareKeys, inRange, rangeId } from '../../src/store/key-range.js';
-import { INITIAL_META, type AppliedEntry, type LogEntry, type StoreMeta } from '../../src/store/log-entry.js';
+import type { LogEntry } from '../../src/consensus/log-entry.js';
+import { INITIAL_META, type AppliedEntry, type StoreMeta } from '../../src/store/applied.js';
 import type { KeyEntry, KeyRecord, RangeQuery } from '../../src/store/ops.js';
 import { applyEntries, decodeEntries, readsOf, splitAtRangeReads } from '../../src/store/state-machine.js';
 

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
-import { startUserspaceSequencer } from '../../sequencer/userspace.js';
-import { startMetricsServer } from '../../sequencer/metrics-server.js';
+import { startSequencerNode } from '../../runtime/sequencer-node.js';
+import { startMetricsServer } from '../../runtime/metrics-server.js';
 import { createSequencerMetrics } from '../../metrics/sequencer-metrics.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
@@ -21,7 +21,7 @@ export function sequencerCommand(): Command {
     .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
-      const sequencer = await startUserspaceSequencer({ config, sequencerId: opts.id, logger });
+      const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger });
       const endpoint = config.sequencers.find((s) => s.id === opts.id)!;
       const metricsServer =
         endpoint.metricsPort === undefined

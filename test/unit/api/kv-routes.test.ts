@@ -50,7 +50,7 @@ describe('kv routes', () => {
     const put = await app.inject({ method: 'PUT', url: '/v1/kv/raw', payload: Buffer.from([1, 2, 3]) });
     expect(put.statusCode).toBe(200);
     expect(service.submitted[0]).not.toHaveProperty('contentType');
-    expect((await service.store.readKey('raw')).record?.contentType).toBeUndefined();
+    expect((await service.store.reads.readKey('raw')).record?.contentType).toBeUndefined();
   });
 
   it('accepts an empty body as an empty value', async () => {
@@ -58,7 +58,7 @@ describe('kv routes', () => {
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/none' })).statusCode).toBe(200);
     const typed = await app.inject({ method: 'PUT', url: '/v1/kv/typed', payload: '', headers: { 'content-type': 'application/json' } });
     expect(typed.statusCode).toBe(200);
-    expect((await service.store.readKey('none')).record?.value).toEqual(new Uint8Array(0));
+    expect((await service.store.reads.readKey('none')).record?.value).toEqual(new Uint8Array(0));
 
     const get = await app.inject({ method: 'GET', url: '/v1/kv/typed' });
     expect(get.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-// A single-node KvService for API tests: every op is applied to a real KvStore (LevelDB in a temp folder)
+// A single-node KvService for API tests: every op is applied to a real replica store (LevelDB in a temp folder)
 // as the next log entry, exactly as a replica applies committed entries, so the HTTP layer is checked
 // against the real state machine. Only ordering is missing, which a lone node does not need.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
 import type { KvService, NodeHealth, NodeStatus } from '../../../src/api/service.js';
 import { buildApiServer, type ApiServerOptions } from '../../../src/api/server.js';
-import { KvStore } from '../../../src/store/kv-store.js';
+import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
 import { encodeOpRequest, type KvOp, type OpResult } from '../../../src/store/ops.js';
 
 const CLIENT_ID = 1;
@@ -21,17 +21,17 @@ export class StoreKvService implements KvService {
   private slot = 0;
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly store: KvStore) {}
+  constructor(readonly store: ReplicaStore) {}
 
   get local() {
-    return this.store;
+    return this.store.reads;
   }
 
   async submit(op: KvOp): Promise<OpResult> {
     this.submitted.push(op);
     this.slot += 1;
     const body = encodeOpRequest({ floor: this.slot - 1, op });
-    const [applied] = await this.store.applyBatch([
+    const [applied] = await this.store.state.applyBatch([
       { slot: this.slot, session: 1, seq: this.slot, view: 0, clientId: CLIENT_ID, requestId: this.slot, body, noop: false },
     ]);
     for (const listener of this.listeners) listener();
@@ -51,7 +51,7 @@ export class StoreKvService implements KvService {
   }
 
   async status(): Promise<NodeStatus> {
-    const meta = this.store.meta();
+    const meta = this.store.state.meta();
     return {
       id: 1,
       status: 'normal',
@@ -77,7 +77,10 @@ export async function buildTestServer(
 ) {
   const { eventRetainRevisions, ...serverOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'mrtom-api-'));
-  const store = await KvStore.open(dir, { durability: 'async', ...(eventRetainRevisions === undefined ? {} : { eventRetainRevisions }) });
+  const store = await openReplicaStore(dir, {
+    durability: 'async',
+    ...(eventRetainRevisions === undefined ? {} : { eventRetainRevisions }),
+  });
   const service = new StoreKvService(store);
   const logs: { level: number; msg: string; err?: { message: string } }[] = [];
   const sink = new Writable({

@@ -1,25 +1,28 @@
-// Proves the node's MRTOM client: a request resolves when its own (client id, request id) is applied here,
-// unanswered requests are resent with the same id and a growing spacing, a request past its deadline
-// fails as commit_timeout, and too many in flight or too large a datagram are refused up front.
+// Proves the node's MRTOM client: a request resolves when its own (client id, request id) is applied here
+// — not when it is known committed — unanswered requests are resent with the same id and a growing spacing
+// up to a cap, a request past its deadline fails as commit_timeout, and too many in flight or too large a
+// datagram are refused up front.
 import { describe, expect, it } from 'vitest';
-import { Submitter } from '../../../src/runtime/submitter.js';
+import { Submitter, type RequestLatency } from '../../../src/runtime/submitter.js';
 import { ServiceError } from '../../../src/api/service-errors.js';
 import { decodeDatagram } from '../../../src/mrtom/messages.js';
 import { decodeOpRequest } from '../../../src/store/ops.js';
 
-function harness(overrides: { inFlightMax?: number; datagramBytesMax?: number } = {}) {
+function harness(overrides: { inFlightMax?: number; datagramBytesMax?: number; resendIntervalMsMax?: number } = {}) {
   const sent: Uint8Array[] = [];
-  const latencies: number[] = [];
+  const latencies: RequestLatency[] = [];
   const clock = { nowMs: 0 };
   const submitter = new Submitter({
     group: 1,
+    clientId: 77,
     datagramBytesMax: overrides.datagramBytesMax ?? 1400,
     resendIntervalMs: 100,
+    resendIntervalMsMax: overrides.resendIntervalMsMax ?? 2000,
     commitTimeoutMs: 1000,
     inFlightMax: overrides.inFlightMax ?? 10,
     send: (bytes) => sent.push(bytes),
     nowMs: () => clock.nowMs,
-    onCommitted: (ms) => latencies.push(ms),
+    onLatency: (latency) => latencies.push(latency),
   });
   return { submitter, sent, latencies, clock };
 }
@@ -27,11 +30,18 @@ function harness(overrides: { inFlightMax?: number; datagramBytesMax?: number } 
 const put = (key: string, bytes = 3) => ({ type: 'put' as const, key, value: new Uint8Array(bytes) });
 
 describe('Submitter', () => {
-  it('resolves a request when this replica applies its id, and reports the latency', async () => {
+  it('resolves a request when this replica applies its id, not when it is committed, and reports both latencies', async () => {
     const { submitter, sent, latencies, clock } = harness();
     const pending = submitter.submit(put('a'));
     const { header } = decodeDatagram(sent[0]!);
-    expect(header).toMatchObject({ sender: submitter.clientId, requestId: 1, session: 0 });
+    expect(header).toMatchObject({ sender: 77, requestId: 1, session: 0 });
+    clock.nowMs = 30;
+    const entry = { slot: 2, session: 1, seq: 2, view: 0, clientId: 77, requestId: 1, body: new Uint8Array(0), noop: false };
+    submitter.onCommitted([entry]);
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
     clock.nowMs = 42;
     submitter.onApplied([
       { slot: 1, session: 1, seq: 1, clientId: submitter.clientId + 1, requestId: 1, result: { type: 'put', revision: 9, modRevision: 9 } },
@@ -40,7 +50,7 @@ describe('Submitter', () => {
       { slot: 2, session: 1, seq: 2, clientId: submitter.clientId, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } },
     ]);
     await expect(pending).resolves.toEqual({ type: 'put', revision: 1, modRevision: 1 });
-    expect(latencies).toEqual([42]);
+    expect(latencies).toEqual([{ committedMs: 30, appliedMs: 42 }]);
   });
 
   it('resends the same bytes with a doubling spacing, then fails at the deadline as commit_timeout', async () => {
@@ -58,6 +68,18 @@ describe('Submitter', () => {
     submitter.onTick();
     await expect(pending).rejects.toMatchObject({ code: 'commit_timeout' });
     expect(submitter.inFlightCount).toBe(0);
+  });
+
+  it('caps the resend spacing at resendIntervalMsMax', () => {
+    const { submitter, sent, clock } = harness({ resendIntervalMsMax: 150 });
+    void submitter.submit(put('a'));
+    const resendTimes: number[] = [];
+    for (clock.nowMs = 0; clock.nowMs < 900; clock.nowMs += 10) {
+      const before = sent.length;
+      submitter.onTick();
+      if (sent.length > before) resendTimes.push(clock.nowMs);
+    }
+    expect(resendTimes).toEqual([100, 250, 400, 550, 700, 850]);
   });
 
   it('sends a floor below every request still in flight', () => {

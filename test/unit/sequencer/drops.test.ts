@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { type Header, MessageType, HEADER_BYTES, writeHeader } from '../../../src/mrtom/header.js';
 import { decodeDatagram, encodeDatagram } from '../../../src/mrtom/messages.js';
 import { DROP_REASONS, type DropReason } from '../../../src/sequencer/counters.js';
-import { createSequencer, stepSequencer } from '../../../src/sequencer/protocol.js';
+import { stepSequencer } from '../../../src/sequencer/protocol.js';
+import { createSequencer } from '../../../src/sequencer/state.js';
 import { GROUP, Harness, INCARNATION, SESSION, ack, options, request, sessionStart } from './fixtures.js';
 
 function datagram(fields: Partial<Header> & Pick<Header, 'type'>, body?: Uint8Array): Uint8Array {

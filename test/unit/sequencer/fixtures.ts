@@ -2,14 +2,9 @@
 // for the sequencer's effects so assertions read in protocol terms (type, seq, commit) instead of bytes.
 import { type Header, MessageType } from '../../../src/mrtom/header.js';
 import { decodeDatagram, encodeNoopsBody, encodeDatagram, encodeRetransmitBody } from '../../../src/mrtom/messages.js';
-import {
-  createSequencer,
-  stepSequencer,
-  type SequencerEffect,
-  type SequencerOptions,
-  type SequencerState,
-} from '../../../src/sequencer/protocol.js';
-import { leaderOf } from '../../../src/sequencer/quorum.js';
+import { stepSequencer } from '../../../src/sequencer/protocol.js';
+import { createSequencer, type SequencerEffect, type SequencerOptions, type SequencerState } from '../../../src/sequencer/state.js';
+import { leaderOf } from '../../../src/mrtom/group.js';
 
 export const GROUP = 7;
 /** The session a Harness is started in unless a test says otherwise. */

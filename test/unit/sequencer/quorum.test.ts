@@ -1,14 +1,8 @@
 // Proves the commit rule in isolation: commit = the largest seq held by the view's leader and, with the
 // same NO-OPs up to that seq, by f other replicas; table-driven over throughs, NO-OP lists, leaders, sizes.
 import { describe, expect, it } from 'vitest';
-import {
-  agreedThrough,
-  commitPoint,
-  faultsToleratedOf,
-  firstDisagreement,
-  leaderOf,
-  type ReplicaProgress,
-} from '../../../src/sequencer/quorum.js';
+import { agreedThrough, commitPoint, firstDisagreement, type ReplicaProgress } from '../../../src/sequencer/quorum.js';
+import { faultsToleratedOf, leaderOf } from '../../../src/mrtom/group.js';
 
 /** [replica id, through, NO-OPs] */
 type Row = [number, number, number[]?];

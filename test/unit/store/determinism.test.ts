@@ -2,9 +2,10 @@
 // and byte-identical LevelDB contents. How: seeded fast-check scenarios applied to two real stores.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { AppliedEntry, LogEntry } from '../../../src/store/log-entry.js';
+import type { LogEntry } from '../../../src/consensus/log-entry.js';
+import type { AppliedEntry } from '../../../src/store/applied.js';
 import type { KvOp, TxnOp } from '../../../src/store/ops.js';
-import type { KvStore } from '../../../src/store/kv-store.js';
+import type { ReplicaStore } from '../../../src/store/replica-store.js';
 import { dumpDatabase, noopEntry, opEntry, rawEntry, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
@@ -106,9 +107,9 @@ function split(entries: readonly LogEntry[], sizes: readonly number[]): LogEntry
   return batches;
 }
 
-async function applyAll(store: KvStore, batches: readonly LogEntry[][]): Promise<AppliedEntry[]> {
+async function applyAll(store: ReplicaStore, batches: readonly LogEntry[][]): Promise<AppliedEntry[]> {
   const applied: AppliedEntry[] = [];
-  for (const batch of batches) applied.push(...(await store.applyBatch(batch)));
+  for (const batch of batches) applied.push(...(await store.state.applyBatch(batch)));
   return applied;
 }
 
@@ -126,7 +127,7 @@ describe('determinism', () => {
         );
         const batchedResults = await applyAll(batched, split(entries, batchSizes));
         expect(batchedResults).toEqual(oneResults);
-        expect(batched.meta()).toEqual(one.meta());
+        expect(batched.state.meta()).toEqual(one.state.meta());
         await one.close();
         await batched.close();
         expect(await dumpDatabase(batchedDir)).toEqual(await dumpDatabase(oneDir));

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { Level } from 'level';
 import type { Durability } from '../../../src/config/cluster.js';
-import { KvStore, type KvStoreOptions } from '../../../src/store/kv-store.js';
-import type { LogEntry } from '../../../src/store/log-entry.js';
+import { openReplicaStore, type ReplicaStore, type ReplicaStoreOptions } from '../../../src/store/replica-store.js';
+import type { KeyRecord } from '../../../src/store/ops.js';
+import type { LogEntry } from '../../../src/consensus/log-entry.js';
 import { encodeOpRequest, type KvOp } from '../../../src/store/ops.js';
 
 export const DEFAULT_CLIENT_ID = 7;
@@ -72,7 +73,7 @@ export const getResult = (revision: number, record: unknown) => ({
 
 /** Registers afterEach cleanup; every store it opens is closed and every folder removed after the test. */
 export function storeHarness() {
-  const stores: KvStore[] = [];
+  const stores: ReplicaStore[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
@@ -84,15 +85,13 @@ export function storeHarness() {
       dirs.push(dir);
       return dir;
     },
-    async openWith(dir: string, options: KvStoreOptions): Promise<KvStore> {
-      const store = await KvStore.open(dir, options);
+    async openWith(dir: string, options: ReplicaStoreOptions): Promise<ReplicaStore> {
+      const store = await openReplicaStore(dir, options);
       stores.push(store);
       return store;
     },
-    async open(dir: string, durability: Durability, logRetainEntries?: number): Promise<KvStore> {
-      const store = await KvStore.open(dir, logRetainEntries === undefined ? { durability } : { durability, logRetainEntries });
-      stores.push(store);
-      return store;
+    open(dir: string, durability: Durability): Promise<ReplicaStore> {
+      return this.openWith(dir, { durability });
     },
   };
 }
@@ -117,4 +116,9 @@ export async function logKeys(dir: string): Promise<string[]> {
   } finally {
     await db.close();
   }
+}
+
+/** The applied record of one key, read as the API reads it (null: absent). */
+export async function readRecord(store: ReplicaStore, key: string): Promise<KeyRecord | null> {
+  return (await store.reads.readKey(key)).record;
 }

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { KvOp, TxnOp } from '../../../src/store/ops.js';
 import { DELETE_RANGE_KEYS_MAX } from '../../../src/store/kv-op.js';
 import { bytes, del, opEntry, put, storeHarness } from './fixtures.js';
-import type { KvStore } from '../../../src/store/kv-store.js';
+import type { ReplicaStore } from '../../../src/store/replica-store.js';
 
 const harness = storeHarness();
 
-async function applyAll(store: KvStore, ops: readonly KvOp[]) {
-  const start = store.meta().appliedSlot;
-  const applied = await store.applyBatch(ops.map((op, i) => opEntry(start + i + 1, op)));
+async function applyAll(store: ReplicaStore, ops: readonly KvOp[]) {
+  const start = store.state.meta().appliedSlot;
+  const applied = await store.state.applyBatch(ops.map((op, i) => opEntry(start + i + 1, op)));
   return applied.map((entry) => entry.result);
 }
 
@@ -49,7 +49,7 @@ describe('delete-range', () => {
     const store = await harness.open(await harness.newDir(), 'memory');
     const keys = Array.from({ length: DELETE_RANGE_KEYS_MAX + 1 }, (_, i) => `p/${String(i).padStart(5, '0')}`);
     await applyAll(store, [...keys.map((key) => put(key, 'v')), put('q', 'keep')]);
-    const base = store.meta().revision;
+    const base = store.state.meta().revision;
     const [first, second, third] = await applyAll(store, [
       { type: 'delete_range', prefix: 'p/' },
       { type: 'delete_range', prefix: 'p/' },
@@ -58,7 +58,7 @@ describe('delete-range', () => {
     expect(first).toEqual({ type: 'delete_range', revision: base + 1, deleted: DELETE_RANGE_KEYS_MAX, more: true });
     expect(second).toEqual({ type: 'delete_range', revision: base + 2, deleted: 1, more: false });
     expect(third).toEqual({ type: 'delete_range', revision: base + 2, deleted: 0, more: false });
-    expect((await store.readRange({ prefix: '', limit: 10 })).entries.map((e) => e.key)).toEqual(['q']);
+    expect((await store.reads.readRange({ prefix: '', limit: 10 })).entries.map((e) => e.key)).toEqual(['q']);
   });
 });
 
@@ -93,7 +93,7 @@ describe('txn', () => {
         { type: 'range', entries: [{ key: 'a/2', record: a2 }], more: false },
       ],
     });
-    expect(store.meta().revision).toBe(3);
+    expect(store.state.meta().revision).toBe(3);
   });
 
   it('runs the failure branch when a compare fails; a value compare on an absent key fails; reads leave the revision alone', async () => {
@@ -107,7 +107,7 @@ describe('txn', () => {
       ),
     ]);
     expect(result).toMatchObject({ type: 'txn', revision: 1, succeeded: false, results: [{ type: 'get', record: { modRevision: 1 } }] });
-    expect(store.meta().revision).toBe(1);
+    expect(store.state.meta().revision).toBe(1);
   });
 
   it('pages a range by `after` and says when more keys follow', async () => {
@@ -135,7 +135,7 @@ describe('watch history', () => {
       ),
       put('d', '4'),
     ]);
-    const { revision, history } = await windowed.readEvents(1, 100);
+    const { revision, history } = await windowed.reads.readEvents(1, 100);
     expect(revision).toBe(5);
     expect(history.map((item) => item.revision)).toEqual([3, 4, 5]);
     expect(history[1]!.events.map((e) => [e.type, e.key])).toEqual([

@@ -3,15 +3,15 @@
 // and unknown leases are refused. How: applies ops to a real LevelDB store and reads it back.
 import { describe, expect, it } from 'vitest';
 import type { KvOp } from '../../../src/store/ops.js';
-import type { KvStore } from '../../../src/store/kv-store.js';
+import type { ReplicaStore } from '../../../src/store/replica-store.js';
 import { DELETE_RANGE_KEYS_MAX } from '../../../src/store/kv-op.js';
 import { bytes, del, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
 
-async function applyAll(store: KvStore, ops: readonly KvOp[]) {
-  const start = store.meta().appliedSlot;
-  const applied = await store.applyBatch(ops.map((op, i) => opEntry(start + i + 1, op)));
+async function applyAll(store: ReplicaStore, ops: readonly KvOp[]) {
+  const start = store.state.meta().appliedSlot;
+  const applied = await store.state.applyBatch(ops.map((op, i) => opEntry(start + i + 1, op)));
   return applied.map((entry) => entry.result);
 }
 
@@ -30,7 +30,7 @@ describe('leases', () => {
     expect(grant).toEqual({ type: 'lease', revision: 0, lease: 1, ttlMs: 5000 });
     expect(a).toEqual({ type: 'put', revision: 1, modRevision: 1 });
     expect(missing).toEqual({ type: 'lease_not_found', revision: 3, lease: 99 });
-    expect((await store.readKey('a')).record?.lease).toBe(1);
+    expect((await store.reads.readKey('a')).record?.lease).toBe(1);
     // b is overwritten without the lease, c deleted: neither belongs to the lease any more.
     await applyAll(store, [put('b', 'free'), del('c')]);
     expect(await applyAll(store, [{ type: 'lease_keepalive', lease: 1 }])).toEqual([{ type: 'lease', revision: 5, lease: 1, ttlMs: 5000 }]);
@@ -40,9 +40,9 @@ describe('leases', () => {
     ]);
     expect(revoked).toEqual({ type: 'lease_revoked', revision: 6, lease: 1, deleted: 1, more: false });
     expect(again).toEqual({ type: 'lease_not_found', revision: 6, lease: 1 });
-    expect((await store.readRange({ prefix: '', limit: 10 })).entries.map((e) => e.key)).toEqual(['b']);
-    expect(await store.readLeases()).toEqual([]);
-    const { history } = await store.readEvents(6, 10);
+    expect((await store.reads.readRange({ prefix: '', limit: 10 })).entries.map((e) => e.key)).toEqual(['b']);
+    expect(await store.reads.readLeases()).toEqual([]);
+    const { history } = await store.reads.readEvents(6, 10);
     expect(history).toEqual([{ revision: 6, events: [{ type: 'delete', key: 'a', record: null }] }]);
   });
 
@@ -52,10 +52,10 @@ describe('leases', () => {
     await applyAll(store, [{ type: 'lease_grant', ttlMs: 1000 }, ...keys.map((key) => leased(key, 1))]);
     const [first] = await applyAll(store, [{ type: 'lease_revoke', lease: 1 }]);
     expect(first).toMatchObject({ type: 'lease_revoked', deleted: DELETE_RANGE_KEYS_MAX, more: true });
-    expect(await store.readLeases()).toEqual([{ lease: 1, ttlMs: 1000 }]);
+    expect(await store.reads.readLeases()).toEqual([{ lease: 1, ttlMs: 1000 }]);
     const [second] = await applyAll(store, [{ type: 'lease_revoke', lease: 1 }]);
     expect(second).toMatchObject({ type: 'lease_revoked', deleted: 2, more: false });
-    expect((await store.readRange({ prefix: 'k/', limit: 10 })).entries).toEqual([]);
-    expect(await store.readLeases()).toEqual([]);
+    expect((await store.reads.readRange({ prefix: 'k/', limit: 10 })).entries).toEqual([]);
+    expect(await store.reads.readLeases()).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { packBody } from '../../../src/mrtom/body.js';
 import { encodeOpRequest } from '../../../src/store/ops.js';
-import { NOOP_REASON } from '../../../src/store/log-entry.js';
+import { NOOP_REASON } from '../../../src/store/applied.js';
 import { get, getResult, noopEntry, opEntry, put, rawEntry, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
@@ -11,10 +11,10 @@ const harness = storeHarness();
 describe('entries that apply nothing', () => {
   it('a no-op advances appliedSlot and answers no-op', async () => {
     const store = await harness.open(await harness.newDir(), 'async');
-    const applied = await store.applyBatch([opEntry(1, put('k', 'v')), noopEntry(2), opEntry(3, get('k'))]);
+    const applied = await store.state.applyBatch([opEntry(1, put('k', 'v')), noopEntry(2), opEntry(3, get('k'))]);
     expect(applied[1]?.result).toEqual({ type: 'invalid', revision: 1, reason: NOOP_REASON });
     expect(applied[2]?.result).toMatchObject(getResult(1, { version: 1 }));
-    expect(store.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1 });
   });
 
   it.each([
@@ -23,11 +23,11 @@ describe('entries that apply nothing', () => {
     ['an unknown op type', packBody({ floor: 0, op: { type: 'inc', key: 'k' } }), 'unknown op type inc'],
   ])('a body that is %s advances appliedSlot and answers invalid', async (_name, body, reason) => {
     const store = await harness.open(await harness.newDir(), 'async');
-    const [invalid] = await store.applyBatch([rawEntry(1, body)]);
+    const [invalid] = await store.state.applyBatch([rawEntry(1, body)]);
     expect(invalid?.result).toEqual({ type: 'invalid', revision: 0, reason: expect.stringContaining(reason) });
-    expect(store.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 0 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 0 });
     // The request id of an invalid body is not consumed: a valid request with it still applies.
-    const [valid] = await store.applyBatch([opEntry(2, put('k', 'v'), { requestId: 1 })]);
+    const [valid] = await store.state.applyBatch([opEntry(2, put('k', 'v'), { requestId: 1 })]);
     expect(valid?.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });
   });
 });

@@ -1,22 +1,19 @@
-// The on-disk layout of a replica's LevelDB (docs/design.md §4): one database, four sublevels, string keys and
-// binary values. A batch may span sublevels, which is what makes an apply batch atomic.
+// The on-disk layout of a replica's database (docs/design.md §4): one abstract-level database — LevelDB
+// (classic-level) in production, a simulated disk in test/sim — with one sublevel per kind of record,
+// string keys and binary values. A batch may span sublevels, which is what makes an apply batch atomic.
 import assert from 'node:assert/strict';
+import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
-import { INITIAL_META, type StoreMeta } from './log-entry.js';
-import type { ViewState } from './view-state.js';
+import { INITIAL_META, type StoreMeta } from './applied.js';
+import type { ViewState } from '../consensus/view-state.js';
 import { decodeCachedResult, decodeFloor, decodeMeta, decodeViewState } from './codec.js';
 import { META_KEY, parseClientKey, VIEW_STATE_KEY } from './keys.js';
 import { type ClientState, newClient } from './client-table.js';
 
 const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
-export type Database = Level<string, Uint8Array>;
-
-function sublevel(db: Database, name: string) {
-  return db.sublevel<string, Uint8Array>(name, ENCODINGS);
-}
-
-export type Sublevel = ReturnType<typeof sublevel>;
+export type Database = AbstractLevel<string | Buffer | Uint8Array, string, Uint8Array>;
+export type Sublevel = AbstractSublevel<Database, string | Buffer | Uint8Array, string, Uint8Array>;
 
 export interface Sublevels {
   db: Database;
@@ -28,15 +25,43 @@ export interface Sublevels {
   log: Sublevel;
   /** clientFloorKey → floor, clientResultKey → cached OpResult */
   clients: Sublevel;
+  /** revisionKey(revision) → the watch events of that revision (watch-history.ts) */
+  events: Sublevel;
+  /** leaseKey(lease) → LeaseRecord (lease-store.ts) */
+  leases: Sublevel;
+  /** leaseIndexKey(lease, key) → nothing: the keys attached to each lease */
+  leaseKeys: Sublevel;
 }
 
 export type BatchOperation =
   { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array } | { type: 'del'; sublevel: Sublevel; key: string };
 
-export async function openSublevels(dir: string): Promise<Sublevels> {
-  const db: Database = new Level<string, Uint8Array>(dir, ENCODINGS);
+/** LevelDB's `sync` write option (wait until the write is on disk), which abstract-level's types do not name;
+ *  the simulator's disk (test/sim) honours it the same way. */
+export type WriteOptions = AbstractBatchOptions<string, Uint8Array> & { sync: boolean };
+
+export function writeOptions(sync: boolean): WriteOptions {
+  return { sync };
+}
+
+/** A LevelDB database in `dir` with the store's encodings, not yet open. */
+export function levelDatabase(dir: string): Database {
+  return new Level<string, Uint8Array>(dir, ENCODINGS) as unknown as Database;
+}
+
+export async function openSublevels(db: Database): Promise<Sublevels> {
   await db.open();
-  return { db, kv: sublevel(db, 'kv'), meta: sublevel(db, 'meta'), log: sublevel(db, 'log'), clients: sublevel(db, 'clients') };
+  const sublevel = (name: string): Sublevel => db.sublevel<string, Uint8Array>(name, ENCODINGS);
+  return {
+    db,
+    kv: sublevel('kv'),
+    meta: sublevel('meta'),
+    log: sublevel('log'),
+    clients: sublevel('clients'),
+    events: sublevel('events'),
+    leases: sublevel('leases'),
+    leaseKeys: sublevel('lease-keys'),
+  };
 }
 
 export async function readMeta(meta: Sublevel): Promise<StoreMeta> {

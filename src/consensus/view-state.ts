@@ -1,5 +1,5 @@
-// The consensus layer's durable view state (docs/design.md §3). It is stored apart from the applied meta
-// because it changes on view and session changes, not when entries apply; the store only keeps it.
+// The replica's durable view state (docs/design.md §3): its promise to peers. Stored apart from the applied
+// state because it changes on view and session changes, not when entries apply.
 
 export interface ViewState {
   view: number;

@@ -1,4 +1,4 @@
-/** Compile-time exhaustiveness: a new input kind that a switch forgets fails to type-check here. */
+/** Compile-time exhaustiveness: a switch that forgets a new case fails to type-check where it calls this. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

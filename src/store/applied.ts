@@ -1,23 +1,5 @@
-// The records the state machine consumes and produces (docs/design.md §4). A LogEntry is one slot of the
-// replicated log as the consensus layer committed it; `noop` slots (gap agreement) carry no operation but
-// still occupy their slot.
+// What applying committed log entries produces (docs/design.md §4): a result per entry, and the store's meta.
 import type { OpResult } from './ops.js';
-
-/**
- * `slot` is the position in the replicated log: continuous from 1 across sequencer sessions, never with
- * holes. (session, seq) is where the sequencer put the entry; a new session starts at seq 1 in the slot
- * right after the previous session's last one.
- */
-export interface LogEntry {
-  slot: number;
-  session: number;
-  seq: number;
-  view: number;
-  clientId: number;
-  requestId: number;
-  body: Uint8Array;
-  noop: boolean;
-}
 
 export interface AppliedEntry {
   slot: number;

@@ -1,8 +1,8 @@
-// GET /v1/status for one replica: its own protocol position and its peers' readiness, asked of their
-// /readyz with a short timeout so a dead peer slows the answer by at most that much.
+// The readiness of the other replicas for GET /v1/status, asked of their /readyz with a short timeout so
+// a dead peer slows the answer by at most that much.
 import { request } from 'undici';
 import type { ClusterConfig } from '../config/cluster.js';
-import type { NodeStatus, PeerStatus } from '../api/service.js';
+import type { PeerStatus } from '../api/service.js';
 
 /** A peer that has not answered /readyz within this long is reported as not ready. */
 export const PEER_PROBE_TIMEOUT_MS = 500;
@@ -18,7 +18,7 @@ async function probePeer(id: number, url: string): Promise<PeerStatus> {
   }
 }
 
-export async function nodeStatus(config: ClusterConfig, self: Omit<NodeStatus, 'peers'>): Promise<NodeStatus> {
-  const peers = config.replicas.filter((r) => r.id !== self.id);
-  return { ...self, peers: await Promise.all(peers.map((r) => probePeer(r.id, `http://${r.host}:${r.httpPort}`))) };
+export function probePeers(config: ClusterConfig, selfId: number): Promise<PeerStatus[]> {
+  const peers = config.replicas.filter((r) => r.id !== selfId);
+  return Promise.all(peers.map((r) => probePeer(r.id, `http://${r.host}:${r.httpPort}`)));
 }

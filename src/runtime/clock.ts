@@ -1,0 +1,25 @@
+// The clock of a runtime process: the one seam through which hosts, submitters and their timers see time,
+// so production runs them on the real clock and the simulator (test/sim) on simulated time. Nothing in
+// src/runtime that the simulator runs reads performance.now() or sets a timer except through a Clock.
+
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  nowMs(): number;
+  /** Runs `run` once everything already due now has run — after the current burst of datagrams. */
+  defer(run: () => void): void;
+  /** Runs `run` every `intervalMs` until cancelled. */
+  every(intervalMs: number, run: () => void): Timer;
+}
+
+export const realClock: Clock = {
+  nowMs: () => performance.now(),
+  // setImmediate runs after the event loop has drained the socket's pending reads.
+  defer: (run) => void setImmediate(run),
+  every(intervalMs, run) {
+    const timer = setInterval(run, intervalMs);
+    return { cancel: () => clearInterval(timer) };
+  },
+};

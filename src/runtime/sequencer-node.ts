@@ -1,0 +1,91 @@
+// The userspace data plane as an OS process: the sequencer host (sequencer-host.ts) over a node:dgram
+// socket. It maps source addresses to replica ids and performs the sends; every protocol decision lives
+// in src/sequencer. It starts without a session and serves whichever one a leader's SESSION_START gives it.
+import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ClusterConfig } from '../config/cluster.js';
+import { U32_MAX } from '../mrtom/header.js';
+import { createSequencer } from '../sequencer/state.js';
+import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
+import { realClock } from './clock.js';
+import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
+import { SEQUENCER_TIMING } from './timing.js';
+import { bindUdpSocket } from './udp.js';
+
+export interface SequencerNodeOptions {
+  config: ClusterConfig;
+  sequencerId: number;
+  logger: Logger;
+}
+
+export interface SequencerNode {
+  address: { host: string; port: number };
+  counters(): SequencerHostCounters;
+  close(): Promise<void>;
+}
+
+export async function startSequencerNode(opts: SequencerNodeOptions): Promise<SequencerNode> {
+  const { config, sequencerId } = opts;
+  const endpoint = config.sequencers.find((s) => s.id === sequencerId);
+  if (endpoint === undefined) throw new Error(`sequencer id ${sequencerId} is not in the cluster config`);
+  const logger = opts.logger.child({ sequencer: sequencerId });
+
+  // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
+  // that socket identifies the replica.
+  const addresses = await resolvePeerAddresses(config);
+  const refresher = usesHostNames(config)
+    ? setInterval(
+        () => void addresses.refresh().catch((err: Error) => logger.warn({ err }, 'address refresh failed')),
+        ADDRESS_REFRESH_INTERVAL_MS,
+      )
+    : null;
+  refresher?.unref();
+
+  const socket = await bindUdpSocket(endpoint.host, endpoint.port);
+  const { tickIntervalMs, ...timing } = SEQUENCER_TIMING;
+  const host = new SequencerHost({
+    state: createSequencer({
+      group: config.group,
+      replicaIds: config.replicas.map((r) => r.id),
+      ringCapacity: config.ringCapacity,
+      ...timing,
+      incarnation: randomInt(1, U32_MAX),
+    }),
+    clock: realClock,
+    logger,
+    tickIntervalMs,
+    send(to, bytes, onError) {
+      const address = addresses.addressOf({ replica: to });
+      socket.send(bytes, address.port, address.host, (err) => {
+        if (err !== null) onError();
+      });
+    },
+  });
+  socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
+    const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
+    host.receive(from !== null && 'replica' in from ? from.replica : null, bytes);
+  });
+  // After bind, socket errors are per-datagram conditions the kernel reports; the socket keeps serving.
+  socket.on('error', (err) => logger.error({ err }, 'sequencer socket error'));
+
+  const bound = socket.address();
+  logger.info({ host: bound.address, port: bound.port, group: config.group, replicas: config.replicas.length }, 'sequencer listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    address: { host: bound.address, port: bound.port },
+    counters: () => host.counters(),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        host.stop();
+        if (refresher) clearInterval(refresher);
+        socket.close(() => {
+          logger.info({ counters: host.counters() }, 'sequencer stopped');
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,196 @@
+// Proves the replica host performs a real replica's effects against a real LevelDB store in the
+// documented order: the view state is durable before the messages that depend on it leave; an ACK
+// never claims an entry before its write resolved; entry writes that queue up behind one in flight are
+// group-committed into one write; COMMITs that arrive while an apply is written go into one batch; and
+// drain() returns once the writes are done. How: a replica restored in a bound session, ORDERED and
+// COMMIT datagrams fed in bursts, the store's ports wrapped only to count and hold calls.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createReplica, machineOf } from '../../../src/consensus/replica.js';
+import type { LogEntry } from '../../../src/consensus/log-entry.js';
+import type { Peer } from '../../../src/consensus/types.js';
+import type { ViewState } from '../../../src/consensus/view-state.js';
+import { MessageType } from '../../../src/mrtom/header.js';
+import { decodeDatagram, encodeDatagram } from '../../../src/mrtom/messages.js';
+import type { Clock } from '../../../src/runtime/clock.js';
+import { ReplicaHost } from '../../../src/runtime/replica-host.js';
+import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
+import { encodeOpRequest } from '../../../src/store/ops.js';
+import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
+
+const INCARNATION = 99;
+const BOUND_SESSION: ViewState = {
+  view: 0,
+  session: 1,
+  sequencerId: 1,
+  sequencerIncarnation: INCARNATION,
+  sessionBase: 0,
+  lastNormalView: 0,
+  lastNormalSession: 1,
+};
+
+/** A clock the test moves by hand: deferred work runs only when the test says so. */
+function manualClock() {
+  const deferred: Array<() => void> = [];
+  const clock: Clock = { nowMs: () => 10, defer: (run) => void deferred.push(run), every: () => ({ cancel: () => {} }) };
+  return { clock, runDeferred: () => deferred.splice(0).forEach((run) => run()) };
+}
+
+function ordered(seq: number, commit = 0): Uint8Array {
+  const body = encodeOpRequest({ floor: seq - 1, op: { type: 'put', key: `k${seq}`, value: new Uint8Array([seq]) } });
+  return encodeDatagram(
+    { type: MessageType.ORDERED, group: 1, session: 1, view: 0, seq, commit, requestId: seq, sender: 500, incarnation: INCARNATION },
+    body,
+  );
+}
+
+function commitNotice(commit: number, last: number): Uint8Array {
+  return encodeDatagram({
+    type: MessageType.COMMIT,
+    group: 1,
+    session: 1,
+    view: 0,
+    seq: last,
+    commit,
+    requestId: 0,
+    sender: 0,
+    incarnation: INCARNATION,
+  });
+}
+
+describe('ReplicaHost', () => {
+  let dir = '';
+  let store: ReplicaStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function harness(viewState: ViewState | null) {
+    dir = await mkdtemp(join(tmpdir(), 'mrtom-host-'));
+    const s = await openReplicaStore(dir, { durability: 'fsync' });
+    store = s;
+    if (viewState) await s.log.saveView(viewState);
+    const machine = machineOf(
+      createReplica(
+        {
+          id: 1,
+          group: 1,
+          replicaIds: [1, 2, 3],
+          sequencerIds: [1],
+          durability: 'fsync',
+          timing: PROTOCOL_TIMING,
+          logRetainEntries: 100,
+          pendingEntriesMax: 100,
+          nonce: 7,
+        },
+        { viewState: s.log.viewState(), appliedSlot: 0, log: [], nowMs: 0, stateLost: false },
+      ),
+    );
+    const appends: LogEntry[][] = [];
+    const applies: LogEntry[][] = [];
+    /** While set, appends and applies wait for it: writes that are slow to reach the disk. */
+    let holdWrites: Promise<void> | null = null;
+    const sent: Array<{ to: Peer; type: MessageType; seq: number; viewSaved: boolean; appendsDone: number }> = [];
+    let appendsDone = 0;
+    const { clock, runDeferred } = manualClock();
+    const host = new ReplicaHost({
+      machine,
+      log: {
+        append: async (entries) => {
+          appends.push([...entries]);
+          await holdWrites;
+          await s.log.append(entries);
+          appendsDone += 1;
+        },
+        truncateAfter: (slot) => s.log.truncateAfter(slot),
+        saveView: (view) => s.log.saveView(view),
+        trimBelow: (slot) => s.log.trimBelow(slot),
+      },
+      state: {
+        applyBatch: async (entries) => {
+          applies.push([...entries]);
+          await holdWrites;
+          return s.state.applyBatch(entries);
+        },
+        installSnapshot: () => Promise.reject(new Error('not expected')),
+      },
+      snapshots: { fetch: () => Promise.reject(new Error('not expected')) },
+      network: {
+        send: (to, bytes) => {
+          const { header } = decodeDatagram(bytes);
+          sent.push({ to, type: header.type, seq: header.seq, viewSaved: s.log.viewState() !== null, appendsDone });
+        },
+      },
+      clock,
+      logger: pino({ level: 'silent' }),
+      onCommitted: () => {},
+      onApplied: () => {},
+      onFatal: (err) => {
+        throw err;
+      },
+    });
+    const hold = () => {
+      let release!: () => void;
+      holdWrites = new Promise((resolve) => (release = resolve));
+      return () => {
+        holdWrites = null;
+        release();
+      };
+    };
+    return { host, store: s, appends, applies, sent, runDeferred, hold };
+  }
+
+  it('writes the view state before sending, and drains after effects queued behind it', async () => {
+    const { host, store: s, sent } = await harness(null);
+    host.tick(); // the first leader starts session 1: persist-view, then votes
+    host.tick(); // a resend, queued behind the view-state write
+    expect(sent).toEqual([]); // nothing leaves before the promise is on disk
+    await host.drain();
+    expect(s.log.viewState()).toMatchObject({ view: 0, session: 1 });
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.every((m) => m.viewSaved && m.type === MessageType.VIEW_CHANGE_REQUEST)).toBe(true);
+  });
+
+  it('group-commits entries that queue behind a write in flight, and ACKs each only after its write', async () => {
+    const { host, store: s, appends, sent, runDeferred, hold } = await harness(BOUND_SESSION);
+    const release = hold();
+    host.receive({ sequencer: 1 }, ordered(1));
+    runDeferred(); // the burst's flush: nothing is durable yet, so no ACK
+    for (let seq = 2; seq <= 6; seq++) host.receive({ sequencer: 1 }, ordered(seq));
+    runDeferred();
+    // Only the announcement of where it starts (through 0) has left.
+    expect(sent.filter((m) => m.type === MessageType.ACK && m.seq > 0)).toEqual([]);
+    release();
+    await host.drain();
+    runDeferred();
+    // The first write went alone; the five that queued behind it went as one.
+    expect(appends.map((batch) => batch.map((e) => e.slot))).toEqual([[1], [2, 3, 4, 5, 6]]);
+    const acks = sent.filter((m) => m.type === MessageType.ACK && m.seq > 0);
+    expect(acks.length).toBeGreaterThan(0);
+    // Every ACK was sent after the write covering its `through` resolved: one write covers seq 1, two cover 6.
+    for (const ack of acks) expect(ack.appendsDone).toBeGreaterThanOrEqual(ack.seq <= 1 ? 1 : 2);
+    expect(acks.at(-1)!.seq).toBe(6);
+    expect((await s.log.load()).map((e) => e.slot)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('applies committed slots in order, folding COMMITs that arrive during an apply into one batch', async () => {
+    const { host, store: s, applies, hold } = await harness(BOUND_SESSION);
+    for (let seq = 1; seq <= 5; seq++) host.receive({ sequencer: 1 }, ordered(seq));
+    await host.drain();
+    const release = hold();
+    host.receive({ sequencer: 1 }, commitNotice(1, 5)); // an apply of slot 1 starts and is slow...
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(applies).toHaveLength(1);
+    host.receive({ sequencer: 1 }, commitNotice(3, 5)); // ...slots 2-3 wait for it...
+    host.receive({ sequencer: 1 }, commitNotice(5, 5)); // ...and 4-5 join them in the same next batch
+    release();
+    await host.drain();
+    expect(applies.map((batch) => batch.map((e) => e.slot))).toEqual([[1], [2, 3, 4, 5]]);
+    expect(s.state.meta()).toMatchObject({ appliedSlot: 5, revision: 5 });
+  });
+});
