@@ -4,7 +4,7 @@
 // they learn the leader's from COMMIT/HEARTBEAT notices and SYNC.
 import { leaderOf } from '../mrtom/group.js';
 import { MessageType, type Header } from '../mrtom/header.js';
-import { encodeDatagram, encodeRetransmitBody, NOOPS_PER_SESSION_MAX, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
+import { encodeDatagram, encodeRetransmitBody, RETRANSMIT_SPAN_MAX } from '../mrtom/messages.js';
 import type { LogEntry } from './log-entry.js';
 import { appendInOrder, imposeNoop } from './log.js';
 import { noteKnownSlot } from './normal.js';
@@ -53,8 +53,8 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     const targets = isLeader(state) ? peersOf(state) : [leaderOf(state.options.replicaIds, state.vs.view)];
     for (const to of targets) effects.push(logRequest(state, to, gap.slot, state.highestKnownSlot, state.vs.sessionBase));
   }
-  // At the session's NO-OP limit the leader decides no more; its tick starts a new session (liveness.ts).
-  if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs && state.sessionNoops.length < NOOPS_PER_SESSION_MAX) {
+  // The leader's tick never gets here with the session's NO-OP list full: it starts a new session (liveness.ts).
+  if (inSession && isLeader(state) && openMs >= timing.gapNoopTimeoutMs) {
     // Gap agreement: nobody supplied the slot in time. The leader never NO-OPs a slot it holds.
     state.counters.noopsDecided += 1;
     state.gap = null;
@@ -117,6 +117,7 @@ export function onSnapshotInstalled(state: ReplicaState, appliedSlot: number, no
   state.commit = Math.max(state.commit, appliedSlot);
   state.logStart = appliedSlot + 1;
   state.gap = null;
+  state.ackDue = true; // The sequencer learns where this replica stands now.
   noteKnownSlot(state, state.highestKnownSlot, nowMs);
   return [];
 }

@@ -29,6 +29,13 @@ function overlaid(state: ReplicaState, entry: LogEntry): LogEntry {
     : entry;
 }
 
+/** Records a NO-OP of the current session in the list ACKs and SYNCs report (kept ascending). */
+function noteSessionNoop(state: ReplicaState, seq: number): void {
+  if (state.sessionNoops.includes(seq)) return;
+  state.sessionNoops.push(seq);
+  state.sessionNoops.sort((a, b) => a - b);
+}
+
 /** Appends `entry` at through+1, then everything pending that now follows without a gap. */
 export function appendInOrder(state: ReplicaState, entry: LogEntry): ReplicaEffect[] {
   if (entry.slot !== state.through + 1) throw new Error(`append of slot ${entry.slot} after through ${state.through}`);
@@ -38,6 +45,8 @@ export function appendInOrder(state: ReplicaState, entry: LogEntry): ReplicaEffe
     const placed = overlaid(state, next);
     state.pending.delete(placed.slot);
     state.log.set(placed.slot, placed);
+    // A NO-OP shipped by the leader (LOG_REPLY) is one of this session's: ACKs must report it as such.
+    if (placed.noop && placed.session === state.vs.session && placed.slot > state.vs.sessionBase) noteSessionNoop(state, placed.seq);
     state.through = placed.slot;
     appended.push(placed);
     next = state.pending.get(state.through + 1);
@@ -51,10 +60,7 @@ export function appendInOrder(state: ReplicaState, entry: LogEntry): ReplicaEffe
 export function imposeNoop(state: ReplicaState, slot: number): ReplicaEffect[] {
   const seq = slot - state.vs.sessionBase;
   if (seq < 1) throw new Error(`NO-OP at slot ${slot} is not in session ${state.vs.session}`);
-  if (!state.sessionNoops.includes(seq)) {
-    state.sessionNoops.push(seq);
-    state.sessionNoops.sort((a, b) => a - b);
-  }
+  noteSessionNoop(state, seq);
   const held = state.log.get(slot);
   if (slot <= state.applied) {
     // Agreement makes this impossible: a slot is applied only once its NO-OPs are known.

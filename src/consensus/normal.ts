@@ -10,6 +10,8 @@ import type { ReplicaEffect } from './types.js';
 
 export function onOrdered(state: ReplicaState, header: Header, body: Uint8Array, nowMs: number): ReplicaEffect[] {
   heardSequencer(state, nowMs);
+  // The install replaces the log; what arrives meanwhile is fetched again (gap) once it is done.
+  if (state.snapshot) return drop(state, 'installing-snapshot');
   const slot = state.vs.sessionBase + header.seq;
   noteKnownSlot(state, slot, nowMs);
   if (slot <= state.through || state.pending.has(slot)) {
@@ -86,6 +88,8 @@ export function onPersisted(state: ReplicaState, throughSlot: number, epoch: num
 /** One cumulative ACK per burst: the durable prefix of the current session and its NO-OPs. */
 export function onFlush(state: ReplicaState): ReplicaEffect[] {
   if (!state.ackDue || state.status !== 'normal' || state.vs.session === 0 || state.vs.sequencerIncarnation === 0) return [];
+  // An install is clearing the log on disk: nothing it held may be claimed until the snapshot stands.
+  if (state.snapshot) return [];
   const throughSeq = state.persistedThrough - state.vs.sessionBase;
   if (throughSeq < 0) return []; // Still fetching the merged log below the session.
   state.ackDue = false;

@@ -65,7 +65,6 @@ export function onRecoveryReply(
   state.sessionNoops = [];
   state.becameNormalMs = nowMs;
   state.lastHeardLeaderMs = nowMs;
-  state.lastHeardSequencerMs = nowMs;
   state.gap = {
     slot: state.through + 1,
     sinceMs: nowMs,

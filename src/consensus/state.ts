@@ -59,7 +59,8 @@ export type ReplicaDropReason =
   | 'unexpected-type'
   | 'too-far-ahead'
   | 'unbound'
-  | 'stale-incarnation';
+  | 'stale-incarnation'
+  | 'installing-snapshot';
 
 export interface ReplicaCounters {
   appended: number;

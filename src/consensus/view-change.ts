@@ -242,7 +242,6 @@ function enterView(state: ReplicaState, body: StartViewBody, nowMs: number): Rep
   state.highestKnownSlot = Math.max(state.highestKnownSlot, body.sessionBase);
   state.becameNormalMs = nowMs;
   state.lastHeardLeaderMs = nowMs;
-  state.lastHeardSequencerMs = nowMs;
   state.ackDue = true;
   effects.push(persistView(state));
   if (isLeader(state)) {

@@ -40,19 +40,31 @@ type StorageOp =
   | { kind: 'view'; view: ViewState }
   | { kind: 'trim'; belowSlot: number };
 
+interface QueuedWrite {
+  op: StorageOp;
+  /** Resolves once this operation is written. */
+  done(): void;
+}
+
 export class ReplicaHost {
-  private storageQueue: StorageOp[] = [];
+  private storageQueue: QueuedWrite[] = [];
   private storing: Promise<void> | null = null;
   private applying: Promise<void> = Promise.resolve();
   private pendingApply: LogEntry[] = [];
-  /** Set while a view-state write is pending: effects produced meanwhile wait behind it, in order. */
-  private gate: Promise<void> | null = null;
+  /** While a view-state write is pending, every effect produced waits here, in order, behind it. */
+  private waiting: ReplicaEffect[] | null = null;
   private flushScheduled = false;
-  private durable = { epoch: -1, slot: 0 };
+  /** The highest slot written so far in the current persist epoch. */
+  private written = { epoch: -1, slot: 0 };
   private trimmedBelowSlot = 0;
+  /** The last slot the state store has written (the replica's own `applied` runs ahead of it). */
+  private storedAppliedSlot: number;
   private seenStatus = '';
 
-  constructor(private readonly options: ReplicaHostOptions) {}
+  constructor(private readonly options: ReplicaHostOptions) {
+    // A replica starts from what its store holds.
+    this.storedAppliedSlot = options.machine.soft().applied;
+  }
 
   soft(): ReplicaSoftState {
     return this.options.machine.soft();
@@ -69,8 +81,8 @@ export class ReplicaHost {
 
   /** Waits until everything handed to the storage ports so far is written. */
   async drain(): Promise<void> {
-    // Each wait is on a pending write; a gate or loop that finished clears itself before the next check.
-    while (this.gate || this.storing) await (this.gate ?? this.storing);
+    // Each wait is on a pending write; a loop that finished clears itself before the next check.
+    while (this.storing) await this.storing;
     await this.applying;
   }
 
@@ -99,21 +111,12 @@ export class ReplicaHost {
     });
   }
 
+  /** Performs effects in list order; a view-state write holds back everything after it until it is durable. */
   private perform(effects: readonly ReplicaEffect[]): void {
-    if (effects.length === 0) return;
-    if (this.gate) {
-      const chained: Promise<void> = this.gate.then(() => this.performNow(effects));
-      this.gate = chained;
-      // The gate opens once everything queued behind it ran (and no newer gate replaced it).
-      void chained.then(() => {
-        if (this.gate === chained) this.gate = null;
-      });
+    if (this.waiting !== null) {
+      this.waiting.push(...effects);
       return;
     }
-    void this.performNow(effects);
-  }
-
-  private performNow(effects: readonly ReplicaEffect[]): Promise<void> | void {
     for (let i = 0; i < effects.length; i++) {
       const effect = effects[i]!;
       switch (effect.kind) {
@@ -123,16 +126,14 @@ export class ReplicaHost {
         case 'truncate-log':
           void this.store({ kind: 'truncate', afterSlot: effect.afterSlot });
           break;
-        case 'persist-view': {
-          const written = this.store({ kind: 'view', view: effect.view });
-          const rest = effects.slice(i + 1);
-          const gate: Promise<void> = written.then(() => {
-            if (this.gate === gate) this.gate = null;
-            return this.performNow(rest);
+        case 'persist-view':
+          this.waiting = effects.slice(i + 1);
+          void this.store({ kind: 'view', view: effect.view }).then(() => {
+            const held = this.waiting ?? [];
+            this.waiting = null;
+            this.perform(held);
           });
-          this.gate = gate;
-          return gate;
-        }
+          return;
         case 'send':
           this.options.network.send(effect.to, effect.bytes);
           break;
@@ -146,21 +147,24 @@ export class ReplicaHost {
     }
   }
 
-  /** Queues a storage operation; resolves when that operation (and all before it) is written. */
+  /** Queues a storage operation; resolves when that operation is written (they are written in order). */
   private store(op: StorageOp): Promise<void> {
-    this.storageQueue.push(op);
-    return (this.storing ??= this.storageLoop());
+    return new Promise((done) => {
+      this.storageQueue.push({ op, done });
+      this.storing ??= this.storageLoop();
+    });
   }
 
   private async storageLoop(): Promise<void> {
     const { log } = this.options;
     try {
       while (this.storageQueue.length > 0) {
-        const op = this.storageQueue.shift()!;
+        const write = this.storageQueue.shift()!;
+        const { op } = write;
         switch (op.kind) {
           case 'entries':
-            await this.writeEntries(op);
-            break;
+            await this.writeEntries(write);
+            continue;
           case 'truncate':
             await log.truncateAfter(op.afterSlot);
             break;
@@ -171,6 +175,7 @@ export class ReplicaHost {
             await log.trimBelow(op.belowSlot);
             break;
         }
+        write.done();
       }
     } catch (err) {
       this.options.onFatal(err as Error);
@@ -180,21 +185,29 @@ export class ReplicaHost {
   }
 
   /** Group commit: this write takes every queued entry write of the same epoch right behind it. */
-  private async writeEntries(first: { entries: LogEntry[]; epoch: number }): Promise<void> {
-    const batch = [...first.entries];
-    while (this.storageQueue[0]?.kind === 'entries' && this.storageQueue[0].epoch === first.epoch) {
-      batch.push(...(this.storageQueue.shift() as { entries: LogEntry[] }).entries);
-    }
+  private async writeEntries(first: QueuedWrite): Promise<void> {
+    const { epoch } = first.op as Extract<StorageOp, { kind: 'entries' }>;
+    const merged = [first];
+    while (this.storageQueue[0]?.op.kind === 'entries' && this.storageQueue[0].op.epoch === epoch) merged.push(this.storageQueue.shift()!);
+    const batch = merged.flatMap((write) => (write.op as Extract<StorageOp, { kind: 'entries' }>).entries);
     await this.options.log.append(batch);
-    // Writes are FIFO, so everything handed out in this epoch up to the highest slot written so far is
-    // durable — including entries of earlier batches below a NO-OP that just replaced one of them.
+    for (const write of merged) write.done();
     const batchMax = Math.max(...batch.map((e) => e.slot));
-    this.durable =
-      this.durable.epoch === first.epoch
-        ? { epoch: first.epoch, slot: Math.max(this.durable.slot, batchMax) }
-        : { epoch: first.epoch, slot: batchMax };
-    this.step({ kind: 'persisted', throughSlot: this.durable.slot, epoch: first.epoch });
+    this.written = this.written.epoch === epoch ? { epoch, slot: Math.max(this.written.slot, batchMax) } : { epoch, slot: batchMax };
+    this.step({ kind: 'persisted', throughSlot: this.durableThrough(epoch), epoch });
     this.step({ kind: 'flush', nowMs: this.options.clock.nowMs() });
+  }
+
+  /**
+   * Writes are FIFO, so every slot up to the highest written in this epoch is durable — except a slot that a
+   * write still queued rewrites (a NO-OP replacing a request already written): nothing from there on is.
+   */
+  private durableThrough(epoch: number): number {
+    let queuedMin = Number.POSITIVE_INFINITY;
+    for (const { op } of this.storageQueue) {
+      if (op.kind === 'entries' && op.epoch === epoch) for (const entry of op.entries) queuedMin = Math.min(queuedMin, entry.slot);
+    }
+    return Math.min(this.written.slot, queuedMin - 1);
   }
 
   private installSnapshot(from: number): void {
@@ -212,6 +225,7 @@ export class ReplicaHost {
       }
       try {
         const meta = await state.installSnapshot(staged.records());
+        this.storedAppliedSlot = meta.appliedSlot;
         logger.info({ from, appliedSlot: meta.appliedSlot }, 'snapshot installed');
         this.step({ kind: 'snapshot-installed', appliedSlot: meta.appliedSlot, nowMs: this.options.clock.nowMs() });
       } catch (err) {
@@ -239,17 +253,21 @@ export class ReplicaHost {
         return this.options.state.applyBatch(batch);
       })
       .then((applied) => {
+        this.storedAppliedSlot = applied.at(-1)?.slot ?? this.storedAppliedSlot;
         this.options.onApplied(applied);
         this.trimLog();
       })
       .catch((err: Error) => this.options.onFatal(err));
   }
 
-  /** Keeps the durable log near the replica's in-memory window (which bounds what peers are served). */
+  /**
+   * Keeps the durable log near the replica's in-memory window (which bounds what peers are served), but never
+   * past what the store has written: an entry whose apply is still in flight is all a restart would have.
+   */
   private trimLog(): void {
-    const { logStart } = this.options.machine.soft();
-    if (logStart - this.trimmedBelowSlot < LOG_TRIM_STEP_ENTRIES) return;
-    this.trimmedBelowSlot = logStart;
-    void this.store({ kind: 'trim', belowSlot: logStart });
+    const belowSlot = Math.min(this.options.machine.soft().logStart, this.storedAppliedSlot + 1);
+    if (belowSlot - this.trimmedBelowSlot < LOG_TRIM_STEP_ENTRIES) return;
+    this.trimmedBelowSlot = belowSlot;
+    void this.store({ kind: 'trim', belowSlot });
   }
 }

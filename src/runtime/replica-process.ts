@@ -7,7 +7,7 @@ import type { PeerStatus } from '../api/service.js';
 import type { ServiceError } from '../api/service-errors.js';
 import type { Durability } from '../config/cluster.js';
 import { createReplica, machineOf } from '../consensus/replica.js';
-import type { ReplicaTiming } from '../consensus/state.js';
+import type { ReplicaState, ReplicaTiming } from '../consensus/state.js';
 import type { Peer, ReplicaMachine, ReplicaSoftState } from '../consensus/types.js';
 import type { LocalReads } from '../store/local-reads.js';
 import type { ReplicaLog } from '../store/replica-log.js';
@@ -58,7 +58,7 @@ export interface ReplicaProcessPorts {
  * as it is built. Production passes none.
  */
 export interface ReplicaProcessSeams {
-  machine?(machine: ReplicaMachine): ReplicaMachine;
+  machine?(machine: ReplicaMachine, state: ReplicaState): ReplicaMachine;
   feed?(feed: SubmitterFeed): SubmitterFeed;
 }
 
@@ -96,7 +96,7 @@ export class ReplicaProcess {
       },
       restore,
     );
-    const machine = seams.machine?.(machineOf(state)) ?? machineOf(state);
+    const machine = seams.machine?.(machineOf(state), state) ?? machineOf(state);
     const soft = (): ReplicaSoftState => machine.soft();
     ports.logger.info({ ...soft(), restoredLogEntries: restore.log.length }, 'replica state restored');
 

@@ -1,14 +1,16 @@
 // `npm run sim -- --seeds 100000 [--from 1]`: runs many seeds, prints progress and every failure with the
 // command that replays it. `npm run sim -- --seed N --trace`: runs one seed and prints its event trace.
-// `--break <kind>` runs with a deliberate bug (a protocol unsafeBreak, or `tamper-ordered`), and
+// `--mutation <name>` runs with a deliberate bug (mutations.ts; `--mutation list` names them), and
 // `--durability fsync|async|memory` pins the durability mode. Exit code 1 if any seed failed.
 import { parseArgs } from 'node:util';
 import type { Durability } from '../../src/config/cluster.js';
-import { replayCommand, runSeed, type RunOptions, type SeedResult, type SimBreak } from './run-seed.js';
+import { isMutation, MUTATIONS } from './mutations.js';
+import { replayCommand, runSeed, type RunOptions, type SeedResult } from './run-seed.js';
 
 const PROGRESS_INTERVAL_MS = 2000;
 /** Failures printed in full; past this only their replay commands are listed, so a broken build does not flood the terminal. */
 const FAILURES_PRINTED_MAX = 10;
+const DURABILITIES: readonly string[] = ['fsync', 'async', 'memory'];
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +18,7 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     seed: { type: 'string' },
     trace: { type: 'boolean', default: false },
-    break: { type: 'string' },
+    mutation: { type: 'string' },
     durability: { type: 'string' },
   },
   strict: true,
@@ -28,8 +30,20 @@ function integer(name: string, text: string): number {
   return value;
 }
 
+if (values.mutation === 'list') {
+  for (const [name, what] of Object.entries(MUTATIONS)) console.log(`${name.padEnd(24)} ${what}`);
+  process.exit(0);
+}
+if (values.mutation !== undefined && !isMutation(values.mutation)) {
+  console.error(`--mutation must be one of ${Object.keys(MUTATIONS).join(', ')}, got ${values.mutation}`);
+  process.exit(2);
+}
+if (values.durability !== undefined && !DURABILITIES.includes(values.durability)) {
+  console.error(`--durability must be one of ${DURABILITIES.join(', ')}, got ${values.durability}`);
+  process.exit(2);
+}
 const runOptions: RunOptions = {
-  ...(values.break === undefined ? {} : { break: values.break as SimBreak }),
+  ...(values.mutation === undefined ? {} : { mutation: values.mutation as RunOptions['mutation'] }),
   ...(values.durability === undefined ? {} : { durability: values.durability as Durability }),
 };
 
@@ -42,7 +56,7 @@ function printFailure(result: SeedResult): void {
 
 if (values.seed !== undefined) {
   const seed = integer('seed', values.seed);
-  const result = runSeed(seed, values.trace ? { ...runOptions, onTraceLine: (line) => console.log(line) } : runOptions);
+  const result = await runSeed(seed, values.trace ? { ...runOptions, onTraceLine: (line) => console.log(line) } : runOptions);
   console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAILED'}; ${result.events} events, ${result.simulatedMs.toFixed(0)} simulated ms`);
   console.log(`  ops ${JSON.stringify(result.ops)}; slots ${JSON.stringify(result.slots)}; datagrams ${JSON.stringify(result.network)}`);
   if (!result.ok) printFailure(result);
@@ -55,7 +69,7 @@ if (values.seed !== undefined) {
   let events = 0;
   const failed: SeedResult[] = [];
   for (let seed = from; seed < from + count; seed += 1) {
-    const result = runSeed(seed, runOptions);
+    const result = await runSeed(seed, runOptions);
     events += result.events;
     if (!result.ok) {
       failed.push(result);

@@ -1,54 +1,73 @@
 // One simulated world built from a SimConfig: scheduler, network, replica nodes with their disks,
-// sequencers, clients, the history and the invariant checker, with the fault plan scheduled on the clock.
+// sequencers, workload clients, the history and the checkers, with the fault plan scheduled on the clock.
 // All randomness comes from streams forked off the seed's PRNG, one per concern.
 import { MessageType, readHeader } from '../../src/mrtom/header.js';
 import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
+import type { SnapshotSource } from '../../src/runtime/ports.js';
+import type { AppliedEntry } from '../../src/store/applied.js';
 import { encodeOpRequest } from '../../src/store/ops.js';
-import { SimClient } from './client.js';
+import type { RevisionEvents } from '../../src/store/state-machine.js';
 import type { SimConfig } from './config.js';
-import { SimDisk } from './disk.js';
 import { describeAction, type FaultAction } from './faults.js';
 import { History } from './history.js';
-import { ApplyInvariants } from './invariants.js';
+import { ApplyInvariants, InvariantViolation } from './invariants.js';
+import { nodeFaults, type Mutation } from './mutations.js';
 import { Network, type NodeName } from './network.js';
+import { PromiseInvariants } from './promises.js';
 import type { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
-import { SimReplica, type SnapshotOutcome } from './sim-replica.js';
+import type { ProcessClock } from './sim-clock.js';
+import { SimDisk } from './sim-disk.js';
+import { SimReplicaNode } from './sim-replica-node.js';
 import { SimSequencer } from './sim-sequencer.js';
-import type { Tracer } from './trace.js';
+import { StaleReadLog } from './stale-reads.js';
+import { describeDatagram, type Tracer } from './trace.js';
+import { SimClient } from './workload.js';
 
-/**
- * A deliberate break made by the simulator itself rather than by the protocol: the first ORDERED carrying a
- * request that reaches the highest-numbered replica has its body swapped for another operation, as a
- * corrupting network would. The invariant checker must catch the divergence it causes.
- */
-export type SimTamper = 'tamper-ordered';
-
-/** Client ids start here so they never look like replica or sequencer ids in a trace. */
-const CLIENT_ID_FIRST = 1001;
 /** A snapshot request to an unreachable peer fails after this long (a connect timeout). */
 const SNAPSHOT_CONNECT_TIMEOUT_MS = 50;
 /** Streaming the small simulated state takes this long, on top of the round trip. */
 const SNAPSHOT_TRANSFER_MS_MIN = 1;
 const SNAPSHOT_TRANSFER_MS_MAX = 20;
 
+export type FailureKind = 'invariant' | 'exception' | 'liveness' | 'linearizability' | 'stale-read';
+
+export interface SimFailure {
+  kind: FailureKind;
+  message: string;
+  atMs: number;
+}
+
+/** A lease revoke as first applied anywhere: its keys come from the watch history once the run is over. */
+interface RevokeApplied {
+  revision: number;
+  lease: number;
+  atMs: number;
+  order: number;
+}
+
 export class Cluster {
   readonly scheduler = new Scheduler();
   readonly network: Network;
   readonly invariants = new ApplyInvariants();
   readonly history = new History();
-  readonly replicas: SimReplica[];
+  readonly staleReads = new StaleReadLog();
+  readonly replicas: SimReplicaNode[];
   readonly sequencers: SimSequencer[];
   readonly clients: SimClient[];
-  private readonly nodes = new Map<NodeName, SimReplica | SimSequencer>();
+  /** The first failure found while running (an invariant, an exception in a process); the run stops there. */
+  failure: SimFailure | null = null;
+  private readonly promises: PromiseInvariants;
+  private readonly nodes = new Map<NodeName, SimReplicaNode | SimSequencer>();
   private readonly snapshotPrng: Prng;
+  private readonly revokes = new Map<number, RevokeApplied>();
   private tampered = false;
 
   constructor(
     readonly config: SimConfig,
     prng: Prng,
     private readonly tracer: Tracer,
-    private readonly tamper: SimTamper | null,
+    private readonly mutation: Mutation | null,
   ) {
     this.network = new Network(
       this.scheduler,
@@ -60,32 +79,38 @@ export class Cluster {
     const nodePrng = prng.fork('nodes');
     this.snapshotPrng = prng.fork('snapshots');
     const diskPrng = prng.fork('disks');
+    const disks = new Map(config.replicaIds.map((id) => [id, new SimDisk(this.scheduler, diskPrng.fork(`r${id}`), config.disk)] as const));
+    this.promises = new PromiseInvariants(disks, config.durability);
+    const send = (from: NodeName, to: NodeName, bytes: Uint8Array): void => this.send(from, to, bytes);
     this.replicas = config.replicaIds.map(
       (id) =>
-        new SimReplica(
+        new SimReplicaNode(
+          id,
           {
             id,
             group: config.group,
             replicaIds: config.replicaIds,
             sequencerIds: config.sequencerIds,
             durability: config.durability,
-            timing: config.replicaTiming,
-            logRetainEntries: config.logRetainEntries,
-            pendingEntriesMax: config.pendingEntriesMax,
-            unsafeBreak: config.unsafeBreak,
+            // The simulator never fills a datagram; production's limit applies.
+            datagramBytesMax: 65_000,
+            protocolTiming: config.replicaTiming,
+            runtimeTiming: config.runtimeTiming,
           },
           {
             scheduler: this.scheduler,
-            network: this.network,
             tracer,
             invariants: this.invariants,
-            disk: new SimDisk(config.durability, this.scheduler, diskPrng.fork(`r${id}`), config.disk),
+            disk: disks.get(id)!,
             prng: nodePrng.fork(`r${id}`),
-            tickIntervalMs: config.tickIntervalMs,
-            onApplied: (replica, applied) => {
-              for (const client of this.clients) if (client.host.id === replica) client.onApplied(applied);
+            send,
+            snapshots: (to, clock) => this.snapshotSource(to, clock),
+            onApplied: (replica, applied) => this.onApplied(applied),
+            onFatal: (replica, error) => this.fail(error, `r${replica}`),
+            onStarted: (replica) => {
+              for (const client of this.clients) if (client.host.id === replica) client.onHostRestart();
             },
-            fetchSnapshot: (to, from, done) => this.transferSnapshot(to, from, done),
+            faults: nodeFaults(mutation, id),
           },
         ),
     );
@@ -93,33 +118,31 @@ export class Cluster {
       (id) =>
         new SimSequencer(id, {
           scheduler: this.scheduler,
-          network: this.network,
           tracer,
           prng: nodePrng.fork(`s${id}`),
           group: config.group,
           replicaIds: config.replicaIds,
           timing: config.sequencerTiming,
-          tickIntervalMs: config.tickIntervalMs,
+          tickIntervalMs: config.runtimeTiming.tickIntervalMs,
+          send,
         }),
     );
     for (const node of [...this.replicas, ...this.sequencers]) this.nodes.set(node.name, node);
     const workload = prng.fork('workload');
-    let clientIdNext = CLIENT_ID_FIRST;
     this.clients = Array.from(
       { length: config.clientCount },
       (_, index) =>
         new SimClient(index, this.replicas[index % this.replicas.length]!, {
           scheduler: this.scheduler,
-          network: this.network,
           tracer,
           history: this.history,
+          staleReads: this.staleReads,
           prng: workload.fork(`c${index}`),
-          group: config.group,
           keys: config.keys,
-          timing: config.clientTiming,
+          timing: config.workloadTiming,
           opsMax: config.opsPerClientMax,
           invokeEndMs: config.invokeEndMs,
-          newClientId: () => clientIdNext++,
+          fail: (error) => this.fail(error, `c${index}`),
         }),
     );
   }
@@ -139,29 +162,73 @@ export class Cluster {
   /** Every replica is up and has applied every slot any replica applied. */
   replicasCaughtUp(): boolean {
     const slots = this.invariants.slotsApplied();
-    return this.replicas.every((replica) => replica.isUp && this.invariants.lastApplied(replica.id) === slots);
+    return this.replicas.every((replica) => replica.soft() !== null && this.invariants.lastApplied(replica.id) === slots);
+  }
+
+  /** Records the first failure; later ones are consequences of it. */
+  fail(error: Error, where: string): void {
+    if (this.failure !== null) return;
+    const kind = error instanceof InvariantViolation ? 'invariant' : 'exception';
+    const message = kind === 'invariant' ? error.message : `${where}: ${error.stack ?? error.message}`;
+    this.failure = { kind, message, atMs: this.scheduler.nowMs };
+    this.tracer.event(this.scheduler.nowMs, 'sim', () => `FAILURE (${kind}): ${message}`);
+  }
+
+  /** The whole watch history, from a replica that applied every slot (null if none did). */
+  async watchHistory(): Promise<RevisionEvents[] | null> {
+    const slots = this.invariants.slotsApplied();
+    const caughtUp = this.replicas.find((replica) => replica.soft() !== null && this.invariants.lastApplied(replica.id) === slots);
+    return caughtUp === undefined ? null : caughtUp.history();
+  }
+
+  /** Puts the lease revokes into the history, one delete per key each deleted, at the instant it took effect. */
+  addRevokes(history: readonly RevisionEvents[]): void {
+    const byRevision = new Map(history.map((item) => [item.revision, item.events] as const));
+    for (const revoke of this.revokes.values()) {
+      for (const event of byRevision.get(revoke.revision) ?? []) {
+        this.history.pointOp(event.key, { type: 'revoke', lease: revoke.lease }, { type: 'revoked' }, revoke.atMs, revoke.order);
+      }
+    }
+  }
+
+  /** A revoke takes effect where it is first applied: slot order matches the real-time order of completions. */
+  private onApplied(applied: readonly AppliedEntry[]): void {
+    for (const { slot, result } of applied) {
+      if (result.type !== 'lease_revoked' || result.deleted === 0 || this.revokes.has(slot)) continue;
+      const order = this.history.mark();
+      this.history.mark();
+      this.revokes.set(slot, { revision: result.revision, lease: result.lease, atMs: this.scheduler.nowMs, order });
+    }
   }
 
   /**
    * A snapshot stream between replicas (HTTP over TCP in production): it fails at once if the peer is down
    * or cut off, and fails part-way if the peer crashes or a partition cuts the link before it completes.
-   * The state sent is the peer's applied state when the stream starts (one LevelDB iterator).
+   * The state sent is the peer's applied state when the stream starts (one iterator).
    */
-  private transferSnapshot(to: number, from: number, done: (outcome: SnapshotOutcome) => void): void {
-    const source = this.replicas.find((replica) => replica.id === from);
-    if (source === undefined) throw new Error(`r${to} asked for a snapshot from unknown replica ${from}`);
-    const target: NodeName = `r${to}`;
-    const reachable = (): boolean => source.isUp && !this.network.isCut(target, source.name) && !this.network.isCut(source.name, target);
-    const { latencyMsMax } = this.config.calm;
-    if (!reachable()) {
-      this.scheduler.after(SNAPSHOT_CONNECT_TIMEOUT_MS, () => done({ kind: 'failed' }));
-      return;
-    }
-    const state = source.appliedState;
-    const incarnation = source.incarnationNumber;
-    this.scheduler.after(2 * latencyMsMax + this.snapshotPrng.between(SNAPSHOT_TRANSFER_MS_MIN, SNAPSHOT_TRANSFER_MS_MAX), () => {
-      done(reachable() && source.incarnationNumber === incarnation ? { kind: 'installed', state } : { kind: 'failed' });
-    });
+  private snapshotSource(to: number, clock: ProcessClock): SnapshotSource {
+    return {
+      fetch: (from) =>
+        new Promise((resolve, reject) => {
+          const source = this.replicas.find((replica) => replica.id === from);
+          if (source === undefined) throw new Error(`r${to} asked for a snapshot from unknown replica ${from}`);
+          const target: NodeName = `r${to}`;
+          const reachable = (): boolean =>
+            source.isUp && !this.network.isCut(target, source.name) && !this.network.isCut(source.name, target);
+          const refused = (): void => clock.after(SNAPSHOT_CONNECT_TIMEOUT_MS, () => reject(new Error(`r${from} is unreachable`)));
+          if (!reachable()) return refused();
+          const incarnation = source.incarnation;
+          void source.snapshotRecords().then((records) => {
+            if (records === null) return refused();
+            const transferMs =
+              2 * this.config.calm.latencyMsMax + this.snapshotPrng.between(SNAPSHOT_TRANSFER_MS_MIN, SNAPSHOT_TRANSFER_MS_MAX);
+            clock.after(transferMs, () => {
+              if (!reachable() || source.incarnation !== incarnation) return reject(new Error(`the transfer from r${from} broke off`));
+              resolve({ records: () => iterate(records), discard: () => Promise.resolve() });
+            });
+          });
+        }),
+    };
   }
 
   private perform(action: FaultAction): void {
@@ -206,9 +273,7 @@ export class Cluster {
         for (const client of this.clients) if (client.host.name === action.node) client.onHostCrash();
         break;
       case 'restart':
-        if (this.node(action.node).isUp) break; // Its crash was skipped.
-        this.node(action.node).start();
-        for (const client of this.clients) if (client.host.name === action.node) client.onHostRestart();
+        if (!this.node(action.node).isUp) this.node(action.node).start(); // Else its crash was skipped.
         break;
     }
   }
@@ -222,23 +287,42 @@ export class Cluster {
   private crashWouldLoseData(name: NodeName): boolean {
     const target = this.replicas.find((replica) => replica.name === name);
     if (!target || this.config.durability === 'fsync') return false;
-    return this.replicas.some((replica) => replica !== target && replica.isRecovering);
+    return this.replicas.some((replica) => replica !== target && (replica.isRecovering || (replica.isUp && replica.soft() === null)));
   }
 
-  private node(name: NodeName): SimReplica | SimSequencer {
+  private node(name: NodeName): SimReplicaNode | SimSequencer {
     const node = this.nodes.get(name);
     if (node === undefined) throw new Error(`no node ${name}`);
     return node;
   }
 
-  private deliver(to: NodeName, from: NodeName, bytes: Uint8Array): void {
-    const node = this.node(to);
-    node.deliver(from, this.tamper === 'tamper-ordered' ? this.maybeTamper(to, bytes) : bytes);
+  /** Every datagram a node sends passes here: a replica's is held against what its disk promises. */
+  private send(from: NodeName, to: NodeName, bytes: Uint8Array): void {
+    if (from.startsWith('r')) {
+      try {
+        this.promises.onSend(Number(from.slice(1)), bytes);
+      } catch (err) {
+        this.fail(err as Error, from);
+        throw err;
+      }
+    }
+    this.network.send(from, to, bytes);
   }
 
+  private deliver(to: NodeName, from: NodeName, bytes: Uint8Array): void {
+    const delivered = this.mutation === 'tamper-ordered' ? this.maybeTamper(to, bytes) : bytes;
+    this.tracer.event(this.scheduler.nowMs, to, () => `<-- ${from} ${describeDatagram(delivered)}`);
+    this.node(to).deliver(from, delivered);
+  }
+
+  /**
+   * The network's deliberate bug: the first ORDERED carrying a request that reaches the highest-numbered
+   * replica has its body swapped for another operation, as a corrupting network would. The invariant
+   * checker must catch the divergence it causes.
+   */
   private maybeTamper(to: NodeName, bytes: Uint8Array): Uint8Array {
     const target = this.replicas.at(-1)!;
-    if (this.tampered || to !== target.name || !target.isUp) return bytes;
+    if (this.tampered || to !== target.name || target.soft() === null) return bytes;
     const { header } = decodeDatagram(bytes);
     if (header.type !== MessageType.ORDERED) return bytes;
     this.tampered = true;
@@ -246,4 +330,8 @@ export class Cluster {
     this.tracer.event(this.scheduler.nowMs, 'sim', () => `TAMPER ORDERED s${header.session}/q${header.seq} to ${to}`);
     return encodeDatagram(header, body);
   }
+}
+
+async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }

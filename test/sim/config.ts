@@ -4,12 +4,14 @@
 // the replicas' slow path), workload and fault plan. Simulated time is kept to a few seconds so that
 // thousands of seeds fit in a CI run.
 import type { Durability } from '../../src/config/cluster.js';
-import type { ClientTiming } from './client.js';
-import type { DiskTiming } from './disk.js';
+import type { ReplicaTiming } from '../../src/consensus/state.js';
+import type { RuntimeTiming } from '../../src/runtime/timing.js';
 import { generateFaultPlan, type FaultPlan } from './faults.js';
 import type { LinkConditions } from './network.js';
 import type { Prng } from './prng.js';
-import type { ReplicaTiming, SequencerTiming, UnsafeBreak } from './replica-adapter.js';
+import type { DiskTiming } from './sim-disk.js';
+import type { SequencerTiming } from './sim-sequencer.js';
+import type { WorkloadTiming } from './workload.js';
 
 export interface SimConfig {
   group: number;
@@ -17,16 +19,14 @@ export interface SimConfig {
   sequencerIds: number[];
   durability: Durability;
   replicaTiming: ReplicaTiming;
+  runtimeTiming: RuntimeTiming;
   sequencerTiming: SequencerTiming;
-  tickIntervalMs: number;
-  logRetainEntries: number;
-  pendingEntriesMax: number;
   disk: DiskTiming;
   calm: LinkConditions;
   keys: string[];
   clientCount: number;
   opsPerClientMax: number;
-  clientTiming: ClientTiming;
+  workloadTiming: WorkloadTiming;
   faults: FaultPlan;
   /** Faults end here; from now on every op must complete within livenessBoundMs. */
   quietStartMs: number;
@@ -35,12 +35,9 @@ export interface SimConfig {
   invokeEndMs: number;
   /** The run stops here at the latest. */
   endMs: number;
-  unsafeBreak: UnsafeBreak | null;
 }
 
-/** How the run is told to deviate from a normal one (the "checker bites" tests). */
 export interface ConfigOverrides {
-  unsafeBreak?: UnsafeBreak | null;
   durability?: Durability;
 }
 
@@ -75,8 +72,8 @@ const FAULT_PERIOD_MS_MAX = 2500;
 const QUIET_INVOKE_MS = 500;
 /** From the quiet start (or a later invoke), every op completes within this; room for a leader timeout, a view change and a recovery. */
 const LIVENESS_BOUND_MS = 2500;
-/** A client gives up this long after the liveness bound, so a stuck op is reported as stuck rather than abandoned. */
-const CLIENT_DEADLINE_PAST_BOUND_MS = 1000;
+/** A submitter gives up this long after the liveness bound, so a stuck op is reported as stuck rather than abandoned. */
+const COMMIT_TIMEOUT_PAST_BOUND_MS = 1000;
 const OPS_PER_CLIENT_MAX = 150;
 
 export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): SimConfig {
@@ -103,20 +100,24 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
       heartbeatIntervalMs: SEQUENCER_HEARTBEAT_INTERVAL_MS,
       resendPerTickMax: SEQUENCER_RESEND_PER_TICK_MAX,
     },
-    tickIntervalMs: TICK_INTERVAL_MS,
-    logRetainEntries: prng.pick([16, 1024]),
-    pendingEntriesMax: prng.pick([64, 8192]),
+    runtimeTiming: {
+      tickIntervalMs: TICK_INTERVAL_MS,
+      logRetainEntries: prng.pick([16, 1024]),
+      pendingEntriesMax: prng.pick([64, 8192]),
+      requestResendIntervalMs: 100,
+      requestResendIntervalMsMax: 400,
+      commitTimeoutMs: livenessBoundMs + COMMIT_TIMEOUT_PAST_BOUND_MS,
+      requestsInFlightMax: 4096,
+      // As in production, the node stops taking writes once the sequencer is silent as long as the
+      // leader waits before replacing it.
+      sequencerSilenceMs: timing.sequencerTimeoutMs,
+    },
     disk: { writeMsMin: 0.05, writeMsMax: prng.between(0.1, 2), osFlushIntervalMs: prng.between(20, 200) },
     calm,
     keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
     clientCount: prng.int(2, 6),
     opsPerClientMax: OPS_PER_CLIENT_MAX,
-    clientTiming: {
-      thinkMsMax: prng.between(5, 60),
-      resendMsMin: 100,
-      resendMsMax: 250,
-      deadlineMs: livenessBoundMs + CLIENT_DEADLINE_PAST_BOUND_MS,
-    },
+    workloadTiming: { thinkMsMax: prng.between(5, 60), leaseTtlMsMin: 50, leaseTtlMsMax: 400 },
     faults: generateFaultPlan(prng, {
       replicaIds,
       sequencerIds,
@@ -129,7 +130,6 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     livenessBoundMs,
     invokeEndMs,
     endMs: invokeEndMs + livenessBoundMs,
-    unsafeBreak: overrides.unsafeBreak ?? null,
   };
 }
 

@@ -53,14 +53,20 @@ export class ApplyInvariants {
     return this.appliedSlot.get(replica) ?? 0;
   }
 
-  /** Before the state machine runs: the entries continue this replica's applied prefix and agree with every other replica's. */
-  checkEntries(replica: number, entries: readonly LogEntry[]): void {
-    for (const entry of entries) this.checkEntry(replica, entry);
+  /** Before the state machine runs: the entries continue this replica's applied prefix and agree with
+   *  every other replica's. The replica's applied slot moves only once the write is done (afterApply). */
+  beforeApply(replica: number, entries: readonly LogEntry[]): void {
+    let last = this.lastApplied(replica);
+    for (const entry of entries) {
+      this.checkEntry(replica, entry, last);
+      last = entry.slot;
+    }
   }
 
   /** After it ran: every replica's state machine produced the same result at each slot. */
-  checkResults(replica: number, results: readonly AppliedEntry[]): void {
+  afterApply(replica: number, results: readonly AppliedEntry[]): void {
     for (const result of results) {
+      this.appliedSlot.set(replica, result.slot);
       const mine = describeResult(result.result);
       const agreed = this.agreed.get(result.slot);
       if (agreed === undefined)
@@ -113,13 +119,11 @@ export class ApplyInvariants {
     this.appliedSlot.set(replica, slot);
   }
 
-  private checkEntry(replica: number, entry: LogEntry): void {
-    const last = this.lastApplied(replica);
+  private checkEntry(replica: number, entry: LogEntry, last: number): void {
     if (entry.slot !== last + 1) {
       const what = entry.slot <= last ? 'applied again' : `applied with slots ${last + 1}..${entry.slot - 1} missing`;
       throw new InvariantViolation(`r${replica}: slot ${entry.slot} ${what} (last applied ${last})`, entry.slot, replica);
     }
-    this.appliedSlot.set(replica, entry.slot);
     const mine = describeEntry(entry);
     const agreed = this.agreed.get(entry.slot);
     if (agreed === undefined) {

@@ -6,9 +6,10 @@
 // linearized operation (legal in the model, and the (linearized set, state) configuration not seen
 // before); reaching a return means an operation that had to take effect could not be placed, so the
 // search backtracks. Ops with unknown outcome return at +∞: they may take effect at any point after
-// their invoke, or never (placing them last is the same as never for every observed op).
+// their invoke, or never (placing them last is the same as never for every observed op). Where the model
+// leaves an operation more than one next state (kv-model.ts), each is tried in turn.
 import type { HistoryOp } from './history.js';
-import { type KeyState, stepKey } from './kv-model.js';
+import { ABSENT, type KeyState, keyStateId, stepKey } from './kv-model.js';
 
 /**
  * Search steps per key before the checker gives up. Histories of a few hundred ops per key with bounded
@@ -51,44 +52,48 @@ function checkKey(key: string, ops: readonly HistoryOp[], stepsMax: number): Che
   const head = buildEntryList(ops);
   const linearized = new Bitset(ops.length);
   const seen = new Set<string>();
-  const stack: Array<{ entry: Entry; state: KeyState }> = [];
+  const stack: Array<{ entry: Entry; state: KeyState; candidate: number }> = [];
   let longest: Entry[] = [];
-  let state: KeyState = null;
+  let state: KeyState = ABSENT;
   let entry = head.next;
   let steps = 0;
+
+  /** Linearizes `call` now with its first next state from `from` on whose configuration is new. */
+  const place = (call: Entry, from: number): boolean => {
+    const candidates = stepKey(state, call.op.input, call.op.output);
+    for (let i = from; i < candidates.length; i++) {
+      linearized.set(call.index);
+      const configuration = `${linearized.key()}|${keyStateId(candidates[i]!)}`;
+      if (!seen.has(configuration)) {
+        seen.add(configuration);
+        stack.push({ entry: call, state, candidate: i });
+        state = candidates[i]!;
+        lift(call);
+        if (stack.length > longest.length) longest = stack.map((frame) => frame.entry);
+        return true;
+      }
+      linearized.clear(call.index);
+    }
+    return false;
+  };
 
   while (head.next !== null) {
     if (++steps > stepsMax) return { ok: false, kind: 'inconclusive', key, steps };
     if (entry === null) throw new Error('walked past the end of the entry list');
     if (entry.isCall) {
-      const next = stepKey(state, entry.op.input, entry.op.output);
-      if (next !== undefined) {
-        linearized.set(entry.index);
-        const configuration = `${linearized.key()}|${JSON.stringify(next)}`;
-        if (!seen.has(configuration)) {
-          seen.add(configuration);
-          stack.push({ entry, state });
-          state = next;
-          lift(entry);
-          if (stack.length > longest.length) longest = stack.map((frame) => frame.entry);
-          entry = head.next;
-          continue;
-        }
-        linearized.clear(entry.index);
-      }
-      entry = entry.next;
-    } else {
-      const frame = stack.pop();
-      if (frame === undefined) {
-        const placed = new Set(longest.map((e) => e.index));
-        const unplaced = ops.filter((_, i) => !placed.has(i)).sort((a, b) => a.invokeOrder - b.invokeOrder);
-        return { ok: false, kind: 'violation', key, longestPrefix: longest.map((e) => e.op), unplaced };
-      }
-      linearized.clear(frame.entry.index);
-      state = frame.state;
-      unlift(frame.entry);
-      entry = frame.entry.next;
+      entry = place(entry, 0) ? head.next : entry.next;
+      continue;
     }
+    const frame = stack.pop();
+    if (frame === undefined) {
+      const placed = new Set(longest.map((e) => e.index));
+      const unplaced = ops.filter((_, i) => !placed.has(i)).sort((a, b) => a.invokeOrder - b.invokeOrder);
+      return { ok: false, kind: 'violation', key, longestPrefix: longest.map((e) => e.op), unplaced };
+    }
+    linearized.clear(frame.entry.index);
+    state = frame.state;
+    unlift(frame.entry);
+    entry = place(frame.entry, frame.candidate + 1) ? head.next : frame.entry.next;
   }
   return { ok: true };
 }

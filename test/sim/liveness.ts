@@ -5,6 +5,8 @@ import { describeOp, type HistoryOp } from './history.js';
 
 export interface LivenessInput {
   ops: readonly HistoryOp[];
+  /** When nodes refused ops before sending them (503: no sequencer heard, shutting down). */
+  refusalsMs: readonly number[];
   quietStartMs: number;
   livenessBoundMs: number;
   /** Where the run stopped. */
@@ -28,6 +30,10 @@ export function checkLiveness(input: LivenessInput): string | null {
           ? `abandoned at ${op.abandonedMs.toFixed(1)} ms`
           : 'never completed';
     return `op stuck after the faults ended at ${input.quietStartMs.toFixed(1)} ms: ${describeOp(op)} was due by ${dueMs.toFixed(1)} ms but ${state}`;
+  }
+  const refusedLate = input.refusalsMs.find((atMs) => atMs > input.quietStartMs + input.livenessBoundMs);
+  if (refusedLate !== undefined) {
+    return `a node still refused an op (503) at ${refusedLate.toFixed(1)} ms, past ${input.livenessBoundMs} ms after the faults ended at ${input.quietStartMs.toFixed(1)} ms`;
   }
   if (input.laggingReplicas.length > 0) return `replicas did not catch up by the end of the run: ${input.laggingReplicas.join('; ')}`;
   return null;

@@ -1,6 +1,14 @@
 // A discrete-event scheduler over simulated time (FoundationDB-style: one thread, one clock, no real
 // timers). Events run in time order; events due at the same time run in the order they were scheduled,
-// so a run is a pure function of the seed.
+// so a run is a pure function of the seed. The production code the simulator runs (src/runtime, src/store)
+// is asynchronous: after each event, the promise chains it started settle before the next event runs.
+// They involve no real I/O or timers (the simulated disk and clock are scheduler events), so settling is
+// deterministic, and simulated time stands still meanwhile.
+
+/** Lets every microtask and promise continuation queued so far run: setImmediate comes after all of them. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export interface ScheduledEvent {
   readonly atMs: number;
@@ -34,8 +42,9 @@ export class Scheduler {
    * Runs events in order until none is left, the clock would pass `untilMs`, or `stop()` says so after an
    * event. Returns the number of events run by this call.
    */
-  runUntil(untilMs: number, stop: () => boolean = () => false): number {
+  async runUntil(untilMs: number, stop: () => boolean = () => false): Promise<number> {
     const before = this.eventsRun;
+    await settle();
     for (;;) {
       const next = this.heap[0];
       if (next === undefined || next.atMs > untilMs) {
@@ -47,6 +56,7 @@ export class Scheduler {
       this.clockMs = next.atMs;
       this.eventsRun += 1;
       next.run();
+      await settle();
       if (stop()) break;
     }
     return this.eventsRun - before;

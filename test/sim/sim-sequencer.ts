@@ -1,72 +1,81 @@
-// A simulated sequencer node: the pure sequencer state machine fed with datagrams, a flush after each
-// burst and a tick on a timer, like the userspace runtime. It keeps nothing durable, so a restart is a
-// fresh createSequencer that serves no session until a leader's SESSION_START gives it one.
-import type { NodeName, Network } from './network.js';
+// A simulated sequencer node: the production sequencer host (src/runtime/sequencer-host.ts) over the
+// pure sequencer, on the simulated clock and network. It keeps nothing durable, so a restart is a fresh
+// sequencer that serves no session until a leader's SESSION_START gives it one.
+import pino from 'pino';
+import { SequencerHost } from '../../src/runtime/sequencer-host.js';
+import { createSequencer } from '../../src/sequencer/state.js';
+import type { NodeName } from './network.js';
 import type { Prng } from './prng.js';
-import { ProcessTimers } from './process-timers.js';
-import { describeSequencer, startSequencer, stepSimSequencer, type SequencerTiming, type SimSequencerState } from './replica-adapter.js';
 import type { Scheduler } from './scheduler.js';
-import { describeDatagram, type Tracer } from './trace.js';
-import type { SequencerInput } from '../../src/sequencer/protocol.js';
+import { ProcessClock } from './sim-clock.js';
+import type { Tracer } from './trace.js';
+
+export interface SequencerTiming {
+  ringCapacity: number;
+  retransmitIntervalMs: number;
+  heartbeatIntervalMs: number;
+  resendPerTickMax: number;
+}
 
 export interface SimSequencerDeps {
   scheduler: Scheduler;
-  network: Network;
   tracer: Tracer;
   prng: Prng;
   group: number;
   replicaIds: readonly number[];
   timing: SequencerTiming;
   tickIntervalMs: number;
+  send(from: NodeName, to: NodeName, bytes: Uint8Array): void;
 }
+
+const SILENT = pino({ level: 'silent' });
 
 export class SimSequencer {
   readonly name: NodeName;
-  private state: SimSequencerState | null = null;
-  private readonly timers: ProcessTimers;
+  private life: { clock: ProcessClock; host: SequencerHost } | null = null;
 
   constructor(
     readonly id: number,
     private readonly deps: SimSequencerDeps,
   ) {
     this.name = `s${id}`;
-    this.timers = new ProcessTimers(deps.scheduler, deps.tickIntervalMs, (input) => this.step(input));
   }
 
   get isUp(): boolean {
-    return this.state !== null;
+    return this.life !== null;
   }
 
   describe(): string {
-    return this.state === null ? 'down' : describeSequencer(this.state);
+    return this.life === null ? 'down' : this.life.host.describe();
   }
 
   start(): void {
-    if (this.state !== null) throw new Error(`${this.name} is already up`);
-    this.state = startSequencer(this.deps.group, this.deps.replicaIds, this.deps.timing, 1 + (this.deps.prng.nextU32() % 0xffff_fffe));
+    if (this.life !== null) throw new Error(`${this.name} is already up`);
+    const { deps } = this;
+    const clock = new ProcessClock(deps.scheduler, deps.prng.fork('clock'));
+    const incarnation = 1 + (deps.prng.nextU32() % 0xffff_fffe);
+    const host = new SequencerHost({
+      state: createSequencer({ group: deps.group, replicaIds: deps.replicaIds, ...deps.timing, incarnation }),
+      clock,
+      logger: SILENT,
+      tickIntervalMs: deps.tickIntervalMs,
+      send: (to, bytes) => deps.send(this.name, `r${to}`, bytes),
+    });
+    this.life = { clock, host };
     this.trace(() => 'start (no session)');
-    this.timers.scheduleTick(this.deps.prng.between(0, this.deps.tickIntervalMs));
   }
 
   crash(): void {
-    if (this.state === null) throw new Error(`${this.name} is already down`);
+    if (this.life === null) throw new Error(`${this.name} is already down`);
     this.trace(() => `CRASH (${this.describe()})`);
-    this.state = null;
-    this.timers.crash();
+    this.life.clock.stop();
+    this.life.host.stop();
+    this.life = null;
   }
 
   /** Submitters send from their replica node's address, so REQUESTs arrive "from" a replica too. */
   deliver(from: NodeName, bytes: Uint8Array): void {
-    if (this.state === null) return;
-    this.trace(() => `<-- ${from} ${describeDatagram(bytes)}`);
-    const fromReplica = from.startsWith('r') ? Number(from.slice(1)) : null;
-    this.step({ kind: 'datagram', fromReplica, bytes, nowMs: this.deps.scheduler.nowMs });
-    this.timers.scheduleFlush();
-  }
-
-  private step(input: SequencerInput): void {
-    if (this.state === null) return;
-    for (const effect of stepSimSequencer(this.state, input)) this.deps.network.send(this.name, `r${effect.to}`, effect.bytes);
+    this.life?.host.receive(from.startsWith('r') ? Number(from.slice(1)) : null, bytes);
   }
 
   private trace(text: () => string): void {

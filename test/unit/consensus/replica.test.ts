@@ -8,7 +8,14 @@ import { createReplica, stepReplica, type ReplicaState } from '../../../src/cons
 import type { ReplicaEffect } from '../../../src/consensus/types.js';
 import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
 import { MessageType, type Header } from '../../../src/mrtom/header.js';
-import { decodeDatagram, decodeNoopsBody, decodeRetransmitBody, encodeDatagram, encodeNoopsBody } from '../../../src/mrtom/messages.js';
+import {
+  decodeDatagram,
+  decodeNoopsBody,
+  decodeRetransmitBody,
+  encodeDatagram,
+  encodeNoopsBody,
+  NOOPS_PER_SESSION_MAX,
+} from '../../../src/mrtom/messages.js';
 import { encodePeerMessage } from '../../../src/consensus/peer-messages.js';
 
 const GROUP = 7;
@@ -186,5 +193,120 @@ describe('view change', () => {
     expect(leader.status).toBe('normal');
     expect(kinds(started)).toEqual(['persist-view', 'send:START_VIEW', 'send:START_VIEW', 'send:SESSION_START']);
     expect(sent(started, MessageType.SESSION_START)[0]!.to).toEqual({ sequencer: 1 });
+  });
+});
+
+describe('what an ACK may claim', () => {
+  const logReply = (entries: Array<{ slot: number; noop: boolean }>): Uint8Array =>
+    encodePeerMessage(
+      MessageType.LOG_REPLY,
+      { group: GROUP, view: 0, session: 1, sender: 1 },
+      {
+        entries: entries.map(({ slot, noop }) => ({
+          slot,
+          session: 1,
+          seq: slot,
+          view: 0,
+          clientId: noop ? 0 : 99,
+          requestId: noop ? 0 : slot,
+          body: new Uint8Array(noop ? [] : [slot]),
+          noop,
+        })),
+        firstSlot: 1,
+        through: entries.at(-1)!.slot,
+      },
+    );
+
+  it('reports a NO-OP the leader shipped in a LOG_REPLY as a NO-OP (found by the simulator, seed 246)', () => {
+    const state = replica(2);
+    deliver(state, ordered(1));
+    deliver(state, ordered(3)); // seq 2 is missing; the leader fills it with the NO-OP it decided
+    deliver(state, logReply([{ slot: 2, noop: true }]), 1, { replica: 1 });
+    expect(state.through).toBe(3);
+    stepReplica(state, { kind: 'persisted', throughSlot: 3, epoch: state.persistEpoch });
+    const [ack] = sent(stepReplica(state, { kind: 'flush', nowMs: 2 }), MessageType.ACK);
+    expect(ack!.header.seq).toBe(3);
+    expect(decodeNoopsBody(ack!.body).noops).toEqual([2]);
+  });
+
+  it('neither appends nor acks while a snapshot install replaces the log (found by the simulator, seed 1224)', () => {
+    const state = replica(2);
+    deliver(state, ordered(1));
+    stepReplica(state, { kind: 'persisted', throughSlot: 1, epoch: state.persistEpoch });
+    // The peer's window no longer reaches back to what this replica lacks: it fetches the peer's state.
+    const fetch = deliver(
+      state,
+      encodePeerMessage(
+        MessageType.LOG_REPLY,
+        { group: GROUP, view: 0, session: 1, sender: 1 },
+        { entries: [], firstSlot: 50, through: 60 },
+      ),
+      1,
+      { replica: 1 },
+    );
+    expect(kinds(fetch)).toEqual(['fetch-snapshot']);
+    expect(kinds(deliver(state, ordered(2)))).toEqual([]);
+    expect(state.counters.dropped['installing-snapshot']).toBe(1);
+    expect(sent(stepReplica(state, { kind: 'flush', nowMs: 2 }), MessageType.ACK)).toEqual([]);
+    stepReplica(state, { kind: 'snapshot-installed', appliedSlot: 55, nowMs: 3 });
+    const [ack] = sent(stepReplica(state, { kind: 'flush', nowMs: 4 }), MessageType.ACK);
+    expect(ack!.header.seq).toBe(55);
+  });
+});
+
+describe('the NO-OP bound', () => {
+  it(`lets a leader decide ${NOOPS_PER_SESSION_MAX} NO-OPs in a session, then starts a new session instead of one more`, () => {
+    const state = replica(1);
+    const t = PROTOCOL_TIMING;
+    let nowMs = 0;
+    for (let seq = 2; seq <= 2 * NOOPS_PER_SESSION_MAX + 2; seq += 2) {
+      deliver(state, ordered(seq), nowMs); // seq - 1 never arrives
+      nowMs += t.gapNoopTimeoutMs + 1;
+      stepReplica(state, { kind: 'tick', nowMs }); // opens the gap
+      nowMs += t.gapNoopTimeoutMs + 1;
+      stepReplica(state, { kind: 'tick', nowMs }); // gap agreement, while under the bound
+      if (state.status !== 'normal') break;
+    }
+    expect(state.sessionNoops).toHaveLength(NOOPS_PER_SESSION_MAX);
+    expect(state.counters.noopsDecided).toBe(NOOPS_PER_SESSION_MAX);
+    expect(state.status).toBe('view-change');
+    expect(state.vs).toMatchObject({ view: 0, session: 2 });
+  });
+
+  it(`drops a SYNC, VIEW_CHANGE or START_VIEW listing ${NOOPS_PER_SESSION_MAX + 1} NO-OPs as malformed, and takes one at the bound`, () => {
+    const noops = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+    const header = { group: GROUP, view: 0, session: 1, sender: 1 };
+    for (const count of [NOOPS_PER_SESSION_MAX, NOOPS_PER_SESSION_MAX + 1]) {
+      const state = replica(2);
+      deliver(
+        state,
+        encodePeerMessage(MessageType.SYNC, header, { commit: 0, through: 0, incarnation: INCARNATION, noops: noops(count) }),
+        0,
+        { replica: 1 },
+      );
+      expect(state.counters.dropped.body ?? 0).toBe(count > NOOPS_PER_SESSION_MAX ? 1 : 0);
+    }
+    for (const type of [MessageType.VIEW_CHANGE, MessageType.START_VIEW]) {
+      const state = replica(1);
+      const body =
+        type === MessageType.VIEW_CHANGE
+          ? { lastNormalView: 0, lastNormalSession: 1, lastNormalBase: 0, through: 0, commit: 0, noops: noops(NOOPS_PER_SESSION_MAX + 1) }
+          : {
+              sequencerId: 1,
+              sessionBase: 0,
+              commit: 0,
+              mergedView: 0,
+              mergedSession: 1,
+              mergedBase: 0,
+              noops: noops(NOOPS_PER_SESSION_MAX + 1),
+            };
+      deliver(
+        state,
+        encodePeerMessage(type, { ...header, view: 1, session: 2, sender: type === MessageType.START_VIEW ? 2 : 3 }, body),
+        0,
+        { replica: type === MessageType.START_VIEW ? 2 : 3 },
+      );
+      expect(state.counters.dropped.body).toBe(1);
+    }
   });
 });

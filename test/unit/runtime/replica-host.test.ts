@@ -2,8 +2,10 @@
 // documented order: the view state is durable before the messages that depend on it leave; an ACK
 // never claims an entry before its write resolved; entry writes that queue up behind one in flight are
 // group-committed into one write; COMMITs that arrive while an apply is written go into one batch; and
-// drain() returns once the writes are done. How: a replica restored in a bound session, ORDERED and
-// COMMIT datagrams fed in bursts, the store's ports wrapped only to count and hold calls.
+// drain() returns once the writes are done; effects behind consecutive view-state writes keep their order;
+// a slot a queued write rewrites is never reported durable. How: a real replica restored in a bound
+// session fed ORDERED and COMMIT bursts, with the store's ports wrapped only to count and hold calls; and
+// for the ordering rules, a scripted machine whose effect lists the test writes out.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createReplica, machineOf } from '../../../src/consensus/replica.js';
 import type { LogEntry } from '../../../src/consensus/log-entry.js';
-import type { Peer } from '../../../src/consensus/types.js';
+import type { Peer, ReplicaEffect, ReplicaInput, ReplicaMachine } from '../../../src/consensus/types.js';
 import type { ViewState } from '../../../src/consensus/view-state.js';
 import { MessageType } from '../../../src/mrtom/header.js';
 import { decodeDatagram, encodeDatagram } from '../../../src/mrtom/messages.js';
@@ -192,5 +194,129 @@ describe('ReplicaHost', () => {
     await host.drain();
     expect(applies.map((batch) => batch.map((e) => e.slot))).toEqual([[1], [2, 3, 4, 5]]);
     expect(s.state.meta()).toMatchObject({ appliedSlot: 5, revision: 5 });
+  });
+
+  /** A host over a machine that answers each tick with the next scripted effect list, and records what it is fed. */
+  async function scriptedHarness(script: ReplicaEffect[][]) {
+    const inputs: ReplicaInput[] = [];
+    const machine: ReplicaMachine = {
+      step: (input) => {
+        inputs.push(input);
+        return input.kind === 'tick' ? (script.shift() ?? []) : [];
+      },
+      soft: () => ({ ...softOf(), logStart: 1 }),
+      counters: () => ({ appended: 0, duplicates: 0, retransmitRequests: 0, logRequests: 0, noopsDecided: 0, viewChanges: 0, dropped: {} }),
+    };
+    const events: string[] = [];
+    const holds: Array<() => void> = [];
+    const held = (what: string) => () =>
+      new Promise<void>((resolve) => {
+        events.push(`${what} started`);
+        holds.push(() => {
+          events.push(`${what} done`);
+          resolve();
+        });
+      });
+    const { clock } = manualClock();
+    const host = new ReplicaHost({
+      machine,
+      log: {
+        append: (entries) => held(`append ${entries.map((e) => `${e.slot}${e.noop ? 'n' : ''}`).join(',')}`)(),
+        truncateAfter: () => Promise.resolve(),
+        saveView: (view) => held(`view s${view.session}`)(),
+        trimBelow: () => Promise.resolve(),
+      },
+      state: { applyBatch: () => Promise.resolve([]), installSnapshot: () => Promise.reject(new Error('not expected')) },
+      snapshots: { fetch: () => Promise.reject(new Error('not expected')) },
+      network: { send: (_to, bytes) => void events.push(`send ${new TextDecoder().decode(bytes)}`) },
+      clock,
+      logger: pino({ level: 'silent' }),
+      onCommitted: () => {},
+      onApplied: () => {},
+      onFatal: (err) => {
+        throw err;
+      },
+    });
+    /** Completes the oldest held write, and lets what follows it run. */
+    const completeNext = async () => {
+      holds.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { host, inputs, events, completeNext };
+  }
+
+  const view = (session: number): ViewState => ({ ...BOUND_SESSION, session, lastNormalSession: session });
+  const send = (text: string): ReplicaEffect => ({ kind: 'send', to: { replica: 2 }, bytes: new TextEncoder().encode(text) });
+  const entry = (slot: number, noop = false): LogEntry => ({
+    slot,
+    session: 1,
+    seq: slot,
+    view: 0,
+    clientId: noop ? 0 : 5,
+    requestId: noop ? 0 : slot,
+    body: new Uint8Array(0),
+    noop,
+  });
+  function softOf() {
+    return {
+      id: 1,
+      status: 'normal' as const,
+      view: 0,
+      session: 1,
+      sequencerId: 1,
+      sessionBase: 0,
+      leaderId: 1,
+      through: 0,
+      commit: 0,
+      applied: 0,
+      logEntries: 0,
+      lastHeardSequencerMs: 0,
+      caughtUp: true,
+    };
+  }
+
+  it('performs effects in the order they were produced, across view-state writes that follow one another', async () => {
+    const { host, events, completeNext } = await scriptedHarness([
+      [{ kind: 'persist-view', view: view(1) }, send('a')],
+      [{ kind: 'persist-view', view: view(2) }, send('b')],
+      [{ kind: 'persist-log', entries: [entry(1)], epoch: 0 }, send('c')],
+      [{ kind: 'persist-log', entries: [entry(2)], epoch: 0 }, send('d')],
+    ]);
+    for (let i = 0; i < 3; i++) host.tick();
+    expect(events).toEqual(['view s1 started']); // everything else waits behind the first promise
+    await completeNext();
+    host.tick(); // arrives while the second view-state write is pending: it must still come after 'c'
+    await completeNext();
+    await completeNext();
+    await completeNext();
+    expect(events).toEqual([
+      'view s1 started',
+      'view s1 done',
+      'send a',
+      'view s2 started',
+      'view s2 done',
+      'send b',
+      'append 1 started',
+      'send c',
+      'send d',
+      'append 1 done',
+      'append 2 started',
+      'append 2 done',
+    ]);
+  });
+
+  it('never reports a slot durable while a write still queued rewrites it (a NO-OP replacing a request)', async () => {
+    const { host, inputs, completeNext } = await scriptedHarness([
+      [{ kind: 'persist-log', entries: [1, 2, 3, 4, 5].map((slot) => entry(slot)), epoch: 0 }],
+      [{ kind: 'persist-log', entries: [entry(3, true)], epoch: 0 }],
+    ]);
+    host.tick(); // writes 1-5
+    host.tick(); // the NO-OP at 3 queues behind that write
+    await completeNext();
+    const persisted = () =>
+      inputs.filter((input) => input.kind === 'persisted').map((input) => (input as { throughSlot: number }).throughSlot);
+    expect(persisted()).toEqual([2]);
+    await completeNext();
+    expect(persisted()).toEqual([2, 5]);
   });
 });
