@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './wait.js';
 
 /** pino's numeric levels, as they appear in the JSON lines. */
 export const PINO_LEVEL = { debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
@@ -15,8 +15,6 @@ export interface LogLine {
   pid: number;
   [field: string]: unknown;
 }
-
-const POLL_INTERVAL_MS = 50;
 
 export interface ProcessLog {
   path: string;
@@ -44,12 +42,6 @@ export async function readLogLines(path: string): Promise<LogLine[]> {
 }
 
 /** The first line matching `predicate`, waiting for it up to `deadlineMs`. */
-export async function waitForLogLine(path: string, predicate: (line: LogLine) => boolean, deadlineMs: number): Promise<LogLine> {
-  const giveUpAt = Date.now() + deadlineMs;
-  for (;;) {
-    const found = (await readLogLines(path)).find(predicate);
-    if (found) return found;
-    if (Date.now() >= giveUpAt) throw new Error(`no matching log line in ${path} within ${deadlineMs} ms`);
-    await sleep(POLL_INTERVAL_MS);
-  }
+export function waitForLogLine(path: string, predicate: (line: LogLine) => boolean, deadlineMs: number): Promise<LogLine> {
+  return waitFor(`a matching log line in ${path}`, async () => (await readLogLines(path)).find(predicate), deadlineMs);
 }
