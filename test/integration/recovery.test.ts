@@ -1,6 +1,5 @@
-// Proves a durability=memory replica killed with kill -9 comes back with nothing and catches up by SNAPSHOT:
-// replicas keep a 100-entry log window, 5x that many writes are acknowledged first, and the restarted
-// process must log 'snapshot installed' (its pino line at info) before serving every acknowledged write.
+// Proves a durability=memory replica killed with kill -9 comes back empty and catches up by SNAPSHOT, then serves every acknowledged write.
+// How: 100-entry log windows and 500 writes first, so no peer holds slot 1; the restarted process must log 'snapshot installed' (info).
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { http, put } from './harness/http.js';
