@@ -1,14 +1,16 @@
-// Proves `mrtom-kv dev` as a user runs it: it writes cluster.json, serves writes and reads on every
-// replica, restarts a replica killed with SIGKILL (logging it), and stops every child on SIGTERM.
+// Proves `mrtom-kv dev` as a user runs it: it writes cluster.json, serves reads and writes on every replica, restarts a replica
+// killed with SIGKILL (logging it) and stops every child on SIGTERM. How: the real CLI as a child; its JSON log read line by line.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePortBase } from './harness/ports.js';
 import { get, put } from './harness/http.js';
+import { waitFor } from './harness/wait.js';
 import { waitUntilReady } from '../../src/runtime/readiness.js';
 import { validateClusterConfig } from '../../src/config/cluster.js';
 
@@ -21,31 +23,25 @@ interface SupervisorLine {
   pid?: number;
 }
 
-/** Collects the dev command's JSON log lines and lets a test wait for one. */
+/** Collects the dev command's JSON log lines, whole however stdout chunks split them, and lets a test wait for one. */
 function watchLines(child: ChildProcess): {
   lines: SupervisorLine[];
-  text: () => string;
   waitFor(pred: (l: SupervisorLine) => boolean): Promise<SupervisorLine>;
 } {
   const lines: SupervisorLine[] = [];
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const line of chunk.toString().split('\n')) {
-      if (line.startsWith('{')) lines.push(JSON.parse(line) as SupervisorLine);
-    }
+  const output: string[] = [];
+  createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+    output.push(line);
+    if (line.startsWith('{')) lines.push(JSON.parse(line) as SupervisorLine);
   });
   return {
     lines,
-    text: () => text,
     async waitFor(pred) {
-      const giveUpAt = Date.now() + DEADLINE_MS;
-      while (Date.now() < giveUpAt) {
-        const found = lines.find(pred);
-        if (found) return found;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        return await waitFor('a matching log line of mrtom-kv dev', async () => lines.find(pred), DEADLINE_MS);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; its output:\n${output.join('\n')}`);
       }
-      throw new Error(`no matching log line within ${DEADLINE_MS} ms:\n${text}`);
     },
   };
 }

@@ -3,59 +3,80 @@
 // Processes are controlled one by one so tests can kill -9 and restart them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devClusterConfig } from '../../../src/runtime/dev-config.js';
 import { waitUntilReady } from '../../../src/runtime/readiness.js';
-import type { ClusterConfig, Durability } from '../../../src/config/cluster.js';
+import { validateClusterConfig, type ClusterConfig, type Durability } from '../../../src/config/cluster.js';
+import type { LogLevel } from '../../../src/runtime/logger.js';
 import { freePortBase } from './ports.js';
+import { openProcessLog } from './process-log.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const READY_DEADLINE_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
+export interface TestClusterOptions {
+  replicas?: number;
+  sequencers?: number;
+  durability?: Durability;
+  /** Each replica's --log-retain-entries: a peer further behind than this catches up by snapshot. */
+  logRetainEntries?: number;
+  /** The config's largest datagram (at least 512); default the dev cluster's. */
+  datagramBytesMax?: number;
+  /** Level of every process's log; default MRTOM_TEST_LOG_LEVEL, else 'warn'. */
+  logLevel?: LogLevel;
+}
+
 export interface TestCluster {
   config: ClusterConfig;
   dataDir: string;
+  /** Every process's output, one line per line (process-log.ts). */
+  logPath: string;
   /** HTTP base URL of each replica, by position in config.replicas. */
   urls: string[];
-  start(name: string): void;
+  /** Starts `sequencer-<id>` or `replica-<id>`; returns its pid, which its log lines carry. */
+  start(name: string): number;
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   waitReady(urls?: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(
-  options: { replicas?: number; sequencers?: number; durability?: Durability } = {},
-): Promise<TestCluster> {
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const replicas = options.replicas ?? 3;
   const sequencers = options.sequencers ?? 1;
   const dataDir = await mkdtemp(join(tmpdir(), 'mrtom-it-'));
   const port = await freePortBase(replicas, sequencers);
-  const config = devClusterConfig({ dataDir, port, replicas, sequencers, durability: options.durability ?? 'fsync' });
+  const dev = devClusterConfig({ dataDir, port, replicas, sequencers, durability: options.durability ?? 'fsync' });
+  const config = validateClusterConfig(
+    options.datagramBytesMax === undefined ? dev : { ...dev, datagramBytesMax: options.datagramBytesMax },
+    'test cluster config',
+  );
   const configPath = join(dataDir, 'cluster.json');
   await writeFile(configPath, JSON.stringify(config));
-  const logs = createWriteStream(join(dataDir, 'processes.log'));
-  // Every process (and every restart of one) pipes two streams into this one file.
-  logs.setMaxListeners(0);
+  const log = openProcessLog(join(dataDir, 'processes.log'));
+  const logLevel = options.logLevel ?? process.env.MRTOM_TEST_LOG_LEVEL ?? 'warn';
   const children = new Map<string, ChildProcess>();
 
   const argsOf = (name: string): string[] => {
     const [role, id] = name.split('-');
-    return ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', process.env.MRTOM_TEST_LOG_LEVEL ?? 'warn'];
+    const args = ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', logLevel];
+    if (role === 'replica' && options.logRetainEntries !== undefined) args.push('--log-retain-entries', String(options.logRetainEntries));
+    return args;
   };
-  const start = (name: string): void => {
+  const start = (name: string): number => {
     const child = spawn(process.execPath, argsOf(name), { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(logs, { end: false });
-    child.stderr!.pipe(logs, { end: false });
+    log.collect(child.stdout!);
+    log.collect(child.stderr!);
     children.set(name, child);
+    return child.pid!;
   };
   const kill = async (name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     const child = children.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // 'close' comes after the process exited AND its output was read, so no line is lost or late.
+    const exited = new Promise((resolve) => child.once('close', resolve));
     child.kill(signal);
     // A process that ignores SIGTERM must not outlive the test.
     const forced = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -73,13 +94,14 @@ export async function startTestCluster(
   const cluster: TestCluster = {
     config,
     dataDir,
+    logPath: log.path,
     urls,
     start,
     kill,
     waitReady,
     async stop() {
       await Promise.all([...children.keys()].map((name) => kill(name, 'SIGTERM')));
-      await new Promise<void>((resolve) => (logs as WriteStream).end(resolve));
+      await log.close();
       // MRTOM_KEEP_TEST_DATA=1 keeps data and process logs for a post-mortem.
       if (!process.env.MRTOM_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
     },
