@@ -54,10 +54,8 @@ describe('health probes of real replicas', () => {
     }
   });
 
-  // FAILS against src as of ae090c8, so marked `fails` until src is fixed: entering a new view or session sets
-  // state.lastHeardSequencerMs = now (src/consensus/view-change.ts, recovery.ts), and the node's sequencer check
-  // (src/runtime/replica-node.ts) reads that field. With the only sequencer dead the leader starts a new session
-  // every second, so /readyz answers 200 (and writes are accepted, to end in 504) for most of each second.
+  // Regression: entering a new view or session used to count as hearing the sequencer, so with the only
+  // sequencer dead /readyz answered 200 (and writes were accepted, to end in 504) most of each second.
   it('turn 503 naming the sequencer check while it is dead and stay so, then recover; livez stays 200', async () => {
     await cluster.kill('sequencer-1');
     const sessionOf = (check: Check): number => Number(/^sequencer 1, session (\d+)$/.exec(check.detail)?.[1]);
