@@ -58,11 +58,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** f for n = 2f+1 replicas. */
-export function faultsTolerated(config: ClusterConfig): number {
-  return Math.floor((config.replicas.length - 1) / 2);
-}
-
 export function validateClusterConfig(value: unknown, source: string): ClusterConfig {
   const problems = [...Value.Errors(ClusterConfigSchema, value)].map((e) => `${e.path || '/'}: ${e.message}`);
   if (problems.length > 0) throw new ConfigError(`${source} is not a valid cluster config:\n  ${problems.join('\n  ')}`);

@@ -34,8 +34,6 @@ export enum MessageType {
   /** Leader → sequencer: serve this (view, session) from seq 1 (docs/design.md §3, session change). */
   SESSION_START = 7,
   // MRTOM-Paxos: replica to replica (the slow path).
-  GAP_REQUEST = 16,
-  GAP_REPLY = 17,
   VIEW_CHANGE_REQUEST = 18,
   VIEW_CHANGE = 19,
   START_VIEW = 20,

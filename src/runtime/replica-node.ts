@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { faultsTolerated, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
+import type { ClusterConfig, ReplicaEndpoint } from '../config/cluster.js';
+import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
 import { buildApiServer } from '../api/server.js';
@@ -104,7 +105,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       onLatency: (latency) => metrics?.observeLatency(latency),
     },
   );
-  logger.info({ f: faultsTolerated(config) }, 'replica started');
+  logger.info({ f: faultsToleratedOf(config.replicas.length) }, 'replica started');
 
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
     const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });

@@ -61,8 +61,6 @@ function onDatagram(state: SequencerState, fromReplica: number | null, bytes: Ui
     case MessageType.ORDERED:
     case MessageType.COMMIT:
     case MessageType.HEARTBEAT:
-    case MessageType.GAP_REQUEST:
-    case MessageType.GAP_REPLY:
     case MessageType.VIEW_CHANGE_REQUEST:
     case MessageType.VIEW_CHANGE:
     case MessageType.START_VIEW:

@@ -30,7 +30,7 @@ describe('dropped datagrams', () => {
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.ORDERED, seq: 1 }), fromReplica: 1 },
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.COMMIT }), fromReplica: 2 },
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.HEARTBEAT }), fromReplica: 3 },
-    { reason: 'unexpected-type', bytes: datagram({ type: MessageType.GAP_REQUEST }), fromReplica: 2 },
+    { reason: 'unexpected-type', bytes: datagram({ type: MessageType.LOG_REQUEST }), fromReplica: 2 },
     { reason: 'unexpected-type', bytes: datagram({ type: MessageType.RECOVERY_REPLY }), fromReplica: 2 },
     { reason: 'stale-session', bytes: sessionStart(1, SESSION - 1, 0), fromReplica: 1 },
     { reason: 'wrong-session', bytes: ack(1, 0, { session: SESSION + 1 }), fromReplica: 1 },
