@@ -4,6 +4,7 @@
 // violations. Fetching messages (LOG_REQUEST) promise nothing and pass.
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/consensus/log-entry.js';
+import { logEntry } from '../unit/consensus/fixtures.js';
 import { encodePeerMessage } from '../../src/consensus/peer-messages.js';
 import { MessageType } from '../../src/mrtom/header.js';
 import { encodeDatagram, encodeNoopsBody } from '../../src/mrtom/messages.js';
@@ -15,16 +16,7 @@ import { Scheduler } from './scheduler.js';
 import { SimDisk } from './sim-disk.js';
 
 const BOUND = 42;
-const entry = (slot: number, noop = false): LogEntry => ({
-  slot,
-  session: 1,
-  seq: slot,
-  view: 0,
-  clientId: noop ? 0 : 5,
-  requestId: noop ? 0 : slot,
-  body: new Uint8Array(0),
-  noop,
-});
+const entry = logEntry;
 const ack = (through: number, noops: number[] = [], incarnation = BOUND) =>
   encodeDatagram(
     { type: MessageType.ACK, group: 1, session: 1, view: 0, seq: through, commit: 0, requestId: 0, sender: 1, incarnation },

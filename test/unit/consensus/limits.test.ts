@@ -2,7 +2,8 @@
 // to LOG_REPLY_BYTES_MAX (and always at least one, however large), and a RETRANSMIT asks for at most
 // RETRANSMIT_SPAN_MAX seqs, which is also the widest span a sequencer accepts.
 import { describe, expect, it } from 'vitest';
-import { createReplica, stepReplica, type ReplicaState } from '../../../src/consensus/replica.js';
+import { stepReplica, type ReplicaState } from '../../../src/consensus/replica.js';
+import { BOUND_INCARNATION, boundReplica, logEntry } from './fixtures.js';
 import { decodeLogReply, encodePeerMessage, entryBytes, LOG_REPLY_BYTES_MAX } from '../../../src/consensus/peer-messages.js';
 import { MessageType } from '../../../src/mrtom/header.js';
 import {
@@ -15,39 +16,10 @@ import {
 import { DecodeError } from '../../../src/mrtom/header.js';
 import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
 
-const INCARNATION = 5;
+const INCARNATION = BOUND_INCARNATION;
 const FIVE_ENTRIES = 5;
 
-function follower(): ReplicaState {
-  return createReplica(
-    {
-      id: 2,
-      group: 1,
-      replicaIds: [1, 2, 3],
-      sequencerIds: [1],
-      durability: 'fsync',
-      timing: PROTOCOL_TIMING,
-      logRetainEntries: 100,
-      pendingEntriesMax: 10_000,
-      nonce: 1,
-    },
-    {
-      viewState: {
-        view: 0,
-        session: 1,
-        sequencerId: 1,
-        sequencerIncarnation: INCARNATION,
-        sessionBase: 0,
-        lastNormalView: 0,
-        lastNormalSession: 1,
-      },
-      appliedSlot: 0,
-      log: [],
-      nowMs: 0,
-      stateLost: false,
-    },
-  );
-}
+const follower = (): ReplicaState => boundReplica(2, { pendingEntriesMax: 10_000 });
 
 function ordered(seq: number, bodyBytes: number): Uint8Array {
   return encodeDatagram(
@@ -73,8 +45,7 @@ function served(bodyBytes: number[]): number {
 describe('LOG_REPLY_BYTES_MAX', () => {
   // Entries whose sizes add up to exactly the limit: all fit; one byte more and the last one waits.
   const perEntry = Math.floor(LOG_REPLY_BYTES_MAX / FIVE_ENTRIES);
-  const bodyBytes =
-    perEntry - entryBytes({ slot: 1, session: 1, seq: 1, view: 0, clientId: 0, requestId: 0, body: new Uint8Array(0), noop: false });
+  const bodyBytes = perEntry - entryBytes(logEntry(1));
   const exact = [...Array<number>(FIVE_ENTRIES - 1).fill(bodyBytes), bodyBytes + (LOG_REPLY_BYTES_MAX - FIVE_ENTRIES * perEntry)];
 
   it('ships entries adding up to exactly the limit in one reply', () => {

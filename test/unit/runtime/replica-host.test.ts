@@ -20,19 +20,11 @@ import { decodeDatagram, encodeDatagram } from '../../../src/mrtom/messages.js';
 import type { Clock } from '../../../src/runtime/clock.js';
 import { ReplicaHost } from '../../../src/runtime/replica-host.js';
 import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
+import { BOUND_INCARNATION, BOUND_SESSION, logEntry } from '../consensus/fixtures.js';
 import { encodeOpRequest } from '../../../src/store/ops.js';
 import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
 
-const INCARNATION = 99;
-const BOUND_SESSION: ViewState = {
-  view: 0,
-  session: 1,
-  sequencerId: 1,
-  sequencerIncarnation: INCARNATION,
-  sessionBase: 0,
-  lastNormalView: 0,
-  lastNormalSession: 1,
-};
+const INCARNATION = BOUND_INCARNATION;
 
 /** A clock the test moves by hand: deferred work runs only when the test says so. */
 function manualClock() {
@@ -247,16 +239,7 @@ describe('ReplicaHost', () => {
 
   const view = (session: number): ViewState => ({ ...BOUND_SESSION, session, lastNormalSession: session });
   const send = (text: string): ReplicaEffect => ({ kind: 'send', to: { replica: 2 }, bytes: new TextEncoder().encode(text) });
-  const entry = (slot: number, noop = false): LogEntry => ({
-    slot,
-    session: 1,
-    seq: slot,
-    view: 0,
-    clientId: noop ? 0 : 5,
-    requestId: noop ? 0 : slot,
-    body: new Uint8Array(0),
-    noop,
-  });
+  const entry = logEntry;
   function softOf() {
     return {
       id: 1,
