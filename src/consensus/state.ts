@@ -4,7 +4,7 @@ import type { Durability } from '../config/cluster.js';
 import { leaderOf } from '../mrtom/group.js';
 import type { LogEntry } from './log-entry.js';
 import type { ViewChangeBody, StartViewBody } from './peer-messages.js';
-import type { ReplicaStatus, ViewState } from './types.js';
+import type { ReplicaCounters, ReplicaDropReason, ReplicaStatus, ViewState } from './types.js';
 
 export interface ReplicaTiming {
   /** A gap this old makes the replica ask the sequencer's ring (RETRANSMIT). */
@@ -40,36 +40,6 @@ export interface ReplicaOptions {
   pendingEntriesMax: number;
   /** Unique per process start: tells this incarnation's recovery replies from an earlier one's. */
   nonce: number;
-}
-
-export type ReplicaDropReason =
-  | 'short'
-  | 'magic'
-  | 'version'
-  | 'type'
-  | 'length'
-  | 'range'
-  | 'body'
-  | 'group'
-  | 'sender'
-  | 'old-session'
-  | 'future-session'
-  | 'wrong-view'
-  | 'not-normal'
-  | 'unexpected-type'
-  | 'too-far-ahead'
-  | 'unbound'
-  | 'stale-incarnation'
-  | 'installing-snapshot';
-
-export interface ReplicaCounters {
-  appended: number;
-  duplicates: number;
-  retransmitRequests: number;
-  logRequests: number;
-  noopsDecided: number;
-  viewChanges: number;
-  dropped: Partial<Record<ReplicaDropReason, number>>;
 }
 
 export interface ViewId {

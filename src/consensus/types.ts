@@ -2,7 +2,6 @@
 // state a runtime may read. One host (src/runtime/replica-host.ts) drives it, in production and in the
 // simulator alike; docs/protocol.md ("The runtime contract") explains the order effects are performed in.
 import type { LogEntry } from './log-entry.js';
-import type { ReplicaCounters } from './state.js';
 import type { ViewState } from './view-state.js';
 
 export type { LogEntry, ViewState };
@@ -73,4 +72,34 @@ export interface ReplicaMachine {
   step(input: ReplicaInput): ReplicaEffect[];
   soft(): ReplicaSoftState;
   counters(): Readonly<ReplicaCounters>;
+}
+
+export type ReplicaDropReason =
+  | 'short'
+  | 'magic'
+  | 'version'
+  | 'type'
+  | 'length'
+  | 'range'
+  | 'body'
+  | 'group'
+  | 'sender'
+  | 'old-session'
+  | 'future-session'
+  | 'wrong-view'
+  | 'not-normal'
+  | 'unexpected-type'
+  | 'too-far-ahead'
+  | 'unbound'
+  | 'stale-incarnation'
+  | 'installing-snapshot';
+
+export interface ReplicaCounters {
+  appended: number;
+  duplicates: number;
+  retransmitRequests: number;
+  logRequests: number;
+  noopsDecided: number;
+  viewChanges: number;
+  dropped: Partial<Record<ReplicaDropReason, number>>;
 }

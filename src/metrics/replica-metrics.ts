@@ -1,8 +1,6 @@
 // The replica's Prometheus metrics: protocol progress, drops by reason, submitter load.
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { ReplicaCounters } from '../consensus/state.js';
-import type { ReplicaSoftState } from '../consensus/types.js';
-import type { RequestLatency } from '../runtime/submitter.js';
+import type { ReplicaCounters, ReplicaSoftState } from '../consensus/types.js';
 import { byReason, scrapedCounter, scrapedGauge } from './scraped.js';
 
 export interface ReplicaMetricSources {
@@ -16,7 +14,7 @@ export interface ReplicaMetricSources {
 export interface ReplicaMetrics {
   registry: Registry;
   /** Observes one request's times from submission to being committed and to being applied on this replica. */
-  observeLatency(latency: RequestLatency): void;
+  observeLatency(latency: { committedMs: number; appliedMs: number }): void;
 }
 
 export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetrics {

@@ -1,12 +1,15 @@
 // The sequencer's Prometheus metrics, read from the pure state machine's counters at scrape time.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { SequencerHostCounters } from '../runtime/sequencer-host.js';
+import type { SequencerCounters } from '../sequencer/counters.js';
 import { byReason, scrapedCounter } from './scraped.js';
 
-export function createSequencerMetrics(counters: () => SequencerHostCounters): Registry {
+/** What the sequencer's host counts: the protocol's counters and the sends the kernel refused. */
+export type SequencerMetricSources = SequencerCounters & { sendErrors: number };
+
+export function createSequencerMetrics(counters: () => SequencerMetricSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const plain: Array<[keyof Omit<SequencerHostCounters, 'dropped'>, string]> = [
+  const plain: Array<[keyof Omit<SequencerMetricSources, 'dropped'>, string]> = [
     ['stamped', 'REQUESTs stamped with a seq'],
     ['ordersSent', 'ORDERED datagrams sent on first fan-out'],
     ['retransmits', 'ORDERED copies resent on timeout or request'],
