@@ -60,6 +60,7 @@ export class Cluster {
   private readonly promises: PromiseInvariants;
   private readonly nodes = new Map<NodeName, SimReplicaNode | SimSequencer>();
   private readonly snapshotPrng: Prng;
+  /** By the revision each revoke created. */
   private readonly revokes = new Map<number, RevokeApplied>();
   private tampered = false;
 
@@ -191,13 +192,17 @@ export class Cluster {
     }
   }
 
-  /** A revoke takes effect where it is first applied: slot order matches the real-time order of completions. */
+  /**
+   * A revoke takes effect where it is first applied: slot order matches the real-time order of completions.
+   * Keyed by the revision it created: a resent revoke applied again answers with the cached result, and
+   * deletes nothing a second time.
+   */
   private onApplied(applied: readonly AppliedEntry[]): void {
-    for (const { slot, result } of applied) {
-      if (result.type !== 'lease_revoked' || result.deleted === 0 || this.revokes.has(slot)) continue;
+    for (const { result } of applied) {
+      if (result.type !== 'lease_revoked' || result.deleted === 0 || this.revokes.has(result.revision)) continue;
       const order = this.history.mark();
       this.history.mark();
-      this.revokes.set(slot, { revision: result.revision, lease: result.lease, atMs: this.scheduler.nowMs, order });
+      this.revokes.set(result.revision, { revision: result.revision, lease: result.lease, atMs: this.scheduler.nowMs, order });
     }
   }
 
