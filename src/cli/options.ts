@@ -13,6 +13,15 @@ export function parseIntegerIn(min: number, max: number): (raw: string) => numbe
   };
 }
 
+/** For flags with a fixed set of numbers: commander's `.choices()` does not apply once `.argParser()` is set. */
+export function parseIntegerOneOf(allowed: readonly number[]): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (!allowed.includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got "${raw}"`);
+    return value;
+  };
+}
+
 export function logLevelOption(): Option {
   return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('MRTOM_LOG_LEVEL');
 }
