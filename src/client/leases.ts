@@ -13,6 +13,8 @@ export interface Lease {
 export interface KeepAliveOptions {
   /** Time between keepalives; default a third of the TTL the server reports. */
   intervalMs?: number;
+  /** Told after every keepalive that got through. */
+  onKeepAlive?: (lease: Lease) => void;
   signal?: AbortSignal;
 }
 
@@ -59,9 +61,10 @@ export class Leases {
       // Runs for the life of the lease: each turn waits an interval, so it ends only when stopped or lost.
       while (!signal.aborted) {
         try {
-          const { ttlMs } = await this.keepAliveOnce(lease, { signal });
-          state.lastTtlMs = ttlMs;
-          aliveUntilMs = Date.now() + ttlMs;
+          const kept = await this.keepAliveOnce(lease, { signal });
+          state.lastTtlMs = kept.ttlMs;
+          aliveUntilMs = Date.now() + kept.ttlMs;
+          options.onKeepAlive?.(kept);
         } catch (err) {
           if (signal.aborted) return;
           // Gone for good; or unreachable for so long that it has expired by now.
