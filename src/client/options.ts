@@ -1,7 +1,7 @@
 // Client options, their defaults and their checks. Every limit has a unit in its name and a bound.
 
 export interface RetryOptions {
-  /** Attempts per call, the first included (default 8); each failover to another endpoint is one. */
+  /** Attempts per call, the first included (default 20); each failover to another endpoint is one. */
   attemptsMax?: number;
   /** Backoff between attempts: exponential with jitter from `backoffMsMin` to `backoffMsMax` (25 / 1000). */
   backoffMsMin?: number;
@@ -37,7 +37,7 @@ export interface ResolvedOptions {
 const DEFAULTS = {
   timeoutMs: 15_000,
   attemptTimeoutMs: 7_000,
-  attemptsMax: 8,
+  attemptsMax: 20,
   backoffMsMin: 25,
   backoffMsMax: 1_000,
   connectionsPerEndpoint: 16,
