@@ -14,6 +14,8 @@ export const EXIT = {
   unavailable: 3,
   /** Anything else: a server error, a bug. */
   failure: 4,
+  /** Stopped by Ctrl-C in the middle of a request (the shell's 128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
 /** A mistake in the command line or its input, found by the CLI itself. */
@@ -22,6 +24,7 @@ export class UsageError extends Error {
 }
 
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof Error && err.name === 'AbortError') return EXIT.interrupted;
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof NotFoundError || err instanceof PreconditionFailedError) return EXIT.negative;
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof InvalidRequestError) return EXIT.usage;

@@ -30,7 +30,10 @@ const program = new Command('mrtom-kv')
   .addCommand(devCommand())
   .addCommand(replicaCommand())
   .addCommand(sequencerCommand())
-  .addHelpText('after', '\nExit codes: 0 ok, 1 not found / precondition failed, 2 usage error, 3 unavailable / timeout, 4 other errors.\n');
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 not found / precondition failed, 2 usage error, 3 unavailable / timeout, 4 other errors, 130 interrupted.\n',
+  );
 
 /** Commander exits 1 on a usage error by itself; throwing instead lets it exit 2 like every usage error. */
 function throwInsteadOfExit(command: Command): void {
@@ -40,6 +43,7 @@ function throwInsteadOfExit(command: Command): void {
 throwInsteadOfExit(program);
 
 function describe(err: unknown): string {
+  if (exitCodeOf(err) === EXIT.interrupted) return 'interrupted';
   if (err instanceof MrtomError) {
     const maybe = err.mayHaveHappened ? '; the write may or may not have happened: read before retrying' : '';
     return `${err.message} (${err.code}${err.endpoint === undefined ? '' : ` from ${err.endpoint}`})${maybe}`;

@@ -105,8 +105,15 @@ export class Transport {
         }
         throw failed(failureFromTransport(err, endpoint.url), request, call);
       }
-      if (res.statusCode === 200) return onOk(endpoint, res);
-      const body = Buffer.from(await res.body.arrayBuffer());
+      let body: Buffer | undefined;
+      try {
+        if (res.statusCode === 200) return await onOk(endpoint, res);
+        body = Buffer.from(await res.body.arrayBuffer());
+      } catch (err) {
+        // The answer was cut off while its body was read: as unknown as a request cut off.
+        if (signal.aborted) throw err;
+        throw failed(failureFromTransport(err, endpoint.url), request, call);
+      }
       throw failed(failureFromResponse(res.statusCode, res.headers, body, endpoint.url), request, call);
     };
     try {
