@@ -85,8 +85,9 @@ describe('SDK watch under kill -9', () => {
   });
 
   it('reports a start before the history window as CompactedError', { timeout: 60_000 }, async () => {
-    await cluster.waitReady();
-    const client = new Client({ endpoints: cluster.urls });
+    // The replicas the first test never killed: the restarted one may still be catching up, and a watch
+    // it served from behind would wait for revisions instead of answering 410.
+    const client = new Client({ endpoints: cluster.urls.slice(1) });
     try {
       const keys = Array.from({ length: 2 * HISTORY_REVISIONS }, (_, i) => `old/${i}`);
       for (let i = 0; i < keys.length; i += WRITE_CONCURRENCY) {
