@@ -32,9 +32,13 @@ export interface Failure {
   cause?: unknown;
 }
 
-/** Thrown by one attempt; the retry policy reads `failure`, the caller never sees this class. */
+/** Thrown by one attempt; the retry policy reads `repeat`, the caller never sees this class. */
 export class AttemptFailed extends Error {
-  constructor(readonly failure: Failure) {
+  constructor(
+    readonly failure: Failure,
+    /** Transient, and safe to repeat for this request (transport.ts decides). */
+    readonly repeat: boolean,
+  ) {
     super(failure.message);
     this.name = 'AttemptFailed';
   }

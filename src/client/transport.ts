@@ -38,8 +38,8 @@ export interface HttpStream {
   endpoint: string;
 }
 
-/** Failures the retry policy repeats; the policy itself checks `repeatable` before an unknown outcome. */
-const isTransient = handleWhen((err) => err instanceof AttemptFailed && err.failure.transient);
+/** Failures the retry policy repeats: transient ones that are safe to repeat (see failed() below). */
+const isRepeatable = handleWhen((err) => err instanceof AttemptFailed && err.repeat);
 
 export class Transport {
   readonly endpoints: Endpoints;
@@ -47,7 +47,7 @@ export class Transport {
 
   constructor(private readonly options: ResolvedOptions) {
     this.endpoints = new Endpoints(options.endpoints, options);
-    this.retry = retry(isTransient, {
+    this.retry = retry(isRepeatable, {
       maxAttempts: options.retry.attemptsMax - 1,
       backoff: new ExponentialBackoff({ initialDelay: options.retry.backoffMsMin, maxDelay: options.retry.backoffMsMax }),
     });
@@ -120,14 +120,17 @@ export class Transport {
       return await this.retry.execute(async () => {
         const result = await this.endpoints.run(attempt);
         if (result !== null) return result;
-        throw new AttemptFailed({
-          code: 'unavailable',
-          message: `every endpoint is marked down (${this.options.endpoints.join(', ')})${call.last ? `; last: ${call.last.message}` : ''}`,
-          endpoint: this.endpoints.current,
-          outcome: 'not_applied',
-          endpointFault: false,
-          transient: true,
-        });
+        throw new AttemptFailed(
+          {
+            code: 'unavailable',
+            message: `every endpoint is marked down (${this.options.endpoints.join(', ')})${call.last ? `; last: ${call.last.message}` : ''}`,
+            endpoint: this.endpoints.current,
+            outcome: 'not_applied',
+            endpointFault: false,
+            transient: true,
+          },
+          true,
+        );
       }, signal);
     } catch (err) {
       if (request.signal?.aborted) throw request.signal.reason;
@@ -153,11 +156,11 @@ interface CallState {
   last?: Failure;
 }
 
-/** Turns a failure into what the retry policy sees: transient only when repeating the request is safe. */
+/** Turns a failure into what the retry policy sees: repeated only when transient and safe to repeat. */
 function failed(failure: Failure, request: HttpRequest, call: CallState): AttemptFailed {
   const unknown = failure.outcome === 'unknown' && request.repeatable !== 'read';
   call.mayHaveHappened ||= unknown;
   call.last = failure;
   const repeatSafe = !unknown || request.repeatable !== 'no';
-  return new AttemptFailed({ ...failure, transient: failure.transient && repeatSafe });
+  return new AttemptFailed(failure, failure.transient && repeatSafe);
 }
