@@ -186,8 +186,11 @@ export class Client {
   }
 
   /** One row per replica, each asked directly. */
-  clusterStatus(): Promise<ReplicaReport[]> {
-    return clusterStatus(this.transport.endpoints.all.map((e) => e.url));
+  clusterStatus(options: { signal?: AbortSignal } = {}): Promise<ReplicaReport[]> {
+    return clusterStatus(
+      this.transport.endpoints.all.map((e) => e.url),
+      this.withLifetime(options.signal),
+    );
   }
 
   /** Ends watches and keepalive loops, aborts calls in flight and closes the connections. */

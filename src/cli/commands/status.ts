@@ -10,8 +10,8 @@ export function statusCommand() {
     'mrtom-kv status -o table --endpoints http://10.0.0.1:7001',
     'mrtom-kv status -o json | jq ".[] | select(.ready | not)"',
   ]).action(async (flags: ClientFlags) => {
-    await runVerb(flags, async ({ client, output }) => {
-      const reports = await client.clusterStatus();
+    await runVerb(flags, async ({ client, output, signal }) => {
+      const reports = await client.clusterStatus({ signal });
       if (output === 'json') writeJson(reports);
       else
         writeTable(
