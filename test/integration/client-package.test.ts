@@ -4,8 +4,8 @@
 // 'mrtom-kv' type-checks against the package's .d.ts and runs against that cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,12 @@ async function run(command: string, args: readonly string[], cwd: string): Promi
   clearTimeout(killer);
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`);
   return stdout;
+}
+
+/** The end of a log file, for a failure message. */
+async function tail(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch((err: Error) => `(${err.message})`);
+  return `--- ${path}\n${text.slice(-3000)}`;
 }
 
 const USER_FILE = `import { Client, PreconditionFailedError, type KeyValue } from 'mrtom-kv';
@@ -100,12 +106,21 @@ describe('npm pack', () => {
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
 
     const port = await freePortBase(3);
-    dev = spawn(join(project, 'node_modules/.bin/mrtom-kv'), ['dev', '--port', String(port), '--data', join(scratch, 'data')], {
+    const data = join(scratch, 'data');
+    const devLog = createWriteStream(join(scratch, 'dev.log'));
+    dev = spawn(join(project, 'node_modules/.bin/mrtom-kv'), ['dev', '--port', String(port), '--data', data], {
       cwd: project,
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    dev.stdout!.pipe(devLog);
+    dev.stderr!.pipe(devLog);
     const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${port + i}`);
-    expect(await waitUntilReady(urls, READY_MS_MAX)).toBe(true);
+    if (!(await waitUntilReady(urls, READY_MS_MAX))) {
+      const logs = await Promise.all(
+        ['dev.log', 'data/logs/replica-1.log', 'data/logs/sequencer-1.log'].map((f) => tail(join(scratch, f))),
+      );
+      expect.fail(`the installed package's dev cluster was not ready within ${READY_MS_MAX} ms:\n${logs.join('\n')}`);
+    }
     const output = await run(process.execPath, [join(project, 'out/main.js'), ...urls], project);
     expect(JSON.parse(output)).toEqual({ revision: 1, text: 'from the tarball', refused: true });
   });
