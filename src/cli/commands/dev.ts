@@ -2,7 +2,6 @@
 // processes on 127.0.0.1, supervised (restarted with backoff when they die), stopped cleanly on Ctrl-C.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { clusterConfigPath, prepareDevConfig } from '../../runtime/dev-config.js';
@@ -10,7 +9,7 @@ import { Supervisor } from '../../runtime/supervisor.js';
 import { waitUntilReady } from '../../runtime/readiness.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import type { Durability } from '../../config/cluster.js';
-import { logLevelOption, parseIntegerIn } from '../options.js';
+import { logLevelOption, parseIntegerIn, parseIntegerOneOf } from '../options.js';
 
 const READY_DEADLINE_MS = 30_000;
 
@@ -23,9 +22,15 @@ interface DevOptions {
   logLevel: LogLevel;
 }
 
-/** How to start this same CLI in a child process: node + tsx's loader + main.ts. */
+/**
+ * How to start this same CLI in a child process: the node flags and entry script this process was
+ * started with. Compiled (`node dist/cli/main.js`, `bin/mrtom-kv.js`) starts compiled children; source
+ * (`node --import tsx src/cli/main.ts`) starts source children, so a dev cluster never mixes the two.
+ */
 function cliInvocation(): string[] {
-  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../main.ts', import.meta.url))];
+  const entry = process.argv[1];
+  if (entry === undefined) throw new Error('cannot tell which script started this process');
+  return [...process.execArgv, resolve(entry)];
 }
 
 export function devCommand(): Command {
@@ -38,7 +43,7 @@ export function devCommand(): Command {
         .env('MRTOM_PORT'),
     )
     .addOption(new Option('--data <dir>', 'data folder').default('./.mrtom-data').env('MRTOM_DATA'))
-    .addOption(new Option('--replicas <n>', 'number of replicas').choices(['3', '5']).default(3).argParser(Number))
+    .addOption(new Option('--replicas <n>', 'number of replicas: 3 or 5').argParser(parseIntegerOneOf([3, 5])).default(3))
     .addOption(
       new Option('--sequencers <n>', 'number of sequencers (the first serves, the rest are standbys)')
         .argParser(parseIntegerIn(1, 8))

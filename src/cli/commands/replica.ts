@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
-import { startReplicaNode } from '../../runtime/replica-node.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 
@@ -45,6 +44,8 @@ export function replicaCommand(): Command {
         watchHistoryRevisions?: number;
         logRetainEntries?: number;
       }) => {
+        // Loaded here, not at the top: every other verb of the CLI starts without the server's modules.
+        const { startReplicaNode } = await import('../../runtime/replica-node.js');
         const logger = createLogger(opts.logLevel, 'mrtom-kv');
         const configPath = resolve(opts.config);
         const config = await loadClusterConfig(configPath);

@@ -3,9 +3,6 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
-import { startSequencerNode } from '../../runtime/sequencer-node.js';
-import { startMetricsServer } from '../../runtime/metrics-server.js';
-import { createSequencerMetrics } from '../../metrics/sequencer-metrics.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 
@@ -19,6 +16,12 @@ export function sequencerCommand(): Command {
     .addOption(new Option('--dataplane <kind>', 'where stamping runs').choices(['userspace']).default('userspace').env('MRTOM_DATAPLANE'))
     .addOption(logLevelOption())
     .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
+      // Loaded here, not at the top: every other verb of the CLI starts without the server's modules.
+      const [{ startSequencerNode }, { startMetricsServer }, { createSequencerMetrics }] = await Promise.all([
+        import('../../runtime/sequencer-node.js'),
+        import('../../runtime/metrics-server.js'),
+        import('../../metrics/sequencer-metrics.js'),
+      ]);
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
       const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger });

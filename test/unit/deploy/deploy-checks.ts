@@ -493,24 +493,31 @@ export function systemdProblems(role: 'replica' | 'sequencer', unit: Unit, examp
   return problems;
 }
 
-/** The image must start: tsx (needed by bin/mrtom-kv.js) installed, non-root user, right base. */
-export function dockerfileProblems(text: string, packageJson: Doc): string[] {
+/**
+ * The image must start from compiled code with production dependencies only: a build stage runs
+ * `npm run build`, the final stage installs with `npm ci --omit=dev` and copies dist/ from the build
+ * stage, every stage is node:20-bookworm-slim, and the image ends as a non-root user.
+ */
+export function dockerfileProblems(text: string): string[] {
   const problems: string[] = [];
   const lines = text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
-  if (!lines.some((l) => /^FROM node:20-bookworm-slim(\s|$)/.test(l))) problems.push('Dockerfile: base is not node:20-bookworm-slim');
-  const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
+  const froms = lines.filter((l) => l.startsWith('FROM '));
+  if (froms.length < 2) problems.push('Dockerfile: not a two-stage build');
+  if (!froms.every((l) => /^FROM node:20-bookworm-slim(\s|$)/.test(l))) problems.push('Dockerfile: a stage is not node:20-bookworm-slim');
+  const finalStage = lines.slice(lines.lastIndexOf(froms.at(-1) ?? ''));
+  const buildStages = lines.slice(0, lines.length - finalStage.length);
+  if (!buildStages.some((l) => /^RUN .*\bnpm run build\b/.test(l))) problems.push('Dockerfile: no build stage runs npm run build');
+  const ci = finalStage.find((l) => /^RUN .*\bnpm ci\b/.test(l));
+  if (ci === undefined) problems.push('Dockerfile: the final stage runs no npm ci');
+  else if (!/--omit[= ]dev/.test(ci) || /--include[= ]dev/.test(ci)) problems.push('Dockerfile: the final stage installs devDependencies');
+  if (!finalStage.some((l) => /^COPY --from=\S+ \S*\/dist \.\/dist$/.test(l)))
+    problems.push('Dockerfile: the final stage does not copy dist/ from the build');
+  const user = finalStage.filter((l) => l.startsWith('USER ')).at(-1);
   if (user === undefined || /^USER (root|0)(:|$)/.test(user)) problems.push('Dockerfile: does not end as a non-root USER');
-  const ciIndex = lines.findIndex((l) => /\bnpm ci\b/.test(l));
-  const ci = lines[ciIndex] ?? '';
-  const tsxOnlyDev = packageJson.devDependencies?.tsx !== undefined && packageJson.dependencies?.tsx === undefined;
-  const productionBefore = lines.slice(0, Math.max(ciIndex, 0)).some((l) => /^ENV\b.*NODE_ENV=production/.test(l));
-  if (ciIndex < 0) problems.push('Dockerfile: no npm ci');
-  else if (tsxOnlyDev && (/--omit[= ]dev|--production/.test(ci) || (productionBefore && !/--include[= ]dev/.test(ci)))) {
-    problems.push('Dockerfile: omits devDependencies, but tsx (a devDependency) runs bin/mrtom-kv.js');
-  }
-  if (!lines.some((l) => /^ENTRYPOINT .*bin\/mrtom-kv\.js/.test(l))) problems.push('Dockerfile: ENTRYPOINT does not run bin/mrtom-kv.js');
+  if (!finalStage.some((l) => /^ENTRYPOINT .*bin\/mrtom-kv\.js/.test(l)))
+    problems.push('Dockerfile: ENTRYPOINT does not run bin/mrtom-kv.js');
   return problems;
 }

@@ -354,14 +354,17 @@ describe('systemd units', () => {
 
 describe('Dockerfile', () => {
   const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
-  it('starts from node:20-bookworm-slim, keeps tsx installed and runs as a non-root user', () => {
-    expect(dockerfileProblems(text, packageJson)).toEqual([]);
+  it('builds in one stage and runs compiled code with production dependencies as a non-root user', () => {
+    expect(dockerfileProblems(text)).toEqual([]);
   });
-  it('catches --omit=dev while tsx is a devDependency, and a root user', () => {
-    const broken = text.replace('npm ci --include=dev', 'npm ci --omit=dev').replace('USER 10001:10001', 'USER root');
-    const problems = dockerfileProblems(broken, { ...packageJson, devDependencies: { tsx: '^4' }, dependencies: {} }).join('\n');
-    expect(problems).toMatch(/tsx/);
-    expect(problems).toMatch(/non-root/);
+  it('catches devDependencies in the image, a missing dist/ copy, a one-stage build and a root user', () => {
+    const broken = text.replace('RUN npm ci --omit=dev', 'RUN npm ci --include=dev').replace('USER 10001:10001', 'USER root');
+    expect(dockerfileProblems(broken).join('\n')).toMatch(/devDependencies[^]*non-root/);
+    expect(dockerfileProblems(text.replace(/^COPY --from=build .*$/m, '')).join('\n')).toMatch(/dist/);
+    expect(dockerfileProblems(text.replace(/^FROM .* AS build$/m, '')).join('\n')).toMatch(/two-stage/);
+  });
+  it('the bin the ENTRYPOINT runs imports the compiled CLI', () => {
+    expect(readFileSync(join(ROOT, 'bin/mrtom-kv.js'), 'utf8')).toMatch(/'\.\.\/dist\/cli\/main\.js'/);
   });
 });
 
