@@ -6,10 +6,8 @@ import { buildTestServer } from './store-service.js';
 
 async function failingServer(error: Error) {
   const server = await buildTestServer();
+  // Read barriers are ops too, so a failing submit fails reads as well.
   server.service.submit = async () => {
-    throw error;
-  };
-  server.service.barrier = async () => {
     throw error;
   };
   return server;
