@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError, type ServiceErrorCode } from './service-errors.js';
+import { describeIssues, type ValidationIssue } from './validation-issues.js';
 
 /** A failure the API itself detects (bad key, missing key, wrong method); thrown by handlers. */
 export class ApiError extends Error {
@@ -26,30 +27,6 @@ interface HttpError {
   message: string;
   headers: Readonly<Record<string, string>>;
   details?: Readonly<Record<string, unknown>>;
-}
-
-interface ValidationIssue {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** One line per problem, each naming its field: `querystring: unknown parameter 'x'`, `body/success/0: ...`. */
-function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
-  const where = (path: string): string => `${context ?? 'request'}${path}`;
-  const unknown = context === 'querystring' ? 'parameter' : 'field';
-  // TypeBox reports an unknown property twice: as additionalProperties, and as the `false` schema the
-  // property met; the second says nothing the first does not.
-  const named = issues.filter((issue) => issue.keyword !== 'boolean');
-  const lines = named.flatMap((issue) => {
-    if (issue.keyword !== 'additionalProperties') return [`${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`];
-    // Ajv names one property per issue, TypeBox lists them all; either way each unknown name is reported.
-    const { additionalProperty, additionalProperties } = issue.params;
-    const names = Array.isArray(additionalProperties) ? additionalProperties : [additionalProperty];
-    return names.map((name) => `${where(issue.instancePath)}: unknown ${unknown} '${String(name)}'`);
-  });
-  return [...new Set(lines)].join('; ');
 }
 
 const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
@@ -81,7 +58,7 @@ function fromFastifyError(
   request: FastifyRequest,
 ): HttpError | null {
   if (err.validation !== undefined) {
-    return { statusCode: 400, code: 'bad_request', message: describeValidation(err.validation, err.validationContext), headers: {} };
+    return { statusCode: 400, code: 'bad_request', message: describeIssues(err.validation, err.validationContext), headers: {} };
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;

@@ -3,8 +3,9 @@
 // apply, never here, so every replica decides the same.
 import type { Precondition } from '../store/ops.js';
 import { ApiError } from './errors.js';
+import { INTEGER_MAX } from './schemas.js';
 
-const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
+const ETAG = /^(?:W\/)?"(\d+)"$/;
 
 function badHeader(name: string, problem: string): ApiError {
   return new ApiError(400, 'invalid_precondition', `${name}: ${problem}`);
@@ -21,5 +22,7 @@ export function preconditionOf(headers: Record<string, string | string[] | undef
   if (ifMatch === undefined) return undefined;
   const match = typeof ifMatch === 'string' ? ETAG.exec(ifMatch.trim()) : null;
   if (match === null) throw badHeader('If-Match', 'must be one ETag holding a modRevision, e.g. "42"');
-  return { modRevision: Number(match[1]) };
+  const modRevision = Number(match[1]);
+  if (modRevision > INTEGER_MAX) throw badHeader('If-Match', `the modRevision must be an integer from 0 to ${INTEGER_MAX}`);
+  return { modRevision };
 }

@@ -2,11 +2,20 @@
 // source, three uses (STYLE.md §4). Revisions are JSON integers (exact up to 2^53 - 1, as in the store).
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 
+/** Every integer the API reads or writes is exact both in JSON and in JavaScript, as every store number is. */
+export const INTEGER_MAX = Number.MAX_SAFE_INTEGER;
+
+/** An integer from `minimum` to INTEGER_MAX (or a lower `maximum`): no integer input is unbounded. */
+export function integer(minimum: number, options: { maximum?: number; description?: string; default?: number } = {}) {
+  return Type.Integer({ minimum, maximum: INTEGER_MAX, ...options });
+}
+
 /** Items per page of a prefix listing when `limit` is not given, and the most a page may hold. */
 export const LIST_LIMIT_DEFAULT = 100;
 export const LIST_LIMIT_MAX = 1_000;
 
-const Revision = Type.Integer({ minimum: 0, description: 'a store revision' });
+const Revision = integer(0, { description: 'a store revision' });
+export const LeaseId = integer(1, { description: 'a lease id: the log slot of its grant' });
 
 export const ErrorBody = Type.Object({
   error: Type.Object({
@@ -15,7 +24,7 @@ export const ErrorBody = Type.Object({
     modRevision: Type.Optional(
       Type.Union([Revision, Type.Null()], { description: "precondition_failed: the key's current modRevision, null when absent" }),
     ),
-    oldestRevision: Type.Optional(Type.Integer({ description: 'compacted: the oldest revision a watch can still start from' })),
+    oldestRevision: Type.Optional(integer(1, { description: 'compacted: the oldest revision a watch can still start from' })),
   }),
 });
 
@@ -45,16 +54,16 @@ export const NoQuery = query({});
 const Duration = Type.String({ description: 'a duration: 30s, 1500ms, 5m, 2h (1s to 24h)' });
 
 export const KeyPutQuery = query({
-  lease: Type.Optional(Type.Integer({ minimum: 1, description: 'attach the key to this lease: it is deleted when the lease ends' })),
+  lease: Type.Optional(integer(1, { description: 'attach the key to this lease: it is deleted when the lease ends' })),
   ttl: Type.Optional(Duration),
 });
 
 export const LeaseGrantQuery = query({ ttl: Duration });
 
-export const LeaseBody = Type.Object({ lease: Type.Integer(), ttlMs: Type.Integer() });
+export const LeaseBody = Type.Object({ lease: LeaseId, ttlMs: integer(1) });
 
 export const LeaseRevokeBody = Type.Object({
-  deleted: Type.Integer({ minimum: 0 }),
+  deleted: integer(0),
   more: Type.Boolean({ description: 'keys of the lease remain (over 100000): repeat the DELETE' }),
 });
 
@@ -64,7 +73,7 @@ const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'by
 export const ListQuery = query({
   prefix: Type.Optional(Type.String({ description: 'list keys starting with this; absent or empty: all keys' })),
   after: Type.Optional(Type.String({ description: "start strictly after this key: the previous page's `next`" })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
+  limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
   keysOnly: Type.Optional(Type.Boolean({ default: false })),
   consistency: Type.Optional(Consistency),
 });
@@ -75,8 +84,8 @@ export const Item = Type.Object({
   contentType: Type.Optional(Type.String()),
   createRevision: Revision,
   modRevision: Revision,
-  version: Type.Integer({ minimum: 1 }),
-  lease: Type.Optional(Type.Integer({ description: 'the lease the key is attached to' })),
+  version: integer(1),
+  lease: Type.Optional(integer(1, { description: 'the lease the key is attached to' })),
 });
 
 export const ListBody = Type.Object({
@@ -89,7 +98,7 @@ export const DeletePrefixQuery = query({ prefix: Type.String({ description: 'del
 
 export const DeletePrefixBody = Type.Object({
   revision: Revision,
-  deleted: Type.Integer({ minimum: 0 }),
+  deleted: integer(0),
   more: Type.Boolean({ description: 'keys remain: at most 1000 are deleted per request, repeat until false' }),
 });
 
@@ -98,7 +107,7 @@ const Compare = Type.Object(
     key: Key,
     target: Type.Union(['value', 'modRevision', 'createRevision', 'version', 'exists'].map((t) => Type.Literal(t))),
     op: Type.Union(['==', '!=', '<', '>'].map((o) => Type.Literal(o))),
-    value: Type.Union([Type.String(), Type.Integer({ minimum: 0 }), Type.Boolean()], {
+    value: Type.Union([Type.String(), integer(0), Type.Boolean()], {
       description: 'base64 bytes for value, a boolean for exists, an integer otherwise',
     }),
   },
@@ -118,7 +127,7 @@ const TxnOp = Type.Union([
         {
           prefix: Type.String(),
           after: Type.Optional(Type.String()),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX })),
+          limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX })),
         },
         { additionalProperties: false },
       ),
@@ -153,20 +162,30 @@ export const TxnBody = Type.Object({
 });
 
 export const StatusBody = Type.Object({
-  id: Type.Integer(),
+  id: integer(1),
   status: Type.String(),
-  view: Type.Integer(),
-  session: Type.Integer(),
-  sequencerId: Type.Integer(),
-  commitSlot: Type.Integer(),
-  appliedSlot: Type.Integer(),
+  view: integer(0),
+  session: integer(0),
+  sequencerId: integer(0),
+  commitSlot: integer(0),
+  appliedSlot: integer(0),
   revision: Revision,
-  peers: Type.Array(Type.Object({ id: Type.Integer(), url: Type.String(), ready: Type.Boolean(), detail: Type.String() })),
+  peers: Type.Array(Type.Object({ id: integer(1), url: Type.String(), ready: Type.Boolean(), detail: Type.String() })),
+});
+
+/** SSE clients resume with the last id they received, a revision; the stream starts at the next one. */
+export const WatchHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    integer(0, {
+      maximum: INTEGER_MAX - 1,
+      description: 'the last revision received: the stream resumes after it (SSE reconnects send it)',
+    }),
+  ),
 });
 
 export const WatchQuery = query({
   prefix: Type.Optional(Type.String({ description: 'watch keys starting with this; absent or empty: all keys' })),
-  fromRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'first revision to send; default: the next one' })),
+  fromRevision: Type.Optional(integer(1, { description: 'first revision to send; default: the next one' })),
 });
 
 /** Kubernetes-style probe text (`?verbose`). */

@@ -16,6 +16,7 @@ import { watchRoutes } from './routes/watch.js';
 import { leaseRoutes } from './routes/leases.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { validatorCompiler } from './validator.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -39,10 +40,9 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
     frameworkErrors: (err, request, reply) => sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
-    // Unknown query parameters and body fields are errors that name them, never silently dropped; every
-    // problem of a request is reported at once.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
+  // Every request part is checked strictly, and every problem of a request is reported at once.
+  app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandlers(app);
   registerHttpMetrics(app, options.metrics);

@@ -3,18 +3,18 @@
 // keys. Attach keys with PUT /v1/kv/{key}?lease={id} (or ?ttl= for a lease of its own). Expiry is the
 // leader's decision, proposed through the log (src/runtime/lease-expiry.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@fastify/type-provider-typebox';
 import type { OpResult } from '../../store/ops.js';
 import type { KvService } from '../service.js';
 import { ttlMsOf } from '../duration.js';
 import { expectResult, leaseNotFound } from '../results.js';
-import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseRevokeBody, NoQuery } from '../schemas.js';
+import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseId, LeaseRevokeBody, NoQuery } from '../schemas.js';
+import { Type } from '@fastify/type-provider-typebox';
 
 /** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
 export const LEASE_REVOKE_OPS_MAX = 100;
 
 const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
-const LeaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const LeaseParams = Type.Object({ id: LeaseId });
 
 function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
   if (result.type === 'lease_not_found') throw leaseNotFound(result.lease, result.revision);

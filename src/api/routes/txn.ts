@@ -7,7 +7,6 @@ import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
 import { ErrorBody, NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
-import { strictValidator } from '../strict-validator.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
 export const TXN_OPS_MAX_DEFAULT = 128;
@@ -23,7 +22,6 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
     '/v1/txn',
     {
       schema: { querystring: NoQuery, body, response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } },
-      validatorCompiler: strictValidator({ body, querystring: NoQuery }),
     },
     async (request, reply) => {
       const { compare = [], success = [], failure = [] } = request.body;

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { checkKeyField } from '../keys.js';
-import { ErrorBody, WatchQuery } from '../schemas.js';
+import { ErrorBody, WatchHeaders, WatchQuery } from '../schemas.js';
 import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream } from '../watch-stream.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -40,7 +40,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
 
   app.get(
     '/v1/watch',
-    { schema: { querystring: WatchQuery, response: { '4xx': ErrorBody, '5xx': ErrorBody } } },
+    { schema: { querystring: WatchQuery, headers: WatchHeaders, response: { '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const prefix = checkKeyField('prefix', request.query.prefix ?? '');
       const address = request.ip;
@@ -54,9 +54,8 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
       }
       const sse = (request.headers.accept ?? '').includes('text/event-stream');
       // SSE clients resume with Last-Event-ID (the last revision seen); an explicit fromRevision wins.
-      const lastEventId = Number(request.headers['last-event-id']);
-      const resumeFrom = sse && Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : undefined;
-      let fromRevision = request.query.fromRevision ?? resumeFrom;
+      const lastEventId = request.headers['last-event-id'];
+      let fromRevision = request.query.fromRevision ?? (lastEventId === undefined ? undefined : lastEventId + 1);
       fromRevision ??= (await service.local.readEvents(REVISION_PAST_END, 1)).revision + 1;
       const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX);
       if (isCompacted(fromRevision, page)) {

@@ -70,7 +70,7 @@ describe('watch', () => {
   });
 
   it.each([
-    ['/v1/watch?fromRevision=0', 'querystring/fromRevision must be >= 1'],
+    ['/v1/watch?fromRevision=0', 'querystring/fromRevision must be an integer from 1 to 9007199254740991'],
     ['/v1/watch?from=3', "querystring: unknown parameter 'from'"],
   ])('refuses %s with 400', async (url, message) => {
     const { app } = await buildTestServer();
