@@ -67,8 +67,16 @@ export const LeaseRevokeBody = Type.Object({
   more: Type.Boolean({ description: 'keys of the lease remain (over 100000): repeat the DELETE' }),
 });
 
-const Key = Type.String({ description: 'UTF-8 key, at most 4096 bytes' });
-const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'bytes, base64-encoded' });
+// What a legal key or prefix is, is decided by keys.ts alone; these only describe it.
+const Key = Type.String({
+  description: "a key: 1 to 4096 bytes of UTF-8, no control characters, no '.' or '..' segment (docs/api.md, Keys)",
+});
+const Prefix = Type.String({ description: 'a key prefix: at most 4096 bytes of UTF-8, no control characters; empty: every key' });
+/** Canonical base64 (RFC 4648 §4): whole quads, padded. */
+const Base64 = Type.String({
+  pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+  description: 'bytes, base64-encoded with padding',
+});
 
 export const ListQuery = query({
   prefix: Type.Optional(Type.String({ description: 'list keys starting with this; absent or empty: all keys' })),
@@ -125,8 +133,8 @@ const TxnOp = Type.Union([
     {
       range: Type.Object(
         {
-          prefix: Type.String(),
-          after: Type.Optional(Type.String()),
+          prefix: Prefix,
+          after: Type.Optional(Prefix),
           limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX })),
         },
         { additionalProperties: false },

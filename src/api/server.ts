@@ -17,6 +17,7 @@ import { leaseRoutes } from './routes/leases.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validator.js';
+import { registerRequestChecks } from './request-checks.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -45,6 +46,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandlers(app);
+  registerRequestChecks(app);
   registerHttpMetrics(app, options.metrics);
   // Registered first so it sees every route registered after it.
   registerOpenApi(app);

@@ -26,10 +26,14 @@ function subschema(root: SchemaNode, schemaPath: string | undefined): SchemaNode
   return typeof node === 'object' && node !== null ? (node as SchemaNode) : undefined;
 }
 
-/** "must be an integer from 1 to 1000" for any bound or type failure of a bounded integer. */
-function integerMessage(root: SchemaNode, issue: ValidationIssue): string | undefined {
-  if (!['type', 'minimum', 'maximum'].includes(issue.keyword)) return undefined;
+/**
+ * A message that says what is wanted: "must be an integer from 1 to 1000" for any bound or type failure
+ * of a bounded integer, and a pattern's description rather than its regular expression.
+ */
+function plainMessage(root: SchemaNode, issue: ValidationIssue): string | undefined {
   const schema = subschema(root, issue.schemaPath);
+  if (issue.keyword === 'pattern' && typeof schema?.description === 'string') return `must be ${schema.description}`;
+  if (!['type', 'minimum', 'maximum'].includes(issue.keyword)) return undefined;
   if (schema?.type !== 'integer' || typeof schema.minimum !== 'number' || typeof schema.maximum !== 'number') return undefined;
   return `must be an integer from ${schema.minimum} to ${schema.maximum}`;
 }
@@ -118,7 +122,7 @@ export function explainIssues(root: SchemaNode, issues: readonly ValidationIssue
   // property met; the second says nothing the first does not.
   const named = issues.filter((issue) => issue.keyword !== 'boolean');
   return resolveUnions(root, named).map((issue) => {
-    const message = integerMessage(root, issue);
+    const message = plainMessage(root, issue);
     return message === undefined ? issue : { ...issue, message };
   });
 }

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { readLocal } from '../consistency.js';
-import { checkKeyField } from '../keys.js';
+import { checkPrefix } from '../keys.js';
 import { expectResult, nextKey, toItem } from '../results.js';
 import { DeletePrefixBody, DeletePrefixQuery, ErrorBody, LIST_LIMIT_DEFAULT, ListBody, ListQuery } from '../schemas.js';
 
@@ -14,9 +14,9 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
   app.get(LIST_ROUTE, { schema: { querystring: ListQuery, response: { 200: ListBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
     const { prefix = '', after, limit = LIST_LIMIT_DEFAULT, keysOnly = false, consistency } = request.query;
     const query = {
-      prefix: checkKeyField('prefix', prefix),
+      prefix: checkPrefix('querystring/prefix', prefix),
       limit,
-      ...(after === undefined ? {} : { after: checkKeyField('after', after) }),
+      ...(after === undefined ? {} : { after: checkPrefix('querystring/after', after) }),
     };
     // One snapshot, so the page is exactly the state at `revision`. Pages of one listing may be at
     // different revisions; `after` keeps them in key order with no key repeated or skipped.
@@ -29,7 +29,7 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
     LIST_ROUTE,
     { schema: { querystring: DeletePrefixQuery, response: { 200: DeletePrefixBody, ...ERROR_RESPONSES } } },
     async (request, reply) => {
-      const prefix = checkKeyField('prefix', request.query.prefix);
+      const prefix = checkPrefix('querystring/prefix', request.query.prefix);
       const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
       reply.header('x-mrtom-revision', String(result.revision));
       return { revision: result.revision, deleted: result.deleted, more: result.more };

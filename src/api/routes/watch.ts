@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
-import { checkKeyField } from '../keys.js';
+import { checkPrefix } from '../keys.js';
 import { ErrorBody, WatchHeaders, WatchQuery } from '../schemas.js';
 import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream } from '../watch-stream.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -42,7 +42,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     '/v1/watch',
     { schema: { querystring: WatchQuery, headers: WatchHeaders, response: { '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
-      const prefix = checkKeyField('prefix', request.query.prefix ?? '');
+      const prefix = checkPrefix('querystring/prefix', request.query.prefix ?? '');
       const address = request.ip;
       if (streams.size >= WATCHES_PER_NODE_MAX) {
         throw new ApiError(503, 'too_many_watches', `this node serves its limit of ${WATCHES_PER_NODE_MAX} watches; try another replica`, {
