@@ -52,6 +52,15 @@ function fromServiceError(err: ServiceError): HttpError {
   return { statusCode: SERVICE_STATUS[err.code], code: err.code, message, headers };
 }
 
+/** A 415 says what the route does take: only KV values are opaque bytes; other bodies are JSON or none. */
+function whatToSend(request: FastifyRequest): string {
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const sent = request.headers['content-type'] ?? 'none';
+  if (request.routeOptions.schema?.body !== undefined)
+    return `${route} takes a JSON body: send Content-Type: application/json (got ${sent})`;
+  return `${route} takes no request body; its parameters go in the query string (got Content-Type: ${sent})`;
+}
+
 /** Fastify's own client errors (bad content-length, body too large, schema validation) carry a statusCode. */
 function fromFastifyError(
   err: Error & { statusCode?: number; code?: string; validation?: ValidationIssue[]; validationContext?: string },
@@ -63,6 +72,9 @@ function fromFastifyError(
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;
     return { statusCode: 413, code: 'value_too_large', message: `request body exceeds this server's limit of ${limit} bytes`, headers: {} };
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { statusCode: 415, code: 'unsupported_media_type', message: whatToSend(request), headers: {} };
   }
   const status = err.statusCode;
   if (status === undefined || status < 400 || status > 499) return null;

@@ -72,6 +72,9 @@ const Key = Type.String({
   description: "a key: 1 to 4096 bytes of UTF-8, no control characters, no '.' or '..' segment (docs/api.md, Keys)",
 });
 const Prefix = Type.String({ description: 'a key prefix: at most 4096 bytes of UTF-8, no control characters; empty: every key' });
+const ContentType = Type.String({
+  description: 'a media type (RFC 9110 §8.3.1) in visible ASCII, at most 256 bytes, e.g. text/plain; charset=utf-8',
+});
 /** Canonical base64 (RFC 4648 §4): whole quads, padded. */
 const Base64 = Type.String({
   pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
@@ -124,7 +127,7 @@ const Compare = Type.Object(
 
 const TxnOp = Type.Union([
   Type.Object(
-    { put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    { put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(ContentType) }, { additionalProperties: false }) },
     { additionalProperties: false },
   ),
   Type.Object({ get: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),

@@ -5,6 +5,7 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { Compare, CompareOperator, CompareTarget, Txn, TxnOp, TxnOpResult } from '../store/ops.js';
 import { ApiError } from './errors.js';
 import { checkKey, checkPrefix } from './keys.js';
+import { checkContentType } from './content-type.js';
 import { nextKey, toItem } from './results.js';
 import { LIST_LIMIT_DEFAULT, type txnRequestSchema, type TxnBody } from './schemas.js';
 
@@ -43,7 +44,7 @@ function toOp(op: TxnRequestOp, field: string): TxnOp {
   if ('put' in op) {
     const { key, value, contentType } = op.put;
     const put = { type: 'put' as const, key: checkKey(`body/${field}/put/key`, key), value: bytesOf(`${field}/put/value`, value) };
-    return contentType === undefined ? put : { ...put, contentType };
+    return contentType === undefined ? put : { ...put, contentType: checkContentType(`body/${field}/put/contentType`, contentType) };
   }
   if ('get' in op) return { type: 'get', key: checkKey(`body/${field}/get/key`, op.get.key) };
   if ('delete' in op) return { type: 'delete', key: checkKey(`body/${field}/delete/key`, op.delete.key) };

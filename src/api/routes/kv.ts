@@ -10,6 +10,7 @@ import { preconditionOf } from '../preconditions.js';
 import { expectResult, expectWrite } from '../results.js';
 import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, NoQuery, PutBody, ValueBytes } from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
+import { checkContentType, servedContentType } from '../content-type.js';
 
 export interface KvRoutesOptions {
   service: KvService;
@@ -37,6 +38,12 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   // This replaces the parsers of this plugin only; the rest of the server keeps Fastify's defaults.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // The content type is metadata stored with the value, so a malformed one is a bad request (400), not
+  // an unsupported body (415); checked before Fastify reads the body, on every method alike.
+  app.addHook('onRequest', async (request) => {
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined) checkContentType('Content-Type', contentType);
+  });
 
   // The key is decoded from the raw URL by keys.ts rather than taken from the router's params, so one
   // decoder decides what a key is, and the same one explains URLs the router rejected.
@@ -54,7 +61,7 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
       return reply
         .headers(revisionHeader)
         .header('etag', `"${modRevision}"`)
-        .type(contentType ?? 'application/octet-stream')
+        .type(servedContentType(contentType))
         .send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     },
   );

@@ -70,11 +70,4 @@ describe('error mapping', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: { code: 'bad_request', message: expect.stringContaining('querystring/verbose') } });
   });
-
-  it('answers a malformed Content-Type with 415 in our shape', async () => {
-    const { app } = await buildTestServer();
-    const res = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v', headers: { 'content-type': 'not a media type' } });
-    expect(res.statusCode).toBe(415);
-    expect(res.json().error.code).toBe('unsupported_media_type');
-  });
 });
