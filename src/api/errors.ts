@@ -1,5 +1,6 @@
 // The one place an error becomes an HTTP response: every failure leaves as
-// {"error": {"code", "message"}} with the status its code implies (docs/design.md §5).
+// {"error": {"code", "message"}} with the status its code implies (docs/design.md §5). Failures before
+// any route runs (a malformed request, a timeout) are written in the same shape by client-errors.ts.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError, type ServiceErrorCode } from './service-errors.js';
@@ -78,9 +79,18 @@ function fromFastifyError(
   }
   const status = err.statusCode;
   if (status === undefined || status < 400 || status > 499) return null;
-  // The reason phrase in snake_case is a stable code clients can switch on ("Unsupported Media Type" → unsupported_media_type).
-  const code = (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/[^a-z0-9]+/g, '_');
-  return { statusCode: status, code, message: err.message, headers: {} };
+  return { statusCode: status, code: codeOfStatus(status), message: err.message, headers: {} };
+}
+
+/** The code of a client error that has no more specific one: its reason phrase in snake_case, stable for
+ *  clients to switch on ("Unsupported Media Type" → unsupported_media_type). */
+export function codeOfStatus(status: number): string {
+  return (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
+
+/** The error body every layer sends. */
+export function errorBody(code: string, message: string, details: Readonly<Record<string, unknown>> = {}) {
+  return { error: { ...details, code, message } };
 }
 
 function toHttpError(err: unknown, request: FastifyRequest): HttpError {
@@ -101,14 +111,28 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   reply
     .code(http.statusCode)
     .headers(http.headers)
-    .send({ error: { ...http.details, code: http.code, message: http.message } });
+    .send(errorBody(http.code, http.message, http.details));
 }
 
-/** Installs the error handler and the 404 handler on the root, so every plugin inherits both. */
+/**
+ * Installs the error handler and the not-found handler on the root, so every plugin inherits both. A
+ * path some route serves, asked with another method, is 405 with the methods it takes in Allow, for
+ * every route alike (routes registered after this too: the router is asked at request time).
+ */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    sendError(new ApiError(404, 'not_found', `no route for ${request.method} ${path}`), request, reply);
+    const path = request.url.split('?', 1)[0]!;
+    const allowed = app.supportedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) {
+      sendError(new ApiError(404, 'not_found', `no route for ${request.method} ${path}`), request, reply);
+      return;
+    }
+    const allow = allowed.join(', ');
+    sendError(
+      new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow}`, { allow }),
+      request,
+      reply,
+    );
   });
 }

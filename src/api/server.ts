@@ -18,6 +18,7 @@ import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validator.js';
 import { registerRequestChecks } from './request-checks.js';
+import { answerExpectations, clientErrorHandler, type OpenResponses } from './client-errors.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -35,18 +36,24 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   // Widened to Fastify's logger type so the instance is a plain FastifyInstance; the routes get their
   // TypeBox typing from FastifyPluginAsyncTypebox.
   const logger: FastifyBaseLogger = options.logger;
+  const openResponses: OpenResponses = new WeakMap();
   const app = Fastify({
     loggerInstance: logger,
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
     frameworkErrors: (err, request, reply) => sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
+    // Errors before routing, and the answers while closing, are ours (client-errors.ts, request-checks.ts).
+    clientErrorHandler: clientErrorHandler(openResponses),
+    return503OnClosing: false,
+    http: { requireHostHeader: false },
   });
   // Every request part is checked strictly, and every problem of a request is reported at once.
   app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandlers(app);
-  registerRequestChecks(app);
+  registerRequestChecks(app, openResponses);
+  answerExpectations(app);
   registerHttpMetrics(app, options.metrics);
   // Registered first so it sees every route registered after it.
   registerOpenApi(app);

@@ -19,7 +19,6 @@ export interface KvRoutesOptions {
 }
 
 const KV_ROUTE = `${KV_PATH_PREFIX}*`;
-const KV_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
 const EMPTY_VALUE = new Uint8Array(0);
 
@@ -96,14 +95,5 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
     const result = expectWrite(await service.submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');
     reply.header('x-mrtom-revision', String(result.revision));
     return { revision: result.revision, deleted: result.deleted };
-  });
-  const allow = KV_METHODS.join(', ');
-  app.route({
-    method: app.supportedMethods.filter((method) => !KV_METHODS.includes(method)),
-    url: KV_ROUTE,
-    schema: { response: ERROR_RESPONSES },
-    handler: async (request) => {
-      throw new ApiError(405, 'method_not_allowed', `${request.method} is not supported on keys; use ${allow}`, { allow });
-    },
   });
 };
