@@ -6,6 +6,7 @@ import { STATUS_CODES, maxHeaderSize, type IncomingMessage, type ServerResponse 
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { codeOfStatus, errorBody } from './errors.js';
+import type { RequestTimeouts } from './http-timeouts.js';
 
 interface ClientError extends Error {
   code?: string;
@@ -13,8 +14,14 @@ interface ClientError extends Error {
   reason?: string;
 }
 
-function statusAndMessage(err: ClientError): [number, string] {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'the request was not received in time'];
+function statusAndMessage(err: ClientError, timeouts: RequestTimeouts): [number, string] {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const { headersTimeoutMs, requestTimeoutMs } = timeouts;
+    return [
+      408,
+      `request not received in time: headers are due within ${headersTimeoutMs} ms, the whole request within ${requestTimeoutMs} ms`,
+    ];
+  }
   if (err.code === 'HPE_HEADER_OVERFLOW') return [431, `request headers exceed ${maxHeaderSize} bytes`];
   return [400, `malformed HTTP request: ${err.reason ?? err.message} (${err.code ?? 'no code'})`];
 }
@@ -23,7 +30,7 @@ function statusAndMessage(err: ClientError): [number, string] {
 export type OpenResponses = WeakMap<Socket, ServerResponse>;
 
 /** Fastify's clientErrorHandler: the error as a response of its own, unless one is already under way. */
-export function clientErrorHandler(open: OpenResponses) {
+export function clientErrorHandler(timeouts: RequestTimeouts, open: OpenResponses) {
   return (err: ClientError, socket: Socket): void => {
     // A reset connection has no one to answer.
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -33,7 +40,7 @@ export function clientErrorHandler(open: OpenResponses) {
       socket.destroy();
       return;
     }
-    const [status, message] = statusAndMessage(err);
+    const [status, message] = statusAndMessage(err, timeouts);
     const body = JSON.stringify(errorBody(codeOfStatus(status), message));
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

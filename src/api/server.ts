@@ -19,6 +19,7 @@ import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validator.js';
 import { registerRequestChecks } from './request-checks.js';
 import { answerExpectations, clientErrorHandler, type OpenResponses } from './client-errors.js';
+import { fastifyTimeoutOptions, requestTimeoutsOf } from './http-timeouts.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -29,6 +30,10 @@ export interface ApiServerOptions {
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
+  /** Time for a request's headers to arrive; default HEADERS_TIMEOUT_MS_DEFAULT (http-timeouts.ts). */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, headers and body, to arrive; default REQUEST_TIMEOUT_MS_DEFAULT. */
+  requestTimeoutMs?: number;
   metrics: Registry;
 }
 
@@ -37,6 +42,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   // TypeBox typing from FastifyPluginAsyncTypebox.
   const logger: FastifyBaseLogger = options.logger;
   const openResponses: OpenResponses = new WeakMap();
+  const timeouts = requestTimeoutsOf(options);
+  const { requestTimeout, http } = fastifyTimeoutOptions(timeouts);
   const app = Fastify({
     loggerInstance: logger,
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
@@ -44,9 +51,10 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
     frameworkErrors: (err, request, reply) => sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
     // Errors before routing, and the answers while closing, are ours (client-errors.ts, request-checks.ts).
-    clientErrorHandler: clientErrorHandler(openResponses),
+    clientErrorHandler: clientErrorHandler(timeouts, openResponses),
     return503OnClosing: false,
-    http: { requireHostHeader: false },
+    requestTimeout,
+    http: { ...http, requireHostHeader: false },
   });
   // Every request part is checked strictly, and every problem of a request is reported at once.
   app.setValidatorCompiler(validatorCompiler);
