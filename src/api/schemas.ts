@@ -38,6 +38,9 @@ export const DeleteBody = Type.Object({
 /** A value is returned as the exact bytes stored, under the content type it was stored with. */
 export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
+/** A read whose If-None-Match holds the current ETag: no body, the ETag and revision headers only. */
+export const NotModified = Type.Null({ description: 'the ETag is one the client holds (If-None-Match)' });
+
 export const Consistency = Type.Union([Type.Literal('linearizable'), Type.Literal('stale')], {
   description: "linearizable (default): after a batched read barrier through the log; stale: this replica's local state as is",
 });

@@ -6,9 +6,9 @@ import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
-import { preconditionOf } from '../preconditions.js';
+import { notModifiedTest, preconditionOf } from '../preconditions.js';
 import { expectResult, expectWrite } from '../results.js';
-import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, NoQuery, PutBody, ValueBytes } from '../schemas.js';
+import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, NoQuery, NotModified, PutBody, ValueBytes } from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
 import { checkContentType, servedContentType } from '../content-type.js';
 
@@ -48,20 +48,24 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   // decoder decides what a key is, and the same one explains URLs the router rejected.
   app.get(
     KV_ROUTE,
-    { schema: { querystring: KeyReadQuery, response: { 200: { content: { '*/*': { schema: ValueBytes } } }, ...ERROR_RESPONSES } } },
+    {
+      schema: {
+        querystring: KeyReadQuery,
+        response: { 200: { content: { '*/*': { schema: ValueBytes } } }, 304: NotModified, ...ERROR_RESPONSES },
+      },
+    },
     async (request, reply) => {
       const key = keyFromUrl(request.url);
+      const heldByClient = notModifiedTest(request.headers);
       const result = await readLocal(service, request.query.consistency, (local) => local.readKey(key));
       const revisionHeader = { 'x-mrtom-revision': String(result.revision) };
       if (result.record === null) {
         throw new ApiError(404, 'key_not_found', `no value is stored under this key at revision ${result.revision}`, revisionHeader);
       }
       const { value, contentType, modRevision } = result.record;
-      return reply
-        .headers(revisionHeader)
-        .header('etag', `"${modRevision}"`)
-        .type(servedContentType(contentType))
-        .send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      reply.headers(revisionHeader).header('etag', `"${modRevision}"`);
+      if (heldByClient?.(modRevision) === true) return reply.code(304).send(null);
+      return reply.type(servedContentType(contentType)).send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     },
   );
 
