@@ -198,6 +198,7 @@ export const WatchHeaders = Type.Object({
 });
 
 export const WatchQuery = query({
+  key: Type.Optional(Type.String({ description: 'watch this one key (not with prefix)' })),
   prefix: Type.Optional(Type.String({ description: 'watch keys starting with this; absent or empty: all keys' })),
   fromRevision: Type.Optional(integer(1, { description: 'first revision to send; default: the next one' })),
 });

@@ -1,17 +1,24 @@
-// GET /v1/watch?prefix=&fromRevision=: a stream of changes (NDJSON, or Server-Sent Events when the client
+// GET /v1/watch?prefix=|key=&fromRevision=: a stream of changes to one key or a prefix (NDJSON, or Server-Sent Events when the client
 // accepts text/event-stream) read from the replicated watch history, so any replica serves the same
 // stream and a client resumes anywhere from the last revision it saw + 1. A start older than the
 // compaction window is 410 `compacted`. Watches are limited per node and per client address.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
-import { checkPrefix } from '../keys.js';
+import { checkKey, checkPrefix } from '../keys.js';
 import { ErrorBody, WatchHeaders, WatchQuery } from '../schemas.js';
-import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream } from '../watch-stream.js';
+import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream, type WatchTarget } from '../watch-stream.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export const WATCHES_PER_NODE_MAX = 1_024;
 export const WATCHES_PER_ADDRESS_MAX = 64;
+
+function targetOf(query: { key?: string; prefix?: string }): WatchTarget {
+  if (query.key !== undefined && query.prefix !== undefined)
+    throw new ApiError(400, 'bad_request', 'querystring: give key or prefix, not both');
+  if (query.key !== undefined) return { key: checkKey('querystring/key', query.key) };
+  return { prefix: checkPrefix('querystring/prefix', query.prefix ?? '') };
+}
 
 /** Reading from past the end yields no history, only the store revision: where "from now on" starts. */
 const REVISION_PAST_END = Number.MAX_SAFE_INTEGER;
@@ -42,7 +49,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     '/v1/watch',
     { schema: { querystring: WatchQuery, headers: WatchHeaders, response: { '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
-      const prefix = checkPrefix('querystring/prefix', request.query.prefix ?? '');
+      const target = targetOf(request.query);
       const address = request.ip;
       if (streams.size >= WATCHES_PER_NODE_MAX) {
         throw new ApiError(503, 'too_many_watches', `this node serves its limit of ${WATCHES_PER_NODE_MAX} watches; try another replica`, {
@@ -81,7 +88,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
       // Headers go out now, not with the first frame, which may be far off for a quiet prefix.
       reply.raw.flushHeaders();
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-      const stream = new WatchStream(service, prefix, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, (reason) => {
+      const stream = new WatchStream(service, target, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, (reason) => {
         ended.inc({ reason });
         streams.delete(stream);
         const left = (perAddress.get(address) ?? 1) - 1;
