@@ -17,17 +17,6 @@ export const LIST_LIMIT_MAX = 1_000;
 const Revision = integer(0, { description: 'a store revision' });
 export const LeaseId = integer(1, { description: 'a lease id: the log slot of its grant' });
 
-export const ErrorBody = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'stable snake_case code clients switch on' }),
-    message: Type.String(),
-    modRevision: Type.Optional(
-      Type.Union([Revision, Type.Null()], { description: "precondition_failed: the key's current modRevision, null when absent" }),
-    ),
-    oldestRevision: Type.Optional(integer(1, { description: 'compacted: the oldest revision a watch can still start from' })),
-  }),
-});
-
 export const PutBody = Type.Object({ revision: Revision });
 
 export const DeleteBody = Type.Object({
@@ -36,7 +25,25 @@ export const DeleteBody = Type.Object({
 });
 
 /** A value is returned as the exact bytes stored, under the content type it was stored with. */
-export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the value: any bytes' });
+
+/** The key of /v1/kv/{key}, for /openapi.json: the route itself takes it from the raw URL (keys.ts). */
+export const KeyParams = Type.Object({
+  key: Type.String({ description: "the key, percent-encoded; '/' may be sent as is or as %2F (docs/api.md, Keys)" }),
+});
+
+const IF_MATCH = Type.String({ description: 'write only if the key\'s modRevision is this ETag, e.g. "42" (compare-and-swap)' });
+
+export const KeyReadHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'ETags the client holds ("41", W/"42") or *: 304 when one is current' })),
+});
+
+export const KeyWriteHeaders = Type.Object({
+  'if-match': Type.Optional(IF_MATCH),
+  'if-none-match': Type.Optional(Type.String({ description: '* only: write only if the key is absent (create-only)' })),
+});
+
+export const KeyDeleteHeaders = Type.Object({ 'if-match': Type.Optional(IF_MATCH) });
 
 /** A read whose If-None-Match holds the current ETag: no body, the ETag and revision headers only. */
 export const NotModified = Type.Null({ description: 'the ETag is one the client holds (If-None-Match)' });
@@ -189,6 +196,7 @@ export const StatusBody = Type.Object({
 
 /** SSE clients resume with the last id they received, a revision; the stream starts at the next one. */
 export const WatchHeaders = Type.Object({
+  accept: Type.Optional(Type.String({ description: 'text/event-stream for Server-Sent Events; anything else: NDJSON' })),
   'last-event-id': Type.Optional(
     integer(0, {
       maximum: INTEGER_MAX - 1,
@@ -196,6 +204,20 @@ export const WatchHeaders = Type.Object({
     }),
   ),
 });
+
+const WatchEvent = Type.Object({
+  type: Type.Union([Type.Literal('put'), Type.Literal('delete')]),
+  key: Key,
+  value: Type.Optional(Base64),
+  contentType: Type.Optional(Type.String()),
+  createRevision: Type.Optional(Revision),
+  modRevision: Revision,
+  version: Type.Optional(integer(1)),
+  lease: Type.Optional(LeaseId),
+});
+
+/** One frame of a watch stream: the changes of one revision to watched keys; no events: a progress frame. */
+export const WatchFrame = Type.Object({ revision: Revision, events: Type.Array(WatchEvent) });
 
 export const WatchQuery = query({
   key: Type.Optional(Type.String({ description: 'watch this one key (not with prefix)' })),

@@ -77,7 +77,7 @@ const ROUTES: [string, string, string][] = [
   ['/v1/kv/some/key', 'POST', 'GET, HEAD, DELETE, PUT'],
   ['/v1/txn', 'GET', 'POST'],
   ['/v1/status', 'POST', 'GET, HEAD'],
-  ['/v1/watch', 'DELETE', 'GET, HEAD'],
+  ['/v1/watch', 'DELETE', 'GET'],
   ['/v1/leases', 'GET', 'POST'],
   ['/v1/leases/7/keepalive', 'DELETE', 'POST'],
   ['/v1/leases/7', 'GET', 'DELETE'],
