@@ -16,8 +16,8 @@ export const LEASE_REVOKE_OPS_MAX = 100;
 
 const LeaseParams = Type.Object({ id: LeaseId });
 const THROUGH_LOG = { 415: ['unsupported_media_type'], 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
-/** A lease id longer than the router's parameter limit is refused before it is read. */
-const BY_ID = { ...THROUGH_LOG, 404: ['lease_not_found'], 414: ['uri_too_long'] } as const;
+/** An id with a '/' in it names no route (not_found); one longer than the router's parameter limit is refused before it is read. */
+const BY_ID = { ...THROUGH_LOG, 404: ['lease_not_found', 'not_found'], 414: ['uri_too_long'] } as const;
 
 const GRANT_SCHEMA = {
   operationId: 'grantLease',
