@@ -14,7 +14,7 @@ export class ApiError extends Error {
     message: string,
     /** Headers the error response must still carry, e.g. the revision a 404 was observed at. */
     readonly headers: Readonly<Record<string, string>> = {},
-    /** Fields the error body carries besides code and message (ErrorBody in schemas.ts lists them). */
+    /** Fields the error body carries besides code and message (DETAILS in responses.ts documents them). */
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);

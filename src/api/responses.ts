@@ -25,6 +25,9 @@ const EVERY_ROUTE: Partial<Record<number, readonly ErrorCode[]>> = {
   503: ['shutting_down'],
 };
 
+/** What a request that goes through the log (a write, a read barrier) may meet there (service-errors.ts). */
+export const THROUGH_THE_LOG = { 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
+
 /** Error fields some codes add to the body (errors.ts ApiError details). */
 const DETAILS: Partial<Record<ErrorCode, Record<string, TSchema>>> = {
   precondition_failed: {

@@ -23,7 +23,7 @@ import {
 } from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
 import { checkContentType, servedContentType } from '../content-type.js';
-import { errorResponses, HEADERS, success } from '../responses.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 import type { RouteDoc } from '../openapi.js';
 
 export interface KvRoutesOptions {
@@ -39,7 +39,6 @@ const EMPTY_VALUE = new Uint8Array(0);
 const KEY_DOC: RouteDoc = { wildcard: 'key', params: KeyParams };
 const PUT_DOC: RouteDoc = { ...KEY_DOC, body: { content: { '*/*': { schema: ValueBytes } } } };
 const BAD_KEY = ['invalid_key', 'invalid_precondition', 'invalid_content_type'] as const;
-const THROUGH_LOG = { 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
 const WRITTEN = { ...HEADERS.etag, ...HEADERS.revision };
 
 const GET_SCHEMA = {
@@ -51,7 +50,7 @@ const GET_SCHEMA = {
   response: {
     200: { description: 'the value', headers: WRITTEN, content: { '*/*': { schema: ValueBytes } } },
     304: success(NotModified, 'the client holds the current ETag (If-None-Match)', WRITTEN),
-    ...errorResponses({ 400: BAD_KEY, 404: ['key_not_found'], ...THROUGH_LOG }),
+    ...errorResponses({ 400: BAD_KEY, 404: ['key_not_found'], ...THROUGH_THE_LOG }),
   },
 };
 
@@ -63,7 +62,13 @@ const PUT_SCHEMA = {
   headers: KeyWriteHeaders,
   response: {
     200: success(PutBody, 'written', WRITTEN),
-    ...errorResponses({ 400: BAD_KEY, 404: ['lease_not_found'], 412: ['precondition_failed'], 413: ['value_too_large'], ...THROUGH_LOG }),
+    ...errorResponses({
+      400: BAD_KEY,
+      404: ['lease_not_found'],
+      412: ['precondition_failed'],
+      413: ['value_too_large'],
+      ...THROUGH_THE_LOG,
+    }),
   },
 };
 
@@ -75,7 +80,7 @@ const DELETE_SCHEMA = {
   headers: KeyDeleteHeaders,
   response: {
     200: success(DeleteBody, 'deleted (deleted is 0 when the key was absent)', HEADERS.revision),
-    ...errorResponses({ 400: BAD_KEY, 412: ['precondition_failed'], ...THROUGH_LOG }),
+    ...errorResponses({ 400: BAD_KEY, 412: ['precondition_failed'], ...THROUGH_THE_LOG }),
   },
 };
 

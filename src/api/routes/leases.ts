@@ -8,23 +8,24 @@ import type { KvService } from '../service.js';
 import { ttlMsOf } from '../duration.js';
 import { expectResult, leaseNotFound } from '../results.js';
 import { LeaseBody, LeaseGrantQuery, LeaseId, LeaseRevokeBody, NoQuery } from '../schemas.js';
-import { errorResponses, HEADERS, success } from '../responses.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 import { Type } from '@fastify/type-provider-typebox';
 
 /** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
 export const LEASE_REVOKE_OPS_MAX = 100;
 
 const LeaseParams = Type.Object({ id: LeaseId });
-const THROUGH_LOG = { 415: ['unsupported_media_type'], 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
+/** Lease routes take no body, and every one goes through the log. */
+const LEASE_ERRORS = { 415: ['unsupported_media_type'], ...THROUGH_THE_LOG } as const;
 /** An id with a '/' in it names no route (not_found); one longer than the router's parameter limit is refused before it is read. */
-const BY_ID = { ...THROUGH_LOG, 404: ['lease_not_found', 'not_found'], 414: ['uri_too_long'] } as const;
+const BY_ID = { ...LEASE_ERRORS, 404: ['lease_not_found', 'not_found'], 414: ['uri_too_long'] } as const;
 
 const GRANT_SCHEMA = {
   operationId: 'grantLease',
   summary: 'Grant a lease with a time to live',
   tags: ['leases'],
   querystring: LeaseGrantQuery,
-  response: { 200: success(LeaseBody, 'granted'), ...errorResponses(THROUGH_LOG) },
+  response: { 200: success(LeaseBody, 'granted'), ...errorResponses(LEASE_ERRORS) },
 };
 
 const KEEPALIVE_SCHEMA = {

@@ -6,10 +6,9 @@ import { readLocal } from '../consistency.js';
 import { checkPrefix } from '../keys.js';
 import { expectResult, nextKey, toItem } from '../results.js';
 import { DeletePrefixBody, DeletePrefixQuery, LIST_LIMIT_DEFAULT, ListBody, ListQuery } from '../schemas.js';
-import { errorResponses, HEADERS, success } from '../responses.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 
 const LIST_ROUTE = '/v1/kv';
-const THROUGH_LOG = { 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
 
 const LIST_SCHEMA = {
   operationId: 'listKeys',
@@ -18,7 +17,7 @@ const LIST_SCHEMA = {
   querystring: ListQuery,
   response: {
     200: success(ListBody, 'one page, at one revision', HEADERS.revision),
-    ...errorResponses({ 400: ['invalid_key'], ...THROUGH_LOG }),
+    ...errorResponses({ 400: ['invalid_key'], ...THROUGH_THE_LOG }),
   },
 };
 
@@ -29,7 +28,7 @@ const DELETE_PREFIX_SCHEMA = {
   querystring: DeletePrefixQuery,
   response: {
     200: success(DeletePrefixBody, 'deleted at one revision', HEADERS.revision),
-    ...errorResponses({ 400: ['invalid_key'], 415: ['unsupported_media_type'], ...THROUGH_LOG }),
+    ...errorResponses({ 400: ['invalid_key'], 415: ['unsupported_media_type'], ...THROUGH_THE_LOG }),
   },
 };
 

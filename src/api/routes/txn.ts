@@ -6,7 +6,7 @@ import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
 import { NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
-import { errorResponses, HEADERS, success } from '../responses.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
@@ -34,8 +34,7 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
             400: ['invalid_key', 'invalid_content_type'],
             413: ['too_many_ops', 'value_too_large'],
             415: ['unsupported_media_type'],
-            503: ['unavailable', 'overloaded'],
-            504: ['commit_timeout'],
+            ...THROUGH_THE_LOG,
           }),
         },
       },

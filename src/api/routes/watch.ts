@@ -1,5 +1,5 @@
-// GET /v1/watch?prefix=|key=&fromRevision=: a stream of changes to one key or a prefix (NDJSON, or Server-Sent Events when the client
-// accepts text/event-stream) read from the replicated watch history, so any replica serves the same
+// GET /v1/watch?prefix=|key=&fromRevision=: a stream of changes to one key or a prefix (NDJSON, or
+// Server-Sent Events when the client accepts text/event-stream) read from the replicated watch history, so any replica serves the same
 // stream and a client resumes anywhere from the last revision it saw + 1. A start older than the
 // compaction window is 410 `compacted`. Watches are limited per node and per client address.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
