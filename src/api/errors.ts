@@ -1,8 +1,10 @@
 // The one place an error becomes an HTTP response: every failure leaves as
-// {"error": {"code", "message"}} with the status its code implies (docs/design.md §5).
+// {"error": {"code", "message"}} with the status its code implies (docs/design.md §5). Failures before
+// any route runs (a malformed request, a timeout) are written in the same shape by client-errors.ts.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceError, type ServiceErrorCode } from './service-errors.js';
+import { describeIssues, type ValidationIssue } from './validation-issues.js';
 
 /** A failure the API itself detects (bad key, missing key, wrong method); thrown by handlers. */
 export class ApiError extends Error {
@@ -12,7 +14,7 @@ export class ApiError extends Error {
     message: string,
     /** Headers the error response must still carry, e.g. the revision a 404 was observed at. */
     readonly headers: Readonly<Record<string, string>> = {},
-    /** Fields the error body carries besides code and message (ErrorBody in schemas.ts lists them). */
+    /** Fields the error body carries besides code and message (DETAILS in responses.ts documents them). */
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
@@ -26,30 +28,6 @@ interface HttpError {
   message: string;
   headers: Readonly<Record<string, string>>;
   details?: Readonly<Record<string, unknown>>;
-}
-
-interface ValidationIssue {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** One line per problem, each naming its field: `querystring: unknown parameter 'x'`, `body/success/0: ...`. */
-function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
-  const where = (path: string): string => `${context ?? 'request'}${path}`;
-  const unknown = context === 'querystring' ? 'parameter' : 'field';
-  // TypeBox reports an unknown property twice: as additionalProperties, and as the `false` schema the
-  // property met; the second says nothing the first does not.
-  const named = issues.filter((issue) => issue.keyword !== 'boolean');
-  const lines = named.flatMap((issue) => {
-    if (issue.keyword !== 'additionalProperties') return [`${where(issue.instancePath)} ${issue.message ?? 'is invalid'}`];
-    // Ajv names one property per issue, TypeBox lists them all; either way each unknown name is reported.
-    const { additionalProperty, additionalProperties } = issue.params;
-    const names = Array.isArray(additionalProperties) ? additionalProperties : [additionalProperty];
-    return names.map((name) => `${where(issue.instancePath)}: unknown ${unknown} '${String(name)}'`);
-  });
-  return [...new Set(lines)].join('; ');
 }
 
 const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
@@ -75,23 +53,44 @@ function fromServiceError(err: ServiceError): HttpError {
   return { statusCode: SERVICE_STATUS[err.code], code: err.code, message, headers };
 }
 
+/** A 415 says what the route does take: only KV values are opaque bytes; other bodies are JSON or none. */
+function whatToSend(request: FastifyRequest): string {
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const sent = request.headers['content-type'] ?? 'none';
+  if (request.routeOptions.schema?.body !== undefined)
+    return `${route} takes a JSON body: send Content-Type: application/json (got ${sent})`;
+  return `${route} takes no request body; its parameters go in the query string (got Content-Type: ${sent})`;
+}
+
 /** Fastify's own client errors (bad content-length, body too large, schema validation) carry a statusCode. */
 function fromFastifyError(
   err: Error & { statusCode?: number; code?: string; validation?: ValidationIssue[]; validationContext?: string },
   request: FastifyRequest,
 ): HttpError | null {
   if (err.validation !== undefined) {
-    return { statusCode: 400, code: 'bad_request', message: describeValidation(err.validation, err.validationContext), headers: {} };
+    return { statusCode: 400, code: 'bad_request', message: describeIssues(err.validation, err.validationContext), headers: {} };
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;
     return { statusCode: 413, code: 'value_too_large', message: `request body exceeds this server's limit of ${limit} bytes`, headers: {} };
   }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { statusCode: 415, code: 'unsupported_media_type', message: whatToSend(request), headers: {} };
+  }
   const status = err.statusCode;
   if (status === undefined || status < 400 || status > 499) return null;
-  // The reason phrase in snake_case is a stable code clients can switch on ("Unsupported Media Type" → unsupported_media_type).
-  const code = (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/[^a-z0-9]+/g, '_');
-  return { statusCode: status, code, message: err.message, headers: {} };
+  return { statusCode: status, code: codeOfStatus(status), message: err.message, headers: {} };
+}
+
+/** The code of a client error that has no more specific one: its reason phrase in snake_case, stable for
+ *  clients to switch on ("Unsupported Media Type" → unsupported_media_type). */
+export function codeOfStatus(status: number): string {
+  return (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
+
+/** The error body every layer sends. */
+export function errorBody(code: string, message: string, details: Readonly<Record<string, unknown>> = {}) {
+  return { error: { ...details, code, message } };
 }
 
 function toHttpError(err: unknown, request: FastifyRequest): HttpError {
@@ -112,14 +111,28 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   reply
     .code(http.statusCode)
     .headers(http.headers)
-    .send({ error: { ...http.details, code: http.code, message: http.message } });
+    .send(errorBody(http.code, http.message, http.details));
 }
 
-/** Installs the error handler and the 404 handler on the root, so every plugin inherits both. */
+/**
+ * Installs the error handler and the not-found handler on the root, so every plugin inherits both. A
+ * path some route serves, asked with another method, is 405 with the methods it takes in Allow, for
+ * every route alike (routes registered after this too: the router is asked at request time).
+ */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    sendError(new ApiError(404, 'not_found', `no route for ${request.method} ${path}`), request, reply);
+    const path = request.url.split('?', 1)[0]!;
+    const allowed = app.supportedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) {
+      sendError(new ApiError(404, 'not_found', `no route for ${request.method} ${path}`), request, reply);
+      return;
+    }
+    const allow = allowed.join(', ');
+    sendError(
+      new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow}`, { allow }),
+      request,
+      reply,
+    );
   });
 }

@@ -1,14 +1,58 @@
-// Turns the URL of a /v1/kv/<key> request into the key: everything after the prefix, '/' included,
-// percent-decoded to well-formed UTF-8 of at most KEY_BYTES_MAX bytes (ecosystem.md §1.3).
+// Which keys are legal, decided here for every route (docs/api.md, "Keys"): a key named in a URL path, a
+// txn op or compare, or a watch, and a prefix or `after` cursor given anywhere. Both are well-formed
+// Unicode of at most KEY_BYTES_MAX bytes of UTF-8 with no control characters; a key is also non-empty
+// and has no `.` or `..` segment between slashes, because HTTP clients remove those from URLs
+// (RFC 3986 §5.2.4) and such a key could be written through a txn but never read back by its URL.
 import { ApiError } from './errors.js';
+import { decodePercent } from './percent-encoding.js';
 
 export const KV_PATH_PREFIX = '/v1/kv/';
 export const KEY_BYTES_MAX = 4096;
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+/** C0 controls, DEL and C1 controls (Unicode category Cc): unreadable in logs, terminals and CLI output. */
+const CONTROL = /\p{Cc}/u;
+/** In a `u` regex only an unpaired surrogate is a code point of category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
-function invalidKey(problem: string): ApiError {
-  return new ApiError(400, 'invalid_key', problem);
+function invalidKey(field: string, problem: string): ApiError {
+  return new ApiError(400, 'invalid_key', `${field} ${problem}`);
+}
+
+/** What makes `text` no legal prefix, as a phrase to follow the field's name; null when it is one. */
+function prefixProblem(text: string): string | null {
+  const surrogate = text.search(LONE_SURROGATE);
+  if (surrogate !== -1) return `is not well-formed Unicode: a lone UTF-16 surrogate at character ${surrogate}`;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > KEY_BYTES_MAX) return `is ${bytes} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`;
+  const control = text.search(CONTROL);
+  if (control !== -1) {
+    const code = text.codePointAt(control)!.toString(16).toUpperCase().padStart(4, '0');
+    return `holds the control character U+${code} at character ${control}`;
+  }
+  return null;
+}
+
+function keyProblem(text: string): string | null {
+  if (text.length === 0) return 'is empty';
+  const problem = prefixProblem(text);
+  if (problem !== null) return problem;
+  const dots = text.split('/').find((segment) => segment === '.' || segment === '..');
+  if (dots !== undefined) return `has a '${dots}' segment, which HTTP clients remove from URLs`;
+  return null;
+}
+
+/** `text` if it is a legal key; else 400 invalid_key naming `field`. */
+export function checkKey(field: string, text: string): string {
+  const problem = keyProblem(text);
+  if (problem !== null) throw invalidKey(field, problem);
+  return text;
+}
+
+/** `text` if it is a legal prefix (or `after` cursor): possibly empty, otherwise as a key's characters. */
+export function checkPrefix(field: string, text: string): string {
+  const problem = prefixProblem(text);
+  if (problem !== null) throw invalidKey(field, problem);
+  return text;
 }
 
 /** The raw key from a URL, cut where the router cuts the query ('?' or '#'). */
@@ -17,41 +61,11 @@ function encodedKeyOf(url: string): string {
   return path.slice(path.indexOf(KV_PATH_PREFIX) + KV_PATH_PREFIX.length);
 }
 
-/** Node's HTTP parser admits only ASCII in a request target, so every other byte of a key arrives as %XX. */
-function percentDecode(encoded: string): Buffer {
-  const bad = encoded.search(/%(?![0-9a-fA-F]{2})/);
-  if (bad !== -1) {
-    throw invalidKey(`key has invalid percent-encoding at character ${bad}: '%' must be followed by two hex digits`);
-  }
-  // Splitting on a capture group alternates literal text (even indexes) and hex pairs (odd indexes).
-  const parts = encoded.split(/%([0-9a-fA-F]{2})/);
-  return Buffer.concat(parts.map((part, i) => (i % 2 === 1 ? Buffer.of(parseInt(part, 16)) : Buffer.from(part, 'utf8'))));
-}
-
-/** Why `bytes` failed strict UTF-8 decoding. ED A0..BF is the only way to spell U+D800..U+DFFF. */
-function utf8Problem(bytes: Buffer): string {
-  for (let i = 0; i + 1 < bytes.length; i++) {
-    if (bytes[i] === 0xed && bytes[i + 1]! >= 0xa0) {
-      return `key is not well-formed UTF-8: bytes ${i}-${i + 2} encode a lone UTF-16 surrogate`;
-    }
-  }
-  return 'key is not well-formed UTF-8 after percent-decoding';
-}
-
-/** The key a /v1/kv/ URL names; throws ApiError invalid_key saying what is wrong with it. */
+/** The key a /v1/kv/ URL names, percent-decoded; throws ApiError invalid_key saying what is wrong with it. */
 export function keyFromUrl(url: string): string {
-  const encoded = encodedKeyOf(url);
-  if (encoded.length === 0) throw invalidKey('key is empty');
-  const bytes = percentDecode(encoded);
-  if (bytes.length > KEY_BYTES_MAX) {
-    throw invalidKey(`key is ${bytes.length} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`);
-  }
-  try {
-    return utf8Strict.decode(bytes);
-  } catch {
-    // The fatal decoder throws on any ill-formed sequence; it is not a failure to handle, only to explain.
-    throw invalidKey(utf8Problem(bytes));
-  }
+  const decoded = decodePercent(encodedKeyOf(url), false);
+  if ('problem' in decoded) throw invalidKey('key', decoded.problem);
+  return checkKey('key', decoded.text);
 }
 
 /** The router rejects a URL it cannot percent-decode before any route runs; for a KV URL, say what is wrong with the key. */
@@ -65,12 +79,4 @@ export function badUrlError(url: string): ApiError {
     }
   }
   return new ApiError(400, 'bad_request', 'the URL path is not valid percent-encoded UTF-8');
-}
-
-/** A key or key prefix given as a query parameter or JSON field: at most KEY_BYTES_MAX bytes of UTF-8. */
-export function checkKeyField(field: string, text: string): string {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > KEY_BYTES_MAX)
-    throw new ApiError(400, 'invalid_key', `${field} is ${bytes} bytes of UTF-8; the limit is ${KEY_BYTES_MAX} bytes`);
-  return text;
 }

@@ -2,22 +2,20 @@
 // source, three uses (STYLE.md §4). Revisions are JSON integers (exact up to 2^53 - 1, as in the store).
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 
+/** Every integer the API reads or writes is exact both in JSON and in JavaScript, as every store number is. */
+export const INTEGER_MAX = Number.MAX_SAFE_INTEGER;
+
+/** An integer from `minimum` to INTEGER_MAX (or a lower `maximum`): no integer input is unbounded. */
+export function integer(minimum: number, options: { maximum?: number; description?: string; default?: number } = {}) {
+  return Type.Integer({ minimum, maximum: INTEGER_MAX, ...options });
+}
+
 /** Items per page of a prefix listing when `limit` is not given, and the most a page may hold. */
 export const LIST_LIMIT_DEFAULT = 100;
 export const LIST_LIMIT_MAX = 1_000;
 
-const Revision = Type.Integer({ minimum: 0, description: 'a store revision' });
-
-export const ErrorBody = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'stable snake_case code clients switch on' }),
-    message: Type.String(),
-    modRevision: Type.Optional(
-      Type.Union([Revision, Type.Null()], { description: "precondition_failed: the key's current modRevision, null when absent" }),
-    ),
-    oldestRevision: Type.Optional(Type.Integer({ description: 'compacted: the oldest revision a watch can still start from' })),
-  }),
-});
+const Revision = integer(0, { description: 'a store revision' });
+export const LeaseId = integer(1, { description: 'a lease id: the log slot of its grant' });
 
 export const PutBody = Type.Object({ revision: Revision });
 
@@ -27,7 +25,28 @@ export const DeleteBody = Type.Object({
 });
 
 /** A value is returned as the exact bytes stored, under the content type it was stored with. */
-export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the value: any bytes' });
+
+/** The key of /v1/kv/{key}, for /openapi.json: the route itself takes it from the raw URL (keys.ts). */
+export const KeyParams = Type.Object({
+  key: Type.String({ description: "the key, percent-encoded; '/' may be sent as is or as %2F (docs/api.md, Keys)" }),
+});
+
+const IF_MATCH = Type.String({ description: 'write only if the key\'s modRevision is this ETag, e.g. "42" (compare-and-swap)' });
+
+export const KeyReadHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'ETags the client holds ("41", W/"42") or *: 304 when one is current' })),
+});
+
+export const KeyWriteHeaders = Type.Object({
+  'if-match': Type.Optional(IF_MATCH),
+  'if-none-match': Type.Optional(Type.String({ description: '* only: write only if the key is absent (create-only)' })),
+});
+
+export const KeyDeleteHeaders = Type.Object({ 'if-match': Type.Optional(IF_MATCH) });
+
+/** A read whose If-None-Match holds the current ETag: no body, the ETag and revision headers only. */
+export const NotModified = Type.Null({ description: 'the ETag is one the client holds (If-None-Match)' });
 
 export const Consistency = Type.Union([Type.Literal('linearizable'), Type.Literal('stale')], {
   description: "linearizable (default): after a batched read barrier through the log; stale: this replica's local state as is",
@@ -45,26 +64,37 @@ export const NoQuery = query({});
 const Duration = Type.String({ description: 'a duration: 30s, 1500ms, 5m, 2h (1s to 24h)' });
 
 export const KeyPutQuery = query({
-  lease: Type.Optional(Type.Integer({ minimum: 1, description: 'attach the key to this lease: it is deleted when the lease ends' })),
+  lease: Type.Optional(integer(1, { description: 'attach the key to this lease: it is deleted when the lease ends' })),
   ttl: Type.Optional(Duration),
 });
 
 export const LeaseGrantQuery = query({ ttl: Duration });
 
-export const LeaseBody = Type.Object({ lease: Type.Integer(), ttlMs: Type.Integer() });
+export const LeaseBody = Type.Object({ lease: LeaseId, ttlMs: integer(1) });
 
 export const LeaseRevokeBody = Type.Object({
-  deleted: Type.Integer({ minimum: 0 }),
+  deleted: integer(0),
   more: Type.Boolean({ description: 'keys of the lease remain (over 100000): repeat the DELETE' }),
 });
 
-const Key = Type.String({ description: 'UTF-8 key, at most 4096 bytes' });
-const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'bytes, base64-encoded' });
+// What a legal key or prefix is, is decided by keys.ts alone; these only describe it.
+const Key = Type.String({
+  description: "a key: 1 to 4096 bytes of UTF-8, no control characters, no '.' or '..' segment (docs/api.md, Keys)",
+});
+const Prefix = Type.String({ description: 'a key prefix: at most 4096 bytes of UTF-8, no control characters; empty: every key' });
+const ContentType = Type.String({
+  description: 'a media type (RFC 9110 §8.3.1) in visible ASCII, at most 256 bytes, e.g. text/plain; charset=utf-8',
+});
+/** Canonical base64 (RFC 4648 §4): whole quads, padded. */
+const Base64 = Type.String({
+  pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+  description: 'bytes, base64-encoded with padding',
+});
 
 export const ListQuery = query({
   prefix: Type.Optional(Type.String({ description: 'list keys starting with this; absent or empty: all keys' })),
   after: Type.Optional(Type.String({ description: "start strictly after this key: the previous page's `next`" })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
+  limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
   keysOnly: Type.Optional(Type.Boolean({ default: false })),
   consistency: Type.Optional(Consistency),
 });
@@ -75,8 +105,8 @@ export const Item = Type.Object({
   contentType: Type.Optional(Type.String()),
   createRevision: Revision,
   modRevision: Revision,
-  version: Type.Integer({ minimum: 1 }),
-  lease: Type.Optional(Type.Integer({ description: 'the lease the key is attached to' })),
+  version: integer(1),
+  lease: Type.Optional(integer(1, { description: 'the lease the key is attached to' })),
 });
 
 export const ListBody = Type.Object({
@@ -89,7 +119,7 @@ export const DeletePrefixQuery = query({ prefix: Type.String({ description: 'del
 
 export const DeletePrefixBody = Type.Object({
   revision: Revision,
-  deleted: Type.Integer({ minimum: 0 }),
+  deleted: integer(0),
   more: Type.Boolean({ description: 'keys remain: at most 1000 are deleted per request, repeat until false' }),
 });
 
@@ -98,7 +128,7 @@ const Compare = Type.Object(
     key: Key,
     target: Type.Union(['value', 'modRevision', 'createRevision', 'version', 'exists'].map((t) => Type.Literal(t))),
     op: Type.Union(['==', '!=', '<', '>'].map((o) => Type.Literal(o))),
-    value: Type.Union([Type.String(), Type.Integer({ minimum: 0 }), Type.Boolean()], {
+    value: Type.Union([Type.String(), integer(0), Type.Boolean()], {
       description: 'base64 bytes for value, a boolean for exists, an integer otherwise',
     }),
   },
@@ -107,7 +137,7 @@ const Compare = Type.Object(
 
 const TxnOp = Type.Union([
   Type.Object(
-    { put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    { put: Type.Object({ key: Key, value: Base64, contentType: Type.Optional(ContentType) }, { additionalProperties: false }) },
     { additionalProperties: false },
   ),
   Type.Object({ get: Type.Object({ key: Key }, { additionalProperties: false }) }, { additionalProperties: false }),
@@ -116,9 +146,9 @@ const TxnOp = Type.Union([
     {
       range: Type.Object(
         {
-          prefix: Type.String(),
-          after: Type.Optional(Type.String()),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX })),
+          prefix: Prefix,
+          after: Type.Optional(Prefix),
+          limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX })),
         },
         { additionalProperties: false },
       ),
@@ -153,20 +183,46 @@ export const TxnBody = Type.Object({
 });
 
 export const StatusBody = Type.Object({
-  id: Type.Integer(),
+  id: integer(1),
   status: Type.String(),
-  view: Type.Integer(),
-  session: Type.Integer(),
-  sequencerId: Type.Integer(),
-  commitSlot: Type.Integer(),
-  appliedSlot: Type.Integer(),
+  view: integer(0),
+  session: integer(0),
+  sequencerId: integer(0),
+  commitSlot: integer(0),
+  appliedSlot: integer(0),
   revision: Revision,
-  peers: Type.Array(Type.Object({ id: Type.Integer(), url: Type.String(), ready: Type.Boolean(), detail: Type.String() })),
+  peers: Type.Array(Type.Object({ id: integer(1), url: Type.String(), ready: Type.Boolean(), detail: Type.String() })),
 });
 
+/** SSE clients resume with the last id they received, a revision; the stream starts at the next one. */
+export const WatchHeaders = Type.Object({
+  accept: Type.Optional(Type.String({ description: 'text/event-stream for Server-Sent Events; anything else: NDJSON' })),
+  'last-event-id': Type.Optional(
+    integer(0, {
+      maximum: INTEGER_MAX - 1,
+      description: 'the last revision received: the stream resumes after it (SSE reconnects send it)',
+    }),
+  ),
+});
+
+const WatchEvent = Type.Object({
+  type: Type.Union([Type.Literal('put'), Type.Literal('delete')]),
+  key: Key,
+  value: Type.Optional(Base64),
+  contentType: Type.Optional(Type.String()),
+  createRevision: Type.Optional(Revision),
+  modRevision: Revision,
+  version: Type.Optional(integer(1)),
+  lease: Type.Optional(LeaseId),
+});
+
+/** One frame of a watch stream: the changes of one revision to watched keys; no events: a progress frame. */
+export const WatchFrame = Type.Object({ revision: Revision, events: Type.Array(WatchEvent) });
+
 export const WatchQuery = query({
+  key: Type.Optional(Type.String({ description: 'watch this one key (not with prefix)' })),
   prefix: Type.Optional(Type.String({ description: 'watch keys starting with this; absent or empty: all keys' })),
-  fromRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'first revision to send; default: the next one' })),
+  fromRevision: Type.Optional(integer(1, { description: 'first revision to send; default: the next one' })),
 });
 
 /** Kubernetes-style probe text (`?verbose`). */

@@ -16,6 +16,10 @@ import { watchRoutes } from './routes/watch.js';
 import { leaseRoutes } from './routes/leases.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { validatorCompiler } from './validator.js';
+import { registerRequestChecks } from './request-checks.js';
+import { answerExpectations, clientErrorHandler, type OpenResponses } from './client-errors.js';
+import { fastifyTimeoutOptions, requestTimeoutsOf } from './http-timeouts.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -26,6 +30,10 @@ export interface ApiServerOptions {
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
+  /** Time for a request's headers to arrive; default HEADERS_TIMEOUT_MS_DEFAULT (http-timeouts.ts). */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, headers and body, to arrive; default REQUEST_TIMEOUT_MS_DEFAULT. */
+  requestTimeoutMs?: number;
   metrics: Registry;
 }
 
@@ -33,18 +41,27 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   // Widened to Fastify's logger type so the instance is a plain FastifyInstance; the routes get their
   // TypeBox typing from FastifyPluginAsyncTypebox.
   const logger: FastifyBaseLogger = options.logger;
+  const openResponses: OpenResponses = new WeakMap();
+  const timeouts = requestTimeoutsOf(options);
+  const { requestTimeout, http } = fastifyTimeoutOptions(timeouts);
   const app = Fastify({
     loggerInstance: logger,
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised while routing (a URL the router cannot percent-decode) bypass setErrorHandler.
     frameworkErrors: (err, request, reply) => sendError(err.code === 'FST_ERR_BAD_URL' ? badUrlError(request.url) : err, request, reply),
-    // Unknown query parameters and body fields are errors that name them, never silently dropped; every
-    // problem of a request is reported at once.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // Errors before routing, and the answers while closing, are ours (client-errors.ts, request-checks.ts).
+    clientErrorHandler: clientErrorHandler(timeouts, openResponses),
+    return503OnClosing: false,
+    requestTimeout,
+    http: { ...http, requireHostHeader: false },
   });
+  // Every request part is checked strictly, and every problem of a request is reported at once.
+  app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandlers(app);
+  registerRequestChecks(app, openResponses);
+  answerExpectations(app);
   registerHttpMetrics(app, options.metrics);
   // Registered first so it sees every route registered after it.
   registerOpenApi(app);

@@ -1,6 +1,6 @@
 // One watch connection: sends the history from a cursor revision on, then follows new applies, one frame
-// per revision that touched the prefix (so a frame is never split: resuming at the last revision + 1 sees
-// no gap and no duplicate). Frames are NDJSON lines or Server-Sent Events with `id: <revision>`.
+// per revision that touched a watched key (so a frame is never split: resuming at the last revision + 1
+// sees no gap and no duplicate). Frames are NDJSON lines or Server-Sent Events with `id: <revision>`.
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { RevisionEvents } from '../store/state-machine.js';
@@ -15,6 +15,14 @@ export const WATCH_BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
 export const WATCH_PROGRESS_INTERVAL_MS = 10_000;
 
 export type WatchFormat = 'ndjson' | 'sse';
+
+/** What a stream watches: one exact key, or every key under a prefix. */
+export type WatchTarget = { key: string } | { prefix: string };
+
+function matcherOf(target: WatchTarget): (key: string) => boolean {
+  if ('key' in target) return (key) => key === target.key;
+  return (key) => key.startsWith(target.prefix);
+}
 
 /** Why a stream ended: the client left, the server stops, or the stream was cut (the client resumes). */
 export type WatchEndReason = 'client_closed' | 'server_closing' | 'compacted' | 'slow_consumer' | 'read_failed';
@@ -52,16 +60,18 @@ export class WatchStream {
   private readonly closed = new AbortController();
   private readonly unsubscribe: () => void;
   private readonly progress: NodeJS.Timeout;
+  private readonly watches: (key: string) => boolean;
 
   constructor(
     private readonly service: KvService,
-    private readonly prefix: string,
+    target: WatchTarget,
     private readonly format: WatchFormat,
     private readonly out: ServerResponse,
     first: { fromRevision: number; page: HistoryPage },
     private readonly onEnd: (reason: WatchEndReason) => void,
   ) {
     this.cursor = first.fromRevision;
+    this.watches = matcherOf(target);
     this.unsubscribe = service.onApplied(() => this.pump());
     this.progress = setInterval(() => this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
     out.on('close', () => this.end('client_closed'));
@@ -130,7 +140,7 @@ export class WatchStream {
   private send(history: readonly RevisionEvents[]): boolean {
     let drained = true;
     for (const { revision, events } of history) {
-      const matching = events.filter((event) => event.key.startsWith(this.prefix));
+      const matching = events.filter((event) => this.watches(event.key));
       if (matching.length > 0) drained = this.write(revision, matching) && drained;
       this.cursor = revision + 1;
     }

@@ -27,8 +27,8 @@ export interface ReplicaNodeOptions {
   configDir: string;
   replicaId: number;
   logger: Logger;
-  /** KV API limits; defaults in src/api/routes/txn.ts and src/store/watch-history.ts. */
-  api?: { txnOpsMax?: number; eventRetainRevisions?: number };
+  /** KV API limits; defaults in src/api/routes/txn.ts, src/store/watch-history.ts and src/api/http-timeouts.ts. */
+  api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
   logRetainEntries?: number;
 }

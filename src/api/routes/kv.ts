@@ -6,10 +6,25 @@ import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
-import { preconditionOf } from '../preconditions.js';
+import { notModifiedTest, preconditionOf } from '../preconditions.js';
 import { expectResult, expectWrite } from '../results.js';
-import { DeleteBody, ErrorBody, KeyPutQuery, KeyReadQuery, NoQuery, PutBody, ValueBytes } from '../schemas.js';
+import {
+  DeleteBody,
+  KeyDeleteHeaders,
+  KeyParams,
+  KeyPutQuery,
+  KeyReadHeaders,
+  KeyReadQuery,
+  KeyWriteHeaders,
+  NoQuery,
+  NotModified,
+  PutBody,
+  ValueBytes,
+} from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
+import { checkContentType, servedContentType } from '../content-type.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import type { RouteDoc } from '../openapi.js';
 
 export interface KvRoutesOptions {
   service: KvService;
@@ -18,9 +33,56 @@ export interface KvRoutesOptions {
 }
 
 const KV_ROUTE = `${KV_PATH_PREFIX}*`;
-const KV_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE'];
-const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
 const EMPTY_VALUE = new Uint8Array(0);
+
+/** The router's wildcard is the key: /openapi.json names it (and a PUT's raw body, which no schema checks). */
+const KEY_DOC: RouteDoc = { wildcard: 'key', params: KeyParams };
+const PUT_DOC: RouteDoc = { ...KEY_DOC, body: { content: { '*/*': { schema: ValueBytes } } } };
+const BAD_KEY = ['invalid_key', 'invalid_precondition', 'invalid_content_type'] as const;
+const WRITTEN = { ...HEADERS.etag, ...HEADERS.revision };
+
+const GET_SCHEMA = {
+  operationId: 'getKey',
+  summary: 'Read one key: its exact bytes, under the content type stored with them',
+  tags: ['kv'],
+  querystring: KeyReadQuery,
+  headers: KeyReadHeaders,
+  response: {
+    200: { description: 'the value', headers: WRITTEN, content: { '*/*': { schema: ValueBytes } } },
+    304: success(NotModified, 'the client holds the current ETag (If-None-Match)', WRITTEN),
+    ...errorResponses({ 400: BAD_KEY, 404: ['key_not_found'], ...THROUGH_THE_LOG }),
+  },
+};
+
+const PUT_SCHEMA = {
+  operationId: 'putKey',
+  summary: 'Write the request body as the value of one key, optionally as compare-and-swap or with a lease',
+  tags: ['kv'],
+  querystring: KeyPutQuery,
+  headers: KeyWriteHeaders,
+  response: {
+    200: success(PutBody, 'written', WRITTEN),
+    ...errorResponses({
+      400: BAD_KEY,
+      404: ['lease_not_found'],
+      412: ['precondition_failed'],
+      413: ['value_too_large'],
+      ...THROUGH_THE_LOG,
+    }),
+  },
+};
+
+const DELETE_SCHEMA = {
+  operationId: 'deleteKey',
+  summary: 'Delete one key, optionally as compare-and-swap',
+  tags: ['kv'],
+  querystring: NoQuery,
+  headers: KeyDeleteHeaders,
+  response: {
+    200: success(DeleteBody, 'deleted (deleted is 0 when the key was absent)', HEADERS.revision),
+    ...errorResponses({ 400: BAD_KEY, 412: ['precondition_failed'], ...THROUGH_THE_LOG }),
+  },
+};
 
 /** The lease a PUT attaches its key to: `?lease=` names one, `?ttl=` grants one for this key alone. */
 async function leaseOf(service: KvService, query: { lease?: number; ttl?: string }): Promise<number | undefined> {
@@ -37,66 +99,54 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   // This replaces the parsers of this plugin only; the rest of the server keeps Fastify's defaults.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // The content type is metadata stored with the value, so a malformed one is a bad request (400), not
+  // an unsupported body (415); checked before Fastify reads the body, on every method alike.
+  app.addHook('onRequest', async (request) => {
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined) checkContentType('Content-Type', contentType);
+  });
 
   // The key is decoded from the raw URL by keys.ts rather than taken from the router's params, so one
   // decoder decides what a key is, and the same one explains URLs the router rejected.
-  app.get(
-    KV_ROUTE,
-    { schema: { querystring: KeyReadQuery, response: { 200: { content: { '*/*': { schema: ValueBytes } } }, ...ERROR_RESPONSES } } },
-    async (request, reply) => {
-      const key = keyFromUrl(request.url);
-      const result = await readLocal(service, request.query.consistency, (local) => local.readKey(key));
-      const revisionHeader = { 'x-mrtom-revision': String(result.revision) };
-      if (result.record === null) {
-        throw new ApiError(404, 'key_not_found', `no value is stored under this key at revision ${result.revision}`, revisionHeader);
-      }
-      const { value, contentType, modRevision } = result.record;
-      return reply
-        .headers(revisionHeader)
-        .header('etag', `"${modRevision}"`)
-        .type(contentType ?? 'application/octet-stream')
-        .send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-    },
-  );
+  app.get(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: GET_SCHEMA }, async (request, reply) => {
+    const key = keyFromUrl(request.url);
+    const heldByClient = notModifiedTest(request.headers);
+    const result = await readLocal(service, request.query.consistency, (local) => local.readKey(key));
+    const revisionHeader = { 'x-mrtom-revision': String(result.revision) };
+    if (result.record === null) {
+      throw new ApiError(404, 'key_not_found', `no value is stored under this key at revision ${result.revision}`, revisionHeader);
+    }
+    const { value, contentType, modRevision } = result.record;
+    reply.headers(revisionHeader).header('etag', `"${modRevision}"`);
+    if (heldByClient?.(modRevision) === true) return reply.code(304).send(null);
+    return reply.type(servedContentType(contentType)).send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  });
 
-  app.put(
-    KV_ROUTE,
-    { bodyLimit: valueBytesLimit, schema: { querystring: KeyPutQuery, response: { 200: PutBody, ...ERROR_RESPONSES } } },
-    async (request, reply) => {
-      const key = keyFromUrl(request.url);
-      const require = preconditionOf(request.headers);
-      const contentType = request.headers['content-type'];
-      // No body and no content type means Fastify ran no parser; that is an empty value.
-      const value = request.body instanceof Uint8Array ? request.body : EMPTY_VALUE;
-      const lease = await leaseOf(service, request.query);
-      const op = {
-        type: 'put' as const,
-        key,
-        value,
-        ...(contentType === undefined ? {} : { contentType }),
-        ...(require === undefined ? {} : { require }),
-        ...(lease === undefined ? {} : { lease }),
-      };
-      const result = expectWrite(await service.submit(op), 'put');
-      reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
-      return { revision: result.revision };
-    },
-  );
+  app.put(KV_ROUTE, { bodyLimit: valueBytesLimit, config: { openapi: PUT_DOC }, schema: PUT_SCHEMA }, async (request, reply) => {
+    const key = keyFromUrl(request.url);
+    const require = preconditionOf(request.headers);
+    const contentType = request.headers['content-type'];
+    // No body and no content type means Fastify ran no parser; that is an empty value.
+    const value = request.body instanceof Uint8Array ? request.body : EMPTY_VALUE;
+    const lease = await leaseOf(service, request.query);
+    const op = {
+      type: 'put' as const,
+      key,
+      value,
+      ...(contentType === undefined ? {} : { contentType }),
+      ...(require === undefined ? {} : { require }),
+      ...(lease === undefined ? {} : { lease }),
+    };
+    const result = expectWrite(await service.submit(op), 'put');
+    reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
+    return { revision: result.revision };
+  });
 
-  app.delete(KV_ROUTE, { schema: { querystring: NoQuery, response: { 200: DeleteBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
+  app.delete(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: DELETE_SCHEMA }, async (request, reply) => {
     const key = keyFromUrl(request.url);
     const require = preconditionOf(request.headers);
     const result = expectWrite(await service.submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');
     reply.header('x-mrtom-revision', String(result.revision));
     return { revision: result.revision, deleted: result.deleted };
-  });
-  const allow = KV_METHODS.join(', ');
-  app.route({
-    method: app.supportedMethods.filter((method) => !KV_METHODS.includes(method)),
-    url: KV_ROUTE,
-    schema: { response: ERROR_RESPONSES },
-    handler: async (request) => {
-      throw new ApiError(405, 'method_not_allowed', `${request.method} is not supported on keys; use ${allow}`, { allow });
-    },
   });
 };

@@ -3,18 +3,48 @@
 // keys. Attach keys with PUT /v1/kv/{key}?lease={id} (or ?ttl= for a lease of its own). Expiry is the
 // leader's decision, proposed through the log (src/runtime/lease-expiry.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@fastify/type-provider-typebox';
 import type { OpResult } from '../../store/ops.js';
 import type { KvService } from '../service.js';
 import { ttlMsOf } from '../duration.js';
 import { expectResult, leaseNotFound } from '../results.js';
-import { ErrorBody, LeaseBody, LeaseGrantQuery, LeaseRevokeBody, NoQuery } from '../schemas.js';
+import { LeaseBody, LeaseGrantQuery, LeaseId, LeaseRevokeBody, NoQuery } from '../schemas.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import { Type } from '@fastify/type-provider-typebox';
 
 /** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
 export const LEASE_REVOKE_OPS_MAX = 100;
 
-const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
-const LeaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const LeaseParams = Type.Object({ id: LeaseId });
+/** Lease routes take no body, and every one goes through the log. */
+const LEASE_ERRORS = { 415: ['unsupported_media_type'], ...THROUGH_THE_LOG } as const;
+/** An id with a '/' in it names no route (not_found); one longer than the router's parameter limit is refused before it is read. */
+const BY_ID = { ...LEASE_ERRORS, 404: ['lease_not_found', 'not_found'], 414: ['uri_too_long'] } as const;
+
+const GRANT_SCHEMA = {
+  operationId: 'grantLease',
+  summary: 'Grant a lease with a time to live',
+  tags: ['leases'],
+  querystring: LeaseGrantQuery,
+  response: { 200: success(LeaseBody, 'granted'), ...errorResponses(LEASE_ERRORS) },
+};
+
+const KEEPALIVE_SCHEMA = {
+  operationId: 'keepAliveLease',
+  summary: "Restart a lease's countdown",
+  tags: ['leases'],
+  params: LeaseParams,
+  querystring: NoQuery,
+  response: { 200: success(LeaseBody, 'kept alive'), ...errorResponses(BY_ID) },
+};
+
+const REVOKE_SCHEMA = {
+  operationId: 'revokeLease',
+  summary: 'Revoke a lease and delete its keys',
+  tags: ['leases'],
+  params: LeaseParams,
+  querystring: NoQuery,
+  response: { 200: success(LeaseRevokeBody, 'revoked', HEADERS.revision), ...errorResponses(BY_ID) },
+};
 
 function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
   if (result.type === 'lease_not_found') throw leaseNotFound(result.lease, result.revision);
@@ -22,41 +52,29 @@ function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
 }
 
 export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
-  app.post(
-    '/v1/leases',
-    { schema: { querystring: LeaseGrantQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
-    async (request) => {
-      const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
-      return { lease: grant.lease, ttlMs: grant.ttlMs };
-    },
-  );
+  app.post('/v1/leases', { schema: GRANT_SCHEMA }, async (request) => {
+    const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
+    return { lease: grant.lease, ttlMs: grant.ttlMs };
+  });
 
-  app.post(
-    '/v1/leases/:id/keepalive',
-    { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseBody, ...ERROR_RESPONSES } } },
-    async (request) => {
-      const lease = expectLease(await service.submit({ type: 'lease_keepalive', lease: request.params.id }));
-      return { lease: lease.lease, ttlMs: lease.ttlMs };
-    },
-  );
+  app.post('/v1/leases/:id/keepalive', { schema: KEEPALIVE_SCHEMA }, async (request) => {
+    const lease = expectLease(await service.submit({ type: 'lease_keepalive', lease: request.params.id }));
+    return { lease: lease.lease, ttlMs: lease.ttlMs };
+  });
 
-  app.delete(
-    '/v1/leases/:id',
-    { schema: { params: LeaseParams, querystring: NoQuery, response: { 200: LeaseRevokeBody, ...ERROR_RESPONSES } } },
-    async (request, reply) => {
-      let deleted = 0;
-      for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
-        const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
-        if (result.type === 'lease_not_found') {
-          if (ops === 0) throw leaseNotFound(result.lease, result.revision);
-          break; // The leader's expiry finished it meanwhile.
-        }
-        const revoked = expectResult(result, 'lease_revoked');
-        deleted += revoked.deleted;
-        reply.header('x-mrtom-revision', String(revoked.revision));
-        if (!revoked.more) return { deleted, more: false };
+  app.delete('/v1/leases/:id', { schema: REVOKE_SCHEMA }, async (request, reply) => {
+    let deleted = 0;
+    for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
+      const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
+      if (result.type === 'lease_not_found') {
+        if (ops === 0) throw leaseNotFound(result.lease, result.revision);
+        break; // The leader's expiry finished it meanwhile.
       }
-      return { deleted, more: true };
-    },
-  );
+      const revoked = expectResult(result, 'lease_revoked');
+      deleted += revoked.deleted;
+      reply.header('x-mrtom-revision', String(revoked.revision));
+      if (!revoked.more) return { deleted, more: false };
+    }
+    return { deleted, more: true };
+  });
 };

@@ -3,20 +3,42 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { readLocal } from '../consistency.js';
-import { checkKeyField } from '../keys.js';
+import { checkPrefix } from '../keys.js';
 import { expectResult, nextKey, toItem } from '../results.js';
-import { DeletePrefixBody, DeletePrefixQuery, ErrorBody, LIST_LIMIT_DEFAULT, ListBody, ListQuery } from '../schemas.js';
+import { DeletePrefixBody, DeletePrefixQuery, LIST_LIMIT_DEFAULT, ListBody, ListQuery } from '../schemas.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 
 const LIST_ROUTE = '/v1/kv';
-const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody };
+
+const LIST_SCHEMA = {
+  operationId: 'listKeys',
+  summary: 'List the keys under a prefix in byte order, a page at a time',
+  tags: ['kv'],
+  querystring: ListQuery,
+  response: {
+    200: success(ListBody, 'one page, at one revision', HEADERS.revision),
+    ...errorResponses({ 400: ['invalid_key'], ...THROUGH_THE_LOG }),
+  },
+};
+
+const DELETE_PREFIX_SCHEMA = {
+  operationId: 'deletePrefix',
+  summary: 'Delete the keys under a prefix, at most 1000 per request',
+  tags: ['kv'],
+  querystring: DeletePrefixQuery,
+  response: {
+    200: success(DeletePrefixBody, 'deleted at one revision', HEADERS.revision),
+    ...errorResponses({ 400: ['invalid_key'], 415: ['unsupported_media_type'], ...THROUGH_THE_LOG }),
+  },
+};
 
 export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
-  app.get(LIST_ROUTE, { schema: { querystring: ListQuery, response: { 200: ListBody, ...ERROR_RESPONSES } } }, async (request, reply) => {
+  app.get(LIST_ROUTE, { schema: LIST_SCHEMA }, async (request, reply) => {
     const { prefix = '', after, limit = LIST_LIMIT_DEFAULT, keysOnly = false, consistency } = request.query;
     const query = {
-      prefix: checkKeyField('prefix', prefix),
+      prefix: checkPrefix('querystring/prefix', prefix),
       limit,
-      ...(after === undefined ? {} : { after: checkKeyField('after', after) }),
+      ...(after === undefined ? {} : { after: checkPrefix('querystring/after', after) }),
     };
     // One snapshot, so the page is exactly the state at `revision`. Pages of one listing may be at
     // different revisions; `after` keeps them in key order with no key repeated or skipped.
@@ -25,14 +47,10 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
     return { revision: page.revision, items: page.entries.map((entry) => toItem(entry, keysOnly)), next: nextKey(page.entries, page.more) };
   });
 
-  app.delete(
-    LIST_ROUTE,
-    { schema: { querystring: DeletePrefixQuery, response: { 200: DeletePrefixBody, ...ERROR_RESPONSES } } },
-    async (request, reply) => {
-      const prefix = checkKeyField('prefix', request.query.prefix);
-      const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
-      reply.header('x-mrtom-revision', String(result.revision));
-      return { revision: result.revision, deleted: result.deleted, more: result.more };
-    },
-  );
+  app.delete(LIST_ROUTE, { schema: DELETE_PREFIX_SCHEMA }, async (request, reply) => {
+    const prefix = checkPrefix('querystring/prefix', request.query.prefix);
+    const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
+    reply.header('x-mrtom-revision', String(result.revision));
+    return { revision: result.revision, deleted: result.deleted, more: result.more };
+  });
 };

@@ -2,10 +2,17 @@
 // store revision, and its peers' readiness (etcdctl endpoint status, ecosystem.md §3).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
-import { ErrorBody, NoQuery, StatusBody } from '../schemas.js';
+import { NoQuery, StatusBody } from '../schemas.js';
+import { errorResponses, success } from '../responses.js';
+
+const STATUS_SCHEMA = {
+  operationId: 'getStatus',
+  summary: "This replica's position in the protocol and its peers' readiness",
+  tags: ['operations'],
+  querystring: NoQuery,
+  response: { 200: success(StatusBody, 'the status'), ...errorResponses({}) },
+};
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
-  app.get('/v1/status', { schema: { querystring: NoQuery, response: { 200: StatusBody, '4xx': ErrorBody, '5xx': ErrorBody } } }, async () =>
-    service.status(),
-  );
+  app.get('/v1/status', { schema: STATUS_SCHEMA }, async () => service.status());
 };

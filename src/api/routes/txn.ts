@@ -5,9 +5,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
-import { ErrorBody, NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
+import { NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
-import { strictValidator } from '../strict-validator.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
 export const TXN_OPS_MAX_DEFAULT = 128;
@@ -22,8 +22,22 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
   app.post(
     '/v1/txn',
     {
-      schema: { querystring: NoQuery, body, response: { 200: TxnBody, '4xx': ErrorBody, '5xx': ErrorBody } },
-      validatorCompiler: strictValidator({ body, querystring: NoQuery }),
+      schema: {
+        operationId: 'txn',
+        summary: 'Compare, then run the success or the failure ops, atomically at one revision',
+        tags: ['txn'],
+        querystring: NoQuery,
+        body,
+        response: {
+          200: success(TxnBody, 'the branch that ran and its results', HEADERS.revision),
+          ...errorResponses({
+            400: ['invalid_key', 'invalid_content_type'],
+            413: ['too_many_ops', 'value_too_large'],
+            415: ['unsupported_media_type'],
+            ...THROUGH_THE_LOG,
+          }),
+        },
+      },
     },
     async (request, reply) => {
       const { compare = [], success = [], failure = [] } = request.body;

@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
+import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
 
 export function replicaCommand(): Command {
   return new Command('replica')
@@ -28,6 +29,16 @@ export function replicaCommand(): Command {
         .env('MRTOM_WATCH_HISTORY_REVISIONS'),
     )
     .addOption(
+      new Option('--http-headers-timeout-ms <ms>', 'time a client has to send request headers; later is 408 (default 10000)')
+        .argParser(parseIntegerIn(HTTP_TIMEOUT_MS_MIN, HTTP_TIMEOUT_MS_MAX))
+        .env('MRTOM_HTTP_HEADERS_TIMEOUT_MS'),
+    )
+    .addOption(
+      new Option('--http-request-timeout-ms <ms>', 'time a client has to send a whole request, body included; later is 408 (default 30000)')
+        .argParser(parseIntegerIn(HTTP_TIMEOUT_MS_MIN, HTTP_TIMEOUT_MS_MAX))
+        .env('MRTOM_HTTP_REQUEST_TIMEOUT_MS'),
+    )
+    .addOption(
       new Option(
         '--log-retain-entries <n>',
         'applied log entries kept for lagging peers; further behind they get a snapshot (default 10000)',
@@ -42,6 +53,8 @@ export function replicaCommand(): Command {
         logLevel: LogLevel;
         txnOpsMax?: number;
         watchHistoryRevisions?: number;
+        httpHeadersTimeoutMs?: number;
+        httpRequestTimeoutMs?: number;
         logRetainEntries?: number;
       }) => {
         // Loaded here, not at the top: every other verb of the CLI starts without the server's modules.
@@ -52,6 +65,8 @@ export function replicaCommand(): Command {
         const api = {
           ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
           ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
+          ...(opts.httpHeadersTimeoutMs === undefined ? {} : { headersTimeoutMs: opts.httpHeadersTimeoutMs }),
+          ...(opts.httpRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.httpRequestTimeoutMs }),
         };
         const node = await startReplicaNode({
           config,

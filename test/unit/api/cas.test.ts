@@ -1,6 +1,7 @@
 // Proves If-Match / If-None-Match on PUT and DELETE act as compare-and-swap decided by the store, with 412
-// precondition_failed carrying the current modRevision (null when absent), and bad headers are 400 —
-// via app.inject() over a real store.
+// precondition_failed carrying the current modRevision (null when absent), that If-None-Match on GET/HEAD
+// answers 304 when the client holds the current ETag, and that bad headers are 400 — via app.inject()
+// over a real store.
 import { describe, expect, it } from 'vitest';
 import { buildTestServer } from './store-service.js';
 
@@ -43,5 +44,61 @@ describe('compare-and-swap', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toEqual({ code: 'invalid_precondition', message: expect.stringContaining(message) });
     expect(service.submitted).toHaveLength(0);
+  });
+});
+
+describe('conditional reads', () => {
+  async function stored() {
+    const server = await buildTestServer();
+    await server.app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'first' });
+    await server.app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'second' });
+    return server;
+  }
+
+  it.each(['"2"', 'W/"2"', '"1", "2"', '"x,y", W/"2"', '*'])(
+    'answers If-None-Match: %s on the current ETag with 304 and no body',
+    async (header) => {
+      const { app } = await stored();
+      for (const method of ['GET', 'HEAD'] as const) {
+        const res = await app.inject({ method, url: '/v1/kv/k', headers: { 'if-none-match': header } });
+        expect(res.statusCode).toBe(304);
+        expect(res.body).toBe('');
+        expect(res.headers.etag).toBe('"2"');
+        expect(res.headers['x-mrtom-revision']).toBe('2');
+      }
+    },
+  );
+
+  it.each(['"1"', '"1", W/"3"', '"abc"'])('serves the value when If-None-Match: %s holds no current ETag', async (header) => {
+    const { app } = await stored();
+    const res = await app.inject({ method: 'GET', url: '/v1/kv/k', headers: { 'if-none-match': header } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('second');
+  });
+
+  it('answers a conditional read of an absent key with 404, whatever it holds', async () => {
+    const { app } = await buildTestServer();
+    for (const header of ['*', '"1"']) {
+      expect((await app.inject({ method: 'GET', url: '/v1/kv/none', headers: { 'if-none-match': header } })).statusCode).toBe(404);
+    }
+  });
+
+  it.each(['2', '"2', '"2" "3"', ''])('refuses a malformed If-None-Match %j on a read with 400 invalid_precondition', async (header) => {
+    const { app, service } = await stored();
+    const res = await app.inject({ method: 'GET', url: '/v1/kv/k', headers: { 'if-none-match': header } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({
+      code: 'invalid_precondition',
+      message: expect.stringContaining('If-None-Match: must be * or a list of ETags'),
+    });
+    expect(service.submitted.filter((op) => op.type === 'barrier')).toEqual([]);
+  });
+
+  it('refuses If-Match: * on a write, which needs a store precondition not built yet', async () => {
+    const { app, service } = await buildTestServer();
+    const res = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v', headers: { 'if-match': '*' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('If-Match: * is not supported');
+    expect(service.submitted).toEqual([]);
   });
 });

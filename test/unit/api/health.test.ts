@@ -1,54 +1,66 @@
-// Proves /livez and /readyz answer like Kubernetes probes (JSON by default, [+]/[-] lines with ?verbose) and
-// that readiness follows KvService.health() — by injecting requests over a store-backed service.
+// Proves how /livez and /readyz render: /livez answers whenever the server does, and /readyz renders a
+// given KvService.health() like a Kubernetes probe (JSON by default, [+]/[-] lines with ?verbose). The
+// health itself is the replica runtime's, tested against real processes; here it is set by each test.
 import { describe, expect, it } from 'vitest';
+import type { NodeHealth } from '../../../src/api/service.js';
 import { buildTestServer } from './store-service.js';
 
-async function notReadyServer() {
+const READY: NodeHealth = {
+  ready: true,
+  checks: [
+    { name: 'store', ok: true, detail: 'open' },
+    { name: 'caught-up', ok: true, detail: 'applied 42 of 42 committed' },
+  ],
+};
+
+const NOT_READY: NodeHealth = {
+  ready: false,
+  checks: [
+    { name: 'store', ok: true, detail: 'open' },
+    { name: 'caught-up', ok: false, detail: 'applied 10 of 42 committed' },
+  ],
+};
+
+async function serverWithHealth(health: NodeHealth) {
   const server = await buildTestServer();
-  server.service.nodeHealth = {
-    ready: false,
-    checks: [
-      { name: 'status-normal', ok: true, detail: '' },
-      { name: 'caught-up', ok: false, detail: 'applied seq 10 of 42 committed' },
-    ],
-  };
+  server.service.health = () => health;
   return server;
 }
 
 describe('health probes', () => {
-  it('livez answers 200 ok', async () => {
+  it('livez answers 200 ok without asking the service', async () => {
     const { app } = await buildTestServer();
     const res = await app.inject({ method: 'GET', url: '/livez' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
-  it('readyz answers 200 ready when the service is ready', async () => {
-    const { app } = await buildTestServer();
+  it('readyz renders a ready health as 200 {"status":"ready"}', async () => {
+    const { app } = await serverWithHealth(READY);
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ready' });
   });
 
-  it('readyz answers 503 not_ready with the checks when the service is not ready', async () => {
-    const { app, service } = await notReadyServer();
+  it('readyz renders a not-ready health as 503 not_ready with its checks', async () => {
+    const { app } = await serverWithHealth(NOT_READY);
     const res = await app.inject({ method: 'GET', url: '/readyz?verbose=false' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ status: 'not_ready', checks: service.nodeHealth.checks });
+    expect(res.json()).toEqual({ status: 'not_ready', checks: NOT_READY.checks });
   });
 
-  it('readyz?verbose lists every check as text with the verdict', async () => {
-    const { app } = await notReadyServer();
+  it('readyz?verbose renders each check of a not-ready health as a [+]/[-] line, then the verdict', async () => {
+    const { app } = await serverWithHealth(NOT_READY);
     const res = await app.inject({ method: 'GET', url: '/readyz?verbose' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(res.body).toBe('[+]status-normal ok\n[-]caught-up failed: applied seq 10 of 42 committed\nreadyz check failed\n');
+    expect(res.body).toBe('[+]store ok\n[-]caught-up failed: applied 10 of 42 committed\nreadyz check failed\n');
   });
 
-  it('readyz?verbose=true on a ready node passes', async () => {
-    const { app } = await buildTestServer();
+  it('readyz?verbose=true renders a ready health as passed', async () => {
+    const { app } = await serverWithHealth(READY);
     const res = await app.inject({ method: 'GET', url: '/readyz?verbose=true' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('[+]quorum ok\nreadyz check passed\n');
+    expect(res.body).toBe('[+]store ok\n[+]caught-up ok\nreadyz check passed\n');
   });
 });

@@ -80,3 +80,119 @@ describe('keys in URLs', () => {
     expect(res.json()).toEqual({ error: { code: 'bad_request', message: 'the URL path is not valid percent-encoded UTF-8' } });
   });
 });
+
+/** Every way a request names one key, each as a request for `key` and the field its 400 names. */
+const KEY_ENTRIES: [string, (key: string) => { method: 'PUT' | 'POST'; url: string; payload?: object }, string][] = [
+  // Dots are sent as %2E, since an HTTP client would resolve a literal '..' segment away before sending.
+  ['URL path', (key) => ({ method: 'PUT', url: `/v1/kv/${encodeURIComponent(key).replaceAll('.', '%2E')}` }), 'key'],
+  ['txn put', (key) => ({ method: 'POST', url: '/v1/txn', payload: { success: [{ put: { key, value: '' } }] } }), 'body/success/0/put/key'],
+  ['txn get', (key) => ({ method: 'POST', url: '/v1/txn', payload: { failure: [{ get: { key } }] } }), 'body/failure/0/get/key'],
+  ['txn delete', (key) => ({ method: 'POST', url: '/v1/txn', payload: { success: [{ delete: { key } }] } }), 'body/success/0/delete/key'],
+  [
+    'txn compare',
+    (key) => ({ method: 'POST', url: '/v1/txn', payload: { compare: [{ key, target: 'exists', op: '==', value: true }] } }),
+    'body/compare/0/key',
+  ],
+];
+
+const ILLEGAL_KEYS: [string, string, string][] = [
+  ['empty', '', 'is empty'],
+  ['NUL', 'a\u0000b', 'holds the control character U+0000 at character 1'],
+  ['a C0 control', 'tab\there', 'holds the control character U+0009 at character 3'],
+  ['DEL', 'a\u007f', 'holds the control character U+007F at character 1'],
+  ['a C1 control', '\u0085', 'holds the control character U+0085 at character 0'],
+  ['a .. segment', 'a/../b', "has a '..' segment"],
+  ['a . segment', 'a/./b', "has a '.' segment"],
+  ['a leading .. segment', '../a', "has a '..' segment"],
+  ['a trailing . segment', 'a/.', "has a '.' segment"],
+  ['4097 bytes', 'k'.repeat(4097), 'is 4097 bytes of UTF-8; the limit is 4096 bytes'],
+];
+
+describe('one key rule for every route', () => {
+  describe.each(KEY_ENTRIES)('in a %s', (_entry, requestFor, field) => {
+    it('refuses each illegal key with 400 invalid_key naming the field and the problem', async () => {
+      const { app, service } = await buildTestServer();
+      for (const [what, key, problem] of ILLEGAL_KEYS) {
+        const res = await app.inject(requestFor(key));
+        expect(res.statusCode, what).toBe(400);
+        expect(res.json(), what).toEqual({ error: { code: 'invalid_key', message: expect.stringContaining(`${field} ${problem}`) } });
+      }
+      expect(service.submitted).toEqual([]);
+    });
+
+    it('accepts legal keys that look odd', async () => {
+      const { app } = await buildTestServer();
+      for (const key of ['...', '.hidden', 'a/..b', 'a//b', '/leading', 'trailing/', 'k'.repeat(4096)]) {
+        expect((await app.inject(requestFor(key))).statusCode, key).toBe(200);
+      }
+    });
+  });
+
+  it('refuses a lone surrogate in a txn key, as the URL path does its UTF-8 spelling', async () => {
+    const { app } = await buildTestServer();
+    const res = await app.inject({ method: 'POST', url: '/v1/txn', payload: { success: [{ put: { key: 'a\ud800', value: '' } }] } });
+    expect(res.json().error).toEqual({
+      code: 'invalid_key',
+      message: 'body/success/0/put/key is not well-formed Unicode: a lone UTF-16 surrogate at character 1',
+    });
+  });
+
+  it('reads back by its URL a key a txn wrote', async () => {
+    const { app } = await buildTestServer();
+    const key = 'a/.b/c d?#%/é';
+    await app.inject({
+      method: 'POST',
+      url: '/v1/txn',
+      payload: { success: [{ put: { key, value: Buffer.from('v').toString('base64') } }] },
+    });
+    const res = await app.inject({ method: 'GET', url: `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}` });
+    expect(res.body).toBe('v');
+  });
+});
+
+describe('one prefix rule for every route', () => {
+  const prefixUrls: [string, 'GET' | 'DELETE', (query: string) => string][] = [
+    ['list', 'GET', (query) => `/v1/kv?${query}`],
+    ['delete', 'DELETE', (query) => `/v1/kv?${query}`],
+    ['watch', 'GET', (query) => `/v1/watch?${query}`],
+  ];
+
+  describe.each(prefixUrls)('on %s', (_route, method, url) => {
+    it.each([
+      ['prefix=%e9', "querystring: parameter 'prefix' is not well-formed UTF-8 after percent-decoding"],
+      ['prefix=%ZZ', "querystring: parameter 'prefix' has invalid percent-encoding at character 0"],
+      ['prefix=%', "querystring: parameter 'prefix' has invalid percent-encoding at character 0"],
+      ['prefix=%ED%A0%80', "querystring: parameter 'prefix' is not well-formed UTF-8: bytes 0-2 encode a lone UTF-16 surrogate"],
+    ])('refuses %s as the URL path would: 400 bad_request', async (query, message) => {
+      const { app, service } = await buildTestServer();
+      const res = await app.inject({ method, url: url(query) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toEqual({ code: 'bad_request', message: expect.stringContaining(message) });
+      expect(service.submitted).toEqual([]);
+    });
+
+    it('refuses a prefix with a control character as invalid_key', async () => {
+      const { app } = await buildTestServer();
+      const res = await app.inject({ method, url: url('prefix=a%00') });
+      expect(res.json().error).toEqual({
+        code: 'invalid_key',
+        message: 'querystring/prefix holds the control character U+0000 at character 1',
+      });
+    });
+  });
+
+  it('lets a prefix end in a dot segment, since it may begin a legal key', async () => {
+    const { app } = await buildTestServer();
+    await app.inject({ method: 'PUT', url: '/v1/kv/a/..b', payload: 'v' });
+    const res = await app.inject({ method: 'GET', url: '/v1/kv?prefix=a/..' });
+    expect(res.json().items.map((item: { key: string }) => item.key)).toEqual(['a/..b']);
+  });
+
+  it('refuses a txn range prefix with a control character, and a badly encoded query parameter name', async () => {
+    const { app } = await buildTestServer();
+    const txn = await app.inject({ method: 'POST', url: '/v1/txn', payload: { success: [{ range: { prefix: '\u001b[31m' } }] } });
+    expect(txn.json().error.message).toBe('body/success/0/range/prefix holds the control character U+001B at character 0');
+    const name = await app.inject({ method: 'GET', url: '/v1/kv?%zz=1' });
+    expect(name.json().error.message).toContain('querystring: a parameter name has invalid percent-encoding');
+  });
+});

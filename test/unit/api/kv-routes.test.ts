@@ -125,7 +125,7 @@ describe('kv routes', () => {
     const { app, service } = await buildTestServer();
     const res = await app.inject({ method: 'POST', url: '/v1/kv/k', payload: 'x' });
     expect(res.statusCode).toBe(405);
-    expect(res.headers.allow).toBe('GET, HEAD, PUT, DELETE');
+    expect(res.headers.allow).toBe('GET, HEAD, DELETE, PUT');
     expect(res.json().error.code).toBe('method_not_allowed');
     expect(service.submitted).toHaveLength(0);
   });

@@ -23,7 +23,7 @@ describe('leases', () => {
     ['PUT', '/v1/kv/k?lease=9', 404, 'lease 9 does not exist'],
     ['POST', '/v1/leases?ttl=500ms', 400, 'ttl must be between 1s and 24h'],
     ['POST', '/v1/leases?ttl=soon', 400, 'ttl must be a duration'],
-    ['POST', '/v1/leases', 400, "must have required property 'ttl'"],
+    ['POST', '/v1/leases', 400, "querystring: missing parameter 'ttl'"],
     ['PUT', '/v1/kv/k?lease=1&ttl=5s', 400, 'give lease or ttl, not both'],
   ] as const)('%s %s answers %i', async (method, url, status, message) => {
     const { app } = await buildTestServer();

@@ -1,6 +1,8 @@
-// A single-node KvService for API tests: every op is applied to a real replica store (LevelDB in a temp folder)
-// as the next log entry, exactly as a replica applies committed entries, so the HTTP layer is checked
-// against the real state machine. Only ordering is missing, which a lone node does not need.
+// A single-node KvService for API route tests: every op, read barriers included, is applied to a real
+// replica store (LevelDB in a temp folder) as the next log entry, exactly as a replica applies committed
+// entries, so routes are checked against the real state machine. Ordering is what it leaves out: a lone
+// node applies each op as it is submitted. It has no node health or status of its own (those belong to
+// the replica runtime and are tested against real processes); a test that renders them sets them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +17,12 @@ import { encodeOpRequest, type KvOp, type OpResult } from '../../../src/store/op
 
 const CLIENT_ID = 1;
 
+function unset(what: string): never {
+  throw new Error(`StoreKvService has no ${what} of its own; a test that renders one sets service.${what}`);
+}
+
 export class StoreKvService implements KvService {
   readonly submitted: KvOp[] = [];
-  nodeHealth: NodeHealth = { ready: true, checks: [{ name: 'quorum', ok: true, detail: '' }] };
   private slot = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -38,32 +43,20 @@ export class StoreKvService implements KvService {
     return applied!.result;
   }
 
-  /** A lone node has applied everything committed. */
-  async barrier(): Promise<void> {}
+  /** A barrier op through the store like any other; once it is applied, so is everything submitted before it. */
+  async barrier(): Promise<void> {
+    const result = await this.submit({ type: 'barrier' });
+    if (result.type !== 'barrier') throw new Error(`a barrier op was applied as ${result.type}`);
+  }
 
   onApplied(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  health(): NodeHealth {
-    return this.nodeHealth;
-  }
+  health: () => NodeHealth = () => unset('health');
 
-  async status(): Promise<NodeStatus> {
-    const meta = this.store.state.meta();
-    return {
-      id: 1,
-      status: 'normal',
-      view: 0,
-      session: 1,
-      sequencerId: 1,
-      commitSlot: meta.appliedSlot,
-      appliedSlot: meta.appliedSlot,
-      revision: meta.revision,
-      peers: [],
-    };
-  }
+  status: () => Promise<NodeStatus> = async () => unset('status');
 }
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -53,9 +53,23 @@ describe('txn', () => {
 
   it.each([
     [{ compare: [{ key: 'k', target: 'value', op: '==', value: 3 }] }, 400, 'body/compare/0/value must be base64 bytes'],
-    [{ compare: [{ key: 'k', target: 'version', op: '>=', value: 3 }] }, 400, 'body/compare/0/op'],
-    [{ success: [{ put: { key: 'k' } }] }, 400, 'body/success/0'],
-    [{ success: [{ put: { key: 'k', value: 'not base64!' } }] }, 400, 'body/success/0'],
+    [{ compare: [{ key: 'k', target: 'version', op: '>=', value: 3 }] }, 400, 'body/compare/0/op must be one of "==", "!=", "<", ">"'],
+    [{ success: [{ put: { key: 'k' } }] }, 400, "body/success/0/put: missing field 'value'"],
+    [
+      { success: [{ put: { key: 'k', value: 'not base64!' } }] },
+      400,
+      'body/success/0/put/value must be bytes, base64-encoded with padding',
+    ],
+    [{ success: [{ put: { key: 'k', value: 'QQ' } }] }, 400, 'body/success/0/put/value must be bytes, base64-encoded with padding'],
+    [{ success: [{ put: { key: 'k', value: 'QR==' } }] }, 400, 'body/success/0/put/value is not canonical base64'],
+    [{ compare: [{ key: 'k', target: 'value', op: '==', value: 'QQ' }] }, 400, 'body/compare/0/value is not canonical base64'],
+    [
+      { compare: [{ key: 'k', target: 'value', op: '==', value: null }] },
+      400,
+      'body/compare/0/value must be one of the types string, integer, boolean',
+    ],
+    [{ success: [{}] }, 400, 'body/success/0 must have exactly one of the properties put, get, delete, range'],
+    [{ success: [{ get: { key: 7 } }] }, 400, 'body/success/0/get/key must be string'],
     [{ sucess: [] }, 400, "body: unknown field 'sucess'"],
     [{ success: Array.from({ length: 5 }, () => ({ get: { key: 'k' } })) }, 400, 'body/success must not have more than 4 items'],
     [

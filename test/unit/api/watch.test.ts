@@ -1,5 +1,5 @@
 // Proves /v1/watch streams the replicated history from a revision as NDJSON or SSE, one frame per
-// revision filtered by prefix, follows new writes, and answers 410 compacted for a start older than the
+// revision filtered by prefix or exact key, follows new writes, and answers 410 compacted for a start older than the
 // window — over a real listening server and a real store.
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -44,6 +44,21 @@ describe('watch', () => {
     res.body.destroy();
   });
 
+  it('watches one exact key with ?key=, not the keys it prefixes', async () => {
+    const { base, put } = await listening();
+    await put('k', '1');
+    await put('k2', 'x');
+    await put('k/child', 'y');
+    await put('k', '2');
+    const res = await request(`${base}/v1/watch?key=k&fromRevision=1`);
+    const lines = (await frames(res.body, 2, '\n')).map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.revision, line.events.map((event: { key: string }) => event.key)])).toEqual([
+      [1, ['k']],
+      [4, ['k']],
+    ]);
+    res.body.destroy();
+  });
+
   it('speaks SSE with id = revision and resumes after Last-Event-ID', async () => {
     const { base, put, app } = await listening();
     await put('k', '1');
@@ -70,8 +85,11 @@ describe('watch', () => {
   });
 
   it.each([
-    ['/v1/watch?fromRevision=0', 'querystring/fromRevision must be >= 1'],
+    ['/v1/watch?fromRevision=0', 'querystring/fromRevision must be an integer from 1 to 9007199254740991'],
     ['/v1/watch?from=3', "querystring: unknown parameter 'from'"],
+    ['/v1/watch?key=k&prefix=k', 'querystring: give key or prefix, not both'],
+    ['/v1/watch?key=', 'querystring/key is empty'],
+    ['/v1/watch?key=a/../b', "querystring/key has a '..' segment"],
   ])('refuses %s with 400', async (url, message) => {
     const { app } = await buildTestServer();
     const res = await app.inject({ method: 'GET', url });
