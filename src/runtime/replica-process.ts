@@ -108,6 +108,7 @@ export class ReplicaProcess {
       resendIntervalMsMax: timing.requestResendIntervalMsMax,
       commitTimeoutMs: timing.commitTimeoutMs,
       inFlightMax: timing.requestsInFlightMax,
+      batchesInFlightMax: timing.requestBatchesInFlightMax,
       // Always to the sequencer of the replica's current session, which a session change replaces.
       send: (bytes) => ports.network.send({ sequencer: soft().sequencerId }, bytes),
       nowMs: () => clock.nowMs(),

@@ -25,6 +25,8 @@ export interface RuntimeTiming {
   requestResendIntervalMsMax: number;
   commitTimeoutMs: number;
   requestsInFlightMax: number;
+  /** REQUEST batches sent and not yet applied; operations arriving meanwhile fill the next (submitter.ts). */
+  requestBatchesInFlightMax: number;
   /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: number;
 }
@@ -37,6 +39,7 @@ export const REPLICA_TIMING: RuntimeTiming = {
   requestResendIntervalMsMax: 2000,
   commitTimeoutMs: 5000,
   requestsInFlightMax: 4096,
+  requestBatchesInFlightMax: 2,
   sequencerSilenceMs: 1000,
 };
 

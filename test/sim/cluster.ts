@@ -331,7 +331,8 @@ export class Cluster {
     const { header } = decodeDatagram(bytes);
     if (header.type !== MessageType.ORDERED) return bytes;
     this.tampered = true;
-    const body = encodeOpRequest({ floor: 0, op: { type: 'put', key: this.config.keys[0]!, value: new TextEncoder().encode('tampered') } });
+    const op = { type: 'put' as const, key: this.config.keys[0]!, value: new TextEncoder().encode('tampered') };
+    const body = encodeOpRequest({ floor: 0, ops: [{ requestId: Math.max(1, header.requestId), op }] });
     this.tracer.event(this.scheduler.nowMs, 'sim', () => `TAMPER ORDERED s${header.session}/q${header.seq} to ${to}`);
     return encodeDatagram(header, body);
   }

@@ -9,7 +9,7 @@ import { encodeOpRequest } from '../../src/store/ops.js';
 import { ApplyInvariants, InvariantViolation } from './invariants.js';
 
 function request(slot: number, clientId = 1001, value = slot): LogEntry {
-  const body = encodeOpRequest({ floor: 0, op: { type: 'put', key: 'k', value: new Uint8Array([value]) } });
+  const body = encodeOpRequest({ floor: 0, ops: [{ requestId: slot, op: { type: 'put', key: 'k', value: new Uint8Array([value]) } }] });
   return { slot, session: 1, seq: slot, view: 0, clientId, requestId: slot, body, noop: false };
 }
 
@@ -122,7 +122,7 @@ describe('ApplyInvariants', () => {
     apply(checker, 1, [request(1)]);
     checker.beforeApply(2, [request(1)]);
     expect(violation(() => checker.afterApply(2, [result(request(1), 7)])).message).toMatch(
-      /slot 1 .*state machines diverged, r1 got put rev 1 digest [0-9a-f]{8}, r2 got put rev 7 digest [0-9a-f]{8}/,
+      /slot 1 .*state machines diverged, r1 got 1:put rev 1 digest [0-9a-f]{8}, r2 got 1:put rev 7 digest [0-9a-f]{8}/,
     );
   });
 

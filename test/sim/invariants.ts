@@ -63,20 +63,26 @@ export class ApplyInvariants {
     }
   }
 
-  /** After it ran: every replica's state machine produced the same result at each slot. */
+  /** After it ran: every replica's state machine produced the same results at each slot (one per op). */
   afterApply(replica: number, results: readonly AppliedEntry[]): void {
+    const bySlot = new Map<number, string[]>();
     for (const result of results) {
-      this.appliedSlot.set(replica, result.slot);
-      const mine = describeResult(result.result);
-      const agreed = this.agreed.get(result.slot);
+      let list = bySlot.get(result.slot);
+      if (list === undefined) bySlot.set(result.slot, (list = []));
+      list.push(`${result.requestId}:${describeResult(result.result)}`);
+    }
+    for (const [slot, list] of bySlot) {
+      this.appliedSlot.set(replica, slot);
+      const mine = list.join(', ');
+      const agreed = this.agreed.get(slot);
       if (agreed === undefined)
-        throw new InvariantViolation(`r${replica}: result for slot ${result.slot}, which was never applied`, result.slot, replica);
+        throw new InvariantViolation(`r${replica}: result for slot ${slot}, which was never applied`, slot, replica);
       if (agreed.result === null) {
         agreed.result = mine;
       } else if (agreed.result !== mine) {
         throw new InvariantViolation(
-          `slot ${result.slot} (${agreed.entry}): state machines diverged, r${agreed.replica} got ${agreed.result}, r${replica} got ${mine}`,
-          result.slot,
+          `slot ${slot} (${agreed.entry}): state machines diverged, r${agreed.replica} got ${agreed.result}, r${replica} got ${mine}`,
+          slot,
           replica,
         );
       }

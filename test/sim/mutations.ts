@@ -80,25 +80,21 @@ function noopOldestHeldSlot(state: ReplicaState, flush: boolean): ReturnType<Rep
   return imposeNoop(state, slot);
 }
 
-function isBarrier(entry: LogEntry): boolean {
-  if (entry.noop) return false;
-  const request = decodeOpRequest(entry.body);
-  return 'op' in request && request.op.type === 'barrier';
+/** The read barriers an entry carries, as the applied entries that would answer them. */
+function barriersOf(entry: LogEntry): AppliedEntry[] {
+  const request = entry.noop ? null : decodeOpRequest(entry.body);
+  if (request === null || 'invalid' in request) return [];
+  const { slot, session, seq, clientId } = entry;
+  return request.ops
+    .filter(({ op }) => op.type === 'barrier')
+    .map(({ requestId }) => ({ slot, session, seq, clientId, requestId, result: { type: 'barrier', revision: 0 } }));
 }
 
 function resolveBarriersOnCommit(feed: SubmitterFeed): SubmitterFeed {
   return {
     onCommitted(entries) {
       feed.onCommitted(entries);
-      const early = entries.filter(isBarrier).map(({ slot, session, seq, clientId, requestId }): AppliedEntry => ({
-        slot,
-        session,
-        seq,
-        clientId,
-        requestId,
-        result: { type: 'barrier', revision: 0 },
-      }));
-      feed.onApplied(early);
+      feed.onApplied(entries.flatMap(barriersOf));
     },
     onApplied: (entries) => feed.onApplied(entries),
   };

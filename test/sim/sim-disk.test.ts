@@ -15,7 +15,10 @@ import { SimDisk } from './sim-disk.js';
 const TIMING = { writeMsMin: 1, writeMsMax: 2, osFlushIntervalMs: 50 };
 
 function entry(slot: number): LogEntry {
-  const body = encodeOpRequest({ floor: slot - 1, op: { type: 'put', key: `k${slot}`, value: new Uint8Array([slot]) } });
+  const body = encodeOpRequest({
+    floor: slot - 1,
+    ops: [{ requestId: slot, op: { type: 'put', key: `k${slot}`, value: new Uint8Array([slot]) } }],
+  });
   return { slot, session: 1, seq: slot, view: 0, clientId: 9, requestId: slot, body, noop: false };
 }
 

@@ -34,7 +34,10 @@ function manualClock() {
 }
 
 function ordered(seq: number, commit = 0): Uint8Array {
-  const body = encodeOpRequest({ floor: seq - 1, op: { type: 'put', key: `k${seq}`, value: new Uint8Array([seq]) } });
+  const body = encodeOpRequest({
+    floor: seq - 1,
+    ops: [{ requestId: seq, op: { type: 'put', key: `k${seq}`, value: new Uint8Array([seq]) } }],
+  });
   return encodeDatagram(
     { type: MessageType.ORDERED, group: 1, session: 1, view: 0, seq, commit, requestId: seq, sender: 500, incarnation: INCARNATION },
     body,

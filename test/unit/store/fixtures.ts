@@ -44,7 +44,7 @@ export function opEntry(slot: number, op: KvOp, options: EntryOptions = {}): Log
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     requestId: options.requestId ?? slot,
     // msgpackr packs into a Buffer; a plain Uint8Array is what the store hands back from disk.
-    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, op })),
+    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, ops: [{ requestId: options.requestId ?? slot, op }] })),
     noop: false,
   };
 }
