@@ -143,6 +143,8 @@ export class ReplicaProcess {
       network: ports.network,
       clock,
       logger: ports.logger,
+      checkpointIntervalMs: timing.checkpointIntervalMs,
+      logTrimStepEntries: timing.logTrimStepEntries,
       onCommitted: (entries) => feed.onCommitted(entries),
       onApplied: (entries) => {
         feed.onApplied(entries);

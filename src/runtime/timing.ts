@@ -29,6 +29,10 @@ export interface RuntimeTiming {
   requestBatchesInFlightMax: number;
   /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: number;
+  /** How often an apply is synced, letting the log be trimmed below it (replica-host.ts). */
+  checkpointIntervalMs: number;
+  /** The durable log is trimmed once it trails the replica's window by this many entries. */
+  logTrimStepEntries: number;
 }
 
 export const REPLICA_TIMING: RuntimeTiming = {
@@ -41,6 +45,8 @@ export const REPLICA_TIMING: RuntimeTiming = {
   requestsInFlightMax: 4096,
   requestBatchesInFlightMax: 2,
   sequencerSilenceMs: 1000,
+  checkpointIntervalMs: 100,
+  logTrimStepEntries: 512,
 };
 
 /**
