@@ -5,12 +5,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { Agent, request, setGlobalDispatcher } from 'undici';
 import { stopChild } from './child.js';
 import { integerIn, listOf } from './flags.js';
+import { repoDir } from './paths.js';
 import { waitReady } from './ready.js';
 import { percentile } from './stats.js';
 import { mrtomKv } from './targets/mrtom-kv.js';
@@ -27,7 +27,6 @@ const options = new Command()
   .opts<{ duration: number; connections: number[] }>();
 
 setGlobalDispatcher(new Agent({ connections: connectionsMax, keepAliveTimeout: 10_000 }));
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
 
 async function appliedSlot(origin: string): Promise<number> {
   const res = await request(`${origin}/v1/status`);

@@ -5,11 +5,11 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describeExit, killAllChildren, stopChild } from './child.js';
 import { integerIn, listOf } from './flags.js';
 import { runLoad } from './load.js';
+import { repoDir, resultsDir } from './paths.js';
 import { waitReady } from './ready.js';
 import { formatReport, type BenchReport, type TargetOutcome } from './report.js';
 import { baselineName, etcdName, mrtomKvName, targets } from './targets/registry.js';
@@ -21,9 +21,6 @@ const connectionsMax = 1_024;
 const connectionLevelsMax = 16;
 // Half of the baseline's 1 MiB body limit, leaving room for etcd's base64-in-JSON encoding.
 const valueBytesMax = 512 * 1024;
-
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const resultsDir = join(repoDir, 'bench', 'results');
 
 const targetNames = targets.map((target) => target.name);
 const options = new Command()

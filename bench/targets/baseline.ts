@@ -1,14 +1,15 @@
-// Target (b): bench/baseline-server.ts, the same API on one unreplicated LevelDB.
+// Target (b): bench/baseline-server.ts compiled, the same API on one unreplicated LevelDB.
 import { startChild } from '../child.js';
+import { compiledBenchScript } from '../paths.js';
 import { freePortRun } from '../ports.js';
-import { tsxArgs, type Target } from './target.js';
+import type { Target } from './target.js';
 
 export const baseline: Target = {
   name: 'baseline',
   unavailableReason: () => undefined,
   async deploy(dataDir, repoDir) {
     const port = await freePortRun(1);
-    const args = tsxArgs('bench/baseline-server.ts', ['--port', String(port), '--data', dataDir]);
+    const args = [compiledBenchScript('baseline-server'), '--port', String(port), '--data', dataDir];
     const child = startChild('baseline server', process.execPath, args, repoDir);
     const origin = `http://127.0.0.1:${port}`;
     return {

@@ -24,9 +24,3 @@ export interface Target {
   unavailableReason(): string | undefined;
   deploy(dataDir: string, repoDir: string): Promise<Deployment>;
 }
-
-// Targets written in TypeScript run under Node with tsx preloaded rather than through npx: one
-// process per server, so SIGTERM reaches the server itself and not a wrapper.
-export function tsxArgs(entry: string, args: string[]): string[] {
-  return ['--import', 'tsx', entry, ...args];
-}
