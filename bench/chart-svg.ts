@@ -1,6 +1,6 @@
 // A throughput–latency chart as a standalone SVG: for one workload and value size, one curve per
 // target through its connection counts (x: req/s median, y: latency median on a log scale; solid
-// p50, dashed p99), each point labelled with its connection count.
+// p50 with filled markers, dashed p99 with hollow ones), each point labelled with its connection count.
 import type { PointSummary } from './summary.js';
 
 const widthPx = 760;
@@ -84,7 +84,7 @@ export function throughputLatencySvg(title: string, summaries: readonly PointSum
   parts.push(
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#888"/>`,
     `<text x="${margin.left + plotWidth / 2}" y="${heightPx - 12}" text-anchor="middle">throughput, req/s (median of runs)</text>`,
-    `<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">latency ms, log scale (solid p50, dashed p99)</text>`,
+    `<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">latency ms, log scale (p50 solid, p99 dashed/hollow)</text>`,
   );
   curves.forEach((curve, index) => {
     parts.push(
@@ -93,6 +93,8 @@ export function throughputLatencySvg(title: string, summaries: readonly PointSum
     );
     for (const point of curve.points) {
       parts.push(
+        // Hollow p99 markers, so a curve of one point (one connection count) still shows its tail.
+        `<circle cx="${xOf(point.x).toFixed(1)}" cy="${yOf(point.p99).toFixed(1)}" r="3" fill="none" stroke="${curve.color}" opacity="0.7"/>`,
         `<circle cx="${xOf(point.x).toFixed(1)}" cy="${yOf(point.p50).toFixed(1)}" r="3.5" fill="${curve.color}"/>`,
         `<text x="${(xOf(point.x) + 6).toFixed(1)}" y="${(yOf(point.p50) - 6).toFixed(1)}" fill="${curve.color}">c${point.connections}</text>`,
       );
