@@ -28,6 +28,9 @@ export interface ReplicaHostOptions {
   checkpointIntervalMs: number;
   /** The durable log is trimmed to the replica's window once it trails by this many entries. */
   logTrimStepEntries: number;
+  /** Entries appended to the log (in memory), and then once they are durable: for per-stage latency. */
+  onLogged(entries: readonly LogEntry[]): void;
+  onDurable(entries: readonly LogEntry[]): void;
   /** Committed entries handed to the state store, in slot order, before they are applied. */
   onCommitted(entries: readonly LogEntry[]): void;
   /** What the state store returned for them, once written. */
@@ -124,6 +127,7 @@ export class ReplicaHost {
       const effect = effects[i]!;
       switch (effect.kind) {
         case 'persist-log':
+          this.options.onLogged(effect.entries);
           void this.store({ kind: 'entries', entries: effect.entries, epoch: effect.epoch });
           break;
         case 'truncate-log':
@@ -194,6 +198,7 @@ export class ReplicaHost {
     while (this.storageQueue[0]?.op.kind === 'entries' && this.storageQueue[0].op.epoch === epoch) merged.push(this.storageQueue.shift()!);
     const batch = merged.flatMap((write) => (write.op as Extract<StorageOp, { kind: 'entries' }>).entries);
     await this.options.log.append(batch);
+    this.options.onDurable(batch);
     for (const write of merged) write.done();
     const batchMax = Math.max(...batch.map((e) => e.slot));
     this.written = this.written.epoch === epoch ? { epoch, slot: Math.max(this.written.slot, batchMax) } : { epoch, slot: batchMax };

@@ -20,7 +20,7 @@ import { ReadBarrier } from './read-barrier.js';
 import { ReplicaHost } from './replica-host.js';
 import { ReplicaService } from './replica-service.js';
 import { SubmissionGate } from './submission-gate.js';
-import { Submitter, type RequestLatency, type SubmitterFeed } from './submitter.js';
+import { Submitter, type RequestStages, type SubmitterFeed } from './submitter.js';
 import type { RuntimeTiming } from './timing.js';
 
 export interface ReplicaProcessConfig {
@@ -50,7 +50,7 @@ export interface ReplicaProcessPorts {
   peers(): Promise<PeerStatus[]>;
   /** A store write failed: the process must stop (production exits; the supervisor restarts it). */
   onFatal(error: Error): void;
-  onLatency?(latency: RequestLatency): void;
+  onLatency?(latency: RequestStages): void;
 }
 
 /**
@@ -145,6 +145,8 @@ export class ReplicaProcess {
       logger: ports.logger,
       checkpointIntervalMs: timing.checkpointIntervalMs,
       logTrimStepEntries: timing.logTrimStepEntries,
+      onLogged: (entries) => feed.onLogged(entries),
+      onDurable: (entries) => feed.onDurable(entries),
       onCommitted: (entries) => feed.onCommitted(entries),
       onApplied: (entries) => {
         feed.onApplied(entries);

@@ -39,17 +39,29 @@ export interface SubmitterOptions {
   batchesInFlightMax: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
-  /** Told, per request, how long it took from submission to being known committed and to being applied here. */
-  onLatency?(latency: RequestLatency): void;
+  /** Told, per applied request, when it reached each stage (docs/performance.md, "Where a write's time goes"). */
+  onLatency?(latency: RequestStages): void;
 }
 
-export interface RequestLatency {
-  committedMs: number;
+/**
+ * Milliseconds from submission to each stage of a request, on this replica: its batch sent, stamped (its
+ * ORDERED appended here), durable in this replica's log, known committed, applied (the reply). A stage not
+ * seen here (the entry came by log transfer, say) is null.
+ */
+export type RequestStages = {
+  sentMs: number;
+  stampedMs: number | null;
+  durableMs: number | null;
+  committedMs: number | null;
   appliedMs: number;
-}
+};
 
 /** How the replica host tells the submitter about its own entries (replica-host.ts). */
 export interface SubmitterFeed {
+  /** Entries appended to the replica's log, not yet durable. */
+  onLogged(entries: readonly LogEntry[]): void;
+  /** Entries written to the replica's durable log. */
+  onDurable(entries: readonly LogEntry[]): void;
   /** Committed entries handed to the state store, not yet applied. */
   onCommitted(entries: readonly LogEntry[]): void;
   /** What applying them returned: the results callers are answered with. */
@@ -62,8 +74,6 @@ interface PendingOp {
   encoded: Uint8Array;
   alone: boolean;
   submittedAtMs: number;
-  /** When this replica handed the op's entry to its state store (it committed); null before. */
-  committedAtMs: number | null;
   deadlineMs: number;
   resolve(result: OpResult): void;
   reject(error: Error): void;
@@ -73,8 +83,14 @@ interface Batch {
   bytes: Uint8Array;
   /** Request ids of its ops not yet answered (applied, or given up on). */
   open: Set<number>;
+  firstSentAtMs: number;
+  /** The last send, first or resend. */
   sentAtMs: number;
   resendAfterMs: number;
+  /** When its entry reached each stage here (the first time); null before. */
+  stampedAtMs: number | null;
+  durableAtMs: number | null;
+  committedAtMs: number | null;
 }
 
 export class Submitter implements SubmitterFeed {
@@ -113,7 +129,6 @@ export class Submitter implements SubmitterFeed {
         encoded,
         alone: travelsAlone(op),
         submittedAtMs: nowMs,
-        committedAtMs: null,
         deadlineMs: nowMs + this.options.commitTimeoutMs,
         resolve,
         reject,
@@ -124,14 +139,24 @@ export class Submitter implements SubmitterFeed {
     });
   }
 
+  onLogged(entries: readonly LogEntry[]): void {
+    for (const batch of this.ownBatches(entries)) batch.stampedAtMs ??= this.options.nowMs();
+  }
+
+  onDurable(entries: readonly LogEntry[]): void {
+    for (const batch of this.ownBatches(entries)) batch.durableAtMs ??= this.options.nowMs();
+  }
+
   onCommitted(entries: readonly LogEntry[]): void {
-    const nowMs = this.options.nowMs();
+    for (const batch of this.ownBatches(entries)) batch.committedAtMs ??= this.options.nowMs();
+  }
+
+  /** The batches in flight that these entries carry (an entry's requestId is its batch's first op's). */
+  private *ownBatches(entries: readonly LogEntry[]): Generator<Batch> {
     for (const entry of entries) {
       if (entry.clientId !== this.clientId) continue;
-      for (const requestId of this.batches.get(entry.requestId)?.open ?? []) {
-        const op = this.ops.get(requestId);
-        if (op && op.committedAtMs === null) op.committedAtMs = nowMs;
-      }
+      const batch = this.batches.get(entry.requestId);
+      if (batch) yield batch;
     }
   }
 
@@ -143,8 +168,9 @@ export class Submitter implements SubmitterFeed {
       if (entry.clientId !== this.clientId) continue;
       const op = this.ops.get(entry.requestId);
       if (!op) continue; // Timed out earlier, or a duplicate apply result.
+      const batch = this.batchOf.get(op.requestId);
+      if (batch) this.options.onLatency?.(stagesOf(op, batch, nowMs));
       this.finish(op);
-      this.options.onLatency?.({ committedMs: (op.committedAtMs ?? nowMs) - op.submittedAtMs, appliedMs: nowMs - op.submittedAtMs });
       op.resolve(entry.result);
     }
     this.sendWaiting();
@@ -219,10 +245,15 @@ export class Submitter implements SubmitterFeed {
       requestId: first,
       sender: this.clientId,
     };
+    const nowMs = this.options.nowMs();
     const batch: Batch = {
       bytes: encodeDatagram(header, body),
       open: new Set(ops.map((op) => op.requestId)),
-      sentAtMs: this.options.nowMs(),
+      firstSentAtMs: nowMs,
+      sentAtMs: nowMs,
+      stampedAtMs: null,
+      durableAtMs: null,
+      committedAtMs: null,
       resendAfterMs: this.options.resendIntervalMs,
     };
     this.batches.set(first, batch);
@@ -266,4 +297,15 @@ export class Submitter implements SubmitterFeed {
       `value of ${op.value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
     );
   }
+}
+
+function stagesOf(op: PendingOp, batch: Batch, nowMs: number): RequestStages {
+  const since = (atMs: number | null): number | null => (atMs === null ? null : atMs - op.submittedAtMs);
+  return {
+    sentMs: batch.firstSentAtMs - op.submittedAtMs,
+    stampedMs: since(batch.stampedAtMs),
+    durableMs: since(batch.durableAtMs),
+    committedMs: since(batch.committedAtMs),
+    appliedMs: nowMs - op.submittedAtMs,
+  };
 }

@@ -101,6 +101,8 @@ function barriersOf(entry: LogEntry): AppliedEntry[] {
 
 function resolveBarriersOnCommit(feed: SubmitterFeed): SubmitterFeed {
   return {
+    onLogged: (entries) => feed.onLogged(entries),
+    onDurable: (entries) => feed.onDurable(entries),
     onCommitted(entries) {
       feed.onCommitted(entries);
       feed.onApplied(entries.flatMap(barriersOf));

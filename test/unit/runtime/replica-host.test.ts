@@ -130,6 +130,8 @@ describe('ReplicaHost', () => {
       logger: pino({ level: 'silent' }),
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       logTrimStepEntries: 512,
+      onLogged: () => {},
+      onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
       onFatal: (err) => {
@@ -253,6 +255,8 @@ describe('ReplicaHost', () => {
       logger: pino({ level: 'silent' }),
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       logTrimStepEntries: 512,
+      onLogged: () => {},
+      onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
       onFatal: (err) => {

@@ -5,7 +5,7 @@
 // past its deadline fails as commit_timeout; the floor stays below every op not yet answered; and too many
 // in flight or too large an op are refused up front, naming exactly the largest value that fits.
 import { describe, expect, it } from 'vitest';
-import { Submitter, type RequestLatency } from '../../../src/runtime/submitter.js';
+import { Submitter, type RequestStages } from '../../../src/runtime/submitter.js';
 import { ServiceError } from '../../../src/api/service-errors.js';
 import { decodeDatagram } from '../../../src/mrtom/messages.js';
 import { decodeOpRequest, REQUEST_OPS_MAX, type KvOp, type OpRequest } from '../../../src/store/ops.js';
@@ -20,7 +20,7 @@ interface Overrides {
 
 function harness(overrides: Overrides = {}) {
   const sent: Uint8Array[] = [];
-  const latencies: RequestLatency[] = [];
+  const latencies: RequestStages[] = [];
   const clock = { nowMs: 0 };
   const submitter = new Submitter({
     group: 1,
@@ -57,12 +57,17 @@ function harness(overrides: Overrides = {}) {
 const put = (key: string, bytes = 3) => ({ type: 'put' as const, key, value: new Uint8Array(bytes) });
 
 describe('Submitter', () => {
-  it('sends a lone op at once and resolves it when this replica applies it, not when it is committed', async () => {
+  it('sends a lone op at once, resolves it when this replica applies it (not when it is committed), and reports each stage', async () => {
     const { submitter, batches, latencies, clock } = harness();
     const pending = submitter.submit(put('a'));
     expect(batches()).toEqual([{ requestId: 1, floor: 0, ids: [1] }]);
+    const own = { slot: 2, session: 1, seq: 2, view: 0, clientId: 77, requestId: 1, body: new Uint8Array(0), noop: false };
+    clock.nowMs = 10;
+    submitter.onLogged([own]);
+    clock.nowMs = 20;
+    submitter.onDurable([own]);
     clock.nowMs = 30;
-    submitter.onCommitted([{ slot: 2, session: 1, seq: 2, view: 0, clientId: 77, requestId: 1, body: new Uint8Array(0), noop: false }]);
+    submitter.onCommitted([own]);
     let settled = false;
     void pending.then(() => (settled = true));
     await Promise.resolve();
@@ -75,7 +80,7 @@ describe('Submitter', () => {
       { slot: 2, session: 1, seq: 2, clientId: 77, requestId: 1, result: { type: 'put', revision: 1, modRevision: 1 } },
     ]);
     await expect(pending).resolves.toEqual({ type: 'put', revision: 1, modRevision: 1 });
-    expect(latencies).toEqual([{ committedMs: 30, appliedMs: 42 }]);
+    expect(latencies).toEqual([{ sentMs: 0, stampedMs: 10, durableMs: 20, committedMs: 30, appliedMs: 42 }]);
   });
 
   it('fills the next batch while batches are out, and sends it as soon as one is done', () => {
