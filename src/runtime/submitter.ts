@@ -19,6 +19,7 @@ import {
 } from '../store/ops.js';
 import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
+import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
 
 export interface SubmitterOptions {
   group: number;
@@ -26,7 +27,8 @@ export interface SubmitterOptions {
    *  incarnation never collide with this one's in the replicas' deduplication. */
   clientId: number;
   datagramBytesMax: number;
-  /** Resend a batch that has not been applied after this long. */
+  /** Resend a batch that has not been applied after this long at least; longer while batches take
+   *  longer to apply (src/lib/delay-estimate.ts), so a slow commit is not mistaken for a lost one. */
   resendIntervalMs: number;
   /** Resends back off (doubling) up to this spacing: under load a slow commit is not a lost one, and
    *  every resend is another stamped copy for the replicas to deduplicate. */
@@ -83,6 +85,7 @@ interface Batch {
   bytes: Uint8Array;
   /** Request ids of its ops not yet answered (applied, or given up on). */
   open: Set<number>;
+  opCount: number;
   firstSentAtMs: number;
   /** The last send, first or resend. */
   sentAtMs: number;
@@ -100,6 +103,9 @@ export class Submitter implements SubmitterFeed {
   private readonly ops = new Map<number, PendingOp>();
   /** Ops not yet in a batch, oldest first. */
   private waiting: PendingOp[] = [];
+  /** How long batches take from first send to applied here. Resent ones count too (unlike TCP's Karn rule):
+   *  when every batch is slower than the floor, every batch is resent, and only they can raise the estimate. */
+  private applyDelay: DelayEstimate | undefined;
   /** Batches sent and not yet done, by their first op's request id (the REQUEST's header requestId). */
   private readonly batches = new Map<number, Batch>();
   private readonly batchOf = new Map<number, Batch>();
@@ -169,7 +175,10 @@ export class Submitter implements SubmitterFeed {
       const op = this.ops.get(entry.requestId);
       if (!op) continue; // Timed out earlier, or a duplicate apply result.
       const batch = this.batchOf.get(op.requestId);
-      if (batch) this.options.onLatency?.(stagesOf(op, batch, nowMs));
+      if (batch) {
+        this.options.onLatency?.(stagesOf(op, batch, nowMs));
+        if (batch.open.size === batch.opCount) this.applyDelay = sampleDelay(this.applyDelay, nowMs - batch.firstSentAtMs);
+      }
       this.finish(op);
       op.resolve(entry.result);
     }
@@ -249,12 +258,13 @@ export class Submitter implements SubmitterFeed {
     const batch: Batch = {
       bytes: encodeDatagram(header, body),
       open: new Set(ops.map((op) => op.requestId)),
+      opCount: ops.length,
       firstSentAtMs: nowMs,
       sentAtMs: nowMs,
       stampedAtMs: null,
       durableAtMs: null,
       committedAtMs: null,
-      resendAfterMs: this.options.resendIntervalMs,
+      resendAfterMs: resendTimeoutMs(this.applyDelay, this.options.resendIntervalMs, this.options.resendIntervalMsMax),
     };
     this.batches.set(first, batch);
     for (const op of ops) this.batchOf.set(op.requestId, batch);

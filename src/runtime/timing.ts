@@ -52,10 +52,13 @@ export const REPLICA_TIMING: RuntimeTiming = {
 /**
  * The userspace sequencer's timing. Ticks drive timeout resends and heartbeats; the retransmit interval is
  * shorter than the replicas' gap timeout, so the fast path repairs most losses before the slow path starts.
+ * It stretches, per replica, to how long that replica's acks take (up to the max): a loaded replica is
+ * slow, not lossy (src/lib/delay-estimate.ts).
  */
 export const SEQUENCER_TIMING = {
   tickIntervalMs: 5,
   retransmitIntervalMs: 20,
+  retransmitIntervalMsMax: 200,
   heartbeatIntervalMs: 50,
   resendPerTickMax: 256,
 };

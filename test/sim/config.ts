@@ -99,6 +99,7 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     sequencerTiming: {
       ringCapacity: prng.pick(RING_CAPACITIES),
       retransmitIntervalMs: SEQUENCER_RETRANSMIT_INTERVAL_MS,
+      retransmitIntervalMsMax: SEQUENCER_RETRANSMIT_INTERVAL_MS * prng.pick([1, 10]),
       heartbeatIntervalMs: SEQUENCER_HEARTBEAT_INTERVAL_MS,
       resendPerTickMax: SEQUENCER_RESEND_PER_TICK_MAX,
     },

@@ -158,6 +158,30 @@ describe('Submitter', () => {
     expect(resendTimes).toEqual([100, 250, 400, 550, 700, 850]);
   });
 
+  it('waits longer before the first resend once batches take longer than the floor to apply', async () => {
+    const { submitter, sent, applied, clock } = harness();
+    for (let i = 0; i < 20; i++) {
+      clock.nowMs = i * 1000;
+      const pending = submitter.submit(put(`k${i}`));
+      // Each batch is applied 300 ms after it was sent: past the 100 ms floor, so it was resent first.
+      for (clock.nowMs = i * 1000; clock.nowMs < i * 1000 + 300; clock.nowMs += 10) submitter.onTick();
+      submitter.onApplied(applied(i + 1));
+      await pending;
+    }
+    clock.nowMs = 20_000;
+    const before = sent.length;
+    void submitter.submit(put('late'));
+    const resendTimes: number[] = [];
+    for (; clock.nowMs < 21_000; clock.nowMs += 10) {
+      const count = sent.length;
+      submitter.onTick();
+      if (sent.length > count) resendTimes.push(clock.nowMs - 20_000);
+    }
+    expect(sent.length).toBeGreaterThan(before);
+    // Not at the 100 ms floor: after what applies have been taking (300 ms) and then some.
+    expect(resendTimes[0]).toBeGreaterThanOrEqual(300);
+  });
+
   it('lets the next batch go once every op of the one out timed out', async () => {
     const { submitter, batches, clock } = harness({ batchesInFlightMax: 1 });
     const first = submitter.submit(put('a'));
