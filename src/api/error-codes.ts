@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'request_timeout'
   | 'compacted'
   | 'precondition_failed'
+  | 'idempotency_key_reused'
   | 'too_many_ops'
   | 'uri_too_long'
   | 'unsupported_media_type'
@@ -35,6 +36,7 @@ export const ERROR_CODE_MEANINGS: Record<ErrorCode, string> = {
   request_timeout: 'the request was not received in time; the connection is closed',
   compacted: 'the watch start is older than the history kept (oldestRevision says what is)',
   precondition_failed: "the precondition did not hold (modRevision is the key's current one)",
+  idempotency_key_reused: 'the Idempotency-Key was used before with another request; nothing was applied',
   value_too_large: 'the request does not fit the server limit or one datagram',
   too_many_ops: 'a txn holds more compares and ops than the server allows',
   uri_too_long: 'a path parameter is longer than the router takes',

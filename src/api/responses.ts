@@ -27,6 +27,8 @@ const EVERY_ROUTE: Partial<Record<number, readonly ErrorCode[]>> = {
 
 /** What a request that goes through the log (a write, a read barrier) may meet there (service-errors.ts). */
 export const THROUGH_THE_LOG = { 503: ['unavailable', 'overloaded'], 504: ['commit_timeout'] } as const;
+/** What every write may answer besides: through the log, under an Idempotency-Key. */
+export const WRITE = { ...THROUGH_THE_LOG, 422: ['idempotency_key_reused'] } as const;
 
 /** Error fields some codes add to the body (errors.ts ApiError details). */
 const DETAILS: Partial<Record<ErrorCode, Record<string, TSchema>>> = {

@@ -4,9 +4,15 @@ import type { KeyEntry, OpResult } from '../store/ops.js';
 import type { Item } from './schemas.js';
 import { ApiError } from './errors.js';
 
-/** We built the op, so a result of another type (or `invalid`) is our bug; it surfaces as 500. */
+/** We built the op, so a result of another type (or `invalid`) is our bug; it surfaces as 500 — but for
+ *  the refusal of a reused Idempotency-Key, which is the caller's (422). */
 export function expectResult<T extends OpResult['type']>(result: OpResult, type: T): Extract<OpResult, { type: T }> {
   if (result.type === type) return result as Extract<OpResult, { type: T }>;
+  if (result.type === 'idempotency_conflict') {
+    throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used before with another request; nothing was applied', {
+      'x-mrtom-revision': String(result.revision),
+    });
+  }
   const reason = result.type === 'invalid' ? `: ${result.reason}` : '';
   throw new Error(`expected a ${type} result, got ${result.type}${reason}`);
 }

@@ -1,6 +1,7 @@
 // TypeBox schemas of the API: they validate input, serialize output, and generate /openapi.json — one
 // source, three uses (STYLE.md §4). Revisions are JSON integers (exact up to 2^53 - 1, as in the store).
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { IDEMPOTENCY_KEY_SCHEMA_PATTERN } from '../lib/idempotency-key.js';
 
 /** Every integer the API reads or writes is exact both in JSON and in JavaScript, as every store number is. */
 export const INTEGER_MAX = Number.MAX_SAFE_INTEGER;
@@ -38,12 +39,22 @@ export const KeyReadHeaders = Type.Object({
   'if-none-match': Type.Optional(Type.String({ description: 'ETags the client holds ("41", W/"42") or *: 304 when one is current' })),
 });
 
+const IDEMPOTENCY_KEY = Type.String({
+  pattern: IDEMPOTENCY_KEY_SCHEMA_PATTERN,
+  description:
+    'one key per logical write, the same on every retry through any replica: a repeat gets the first answer, another request under the key 422 (docs/api.md)',
+});
+
+/** Headers every write takes. */
+export const WriteHeaders = Type.Object({ 'idempotency-key': Type.Optional(IDEMPOTENCY_KEY) });
+
 export const KeyWriteHeaders = Type.Object({
   'if-match': Type.Optional(IF_MATCH),
   'if-none-match': Type.Optional(Type.String({ description: '* only: write only if the key is absent (create-only)' })),
+  'idempotency-key': Type.Optional(IDEMPOTENCY_KEY),
 });
 
-export const KeyDeleteHeaders = Type.Object({ 'if-match': Type.Optional(IF_MATCH) });
+export const KeyDeleteHeaders = Type.Object({ 'if-match': Type.Optional(IF_MATCH), 'idempotency-key': Type.Optional(IDEMPOTENCY_KEY) });
 
 /** A read whose If-None-Match holds the current ETag: no body, the ETag and revision headers only. */
 export const NotModified = Type.Null({ description: 'the ETag is one the client holds (If-None-Match)' });

@@ -34,8 +34,10 @@ export interface NodeStatus {
 
 export interface KvService {
   /** Orders `op` through the log and resolves with its result once this replica applied it.
-   *  Rejects with a ServiceError (see errors.ts) when it cannot. */
-  submit(op: KvOp): Promise<OpResult>;
+   *  Rejects with a ServiceError (see errors.ts) when it cannot. Under an `idempotencyKey`, a repeat of
+   *  the op (through any replica) resolves with the first result; another op under the key, with an
+   *  `idempotency_conflict` result (src/store/idempotency.ts). */
+  submit(op: KvOp, idempotencyKey?: string): Promise<OpResult>;
   /** Resolves once this replica has applied every operation committed before the call, so a local read
    *  after it is linearizable. Concurrent callers share one barrier op in the log. */
   barrier(): Promise<void>;

@@ -5,11 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { HttpRequest, Repeatable } from './transport.js';
+import { IDEMPOTENCY_KEY_CHARS_MAX, isIdempotencyKey } from '../lib/idempotency-key.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-/** A key is 1 to this many printable ASCII characters (docs/client.md), so it fits any header and log. */
-export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
-const IDEMPOTENCY_KEY = new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_CHARS_MAX}}$`);
 
 export interface WriteOptions {
   /**
@@ -31,7 +29,7 @@ export function writeRequest(
   extra: { headers?: Record<string, string>; body?: Uint8Array | string; conditional?: boolean } = {},
 ): HttpRequest {
   const key = options.idempotencyKey === undefined ? randomUUID() : options.idempotencyKey;
-  if (key !== false && !IDEMPOTENCY_KEY.test(key))
+  if (key !== false && !isIdempotencyKey(key))
     throw new TypeError(`idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_CHARS_MAX} printable ASCII characters without spaces`);
   const headers = { ...extra.headers, ...(key === false ? {} : { [IDEMPOTENCY_KEY_HEADER]: key }) };
   const repeatable: Repeatable = key !== false ? 'keyed' : extra.conditional ? 'conditional' : 'no';

@@ -7,7 +7,11 @@ export interface Timer {
 }
 
 export interface Clock {
+  /** Monotonic milliseconds, for every timer and delay. */
   nowMs(): number;
+  /** Milliseconds since the epoch by this machine's clock: only for times that travel to other machines
+   *  (an Idempotency-Key's submission time, src/store/idempotency.ts). It may jump; nothing times by it. */
+  wallMs(): number;
   /** Runs `run` once everything already due now has run — after the current burst of datagrams. */
   defer(run: () => void): void;
   /** Runs `run` every `intervalMs` until cancelled. */
@@ -16,6 +20,7 @@ export interface Clock {
 
 export const realClock: Clock = {
   nowMs: () => performance.now(),
+  wallMs: () => Date.now(),
   // setImmediate runs after the event loop has drained the socket's pending reads.
   defer: (run) => void setImmediate(run),
   every(intervalMs, run) {

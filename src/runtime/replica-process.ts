@@ -112,6 +112,7 @@ export class ReplicaProcess {
       // Always to the sequencer of the replica's current session, which a session change replaces.
       send: (bytes) => ports.network.send({ sequencer: soft().sequencerId }, bytes),
       nowMs: () => clock.nowMs(),
+      wallMs: () => clock.wallMs(),
       ...(ports.onLatency ? { onLatency: ports.onLatency } : {}),
     });
     const gate = new SubmissionGate(submitter, soft, clock, timing.sequencerSilenceMs);

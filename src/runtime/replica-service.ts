@@ -25,8 +25,8 @@ export class ReplicaService implements KvService {
     return this.parts.reads;
   }
 
-  submit(op: KvOp): Promise<OpResult> {
-    return this.parts.gate.submit(op);
+  submit(op: KvOp, idempotencyKey?: string): Promise<OpResult> {
+    return this.parts.gate.submit(op, idempotencyKey);
   }
 
   barrier(): Promise<void> {

@@ -31,12 +31,12 @@ export class SubmissionGate {
     return this.clock.nowMs() - this.soft().lastHeardSequencerMs < this.sequencerSilenceMs;
   }
 
-  submit(op: KvOp): Promise<OpResult> {
+  submit(op: KvOp, idempotencyKey?: string): Promise<OpResult> {
     if (this.closed) return Promise.reject(new ServiceError('shutting_down', 'this replica is shutting down', 1));
     if (!this.sequencerHeard()) {
       const message = `no word from the sequencer for over ${this.sequencerSilenceMs} ms; the cluster cannot commit`;
       return Promise.reject(new ServiceError('unavailable', message, 1));
     }
-    return this.submitter.submit(op);
+    return this.submitter.submit(op, idempotencyKey);
   }
 }

@@ -20,6 +20,7 @@ import {
 import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
 import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
+import { fingerprintOf } from '../store/idempotency.js';
 
 export interface SubmitterOptions {
   group: number;
@@ -41,6 +42,8 @@ export interface SubmitterOptions {
   batchesInFlightMax: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
+  /** This machine's wall clock: an Idempotency-Key's submission time, which every replica sees (clock.ts). */
+  wallMs(): number;
   /** Told, per applied request, when it reached each stage (docs/performance.md, "Where a write's time goes"). */
   onLatency?(latency: RequestStages): void;
 }
@@ -118,12 +121,15 @@ export class Submitter implements SubmitterFeed {
     return this.ops.size;
   }
 
-  submit(op: KvOp): Promise<OpResult> {
+  /** With `idempotencyKey`, a repeat of the op under the same key, from any node, gets this op's result. */
+  submit(op: KvOp, idempotencyKey?: string): Promise<OpResult> {
     if (this.ops.size >= this.options.inFlightMax) {
       return Promise.reject(new ServiceError('overloaded', `${this.ops.size} requests already in flight on this node`, 1));
     }
     const requestId = this.nextRequestId;
-    const encoded = encodeRequestOp({ requestId, op });
+    const idempotency =
+      idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(op), atMs: this.options.wallMs() };
+    const encoded = encodeRequestOp({ requestId, op, ...(idempotency === undefined ? {} : { idempotency }) });
     // The one size check of an op: alone in a REQUEST, with the largest floor it could be sent with.
     const bytes = this.loneRequestBytes(requestId, encoded);
     if (bytes > this.options.datagramBytesMax) return Promise.reject(this.tooLarge(op, requestId, bytes));

@@ -1,10 +1,10 @@
 // Turns the outcome of applying a batch into the LevelDB operations that make it durable: kv changes,
-// client table changes and the new meta, all destined for ONE atomic batch.
+// client table and Idempotency-Key table changes and the new meta, all destined for ONE atomic batch.
 import type { ApplyOutput } from './state-machine.js';
 import type { ClientState } from './client-table.js';
 import { diffClient } from './client-table.js';
-import { clientFloorKey, clientResultKey, META_KEY } from './keys.js';
-import { encodeCachedResult, encodeFloor, encodeKeyRecord, encodeMeta } from './codec.js';
+import { clientFloorKey, clientResultKey, idempotencyKey, META_KEY } from './keys.js';
+import { encodeCachedResult, encodeFloor, encodeKeyRecord, encodeMeta, encodeRememberedWrite } from './codec.js';
 import type { BatchOperation, Sublevels } from './database.js';
 
 export function applyWrites(sublevels: Sublevels, output: ApplyOutput, clientsBefore: ReadonlyMap<number, ClientState>): BatchOperation[] {
@@ -26,6 +26,12 @@ export function applyWrites(sublevels: Sublevels, output: ApplyOutput, clientsBe
     for (const requestId of change.removed) {
       operations.push({ type: 'del', sublevel: clients, key: clientResultKey(clientId, requestId) });
     }
+  }
+  const { idempotency } = sublevels;
+  for (const counter of output.idempotency.forgotten.values())
+    operations.push({ type: 'del', sublevel: idempotency, key: idempotencyKey(counter) });
+  for (const [key, write] of output.idempotency.remembered) {
+    operations.push({ type: 'put', sublevel: idempotency, key: idempotencyKey(write.counter), value: encodeRememberedWrite(key, write) });
   }
   operations.push({ type: 'put', sublevel: meta, key: META_KEY, value: encodeMeta(output.meta) });
   return operations;

@@ -5,6 +5,7 @@ import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.
 import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
 import type { StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
+import type { RememberedWrite } from './idempotency.js';
 
 /** msgpackr decodes binary as a Buffer view; callers get a plain Uint8Array over the same bytes. */
 export function plainBytes(bytes: Uint8Array): Uint8Array {
@@ -145,6 +146,8 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
       };
     case 'lease_not_found':
       return { type: 'lease_not_found', revision, lease: seqField(value, 'lease', 'cached result') };
+    case 'idempotency_conflict':
+      return { type: 'idempotency_conflict', revision };
     case 'precondition_failed':
       return {
         type: 'precondition_failed',
@@ -156,4 +159,17 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
       assert.ok(Array.isArray(value.results), 'stored cached txn result.results is not a list');
       return { type: 'txn', revision, succeeded: value.succeeded === true, results: value.results.map(decodeCachedTxnResult) };
   }
+}
+
+/** A row of the Idempotency-Key table: the key, and what it remembers besides its counter (the row's key). */
+export function encodeRememberedWrite(key: string, write: RememberedWrite): Uint8Array {
+  return packBody({ key, fingerprint: write.fingerprint, atMs: write.atMs, result: encodeCachedResult(write.result) });
+}
+
+export function decodeRememberedWrite(counter: number, bytes: Uint8Array): [string, RememberedWrite] {
+  const value = unpackMap(bytes, 'idempotency row');
+  assert.ok(typeof value.key === 'string', 'stored idempotency row.key is not a string');
+  const fingerprint = plainBytes(bytesField(value, 'fingerprint', 'idempotency row'));
+  const result = decodeCachedResult(bytesField(value, 'result', 'idempotency row'));
+  return [value.key, { counter, fingerprint, atMs: seqField(value, 'atMs', 'idempotency row'), result }];
 }

@@ -6,9 +6,10 @@ import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abst
 import { Level } from 'level';
 import { INITIAL_META, type StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
-import { decodeCachedResult, decodeFloor, decodeMeta, decodeViewState } from './codec.js';
-import { META_KEY, parseClientKey, VIEW_STATE_KEY } from './keys.js';
+import { decodeCachedResult, decodeFloor, decodeMeta, decodeRememberedWrite, decodeViewState } from './codec.js';
+import { META_KEY, parseClientKey, parseIdempotencyKey, VIEW_STATE_KEY } from './keys.js';
 import { type ClientState, newClient } from './client-table.js';
+import { IdempotencyTable, type RememberedWrite } from './idempotency.js';
 
 const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 
@@ -29,6 +30,8 @@ export interface Sublevels {
   leases: Sublevel;
   /** leaseIndexKey(lease, key) → nothing: the keys attached to each lease */
   leaseKeys: Sublevel;
+  /** idempotencyKey(counter) → a remembered write of the Idempotency-Key table (idempotency.ts) */
+  idempotency: Sublevel;
 }
 
 export type BatchOperation =
@@ -58,6 +61,7 @@ export async function openSublevels(db: Database): Promise<Sublevels> {
     events: sublevel('events'),
     leases: sublevel('leases'),
     leaseKeys: sublevel('lease-keys'),
+    idempotency: sublevel('idempotency'),
   };
 }
 
@@ -89,4 +93,11 @@ export async function readClients(clients: Sublevel): Promise<Map<number, Client
     client.results.set(parsed.requestId, decodeCachedResult(bytes));
   }
   return table;
+}
+
+/** Loads the whole Idempotency-Key table, oldest first; its size is bounded by idempotency.ts's limits. */
+export async function readIdempotency(rows: Sublevel): Promise<IdempotencyTable> {
+  const table: Array<[string, RememberedWrite]> = [];
+  for await (const [key, bytes] of rows.iterator()) table.push(decodeRememberedWrite(parseIdempotencyKey(key), bytes));
+  return IdempotencyTable.from(table);
 }

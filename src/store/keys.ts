@@ -44,3 +44,12 @@ export function parseClientKey(key: string): ClientKey {
   const clientId = unhex(client, U32_HEX_DIGITS);
   return request === undefined ? { kind: 'floor', clientId } : { kind: 'result', clientId, requestId: unhex(request, U53_HEX_DIGITS) };
 }
+
+/** In the `idempotency` sublevel: a remembered write, by its counter, so the sublevel's order is arrival order. */
+export function idempotencyKey(counter: number): string {
+  return hex(counter, U53_HEX_DIGITS);
+}
+
+export function parseIdempotencyKey(key: string): number {
+  return unhex(key, U53_HEX_DIGITS);
+}

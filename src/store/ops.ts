@@ -3,6 +3,8 @@
 // Every decision an operation makes (a CAS precondition, a txn compare) is taken inside the replicated
 // apply, so all replicas take the same one (docs/design.md §4).
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
+import type { Idempotency } from './idempotency.js';
+import { isOpIdempotencyKey } from '../lib/idempotency-key.js';
 
 /** A write's precondition: the key's modRevision must equal this (If-Match), or the key must be absent (If-None-Match: *). */
 export type Precondition = { modRevision: number } | { absent: true };
@@ -53,10 +55,12 @@ export type KvOp =
   /** Deletes the lease's keys at one revision, at most DELETE_RANGE_KEYS_MAX per op (`more` says to repeat). */
   | { type: 'lease_revoke'; lease: number };
 
-/** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation. */
+/** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation, by that
+ *  id and, for a write sent under an Idempotency-Key, by the key too (idempotency.ts). */
 export interface RequestOp {
   requestId: number;
   op: KvOp;
+  idempotency?: Idempotency;
 }
 
 /**
@@ -105,6 +109,8 @@ export type OpResult =
   | { type: 'lease'; revision: number; lease: number; ttlMs: number }
   | { type: 'lease_revoked'; revision: number; lease: number; deleted: number; more: boolean }
   | { type: 'lease_not_found'; revision: number; lease: number }
+  /** The op's Idempotency-Key was used before with another request; nothing was applied. */
+  | { type: 'idempotency_conflict'; revision: number }
   | { type: 'invalid'; revision: number; reason: string };
 
 export interface LeaseRecord {
@@ -129,8 +135,9 @@ export function encodeOpRequest(request: OpRequest): Uint8Array {
 }
 
 /** One operation as it sits in a REQUEST body; a submitter encodes each once and assembles batches of them. */
-export function encodeRequestOp({ requestId, op }: RequestOp): Uint8Array {
-  return packBody([requestId, op]);
+export function encodeRequestOp({ requestId, op, idempotency }: RequestOp): Uint8Array {
+  if (idempotency === undefined) return packBody([requestId, op]);
+  return packBody([requestId, op, [idempotency.key, idempotency.fingerprint, idempotency.atMs]]);
 }
 
 const FLOOR_KEY = packBody('floor');
@@ -270,10 +277,23 @@ function decodeOp(value: unknown): KvOp | string {
   }
 }
 
+function decodeIdempotency(value: unknown): Idempotency | string {
+  if (!Array.isArray(value) || value.length !== 3) return 'idempotency must be [key, fingerprint, atMs]';
+  const [key, fingerprint, atMs] = value as unknown[];
+  if (typeof key !== 'string' || !isOpIdempotencyKey(key)) return 'idempotency key is not printable ASCII of the allowed length';
+  if (!(fingerprint instanceof Uint8Array)) return 'idempotency fingerprint is not binary';
+  if (!isSeq(atMs)) return 'idempotency atMs is not a time';
+  return { key, fingerprint, atMs };
+}
+
 function decodeRequestOp(value: unknown): RequestOp | string {
-  if (!Array.isArray(value) || value.length !== 2 || !isSeq(value[0]) || value[0] === 0) return 'a request op must be [requestId >= 1, op]';
+  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 3) || !isSeq(value[0]) || value[0] === 0)
+    return 'a request op must be [requestId >= 1, op, idempotency?]';
   const op = decodeOp(value[1]);
-  return typeof op === 'string' ? op : { requestId: value[0], op };
+  if (typeof op === 'string') return op;
+  if (value.length === 2) return { requestId: value[0], op };
+  const idempotency = decodeIdempotency(value[2]);
+  return typeof idempotency === 'string' ? idempotency : { requestId: value[0], op, idempotency };
 }
 
 /** Decodes a REQUEST body. Never throws: a malformed body yields the reason, applied as `invalid`. */

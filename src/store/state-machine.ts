@@ -23,6 +23,7 @@ import { applyKvOp, DELETE_RANGE_KEYS_MAX } from './kv-op.js';
 import { mergeRange, rangeId } from './key-range.js';
 import type { WatchEvent } from './state-view.js';
 import { txnKeys, txnRangeQueries } from './txn.js';
+import { IdempotencyChanges, type IdempotencyTable } from './idempotency.js';
 
 export type Command = { kind: 'noop' } | { kind: 'invalid'; reason: string } | { kind: 'request'; request: OpRequest };
 
@@ -43,6 +44,7 @@ export interface ApplyInput {
    *  records must be in `records` too. */
   leaseKeys: ReadonlyMap<number, readonly string[]>;
   clients: ReadonlyMap<number, ClientState>;
+  idempotency: IdempotencyTable;
 }
 
 /** The changes applied at one revision: the watch history's unit. */
@@ -64,6 +66,7 @@ export interface ApplyOutput {
   leases: Map<number, LeaseRecord | null>;
   /** Lease index entries added (true) or removed (false), by leaseIndexKey. */
   leaseIndex: Map<string, boolean>;
+  idempotency: IdempotencyChanges;
 }
 
 export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
@@ -149,6 +152,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   const events: RevisionEvents[] = [];
   const leases = new Map<number, LeaseRecord | null>();
   const leaseIndex = new Map<string, boolean>();
+  const idempotency = new IdempotencyChanges(input.idempotency);
 
   const state = {
     get(key: string): KeyRecord | null {
@@ -214,11 +218,18 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     }
     const client = touch(entry.clientId);
     raiseFloor(client, command.request.floor);
-    command.request.ops.forEach(({ requestId, op }, index) => {
+    command.request.ops.forEach(({ requestId, op, idempotency: keyed }, index) => {
       const admission = admit(client, requestId);
       if (admission.kind === 'below-floor')
         return answer(requestId, { type: 'invalid', revision: meta.revision, reason: BELOW_FLOOR_REASON });
       if (admission.kind === 'cached') return answer(requestId, admission.result);
+      // A retry under an Idempotency-Key, through whichever replica, gets the first result again.
+      const seen = keyed === undefined ? null : idempotency.admit(keyed);
+      if (seen !== null && seen.kind !== 'new') {
+        const result: OpResult = seen.kind === 'replay' ? seen.result : { type: 'idempotency_conflict', revision: meta.revision };
+        remember(client, requestId, result);
+        return answer(requestId, result);
+      }
       // A lease is named by where its grant sits in the log: unique, and the same on every replica.
       const outcome = applyKvOp(op, meta.revision, state, entry.slot * REQUEST_OPS_MAX + index);
       for (const change of outcome.changes) land(change);
@@ -228,8 +239,9 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       // Re-running a barrier is harmless; every other result (a failed precondition too) must be
       // answered again, not recomputed, when the request is retried.
       if (op.type !== 'barrier') remember(client, requestId, outcome.result);
+      if (keyed !== undefined && op.type !== 'barrier') idempotency.remember(keyed, outcome.result);
       answer(requestId, outcome.result);
     });
   }
-  return { meta, applied, writes, clients, events, leases, leaseIndex };
+  return { meta, applied, writes, clients, events, leases, leaseIndex, idempotency };
 }

@@ -21,7 +21,8 @@ import {
   oldestRetainedRevision,
   revisionKey,
 } from './watch-history.js';
-import { type BatchOperation, readClients, readMeta, type Sublevels, writeOptions } from './database.js';
+import { type BatchOperation, readClients, readIdempotency, readMeta, type Sublevels, writeOptions } from './database.js';
+import type { IdempotencyTable } from './idempotency.js';
 import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
 import { decodeLease, leaseKey, scanLeaseKeys } from './lease-store.js';
 import { leaseWrites } from './lease-writes.js';
@@ -44,6 +45,7 @@ export class StateStore {
     private readonly eventRetainRevisions: number,
     private current: StoreMeta,
     private readonly clients: Map<number, ClientState>,
+    private idempotency: IdempotencyTable,
     /** True when the opener discarded replicated state this replica may have acknowledged (snapshot.ts). */
     readonly stateLost: boolean,
   ) {}
@@ -53,8 +55,9 @@ export class StateStore {
     assert.ok(Number.isSafeInteger(retain) && retain >= 1, `eventRetainRevisions must be a positive integer, got ${retain}`);
     const meta = await readMeta(sublevels.meta);
     const clients = await readClients(sublevels.clients);
+    const idempotency = await readIdempotency(sublevels.idempotency);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
-    return new StateStore(sublevels, options.durability === 'fsync', retain, meta, clients, stateLost);
+    return new StateStore(sublevels, options.durability === 'fsync', retain, meta, clients, idempotency, stateLost);
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -86,6 +89,7 @@ export class StateStore {
       this.current = await readMeta(this.sublevels.meta);
       this.clients.clear();
       for (const [id, client] of await readClients(this.sublevels.clients)) this.clients.set(id, client);
+      this.idempotency = await readIdempotency(this.sublevels.idempotency);
       return this.meta();
     });
   }
@@ -114,13 +118,17 @@ export class StateStore {
     const leases = new Map(
       reads.leases.map((lease, i) => [lease, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const),
     );
-    const output = applyEntries({ meta: this.current, records, ranges, leases, leaseKeys, clients: this.clients }, decoded);
+    const output = applyEntries(
+      { meta: this.current, records, ranges, leases, leaseKeys, clients: this.clients, idempotency: this.idempotency },
+      decoded,
+    );
     const operations = applyWrites(this.sublevels, output, this.clients);
     operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
     operations.push(...leaseWrites(this.sublevels, output));
     await this.sublevels.db.batch(operations, writeOptions(sync));
     this.current = output.meta;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
+    this.idempotency.commit(output.idempotency);
     return output.applied;
   }
 

@@ -206,6 +206,37 @@ describe('KV API on a real cluster', () => {
     expectAbsent(await call('GET', `${a}/v1/kv/held`), expiredAt + 1);
   });
 
+  it('answers a write repeated under its Idempotency-Key, through any replica, with the first answer and applies it once', async () => {
+    const [a, b, c] = cluster.urls as [string, string, string];
+    const keyed = { 'idempotency-key': 'api-test-put-1' };
+    const first = await call('PUT', `${a}/v1/kv/idem/x`, 'one', keyed);
+    expect(first.status).toBe(200);
+    const { revision } = json(first);
+    // Another write meanwhile: a replay must not be applied on top of it.
+    const other = await call('PUT', `${a}/v1/kv/idem/x`, 'other');
+    expect(json(other).revision).toBe(revision + 1);
+    for (const url of [b, c, a]) {
+      const repeat = await call('PUT', `${url}/v1/kv/idem/x`, 'one', keyed);
+      expect(repeat.status).toBe(200);
+      expect(json(repeat)).toEqual({ revision });
+      expect(repeat.headers.etag).toBe(`"${revision}"`);
+    }
+    expectValue(await call('GET', `${c}/v1/kv/idem/x`), 'other', revision + 1, revision + 1);
+    // The same key with another request: refused, nothing applied.
+    const reused = await call('PUT', `${b}/v1/kv/idem/x`, 'two', keyed);
+    expect(reused.status).toBe(422);
+    expect(json(reused).error.code).toBe('idempotency_key_reused');
+    expectValue(await call('GET', `${b}/v1/kv/idem/x`), 'other', revision + 1, revision + 1);
+    // A PUT with ?ttl= is two ops (grant, put): the repeat replays both, the same lease included.
+    const ttlKeyed = { 'idempotency-key': 'api-test-ttl-1' };
+    const withLease = await call('PUT', `${a}/v1/kv/idem/ttl?ttl=60s`, 'v', ttlKeyed);
+    const again = await call('PUT', `${b}/v1/kv/idem/ttl?ttl=60s`, 'v', ttlKeyed);
+    expect(json(again)).toEqual(json(withLease));
+    const bad = await call('PUT', `${a}/v1/kv/idem/x`, 'v', { 'idempotency-key': 'has space' });
+    expect(bad.status).toBe(400);
+    expect(json(bad).error.message).toContain('idempotency-key');
+  });
+
   it('reports status with peers, every replica at the same position', async () => {
     // A linearizable read on each replica first, so each has applied everything the test wrote.
     const revision = revisionOf(await call('GET', `${cluster.urls[0]}/v1/kv/held`));

@@ -11,7 +11,7 @@ import { HEADER_BYTES, MessageType, readHeader, writeHeader } from '../../src/mr
 import type { AppliedStateStorage, LogStorage, Network } from '../../src/runtime/ports.js';
 import type { SubmitterFeed } from '../../src/runtime/submitter.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
-import { decodeOpRequest } from '../../src/store/ops.js';
+import { decodeOpRequest, encodeOpRequest } from '../../src/store/ops.js';
 import type { NodeFaults } from './sim-replica-node.js';
 
 export const MUTATIONS = {
@@ -24,6 +24,7 @@ export const MUTATIONS = {
     'the leader turns the oldest slot it holds but has not applied into a NO-OP, though it may be committed elsewhere',
   'resolve-before-apply': 'the submitter resolves a read barrier once it is committed, without waiting for this replica to apply it',
   'dedup-disabled': 'a resent REQUEST goes out under a new client id, so replicas cannot tell it is a retry',
+  'idempotency-ignored': "REQUESTs go out without their ops' Idempotency-Keys, so a keyed retry by a new submitter applies again",
   'tamper-ordered': 'the network swaps the body of one ORDERED datagram to one replica',
 } as const;
 
@@ -56,6 +57,8 @@ export function nodeFaults(mutation: Mutation | null, replicaId: number): NodeFa
       return { seams: { feed: resolveBarriersOnCommit } };
     case 'dedup-disabled':
       return { seams: {}, network: (network) => resendsUnderNewClientIds(network, replicaId) };
+    case 'idempotency-ignored':
+      return { seams: {}, network: requestsWithoutIdempotencyKeys };
     case 'tamper-ordered':
     case null:
       return { seams: {} };
@@ -108,6 +111,21 @@ function resolveBarriersOnCommit(feed: SubmitterFeed): SubmitterFeed {
       feed.onApplied(entries.flatMap(barriersOf));
     },
     onApplied: (entries) => feed.onApplied(entries),
+  };
+}
+
+function requestsWithoutIdempotencyKeys(network: Network): Network {
+  return {
+    send(to, bytes) {
+      const header = readHeader(bytes);
+      const request = header.type === MessageType.REQUEST ? decodeOpRequest(bytes.subarray(HEADER_BYTES)) : null;
+      if (request === null || 'invalid' in request) return network.send(to, bytes);
+      const body = encodeOpRequest({ floor: request.floor, ops: request.ops.map(({ requestId, op }) => ({ requestId, op })) });
+      const stripped = new Uint8Array(HEADER_BYTES + body.byteLength);
+      writeHeader(stripped, header, body.byteLength);
+      stripped.set(body, HEADER_BYTES);
+      network.send(to, stripped);
+    },
   };
 }
 

@@ -5,16 +5,27 @@ import type { Clock, Timer } from '../../src/runtime/clock.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 
+/** Where simulated wall clocks start: a fixed date, so a seed replays the same times. */
+const WALL_CLOCK_START_MS = Date.UTC(2026, 0, 1);
+/** Wall clocks of simulated machines disagree by up to this much, as NTP-kept clocks may. */
+export const WALL_CLOCK_SKEW_MS_MAX = 2_000;
+
 export class ProcessClock implements Clock {
   private alive = true;
 
+  /** `wallSkewMs`: how far this machine's wall clock is off, within ±WALL_CLOCK_SKEW_MS_MAX. */
   constructor(
     private readonly scheduler: Scheduler,
     private readonly prng: Prng,
+    private readonly wallSkewMs = 0,
   ) {}
 
   nowMs(): number {
     return this.scheduler.nowMs;
+  }
+
+  wallMs(): number {
+    return Math.round(WALL_CLOCK_START_MS + this.wallSkewMs + this.scheduler.nowMs);
   }
 
   defer(run: () => void): void {

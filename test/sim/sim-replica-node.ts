@@ -21,7 +21,7 @@ import type { NodeName } from './network.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimDisk } from './sim-disk.js';
-import { ProcessClock } from './sim-clock.js';
+import { ProcessClock, WALL_CLOCK_SKEW_MS_MAX } from './sim-clock.js';
 import type { Tracer } from './trace.js';
 
 /** The process configuration a node fixes for every incarnation; the random ids are drawn per start. */
@@ -60,6 +60,11 @@ interface Incarnation {
   readonly clock: ProcessClock;
   store: ReplicaStore | null;
   process: ReplicaProcess | null;
+}
+
+/** Replicas' wall clocks disagree, each by a fixed amount (no draw from the seed's streams). */
+function wallSkewMs(replicaId: number): number {
+  return ((replicaId * 1_237) % (2 * WALL_CLOCK_SKEW_MS_MAX)) - WALL_CLOCK_SKEW_MS_MAX;
 }
 
 export class SimReplicaNode {
@@ -125,7 +130,7 @@ export class SimReplicaNode {
     this.incarnations += 1;
     const life: Incarnation = {
       number: this.incarnations,
-      clock: new ProcessClock(this.deps.scheduler, this.deps.prng.fork(`i${this.incarnations}`)),
+      clock: new ProcessClock(this.deps.scheduler, this.deps.prng.fork(`i${this.incarnations}`), wallSkewMs(this.id)),
       store: null,
       process: null,
     };

@@ -3,7 +3,10 @@
 // reads after the read barrier and stale reads at once (readLocal, src/api/consistency.ts), transactions,
 // and leases that the leader expires. One operation at a time. An operation whose node crashed under it,
 // or whose submitter gave up, has an unknown outcome; one the node refused before sending anything (503)
-// certainly never happened and leaves the history, but is counted for the liveness check.
+// certainly never happened and leaves the history, but is counted for the liveness check. Half the writes
+// carry an Idempotency-Key, as the SDK's do: one of those whose outcome is unknown is retried under the
+// same key — by a new submitter, after a crash — and its history op completes with the retry's answer,
+// which must be the one effect the write had (src/store/idempotency.ts).
 import { readLocal } from '../../src/api/consistency.js';
 import { ServiceError } from '../../src/api/service-errors.js';
 import type { KvService } from '../../src/api/service.js';
@@ -48,13 +51,24 @@ export interface WorkloadDeps {
 
 /** Codes of a refusal before anything was sent (src/runtime/submission-gate.ts, submitter.ts). */
 const REFUSED_UNSENT = new Set(['unavailable', 'overloaded', 'shutting_down', 'value_too_large']);
+/** A keyed write of unknown outcome is retried this often at most, then abandoned. */
+const KEYED_ATTEMPTS_MAX = 4;
+
+/** A keyed write whose outcome is not known yet. */
+interface KeyedWrite {
+  op: HistoryOp;
+  idempotencyKey: string;
+  attempts: number;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class SimClient {
   /** The operation in flight, with the node incarnation it was sent to; null between operations. */
-  private outstanding: { op: HistoryOp | null; incarnation: number } | null = null;
+  private outstanding: { op: HistoryOp | null; incarnation: number; keyed: KeyedWrite | null } | null = null;
+  /** A keyed write to retry before anything else. */
+  private retry: KeyedWrite | null = null;
   private invoked = 0;
   private thinking = false;
   /** The lease this client attaches puts to, once granted. */
@@ -76,7 +90,7 @@ export class SimClient {
 
   /** Nothing outstanding and nothing more to invoke. */
   isFinished(nowMs: number): boolean {
-    return this.outstanding === null && (this.invoked >= this.deps.opsMax || nowMs >= this.deps.invokeEndMs);
+    return this.outstanding === null && this.retry === null && (this.invoked >= this.deps.opsMax || nowMs >= this.deps.invokeEndMs);
   }
 
   /** The node crashed: the operation in flight is cut off, its outcome unknown. */
@@ -84,10 +98,7 @@ export class SimClient {
     const outstanding = this.outstanding;
     if (outstanding === null) return;
     this.outstanding = null;
-    if (outstanding.op !== null) {
-      this.deps.history.abandon(outstanding.op, this.deps.scheduler.nowMs);
-      this.trace(() => `abandon #${outstanding.op!.id}: node crashed`);
-    }
+    if (outstanding.op !== null) this.unknownOutcome(outstanding.op, outstanding.keyed, 'node crashed');
     this.lease = null;
   }
 
@@ -109,6 +120,7 @@ export class SimClient {
     const { scheduler } = this.deps;
     const service = this.host.service;
     if (service === null || this.outstanding !== null) return; // A down node has no API; its restart resumes us.
+    if (this.retry !== null) return this.retryKeyed(service, this.retry);
     if (this.invoked >= this.deps.opsMax || scheduler.nowMs >= this.deps.invokeEndMs) return;
     this.invoked += 1;
     const key = this.deps.prng.pick(this.deps.keys);
@@ -125,7 +137,26 @@ export class SimClient {
       invokeMs: scheduler.nowMs,
     });
     this.trace(() => `invoke #${op.id} ${describe(key, input)}`);
-    this.run(op, () => perform(service, key, input));
+    const keyed =
+      input.type !== 'get' && this.deps.prng.chance(0.5) ? { op, idempotencyKey: `c${this.index}.${this.invoked}`, attempts: 1 } : null;
+    this.run(op, () => perform(service, key, input, keyed?.idempotencyKey), keyed);
+  }
+
+  private retryKeyed(service: KvService, keyed: KeyedWrite): void {
+    this.retry = null;
+    keyed.attempts += 1;
+    this.trace(() => `retry #${keyed.op.id} under ${keyed.idempotencyKey}`);
+    this.run(keyed.op, () => perform(service, keyed.op.key, keyed.op.input, keyed.idempotencyKey), keyed);
+  }
+
+  /** The op may or may not have taken effect: a keyed write is retried, anything else abandoned. */
+  private unknownOutcome(op: HistoryOp, keyed: KeyedWrite | null, why: string): void {
+    if (keyed !== null && keyed.attempts < KEYED_ATTEMPTS_MAX) {
+      this.retry = keyed;
+      return this.trace(() => `#${op.id} unknown (${why}): will retry`);
+    }
+    this.deps.history.abandon(op, this.deps.scheduler.nowMs);
+    this.trace(() => `abandon #${op.id}: ${why}`);
   }
 
   private pickInput(key: string, roll: number): KvInput {
@@ -143,8 +174,8 @@ export class SimClient {
   }
 
   /** Runs one call; `op` is its history entry, null for calls checked elsewhere (stale reads, leases). */
-  private run(op: HistoryOp | null, call: () => Promise<KvOutput | null>): void {
-    const outstanding = { op, incarnation: this.host.incarnation };
+  private run(op: HistoryOp | null, call: () => Promise<KvOutput | null>, keyed: KeyedWrite | null = null): void {
+    const outstanding = { op, incarnation: this.host.incarnation, keyed };
     this.outstanding = outstanding;
     call().then(
       (output) => {
@@ -161,12 +192,10 @@ export class SimClient {
         if (this.outstanding !== outstanding) return;
         this.outstanding = null;
         if (!(err instanceof ServiceError)) return this.deps.fail(err as Error);
-        if (op !== null && REFUSED_UNSENT.has(err.code)) {
-          this.deps.history.withdraw(op);
-          this.refusals.push(this.deps.scheduler.nowMs);
-        } else if (op !== null) {
-          this.deps.history.abandon(op, this.deps.scheduler.nowMs);
-        }
+        if (op !== null && REFUSED_UNSENT.has(err.code)) this.refusals.push(this.deps.scheduler.nowMs);
+        // A retry refused unsent says nothing of the attempts before it.
+        if (op !== null && REFUSED_UNSENT.has(err.code) && (keyed === null || keyed.attempts === 1)) this.deps.history.withdraw(op);
+        else if (op !== null) this.unknownOutcome(op, keyed, err.code);
         this.trace(() => `${op === null ? 'call' : `#${op.id}`} failed: ${err.code}`);
         this.think();
       },
@@ -220,7 +249,7 @@ function observed(record: KeyRecord | null): Observed {
 }
 
 /** One client operation through the service, as the route that serves it does it. */
-async function perform(service: KvService, key: string, input: KvInput): Promise<KvOutput> {
+async function perform(service: KvService, key: string, input: KvInput, idempotencyKey?: string): Promise<KvOutput> {
   switch (input.type) {
     case 'put': {
       const op: KvOp = {
@@ -230,7 +259,7 @@ async function perform(service: KvService, key: string, input: KvInput): Promise
         ...(input.require ? { require: input.require } : {}),
         ...(input.lease === undefined ? {} : { lease: input.lease }),
       };
-      const result = await service.submit(op);
+      const result = await service.submit(op, idempotencyKey);
       if (result.type === 'put') return { type: 'put', modRevision: result.modRevision };
       if (result.type === 'precondition_failed') return { type: 'precondition_failed', modRevision: result.modRevision };
       if (result.type === 'lease_not_found' && input.lease !== undefined) return { type: 'lease_not_found' };
@@ -241,7 +270,7 @@ async function perform(service: KvService, key: string, input: KvInput): Promise
       return { type: 'get', ...observed(record) };
     }
     case 'delete': {
-      const result = await service.submit({ type: 'delete', key });
+      const result = await service.submit({ type: 'delete', key }, idempotencyKey);
       if (result.type !== 'delete') throw mismatch(input, result);
       return { type: 'delete', deleted: result.deleted, revision: result.revision };
     }
@@ -250,10 +279,13 @@ async function perform(service: KvService, key: string, input: KvInput): Promise
         input.ifValue === null
           ? { key, target: 'exists' as const, op: '==' as const, value: false }
           : { key, target: 'value' as const, op: '==' as const, value: encoder.encode(input.ifValue) };
-      const result = await service.submit({
-        type: 'txn',
-        txn: { compare: [compare], success: [{ type: 'put', key, value: encoder.encode(input.value) }], failure: [{ type: 'get', key }] },
-      });
+      const result = await service.submit(
+        {
+          type: 'txn',
+          txn: { compare: [compare], success: [{ type: 'put', key, value: encoder.encode(input.value) }], failure: [{ type: 'get', key }] },
+        },
+        idempotencyKey,
+      );
       const [first] = result.type === 'txn' ? result.results : [];
       if (result.type === 'txn' && result.succeeded && first?.type === 'put')
         return { type: 'txn', succeeded: true, modRevision: first.modRevision };

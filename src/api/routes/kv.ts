@@ -23,7 +23,8 @@ import {
 } from '../schemas.js';
 import { ttlMsOf } from '../duration.js';
 import { checkContentType, servedContentType } from '../content-type.js';
-import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG, WRITE } from '../responses.js';
+import { type KeyedSubmit, keyedSubmit } from '../keyed-submit.js';
 import type { RouteDoc } from '../openapi.js';
 
 export interface KvRoutesOptions {
@@ -67,7 +68,7 @@ const PUT_SCHEMA = {
       404: ['lease_not_found'],
       412: ['precondition_failed'],
       413: ['value_too_large'],
-      ...THROUGH_THE_LOG,
+      ...WRITE,
     }),
   },
 };
@@ -80,17 +81,17 @@ const DELETE_SCHEMA = {
   headers: KeyDeleteHeaders,
   response: {
     200: success(DeleteBody, 'deleted (deleted is 0 when the key was absent)', HEADERS.revision),
-    ...errorResponses({ 400: BAD_KEY, 412: ['precondition_failed'], ...THROUGH_THE_LOG }),
+    ...errorResponses({ 400: BAD_KEY, 412: ['precondition_failed'], ...WRITE }),
   },
 };
 
 /** The lease a PUT attaches its key to: `?lease=` names one, `?ttl=` grants one for this key alone. */
-async function leaseOf(service: KvService, query: { lease?: number; ttl?: string }): Promise<number | undefined> {
+async function leaseOf(submit: KeyedSubmit, query: { lease?: number; ttl?: string }): Promise<number | undefined> {
   if (query.lease !== undefined && query.ttl !== undefined)
     throw new ApiError(400, 'bad_request', 'querystring: give lease or ttl, not both');
   if (query.ttl === undefined) return query.lease;
   // Granted first, as its own op: should the put then fail, the empty lease simply expires.
-  const grant = await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', query.ttl) });
+  const grant = await submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', query.ttl) }, 'lease');
   return expectResult(grant, 'lease').lease;
 }
 
@@ -128,7 +129,8 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
     const contentType = request.headers['content-type'];
     // No body and no content type means Fastify ran no parser; that is an empty value.
     const value = request.body instanceof Uint8Array ? request.body : EMPTY_VALUE;
-    const lease = await leaseOf(service, request.query);
+    const submit = keyedSubmit(service, request.headers);
+    const lease = await leaseOf(submit, request.query);
     const op = {
       type: 'put' as const,
       key,
@@ -137,7 +139,7 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
       ...(require === undefined ? {} : { require }),
       ...(lease === undefined ? {} : { lease }),
     };
-    const result = expectWrite(await service.submit(op), 'put');
+    const result = expectWrite(await submit(op), 'put');
     reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
     return { revision: result.revision };
   });
@@ -145,7 +147,8 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   app.delete(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: DELETE_SCHEMA }, async (request, reply) => {
     const key = keyFromUrl(request.url);
     const require = preconditionOf(request.headers);
-    const result = expectWrite(await service.submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');
+    const submit = keyedSubmit(service, request.headers);
+    const result = expectWrite(await submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');
     reply.header('x-mrtom-revision', String(result.revision));
     return { revision: result.revision, deleted: result.deleted };
   });

@@ -7,8 +7,9 @@ import type { OpResult } from '../../store/ops.js';
 import type { KvService } from '../service.js';
 import { ttlMsOf } from '../duration.js';
 import { expectResult, leaseNotFound } from '../results.js';
-import { LeaseBody, LeaseGrantQuery, LeaseId, LeaseRevokeBody, NoQuery } from '../schemas.js';
-import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import { LeaseBody, LeaseGrantQuery, LeaseId, LeaseRevokeBody, NoQuery, WriteHeaders } from '../schemas.js';
+import { errorResponses, HEADERS, success, WRITE } from '../responses.js';
+import { keyedSubmit } from '../keyed-submit.js';
 import { Type } from '@fastify/type-provider-typebox';
 
 /** A revoke deletes at most DELETE_RANGE_KEYS_MAX keys per op; this bounds the ops one DELETE submits. */
@@ -16,7 +17,7 @@ export const LEASE_REVOKE_OPS_MAX = 100;
 
 const LeaseParams = Type.Object({ id: LeaseId });
 /** Lease routes take no body, and every one goes through the log. */
-const LEASE_ERRORS = { 415: ['unsupported_media_type'], ...THROUGH_THE_LOG } as const;
+const LEASE_ERRORS = { 415: ['unsupported_media_type'], ...WRITE } as const;
 /** An id with a '/' in it names no route (not_found); one longer than the router's parameter limit is refused before it is read. */
 const BY_ID = { ...LEASE_ERRORS, 404: ['lease_not_found', 'not_found'], 414: ['uri_too_long'] } as const;
 
@@ -25,6 +26,7 @@ const GRANT_SCHEMA = {
   summary: 'Grant a lease with a time to live',
   tags: ['leases'],
   querystring: LeaseGrantQuery,
+  headers: WriteHeaders,
   response: { 200: success(LeaseBody, 'granted'), ...errorResponses(LEASE_ERRORS) },
 };
 
@@ -34,6 +36,7 @@ const KEEPALIVE_SCHEMA = {
   tags: ['leases'],
   params: LeaseParams,
   querystring: NoQuery,
+  headers: WriteHeaders,
   response: { 200: success(LeaseBody, 'kept alive'), ...errorResponses(BY_ID) },
 };
 
@@ -43,6 +46,7 @@ const REVOKE_SCHEMA = {
   tags: ['leases'],
   params: LeaseParams,
   querystring: NoQuery,
+  headers: WriteHeaders,
   response: { 200: success(LeaseRevokeBody, 'revoked', HEADERS.revision), ...errorResponses(BY_ID) },
 };
 
@@ -53,19 +57,23 @@ function expectLease(result: OpResult): Extract<OpResult, { type: 'lease' }> {
 
 export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
   app.post('/v1/leases', { schema: GRANT_SCHEMA }, async (request) => {
-    const grant = expectLease(await service.submit({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }));
+    const grant = expectLease(
+      await keyedSubmit(service, request.headers)({ type: 'lease_grant', ttlMs: ttlMsOf('ttl', request.query.ttl) }),
+    );
     return { lease: grant.lease, ttlMs: grant.ttlMs };
   });
 
   app.post('/v1/leases/:id/keepalive', { schema: KEEPALIVE_SCHEMA }, async (request) => {
-    const lease = expectLease(await service.submit({ type: 'lease_keepalive', lease: request.params.id }));
+    const lease = expectLease(await keyedSubmit(service, request.headers)({ type: 'lease_keepalive', lease: request.params.id }));
     return { lease: lease.lease, ttlMs: lease.ttlMs };
   });
 
   app.delete('/v1/leases/:id', { schema: REVOKE_SCHEMA }, async (request, reply) => {
+    const submit = keyedSubmit(service, request.headers);
     let deleted = 0;
     for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
-      const result = await service.submit({ type: 'lease_revoke', lease: request.params.id });
+      // A retry of the whole DELETE replays each revoke op it had applied: each has a part key of its own.
+      const result = await submit({ type: 'lease_revoke', lease: request.params.id }, ops === 0 ? undefined : String(ops));
       if (result.type === 'lease_not_found') {
         if (ops === 0) throw leaseNotFound(result.lease, result.revision);
         break; // The leader's expiry finished it meanwhile.

@@ -5,8 +5,9 @@ import type { KvService } from '../service.js';
 import { readLocal } from '../consistency.js';
 import { checkPrefix } from '../keys.js';
 import { expectResult, nextKey, toItem } from '../results.js';
-import { DeletePrefixBody, DeletePrefixQuery, LIST_LIMIT_DEFAULT, ListBody, ListQuery } from '../schemas.js';
-import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import { DeletePrefixBody, DeletePrefixQuery, LIST_LIMIT_DEFAULT, ListBody, ListQuery, WriteHeaders } from '../schemas.js';
+import { errorResponses, HEADERS, success, THROUGH_THE_LOG, WRITE } from '../responses.js';
+import { keyedSubmit } from '../keyed-submit.js';
 
 const LIST_ROUTE = '/v1/kv';
 
@@ -26,9 +27,10 @@ const DELETE_PREFIX_SCHEMA = {
   summary: 'Delete the keys under a prefix, at most 1000 per request',
   tags: ['kv'],
   querystring: DeletePrefixQuery,
+  headers: WriteHeaders,
   response: {
     200: success(DeletePrefixBody, 'deleted at one revision', HEADERS.revision),
-    ...errorResponses({ 400: ['invalid_key'], 415: ['unsupported_media_type'], ...THROUGH_THE_LOG }),
+    ...errorResponses({ 400: ['invalid_key'], 415: ['unsupported_media_type'], ...WRITE }),
   },
 };
 
@@ -49,7 +51,7 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
 
   app.delete(LIST_ROUTE, { schema: DELETE_PREFIX_SCHEMA }, async (request, reply) => {
     const prefix = checkPrefix('querystring/prefix', request.query.prefix);
-    const result = expectResult(await service.submit({ type: 'delete_range', prefix }), 'delete_range');
+    const result = expectResult(await keyedSubmit(service, request.headers)({ type: 'delete_range', prefix }), 'delete_range');
     reply.header('x-mrtom-revision', String(result.revision));
     return { revision: result.revision, deleted: result.deleted, more: result.more };
   });

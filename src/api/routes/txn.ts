@@ -5,8 +5,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { expectResult } from '../results.js';
-import { NoQuery, TxnBody, txnRequestSchema } from '../schemas.js';
-import { errorResponses, HEADERS, success, THROUGH_THE_LOG } from '../responses.js';
+import { NoQuery, TxnBody, txnRequestSchema, WriteHeaders } from '../schemas.js';
+import { errorResponses, HEADERS, success, WRITE } from '../responses.js';
+import { keyedSubmit } from '../keyed-submit.js';
 import { toTxn, toTxnResults } from '../txn-request.js';
 
 /** Compares plus ops of both branches a txn may hold unless the server is configured otherwise. */
@@ -27,6 +28,7 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
         summary: 'Compare, then run the success or the failure ops, atomically at one revision',
         tags: ['txn'],
         querystring: NoQuery,
+        headers: WriteHeaders,
         body,
         response: {
           200: success(TxnBody, 'the branch that ran and its results', HEADERS.revision),
@@ -34,7 +36,7 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
             400: ['invalid_key', 'invalid_content_type'],
             413: ['too_many_ops', 'value_too_large'],
             415: ['unsupported_media_type'],
-            ...THROUGH_THE_LOG,
+            ...WRITE,
           }),
         },
       },
@@ -46,7 +48,7 @@ export const txnRoutes: FastifyPluginAsyncTypebox<TxnRoutesOptions> = async (app
         throw new ApiError(413, 'too_many_ops', `txn holds ${count} compares and ops; the limit is ${txnOpsMax}`);
       }
       const txn = toTxn({ compare, success, failure });
-      const result = expectResult(await service.submit({ type: 'txn', txn }), 'txn');
+      const result = expectResult(await keyedSubmit(service, request.headers)({ type: 'txn', txn }), 'txn');
       reply.header('x-mrtom-revision', String(result.revision));
       return { revision: result.revision, succeeded: result.succeeded, results: toTxnResults(txn, result.succeeded, result.results) };
     },

@@ -30,7 +30,12 @@ const INCARNATION = BOUND_INCARNATION;
 function manualClock() {
   const deferred: Array<() => void> = [];
   const time = { nowMs: 10 };
-  const clock: Clock = { nowMs: () => time.nowMs, defer: (run) => void deferred.push(run), every: () => ({ cancel: () => {} }) };
+  const clock: Clock = {
+    nowMs: () => time.nowMs,
+    wallMs: () => time.nowMs,
+    defer: (run) => void deferred.push(run),
+    every: () => ({ cancel: () => {} }),
+  };
   return { clock, time, runDeferred: () => deferred.splice(0).forEach((run) => run()) };
 }
 

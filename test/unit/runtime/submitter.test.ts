@@ -33,6 +33,7 @@ function harness(overrides: Overrides = {}) {
     batchesInFlightMax: overrides.batchesInFlightMax ?? 1,
     send: (bytes) => sent.push(bytes),
     nowMs: () => clock.nowMs,
+    wallMs: () => 1_700_000_000_000 + clock.nowMs,
     onLatency: (latency) => latencies.push(latency),
   });
   /** The batches sent so far: header request id and the body's ops' request ids. */

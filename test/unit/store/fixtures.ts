@@ -10,6 +10,7 @@ import { openReplicaStore, type ReplicaStore, type ReplicaStoreOptions } from '.
 import type { KeyRecord } from '../../../src/store/ops.js';
 import type { LogEntry } from '../../../src/consensus/log-entry.js';
 import { encodeOpRequest, type KvOp } from '../../../src/store/ops.js';
+import { fingerprintOf, type Idempotency } from '../../../src/store/idempotency.js';
 
 export const DEFAULT_CLIENT_ID = 7;
 
@@ -29,6 +30,9 @@ export interface EntryOptions extends Position {
   /** Defaults to the slot, which gives every entry its own request id. */
   requestId?: number;
   floor?: number;
+  /** The op's Idempotency-Key, fingerprinted as the submitter does, submitted at `atMs` (default 0). */
+  idempotencyKey?: string;
+  atMs?: number;
 }
 
 /**
@@ -44,9 +48,15 @@ export function opEntry(slot: number, op: KvOp, options: EntryOptions = {}): Log
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     requestId: options.requestId ?? slot,
     // msgpackr packs into a Buffer; a plain Uint8Array is what the store hands back from disk.
-    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, ops: [{ requestId: options.requestId ?? slot, op }] })),
+    body: new Uint8Array(
+      encodeOpRequest({ floor: options.floor ?? 0, ops: [{ requestId: options.requestId ?? slot, op, ...keyed(op, options) }] }),
+    ),
     noop: false,
   };
+}
+
+function keyed(op: KvOp, { idempotencyKey, atMs = 0 }: EntryOptions): { idempotency?: Idempotency } {
+  return idempotencyKey === undefined ? {} : { idempotency: { key: idempotencyKey, fingerprint: fingerprintOf(op), atMs } };
 }
 
 export function noopEntry(slot: number, position: Position = {}): LogEntry {
