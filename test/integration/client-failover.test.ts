@@ -90,6 +90,15 @@ async function uniqueWriter(client: Client, writer: number, stopped: () => boole
   }
 }
 
+/** Writes unique keys unconditionally: only the SDK's Idempotency-Key keeps a retry from applying twice. */
+async function keyedWriter(client: Client, writer: number, stopped: () => boolean, out: Outcomes): Promise<void> {
+  for (let i = 0; i < OPS_PER_WRITER_MAX && !stopped(); i++) {
+    const key = `keyed/${writer}/${i}`;
+    await client.put(key, key);
+    out.acked.push(key);
+  }
+}
+
 /** Runs `writers` copies of `writer`, kills the client's replica after some writes, and stops after more. */
 async function writeThroughKill(
   cluster: TestCluster,
@@ -176,5 +185,15 @@ describe('SDK failover under kill -9', () => {
       `unique keys: ${out.acked.length} acknowledged, ${out.foundApplied.length} found applied after a lost answer, ` +
         `${out.ambiguous} errors with mayHaveHappened; killed ${out.victim}`,
     );
+  });
+
+  it("unconditional writes under the SDK's Idempotency-Keys: each applied exactly once, none lost", { timeout: 120_000 }, async () => {
+    const out = await writeThroughKill(cluster, client, 8, keyedWriter);
+    const items = [];
+    for await (const page of client.list({ prefix: 'keyed/', pageSize: 1000 })) items.push(...page.items);
+    // A retry applied a second time would have made version 2.
+    expect(items.filter((item) => item.version !== 1).map((item) => item.key)).toEqual([]);
+    expect(items.map((item) => item.key).sort()).toEqual([...out.acked].sort());
+    console.log(`keyed writes: ${out.acked.length} acknowledged, every one at version 1; killed ${out.victim}`);
   });
 });
