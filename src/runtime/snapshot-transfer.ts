@@ -20,12 +20,11 @@ const FRAME_PART_BYTES_MAX = 64 * 1024 * 1024;
 
 async function* frames(records: AsyncIterable<SnapshotRecord>): AsyncGenerator<Buffer> {
   for await (const [key, value] of records) {
-    const keyBytes = Buffer.from(key, 'utf8');
     const head = Buffer.allocUnsafe(4);
-    head.writeUInt32BE(keyBytes.length);
+    head.writeUInt32BE(key.byteLength);
     const valueHead = Buffer.allocUnsafe(4);
     valueHead.writeUInt32BE(value.byteLength);
-    yield Buffer.concat([head, keyBytes, valueHead, value]);
+    yield Buffer.concat([head, key, valueHead, value]);
   }
 }
 
@@ -51,7 +50,7 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
       if (valueBytes > FRAME_PART_BYTES_MAX) throw new Error(`snapshot frame value of ${valueBytes} bytes`);
       const end = 8 + keyBytes + valueBytes;
       if (buffered.length < end) break;
-      yield [buffered.toString('utf8', 4, 4 + keyBytes), new Uint8Array(buffered.subarray(8 + keyBytes, end))];
+      yield [new Uint8Array(buffered.subarray(4, 4 + keyBytes)), new Uint8Array(buffered.subarray(8 + keyBytes, end))];
       buffered = buffered.subarray(end);
     }
   }

@@ -1,38 +1,55 @@
-// Turns the outcome of applying a batch into the LevelDB operations that make it durable: kv changes,
-// client table and Idempotency-Key table changes and the new meta, all destined for ONE atomic batch.
+// Turns the outcome of applying a batch into the writes that make it durable, all in ONE chained batch
+// of root keys (keys.ts): live records, history and revision index, one record per client touched, the
+// lease changes, the Idempotency-Key table's changes, compaction's deletes and the meta with the sweep
+// position.
 import type { ApplyOutput } from './state-machine.js';
-import type { ClientState } from './client-table.js';
-import { diffClient } from './client-table.js';
-import { clientFloorKey, clientResultKey, idempotencyKey, META_KEY } from './keys.js';
-import { encodeCachedResult, encodeFloor, encodeKeyRecord, encodeMeta, encodeRememberedWrite } from './codec.js';
-import type { BatchOperation, Sublevels } from './database.js';
+import {
+  clientKey,
+  historyKey,
+  idempotencyKey,
+  leaseIndexKey,
+  leaseKey,
+  liveKey,
+  META_KEY,
+  revisionIndexKey,
+  type HistoryPosition,
+} from './keys.js';
+import { asBuffer, encodeClient, encodeMeta, encodeRememberedWrite } from './codec.js';
+import { encodeIndexEntry, encodeLive, encodeRevisionRecord } from './record-codec.js';
+import type { Batch } from './database.js';
+import { finalPosition, type HistoryChanges } from './history-writes.js';
+import { encodeLease, LEASE_INDEX_VALUE } from './lease-store.js';
 
-export function applyWrites(sublevels: Sublevels, output: ApplyOutput, clientsBefore: ReadonlyMap<number, ClientState>): BatchOperation[] {
-  const { kv, meta, clients } = sublevels;
-  const operations: BatchOperation[] = [];
+export interface ApplyWrites {
+  output: ApplyOutput;
+  history: HistoryChanges;
+  /** Compaction's deletes: written last, since they may delete records this batch writes. */
+  deletes: readonly Buffer[];
+  sweep: HistoryPosition;
+}
+
+export function writeApply(batch: Batch, { output, history, deletes, sweep }: ApplyWrites): void {
+  for (const { position, record } of history.records) {
+    batch.put(historyKey(position), encodeRevisionRecord(record));
+    if (!record.superseded)
+      batch.put(revisionIndexKey(record.key, position.revision), encodeIndexEntry(position.sub, record.record === null));
+  }
   for (const [key, record] of output.writes) {
-    operations.push(
-      record === null ? { type: 'del', sublevel: kv, key } : { type: 'put', sublevel: kv, key, value: encodeKeyRecord(record) },
-    );
+    if (record === null) batch.del(liveKey(key));
+    else batch.put(liveKey(key), encodeLive(record, finalPosition(history, key, record).sub));
   }
-  for (const [clientId, after] of output.clients) {
-    const change = diffClient(clientId, clientsBefore.get(clientId), after);
-    if (change.floor !== null) {
-      operations.push({ type: 'put', sublevel: clients, key: clientFloorKey(clientId), value: encodeFloor(change.floor) });
-    }
-    for (const [requestId, result] of change.added) {
-      operations.push({ type: 'put', sublevel: clients, key: clientResultKey(clientId, requestId), value: encodeCachedResult(result) });
-    }
-    for (const requestId of change.removed) {
-      operations.push({ type: 'del', sublevel: clients, key: clientResultKey(clientId, requestId) });
-    }
+  for (const [clientId, client] of output.clients) batch.put(clientKey(clientId), asBuffer(encodeClient(client)));
+  for (const [lease, record] of output.leases) {
+    if (record === null) batch.del(leaseKey(lease));
+    else batch.put(leaseKey(lease), encodeLease(record));
   }
-  const { idempotency } = sublevels;
-  for (const counter of output.idempotency.forgotten.values())
-    operations.push({ type: 'del', sublevel: idempotency, key: idempotencyKey(counter) });
-  for (const [key, write] of output.idempotency.remembered) {
-    operations.push({ type: 'put', sublevel: idempotency, key: idempotencyKey(write.counter), value: encodeRememberedWrite(key, write) });
+  for (const { lease, key, attached } of output.leaseIndex) {
+    if (attached) batch.put(leaseIndexKey(lease, key), LEASE_INDEX_VALUE);
+    else batch.del(leaseIndexKey(lease, key));
   }
-  operations.push({ type: 'put', sublevel: meta, key: META_KEY, value: encodeMeta(output.meta) });
-  return operations;
+  for (const counter of output.idempotency.forgotten.values()) batch.del(idempotencyKey(counter));
+  for (const [key, write] of output.idempotency.remembered)
+    batch.put(idempotencyKey(write.counter), asBuffer(encodeRememberedWrite(key, write)));
+  for (const key of deletes) batch.del(key);
+  batch.put(META_KEY, asBuffer(encodeMeta(output.meta, sweep)));
 }

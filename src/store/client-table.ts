@@ -68,25 +68,3 @@ function lowestRequestId(results: ReadonlyMap<number, OpResult>): number {
   for (const requestId of results.keys()) lowest = Math.min(lowest, requestId);
   return lowest;
 }
-
-export interface ClientChange {
-  clientId: number;
-  /** Set when the floor must be (re)written. */
-  floor: number | null;
-  added: Array<[number, OpResult]>;
-  removed: number[];
-}
-
-/** What must be written to turn `before` (undefined: an unknown client) into `after`. */
-export function diffClient(clientId: number, before: ClientState | undefined, after: ClientState): ClientChange {
-  const added: Array<[number, OpResult]> = [];
-  const removed: number[] = [];
-  for (const [requestId, result] of after.results) {
-    if (before?.results.has(requestId) !== true) added.push([requestId, result]);
-  }
-  for (const requestId of before?.results.keys() ?? []) {
-    if (!after.results.has(requestId)) removed.push(requestId);
-  }
-  const floor = before === undefined || before.floor !== after.floor ? after.floor : null;
-  return { clientId, floor, added, removed };
-}

@@ -1,11 +1,19 @@
-// Value encodings of the sublevels (msgpack via src/mrtom/body.ts). Everything here was written by this
-// store, so a value of the wrong shape is corruption or a bug: decoding asserts rather than returning errors.
+// Encodings of the records that are not on every write's path (keys.ts: m, v, c), in msgpack via
+// src/mrtom/body.ts; the hot ones are record-codec.ts's. Everything here was written by this store, so a
+// value of the wrong shape is corruption or a bug: decoding asserts rather than returning errors.
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
 import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
 import type { StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
 import type { RememberedWrite } from './idempotency.js';
+import type { ClientState } from './client-table.js';
+import type { HistoryPosition } from './keys.js';
+
+/** A Buffer over the same bytes (no copy), as the database takes them. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** msgpackr decodes binary as a Buffer view; callers get a plain Uint8Array over the same bytes. */
 export function plainBytes(bytes: Uint8Array): Uint8Array {
@@ -32,12 +40,22 @@ function bytesField(value: Record<string, unknown>, field: string, what: string)
   return plainBytes(bytes);
 }
 
-export function encodeMeta(meta: StoreMeta): Uint8Array {
-  return packBody({ appliedSlot: meta.appliedSlot, session: meta.session, appliedSeq: meta.appliedSeq, revision: meta.revision });
+const META_FIELDS = ['appliedSlot', 'session', 'appliedSeq', 'revision', 'compactRevision'] as const;
+
+/** The meta and, with it, how far compaction has swept the history (history-sweep.ts): one record, one write. */
+export function encodeMeta(meta: StoreMeta, sweep: HistoryPosition): Uint8Array {
+  const { appliedSlot, session, appliedSeq, revision, compactRevision } = meta;
+  return packBody({ appliedSlot, session, appliedSeq, revision, compactRevision, sweepRevision: sweep.revision, sweepSub: sweep.sub });
+}
+
+export function decodeStoredMeta(bytes: Uint8Array): { meta: StoreMeta; sweep: HistoryPosition } {
+  const value = unpackMap(bytes, 'meta');
+  const sweep = storedSeqs(value, ['sweepRevision', 'sweepSub'], 'meta');
+  return { meta: storedSeqs(value, META_FIELDS, 'meta'), sweep: { revision: sweep.sweepRevision, sub: sweep.sweepSub } };
 }
 
 export function decodeMeta(bytes: Uint8Array): StoreMeta {
-  return storedSeqs(unpackMap(bytes, 'meta'), ['appliedSlot', 'session', 'appliedSeq', 'revision'], 'meta');
+  return decodeStoredMeta(bytes).meta;
 }
 
 export function encodeViewState(state: ViewState): Uint8Array {
@@ -50,18 +68,8 @@ export function decodeViewState(bytes: Uint8Array): ViewState {
   return storedSeqs(unpackMap(bytes, 'view state'), fields, 'view state');
 }
 
-export function encodeKeyRecord(record: KeyRecord): Uint8Array {
-  // `contentType: undefined` would round-trip as an explicit nil, so an absent type is left out entirely.
-  const { contentType, ...rest } = record;
-  return packBody(contentType === undefined ? rest : record);
-}
-
-export function decodeKeyRecord(bytes: Uint8Array): KeyRecord {
-  return keyRecordOf(unpackMap(bytes, 'key record'));
-}
-
-/** A key record from its decoded msgpack map, as stored alone or inside a cached result or watch event. */
-export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
+/** A key record from its decoded msgpack map, as a cached result holds it. */
+function keyRecordOf(value: Record<string, unknown>): KeyRecord {
   const record: KeyRecord = {
     value: bytesField(value, 'value', 'key record'),
     ...storedSeqs(value, ['createRevision', 'modRevision', 'version'], 'key record'),
@@ -74,20 +82,29 @@ export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
   return record;
 }
 
-export function encodeFloor(floor: number): Uint8Array {
-  return packBody(floor);
+/** A client's whole dedup state in one record, rewritten whenever a batch touches the client. Results of
+ *  everything but barriers are cached (state-machine.ts); invalid results never are. */
+export function encodeClient(client: ClientState): Uint8Array {
+  const results: Array<[number, OpResult]> = [];
+  for (const [requestId, result] of client.results) {
+    assert.ok(result.type !== 'invalid' && result.type !== 'barrier', `${result.type} results are not cached`);
+    results.push([requestId, result]);
+  }
+  return packBody({ floor: client.floor, results });
 }
 
-export function decodeFloor(bytes: Uint8Array): number {
-  const floor = unpackBody(bytes);
-  assert.ok(isSeq(floor), 'stored client floor is not a non-negative integer');
-  return floor;
-}
-
-/** Results of everything but barriers are cached (state-machine.ts); invalid results never are. */
-export function encodeCachedResult(result: OpResult): Uint8Array {
-  assert.ok(result.type !== 'invalid' && result.type !== 'barrier', `${result.type} results are not cached`);
-  return packBody(result);
+export function decodeClient(bytes: Uint8Array): ClientState {
+  const value = unpackMap(bytes, 'client');
+  const floor = seqField(value, 'floor', 'client');
+  assert.ok(Array.isArray(value.results), 'stored client.results is not a list');
+  const results = new Map<number, OpResult>();
+  for (const item of value.results as unknown[]) {
+    assert.ok(Array.isArray(item) && item.length === 2 && isSeq(item[0]), 'stored client result is not [requestId, result]');
+    assert.ok(item[0] > floor, `cached result ${item[0]} at or below its client's floor`);
+    assert.ok(isRecord(item[1]), 'stored cached result is not a map');
+    results.set(item[0], decodeCachedResult(item[1]));
+  }
+  return { floor, results };
 }
 
 function decodeCachedRecord(value: unknown): KeyRecord | null {
@@ -118,15 +135,19 @@ function decodeCachedTxnResult(value: unknown): TxnOpResult {
   }
 }
 
-export function decodeCachedResult(bytes: Uint8Array): OpResult {
-  const value = unpackMap(bytes, 'cached result');
+/** A result's `prev` record, when its op asked for one. */
+function withPrev<T extends OpResult>(result: T, value: Record<string, unknown>): T {
+  return 'prev' in value ? { ...result, prev: decodeCachedRecord(value.prev) } : result;
+}
+
+function decodeCachedResult(value: Record<string, unknown>): OpResult {
   const revision = seqField(value, 'revision', 'cached result');
   switch (value.type) {
     case 'put':
-      return { type: 'put', revision, modRevision: seqField(value, 'modRevision', 'cached result') };
+      return withPrev({ type: 'put', revision, modRevision: seqField(value, 'modRevision', 'cached result') }, value);
     case 'delete':
       assert.ok(value.deleted === 0 || value.deleted === 1, 'stored cached delete result.deleted is not 0 or 1');
-      return { type: 'delete', revision, deleted: value.deleted };
+      return withPrev({ type: 'delete', revision, deleted: value.deleted }, value);
     case 'delete_range':
       return { type: 'delete_range', revision, deleted: seqField(value, 'deleted', 'cached result'), more: value.more === true };
     case 'lease':
@@ -148,6 +169,10 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
       return { type: 'lease_not_found', revision, lease: seqField(value, 'lease', 'cached result') };
     case 'idempotency_conflict':
       return { type: 'idempotency_conflict', revision };
+    case 'compact':
+      return { type: 'compact', revision, compactRevision: seqField(value, 'compactRevision', 'cached result') };
+    case 'future_revision':
+      return { type: 'future_revision', revision };
     case 'precondition_failed':
       return {
         type: 'precondition_failed',
@@ -163,13 +188,15 @@ export function decodeCachedResult(bytes: Uint8Array): OpResult {
 
 /** A row of the Idempotency-Key table: the key, and what it remembers besides its counter (the row's key). */
 export function encodeRememberedWrite(key: string, write: RememberedWrite): Uint8Array {
-  return packBody({ key, fingerprint: write.fingerprint, atMs: write.atMs, result: encodeCachedResult(write.result) });
+  assert.ok(write.result.type !== 'invalid' && write.result.type !== 'barrier', `${write.result.type} results are not cached`);
+  return packBody({ key, fingerprint: write.fingerprint, atMs: write.atMs, result: write.result });
 }
 
 export function decodeRememberedWrite(counter: number, bytes: Uint8Array): [string, RememberedWrite] {
   const value = unpackMap(bytes, 'idempotency row');
   assert.ok(typeof value.key === 'string', 'stored idempotency row.key is not a string');
   const fingerprint = plainBytes(bytesField(value, 'fingerprint', 'idempotency row'));
-  const result = decodeCachedResult(bytesField(value, 'result', 'idempotency row'));
+  assert.ok(isRecord(value.result), 'stored idempotency row.result is not a map');
+  const result = decodeCachedResult(value.result);
   return [value.key, { counter, fingerprint, atMs: seqField(value, 'atMs', 'idempotency row'), result }];
 }

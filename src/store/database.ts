@@ -1,45 +1,36 @@
-// The on-disk layout of a replica's database (docs/design.md §4): one abstract-level database — LevelDB
-// (classic-level) in production, a simulated disk in test/sim — with one sublevel per kind of record,
-// string keys and binary values. A batch may span sublevels, which is what makes an apply batch atomic.
-import assert from 'node:assert/strict';
-import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level';
+// The replica's database (docs/design.md §4): one abstract-level database — LevelDB (classic-level) in
+// production, a simulated disk in test/sim — holding Buffer keys and values at its root, laid out by
+// keys.ts. An apply writes one chained batch, which is atomic; reads take a snapshot when they read
+// more than one record.
+import type { AbstractBatchOptions, AbstractChainedBatch, AbstractLevel, AbstractSnapshot } from 'abstract-level';
 import { Level } from 'level';
 import { INITIAL_META, type StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
-import { decodeCachedResult, decodeFloor, decodeMeta, decodeRememberedWrite, decodeViewState } from './codec.js';
-import { META_KEY, parseClientKey, parseIdempotencyKey, VIEW_STATE_KEY } from './keys.js';
-import { type ClientState, newClient } from './client-table.js';
+import { decodeClient, decodeRememberedWrite, decodeStoredMeta, decodeViewState } from './codec.js';
+import {
+  CLIENTS_END,
+  CLIENTS_START,
+  type HistoryPosition,
+  IDEMPOTENCY_END,
+  IDEMPOTENCY_START,
+  META_KEY,
+  parseClientKey,
+  parseIdempotencyKey,
+  VIEW_STATE_KEY,
+} from './keys.js';
+import type { ClientState } from './client-table.js';
 import { IdempotencyTable, type RememberedWrite } from './idempotency.js';
 
-const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
+const ENCODINGS = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
 
-export type Database = AbstractLevel<string | Buffer | Uint8Array, string, Uint8Array>;
-export type Sublevel = AbstractSublevel<Database, string | Buffer | Uint8Array, string, Uint8Array>;
-
-export interface Sublevels {
-  db: Database;
-  /** key → KeyRecord */
-  kv: Sublevel;
-  /** META_KEY → StoreMeta, VIEW_STATE_KEY → ViewState */
-  meta: Sublevel;
-  /** clientFloorKey → floor, clientResultKey → cached OpResult */
-  clients: Sublevel;
-  /** revisionKey(revision) → the watch events of that revision (watch-history.ts) */
-  events: Sublevel;
-  /** leaseKey(lease) → LeaseRecord (lease-store.ts) */
-  leases: Sublevel;
-  /** leaseIndexKey(lease, key) → nothing: the keys attached to each lease */
-  leaseKeys: Sublevel;
-  /** idempotencyKey(counter) → a remembered write of the Idempotency-Key table (idempotency.ts) */
-  idempotency: Sublevel;
-}
-
-export type BatchOperation =
-  { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array } | { type: 'del'; sublevel: Sublevel; key: string };
+/** A database whose default key and value encoding is Buffer. */
+export type Database = AbstractLevel<Buffer | Uint8Array | string, Buffer, Buffer>;
+export type Batch = AbstractChainedBatch<Database, Buffer, Buffer>;
+export type Snapshot = AbstractSnapshot;
 
 /** LevelDB's `sync` write option (wait until the write is on disk), which abstract-level's types do not name;
  *  the simulator's disk (test/sim) honours it the same way. */
-export type WriteOptions = AbstractBatchOptions<string, Uint8Array> & { sync: boolean };
+export type WriteOptions = AbstractBatchOptions<Buffer, Buffer> & { sync: boolean };
 
 export function writeOptions(sync: boolean): WriteOptions {
   return { sync };
@@ -47,57 +38,37 @@ export function writeOptions(sync: boolean): WriteOptions {
 
 /** A LevelDB database in `dir` with the store's encodings, not yet open. */
 export function levelDatabase(dir: string): Database {
-  return new Level<string, Uint8Array>(dir, ENCODINGS) as unknown as Database;
+  return new Level<Buffer, Buffer>(dir, ENCODINGS) as unknown as Database;
 }
 
-export async function openSublevels(db: Database): Promise<Sublevels> {
-  await db.open();
-  const sublevel = (name: string): Sublevel => db.sublevel<string, Uint8Array>(name, ENCODINGS);
-  return {
-    db,
-    kv: sublevel('kv'),
-    meta: sublevel('meta'),
-    clients: sublevel('clients'),
-    events: sublevel('events'),
-    leases: sublevel('leases'),
-    leaseKeys: sublevel('lease-keys'),
-    idempotency: sublevel('idempotency'),
-  };
+/** The meta and compaction's sweep position; a fresh store's when none was written. */
+export async function readStoredMeta(db: Database, snapshot?: Snapshot): Promise<{ meta: StoreMeta; sweep: HistoryPosition }> {
+  const bytes = await db.get(META_KEY, snapshot === undefined ? {} : { snapshot });
+  return bytes === undefined ? { meta: { ...INITIAL_META }, sweep: { revision: 0, sub: 0 } } : decodeStoredMeta(bytes);
 }
 
-export async function readMeta(meta: Sublevel): Promise<StoreMeta> {
-  const bytes = await meta.get(META_KEY);
-  return bytes === undefined ? { ...INITIAL_META } : decodeMeta(bytes);
+export async function readMeta(db: Database, snapshot?: Snapshot): Promise<StoreMeta> {
+  return (await readStoredMeta(db, snapshot)).meta;
 }
 
 /** null: no view state was ever saved (a fresh store). */
-export async function readViewState(meta: Sublevel): Promise<ViewState | null> {
-  const bytes = await meta.get(VIEW_STATE_KEY);
+export async function readViewState(db: Database): Promise<ViewState | null> {
+  const bytes = await db.get(VIEW_STATE_KEY);
   return bytes === undefined ? null : decodeViewState(bytes);
 }
 
 /** Loads the whole client table; its size is bounded by client-table.ts's limits. */
-export async function readClients(clients: Sublevel): Promise<Map<number, ClientState>> {
+export async function readClients(db: Database): Promise<Map<number, ClientState>> {
   const table = new Map<number, ClientState>();
-  // A floor key sorts before the result keys of its client, and every client has a floor key.
-  for await (const [key, bytes] of clients.iterator()) {
-    const parsed = parseClientKey(key);
-    if (parsed.kind === 'floor') {
-      assert.ok(!table.has(parsed.clientId), `client ${parsed.clientId} has two floor keys`);
-      table.set(parsed.clientId, { ...newClient(), floor: decodeFloor(bytes) });
-      continue;
-    }
-    const client = table.get(parsed.clientId);
-    assert.ok(client !== undefined, `cached result of client ${parsed.clientId} without a floor`);
-    assert.ok(parsed.requestId > client.floor, `cached result ${parsed.requestId} at or below its client's floor`);
-    client.results.set(parsed.requestId, decodeCachedResult(bytes));
-  }
+  for await (const [key, bytes] of db.iterator({ gte: CLIENTS_START, lt: CLIENTS_END }))
+    table.set(parseClientKey(key), decodeClient(bytes));
   return table;
 }
 
 /** Loads the whole Idempotency-Key table, oldest first; its size is bounded by idempotency.ts's limits. */
-export async function readIdempotency(rows: Sublevel): Promise<IdempotencyTable> {
-  const table: Array<[string, RememberedWrite]> = [];
-  for await (const [key, bytes] of rows.iterator()) table.push(decodeRememberedWrite(parseIdempotencyKey(key), bytes));
-  return IdempotencyTable.from(table);
+export async function readIdempotency(db: Database): Promise<IdempotencyTable> {
+  const rows: Array<[string, RememberedWrite]> = [];
+  for await (const [key, bytes] of db.iterator({ gte: IDEMPOTENCY_START, lt: IDEMPOTENCY_END }))
+    rows.push(decodeRememberedWrite(parseIdempotencyKey(key), bytes));
+  return IdempotencyTable.from(rows);
 }

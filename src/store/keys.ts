@@ -1,55 +1,187 @@
-// Key layouts inside the sublevels. Numbers are fixed-width lowercase hex so that LevelDB's bytewise
-// order equals numeric order: `clients` groups a client's keys, floor first.
+// The database's key layout (docs/design.md §4): every record sits at the root under a one-byte prefix,
+// as raw bytes, so an apply batch is one chained batch of plain keys. Numbers are big-endian, so
+// LevelDB's bytewise order is numeric order; an API key is its UTF-8 bytes, which holds no NUL (store
+// keys are checked at decode, ops.ts), so NUL can end a key inside a longer record key.
+//   k<key>                    the key's live record (record-codec.ts); absent while deleted
+//   h<revision u64><sub u16>  one record per change: the MVCC history and the watch history
+//   r<key> 00 <revision u64>  the revisions of a key still in the history (sub and tombstone flag)
+//   c<clientId u32>           one client's dedup state: floor and cached results (codec.ts)
+//   l<lease u64>              a lease; i<lease u64><key>: a key attached to it
+//   d<counter u64>            a write remembered under its Idempotency-Key (idempotency.ts)
+//   m                         the applied meta; v: the consensus layer's view state (never replicated);
+//   s                         present only while a snapshot install is written (snapshot.ts)
 import assert from 'node:assert/strict';
 
-/** clientId is u32 on the wire (src/mrtom/header.ts). */
-const U32_HEX_DIGITS = 8;
-/** A requestId is a safe integer (below 2^53), which needs 14 hex digits. */
-const U53_HEX_DIGITS = 14;
+const LIVE = 0x6b; // k
+const HISTORY = 0x68; // h
+const REVISIONS = 0x72; // r
+const CLIENT = 0x63; // c
+const LEASE = 0x6c; // l
+const LEASE_KEY = 0x69; // i
+const IDEMPOTENCY = 0x64; // d
 
-/** In the `meta` sublevel: the applied StoreMeta. */
-export const META_KEY = 'state';
-/** In the `meta` sublevel: the consensus layer's ViewState, written apart from the applied meta. */
-export const VIEW_STATE_KEY = 'view';
+/** The applied StoreMeta. */
+export const META_KEY = Buffer.from('m');
+/** The consensus layer's ViewState: this replica's promises, written apart from the applied state. */
+export const VIEW_STATE_KEY = Buffer.from('v');
+/** Present only while a snapshot install is being written. */
+export const INSTALLING_KEY = Buffer.from('s');
 
-function hex(value: number, digits: number): string {
+const U32_MAX = 0xffff_ffff;
+const U16_MAX = 0xffff;
+const TWO_32 = 2 ** 32;
+
+export function writeU64(buf: Buffer, value: number, offset: number): void {
   assert.ok(Number.isSafeInteger(value) && value >= 0, `key part must be a non-negative safe integer, got ${value}`);
-  const text = value.toString(16);
-  assert.ok(text.length <= digits, `key part ${value} does not fit in ${digits} hex digits`);
-  return text.padStart(digits, '0');
+  buf.writeUInt32BE(Math.floor(value / TWO_32), offset);
+  buf.writeUInt32BE(value >>> 0, offset + 4);
 }
 
-function unhex(text: string, digits: number): number {
-  assert.equal(text.length, digits, `malformed key part '${text}'`);
-  const value = Number.parseInt(text, 16);
-  assert.ok(Number.isSafeInteger(value), `malformed key part '${text}'`);
+export function readU64(buf: Buffer, offset: number): number {
+  const value = buf.readUInt32BE(offset) * TWO_32 + buf.readUInt32BE(offset + 4);
+  assert.ok(Number.isSafeInteger(value), `stored number at ${offset} is past 2^53`);
   return value;
 }
 
-/** Holds the client's floor. Sorts before the client's result keys, which extend it. */
-export function clientFloorKey(clientId: number): string {
-  return hex(clientId, U32_HEX_DIGITS);
+/** A prefix byte followed by `key`'s UTF-8 bytes and `tail` bytes the caller fills in. */
+function withKey(prefix: number, key: string, head: number, tail: number): { buf: Buffer; end: number } {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  const buf = Buffer.allocUnsafe(1 + head + bytes + tail);
+  buf[0] = prefix;
+  buf.write(key, 1 + head, bytes, 'utf8');
+  return { buf, end: 1 + head + bytes };
 }
 
-/** Holds the cached result of one write request of the client. */
-export function clientResultKey(clientId: number, requestId: number): string {
-  return `${clientFloorKey(clientId)}/${hex(requestId, U53_HEX_DIGITS)}`;
+export function liveKey(key: string): Buffer {
+  return withKey(LIVE, key, 0, 0).buf;
 }
 
-export type ClientKey = { kind: 'floor'; clientId: number } | { kind: 'result'; clientId: number; requestId: number };
-
-export function parseClientKey(key: string): ClientKey {
-  const [client, request, ...rest] = key.split('/');
-  assert.ok(client !== undefined && rest.length === 0, `malformed client key '${key}'`);
-  const clientId = unhex(client, U32_HEX_DIGITS);
-  return request === undefined ? { kind: 'floor', clientId } : { kind: 'result', clientId, requestId: unhex(request, U53_HEX_DIGITS) };
+export function keyOfLiveKey(liveKey: Buffer): string {
+  assert.equal(liveKey[0], LIVE, 'not a live record key');
+  return liveKey.toString('utf8', 1);
 }
 
-/** In the `idempotency` sublevel: a remembered write, by its counter, so the sublevel's order is arrival order. */
-export function idempotencyKey(counter: number): string {
-  return hex(counter, U53_HEX_DIGITS);
+/** Just past every live record. */
+export const LIVE_END = Buffer.of(LIVE + 1);
+
+export interface HistoryPosition {
+  revision: number;
+  /** The change's index among its revision's changes. */
+  sub: number;
 }
 
-export function parseIdempotencyKey(key: string): number {
-  return unhex(key, U53_HEX_DIGITS);
+export const HISTORY_KEY_BYTES = 1 + 8 + 2;
+/** Just past the whole history. */
+export const HISTORY_END = Buffer.of(HISTORY + 1);
+
+export function historyKey({ revision, sub }: HistoryPosition): Buffer {
+  assert.ok(Number.isInteger(sub) && sub >= 0 && sub <= U16_MAX, `history sub must fit in 16 bits, got ${sub}`);
+  const buf = Buffer.allocUnsafe(HISTORY_KEY_BYTES);
+  buf[0] = HISTORY;
+  writeU64(buf, revision, 1);
+  buf.writeUInt16BE(sub, 9);
+  return buf;
 }
+
+export function parseHistoryKey(key: Buffer): HistoryPosition {
+  assert.ok(key.length === HISTORY_KEY_BYTES && key[0] === HISTORY, 'not a history key');
+  return { revision: readU64(key, 1), sub: key.readUInt16BE(9) };
+}
+
+/** The revision-index key of `key` at `revision`. */
+export function revisionIndexKey(key: string, revision: number): Buffer {
+  const { buf, end } = withKey(REVISIONS, key, 0, 9);
+  buf[end] = 0;
+  writeU64(buf, revision, end + 1);
+  return buf;
+}
+
+export function parseRevisionIndexKey(indexKey: Buffer): { key: string; revision: number } {
+  assert.ok(indexKey[0] === REVISIONS && indexKey.length >= 10 && indexKey[indexKey.length - 9] === 0, 'not a revision index key');
+  return { key: indexKey.toString('utf8', 1, indexKey.length - 9), revision: readU64(indexKey, indexKey.length - 8) };
+}
+
+/** Where the revision index of `key` (or, past it, of the keys after it) starts. */
+export function revisionIndexStart(key: string): Buffer {
+  const { buf, end } = withKey(REVISIONS, key, 0, 1);
+  buf[end] = 0;
+  return buf;
+}
+
+/** Just past every revision-index entry of `key`: the NUL that ends the key becomes 01. */
+export function revisionIndexEnd(key: string): Buffer {
+  const { buf, end } = withKey(REVISIONS, key, 0, 1);
+  buf[end] = 1;
+  return buf;
+}
+
+/** Just past the whole revision index. */
+export const REVISION_INDEX_END = Buffer.of(REVISIONS + 1);
+
+export function clientKey(clientId: number): Buffer {
+  assert.ok(Number.isInteger(clientId) && clientId >= 0 && clientId <= U32_MAX, `client id must be a u32, got ${clientId}`);
+  const buf = Buffer.allocUnsafe(5);
+  buf[0] = CLIENT;
+  buf.writeUInt32BE(clientId, 1);
+  return buf;
+}
+
+export function parseClientKey(key: Buffer): number {
+  assert.ok(key.length === 5 && key[0] === CLIENT, 'not a client key');
+  return key.readUInt32BE(1);
+}
+
+export const CLIENTS_START = Buffer.of(CLIENT);
+export const CLIENTS_END = Buffer.of(CLIENT + 1);
+
+export function leaseKey(lease: number): Buffer {
+  const buf = Buffer.allocUnsafe(9);
+  buf[0] = LEASE;
+  writeU64(buf, lease, 1);
+  return buf;
+}
+
+export function parseLeaseKey(key: Buffer): number {
+  assert.ok(key.length === 9 && key[0] === LEASE, 'not a lease key');
+  return readU64(key, 1);
+}
+
+export const LEASES_START = Buffer.of(LEASE);
+export const LEASES_END = Buffer.of(LEASE + 1);
+
+/** The entry that attaches `key` to `lease`. */
+export function leaseIndexKey(lease: number, key: string): Buffer {
+  const { buf } = withKey(LEASE_KEY, key, 8, 0);
+  writeU64(buf, lease, 1);
+  return buf;
+}
+
+export function keyOfLeaseIndexKey(indexKey: Buffer): string {
+  assert.ok(indexKey.length >= 9 && indexKey[0] === LEASE_KEY, 'not a lease index key');
+  return indexKey.toString('utf8', 9);
+}
+
+/** Where the index entries of `lease` start (the lease id itself) and end: past every key's UTF-8
+ *  bytes, which never hold 0xff (so the bound needs no next id, which the largest id has not). */
+export function leaseIndexBounds(lease: number): { gte: Buffer; lt: Buffer } {
+  const gte = Buffer.allocUnsafe(9);
+  gte[0] = LEASE_KEY;
+  writeU64(gte, lease, 1);
+  return { gte, lt: Buffer.concat([gte, Buffer.of(0xff)]) };
+}
+
+/** A remembered write of the Idempotency-Key table, by its counter: the prefix's order is arrival order. */
+export function idempotencyKey(counter: number): Buffer {
+  const buf = Buffer.allocUnsafe(9);
+  buf[0] = IDEMPOTENCY;
+  writeU64(buf, counter, 1);
+  return buf;
+}
+
+export function parseIdempotencyKey(key: Buffer): number {
+  assert.ok(key.length === 9 && key[0] === IDEMPOTENCY, 'not an idempotency key');
+  return readU64(key, 1);
+}
+
+export const IDEMPOTENCY_START = Buffer.of(IDEMPOTENCY);
+export const IDEMPOTENCY_END = Buffer.of(IDEMPOTENCY + 1);

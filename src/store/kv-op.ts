@@ -2,8 +2,7 @@
 // per operation that changes something (a put, a delete of an existing key, a delete-range or txn that
 // deleted or wrote at least one key), createRevision is the revision of the put that created the key since
 // its last delete, modRevision that of the latest put, version counts puts since creation. Every change
-// also becomes a watch event at its revision, so each revision has at least one event (watch-history.ts
-// relies on that to detect compaction).
+// also becomes a record of the history at its revision (history-writes.ts).
 import type { KeyRecord, KvOp, OpResult, Precondition } from './ops.js';
 import { putRecord, type KvOpOutcome, type StateView, type WatchEvent } from './state-view.js';
 import { applyTxn } from './txn.js';
@@ -17,7 +16,13 @@ export const DELETE_RANGE_KEYS_MAX = 1_000;
 function holds(require: Precondition | undefined, current: KeyRecord | null): boolean {
   if (require === undefined) return true;
   if ('absent' in require) return current === null;
+  if ('exists' in require) return current !== null;
   return current !== null && current.modRevision === require.modRevision;
+}
+
+/** The record a write replaced, on the result of an op that asked for it. */
+function withPrev<T extends OpResult>(result: T, op: { prev?: true }, current: KeyRecord | null): T {
+  return op.prev === true ? { ...result, prev: current } : result;
 }
 
 /** `leaseId`: the id a lease this op grants gets (unique per op in the log, the same on every replica). */
@@ -36,15 +41,15 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, leaseId:
           return unchanged({ type: 'lease_not_found', revision, lease: op.lease });
         const record = putRecord(current, next, op.value, op.contentType, op.lease);
         return {
-          result: { type: 'put', revision: next, modRevision: next },
+          result: withPrev({ type: 'put', revision: next, modRevision: next }, op, current),
           revision: next,
           changes: [{ type: 'put', key: op.key, record }],
           leases: [],
         };
       }
-      if (current === null) return unchanged({ type: 'delete', revision, deleted: 0 });
+      if (current === null) return unchanged(withPrev({ type: 'delete', revision, deleted: 0 }, op, null));
       return {
-        result: { type: 'delete', revision: next, deleted: 1 },
+        result: withPrev({ type: 'delete', revision: next, deleted: 1 }, op, current),
         revision: next,
         changes: [{ type: 'delete', key: op.key, record: null }],
         leases: [],
@@ -70,7 +75,7 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, leaseId:
         result: { type: 'lease', revision, lease: leaseId, ttlMs: op.ttlMs },
         revision,
         changes: [],
-        leases: [[leaseId, { ttlMs: op.ttlMs }]],
+        leases: [[leaseId, { ttlMs: op.ttlMs, keys: 0 }]],
       };
     case 'lease_keepalive': {
       const lease = state.lease(op.lease);
@@ -92,6 +97,11 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, leaseId:
         changes,
         leases: more ? [] : [[op.lease, null]],
       };
+    }
+    case 'compact': {
+      if (op.revision > revision) return unchanged({ type: 'future_revision', revision });
+      // Raise-only; the state machine keeps the higher of this and what the retention asks for.
+      return unchanged({ type: 'compact', revision, compactRevision: Math.max(op.revision, state.compactRevision()) });
     }
   }
 }

@@ -1,100 +1,129 @@
 // Reads of a replica's applied state straight from the database, without the log: what the API serves
 // (after a read barrier, or stale) and what the leader's lease expiry counts down. Each read takes one
 // database snapshot and reads the store revision from it too, so the answer is exactly the state at that
-// revision even while batches apply concurrently.
-import { decodeKeyRecord, decodeMeta } from './codec.js';
-import { META_KEY } from './keys.js';
-import { scanStart, type RangeAnswer } from './key-range.js';
-import type { Database, Sublevel, Sublevels } from './database.js';
-import { INITIAL_META } from './applied.js';
+// revision even while batches apply concurrently. A read at a past revision answers from the history,
+// or says why it cannot: the revision is compacted, or this replica has not reached it.
+import { decodeLive } from './record-codec.js';
+import { keyOfLiveKey, LIVE_END, liveKey } from './keys.js';
+import { scanStart } from './key-range.js';
+import { type Database, readMeta, type Snapshot } from './database.js';
 import type { KeyEntry, KeyRecord, RangeQuery } from './ops.js';
 import type { RevisionEvents } from './state-machine.js';
-import { decodeEvents, parseRevisionKey, revisionKey } from './watch-history.js';
-import { readAllLeases } from './lease-store.js';
+import { readHistory, readKeyAt, readRangeAt } from './history-reads.js';
+import { scanLeases } from './lease-store.js';
 
-type Snapshot = ReturnType<Database['snapshot']>;
+/** Why a read at a past revision has no answer here. */
+export type RevisionProblem =
+  /** Below the compact revision: that history is gone on every replica. */
+  | { problem: 'compacted'; compactRevision: number; revision: number }
+  /** Past this replica's revision. */
+  | { problem: 'future'; revision: number };
 
-/**
- * The first `count` entries of the range in key order (fewer when the range ends). The prefix bound is
- * checked per key rather than given to LevelDB as an upper key, because "the smallest string above every
- * key with this prefix" has no exact UTF-8 spelling.
- */
-export async function scanRange(kv: Sublevel, query: RangeQuery, count: number, snapshot?: Snapshot): Promise<KeyEntry[]> {
-  const entries: KeyEntry[] = [];
+/** A page of a range: `next` is the key to continue after, null when the range ends. */
+export interface RangePage {
+  revision: number;
+  entries: KeyEntry[];
+  next: string | null;
+}
+
+/** The first `count` live entries of the range in key order (fewer when the range ends). The prefix
+ *  bound is checked per key rather than given to LevelDB as an upper key, because "the smallest string
+ *  above every key with this prefix" has no exact UTF-8 spelling. */
+export async function scanRange(
+  db: Database,
+  query: RangeQuery,
+  count: number,
+  snapshot?: Snapshot,
+): Promise<Array<KeyEntry & { sub: number }>> {
+  const entries: Array<KeyEntry & { sub: number }> = [];
   if (count === 0) return entries;
-  const options = snapshot === undefined ? scanStart(query) : { ...scanStart(query), snapshot };
-  for await (const [key, bytes] of kv.iterator(options)) {
-    if (!key.startsWith(query.prefix)) break;
-    entries.push({ key, record: decodeKeyRecord(bytes) });
+  const start = scanStart(query);
+  const range = 'gt' in start ? { gt: liveKey(start.gt) } : { gte: liveKey(start.gte) };
+  for await (const [key, bytes] of db.iterator({ ...range, lt: LIVE_END, ...(snapshot === undefined ? {} : { snapshot }) })) {
+    const name = keyOfLiveKey(key);
+    if (!name.startsWith(query.prefix)) break;
+    entries.push({ key: name, ...decodeLive(bytes) });
     if (entries.length >= count) break;
   }
   return entries;
 }
 
-type ReadSublevels = Pick<Sublevels, 'db' | 'kv' | 'meta' | 'events' | 'leases'>;
-
-async function withSnapshot<T>(db: Database, read: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-  const snapshot = db.snapshot();
-  try {
-    return await read(snapshot);
-  } finally {
-    await snapshot.close();
-  }
-}
-
-async function revisionAt(meta: Sublevel, snapshot: Snapshot): Promise<number> {
-  const bytes = await meta.get(META_KEY, { snapshot });
-  return (bytes === undefined ? INITIAL_META : decodeMeta(bytes)).revision;
-}
-
-function readKeyAt(sublevels: ReadSublevels, key: string): Promise<{ revision: number; record: KeyRecord | null }> {
-  return withSnapshot(sublevels.db, async (snapshot) => {
-    const bytes = await sublevels.kv.get(key, { snapshot });
-    return { revision: await revisionAt(sublevels.meta, snapshot), record: bytes === undefined ? null : decodeKeyRecord(bytes) };
-  });
-}
-
-function readRangeAt(sublevels: ReadSublevels, query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
-  return withSnapshot(sublevels.db, async (snapshot) => {
-    const entries = await scanRange(sublevels.kv, query, query.limit + 1, snapshot);
-    const revision = await revisionAt(sublevels.meta, snapshot);
-    return { revision, entries: entries.slice(0, query.limit), more: entries.length > query.limit };
-  });
-}
-
-/** History from `fromRevision` on, at most `revisionsMax` revisions, with the store revision it was read at. */
-function readEventsAt(
-  sublevels: ReadSublevels,
-  fromRevision: number,
-  revisionsMax: number,
-): Promise<{ revision: number; history: RevisionEvents[] }> {
-  return withSnapshot(sublevels.db, async (snapshot) => {
-    const history: RevisionEvents[] = [];
-    for await (const [key, bytes] of sublevels.events.iterator({ gte: revisionKey(fromRevision), limit: revisionsMax, snapshot })) {
-      history.push(decodeEvents(parseRevisionKey(key), bytes));
-    }
-    return { revision: await revisionAt(sublevels.meta, snapshot), history };
-  });
-}
-
 export class LocalReads {
-  constructor(private readonly sublevels: ReadSublevels) {}
+  constructor(private readonly db: Database) {}
+
+  private async withSnapshot<T>(read: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const snapshot = this.db.snapshot();
+    try {
+      return await read(snapshot);
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  /** Reads at `revision` when the snapshot can answer there, else says why not. */
+  private atRevision<T>(revision: number, read: (snapshot: Snapshot, current: number) => Promise<T>): Promise<T | RevisionProblem> {
+    return this.withSnapshot(async (snapshot) => {
+      const meta = await readMeta(this.db, snapshot);
+      if (revision > meta.revision) return { problem: 'future', revision: meta.revision };
+      if (revision < meta.compactRevision) return { problem: 'compacted', compactRevision: meta.compactRevision, revision: meta.revision };
+      return read(snapshot, meta.revision);
+    });
+  }
 
   readKey(key: string): Promise<{ revision: number; record: KeyRecord | null }> {
-    return readKeyAt(this.sublevels, key);
+    return this.withSnapshot(async (snapshot) => {
+      const bytes = await this.db.get(liveKey(key), { snapshot });
+      const { revision } = await readMeta(this.db, snapshot);
+      return { revision, record: bytes === undefined ? null : decodeLive(bytes).record };
+    });
   }
 
-  readRange(query: RangeQuery): Promise<RangeAnswer & { revision: number }> {
-    return readRangeAt(this.sublevels, query);
+  /** The key as it was at `revision`; the answer is at that revision. */
+  readKeyAt(key: string, revision: number): Promise<{ revision: number; record: KeyRecord | null } | RevisionProblem> {
+    return this.atRevision(revision, async (snapshot) => ({ revision, record: await readKeyAt(this.db, snapshot, key, revision) }));
   }
 
-  /** History from `fromRevision` on, at most `revisionsMax` revisions, with the store revision it was read at. */
-  readEvents(fromRevision: number, revisionsMax: number): Promise<{ revision: number; history: RevisionEvents[] }> {
-    return readEventsAt(this.sublevels, fromRevision, revisionsMax);
+  readRange(query: RangeQuery): Promise<RangePage> {
+    return this.withSnapshot(async (snapshot) => ({
+      revision: (await readMeta(this.db, snapshot)).revision,
+      ...(await this.live(query, snapshot)),
+    }));
+  }
+
+  /** The range as it was at `revision`, a page of it; the answer is at that revision. */
+  readRangeAt(query: RangeQuery, revision: number): Promise<RangePage | RevisionProblem> {
+    return this.atRevision(revision, async (snapshot, current) => ({
+      revision,
+      // Nothing has changed since: the live records are the answer, and they are the cheaper read.
+      ...(revision === current ? await this.live(query, snapshot) : await readRangeAt(this.db, snapshot, query, revision)),
+    }));
+  }
+
+  private async live(query: RangeQuery, snapshot: Snapshot): Promise<Omit<RangePage, 'revision'>> {
+    const entries = await scanRange(this.db, query, query.limit + 1, snapshot);
+    const page = entries.slice(0, query.limit).map(({ key, record }) => ({ key, record }));
+    return { entries: page, next: entries.length > query.limit ? page.at(-1)!.key : null };
+  }
+
+  /**
+   * History from `fromRevision` (at the compact revision at least) on, at most `revisionsMax` revisions,
+   * with the store revision and compact revision it was read at. `prev`: each event carries the record before it.
+   */
+  readEvents(
+    fromRevision: number,
+    revisionsMax: number,
+    options: { prev?: boolean } = {},
+  ): Promise<{ revision: number; compactRevision: number; history: RevisionEvents[] }> {
+    return this.withSnapshot(async (snapshot) => {
+      const { revision, compactRevision } = await readMeta(this.db, snapshot);
+      const from = Math.max(fromRevision, compactRevision);
+      const history = from > revision ? [] : await readHistory(this.db, snapshot, from, revisionsMax, options.prev === true);
+      return { revision, compactRevision, history };
+    });
   }
 
   /** Every lease and its time to live, for a new leader to count down. */
-  readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
-    return readAllLeases(this.sublevels.leases);
+  async readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
+    return (await scanLeases(this.db)).map(({ lease, ttlMs }) => ({ lease, ttlMs }));
   }
 }

@@ -6,8 +6,9 @@ import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
 import type { Idempotency } from './idempotency.js';
 import { isOpIdempotencyKey } from '../lib/idempotency-key.js';
 
-/** A write's precondition: the key's modRevision must equal this (If-Match), or the key must be absent (If-None-Match: *). */
-export type Precondition = { modRevision: number } | { absent: true };
+/** A write's precondition: the key's modRevision must equal this (If-Match: "N"), the key must exist
+ *  (If-Match: *), or it must be absent (If-None-Match: *). */
+export type Precondition = { modRevision: number } | { exists: true } | { absent: true };
 
 /** Keys starting with `prefix`, in byte order, strictly after `after` when given, at most `limit` of them. */
 export interface RangeQuery {
@@ -40,9 +41,10 @@ export interface Txn {
 }
 
 export type KvOp =
-  /** `lease`: the key is deleted when that lease is revoked or expires. */
-  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; require?: Precondition; lease?: number }
-  | { type: 'delete'; key: string; require?: Precondition }
+  /** `lease`: the key is deleted when that lease is revoked or expires. `prev`: the result carries the
+   *  record the put replaced. */
+  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; require?: Precondition; lease?: number; prev?: true }
+  | { type: 'delete'; key: string; require?: Precondition; prev?: true }
   | { type: 'delete_range'; prefix: string }
   | { type: 'txn'; txn: Txn }
   /** Carries nothing: applying it tells the node that everything ordered before it is applied (a read barrier). */
@@ -53,7 +55,9 @@ export type KvOp =
   | { type: 'lease_grant'; ttlMs: number }
   | { type: 'lease_keepalive'; lease: number }
   /** Deletes the lease's keys at one revision, at most DELETE_RANGE_KEYS_MAX per op (`more` says to repeat). */
-  | { type: 'lease_revoke'; lease: number };
+  | { type: 'lease_revoke'; lease: number }
+  /** Raises the compact revision to `revision` (never lowers it): older history becomes unreadable. */
+  | { type: 'compact'; revision: number };
 
 /** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation, by that
  *  id and, for a write sent under an Idempotency-Key, by the key too (idempotency.ts). */
@@ -97,8 +101,9 @@ export type TxnOpResult =
   | { type: 'range'; entries: KeyEntry[]; more: boolean };
 
 export type OpResult =
-  | { type: 'put'; revision: number; modRevision: number }
-  | { type: 'delete'; revision: number; deleted: 0 | 1 }
+  /** `prev` when the op asked for it: the record it replaced, null when there was none. */
+  | { type: 'put'; revision: number; modRevision: number; prev?: KeyRecord | null }
+  | { type: 'delete'; revision: number; deleted: 0 | 1; prev?: KeyRecord | null }
   /** `more`: keys under the prefix remain, because at most DELETE_RANGE_KEYS_MAX go per op. */
   | { type: 'delete_range'; revision: number; deleted: number; more: boolean }
   /** A put or delete whose precondition did not hold; `modRevision` is the key's current one, null when absent. */
@@ -111,10 +116,16 @@ export type OpResult =
   | { type: 'lease_not_found'; revision: number; lease: number }
   /** The op's Idempotency-Key was used before with another request; nothing was applied. */
   | { type: 'idempotency_conflict'; revision: number }
+  /** History older than `compactRevision` is gone; reads and watches start at it or later. */
+  | { type: 'compact'; revision: number; compactRevision: number }
+  /** The op named a revision the store has not reached. */
+  | { type: 'future_revision'; revision: number }
   | { type: 'invalid'; revision: number; reason: string };
 
 export interface LeaseRecord {
   ttlMs: number;
+  /** Keys attached to the lease. */
+  keys: number;
 }
 
 /**
@@ -163,8 +174,9 @@ export function opRequestOverheadBytes(floor: number, opCount: number): number {
 function decodePrecondition(value: unknown): Precondition | undefined | string {
   if (value === undefined) return undefined;
   if (isRecord(value) && isSeq(value.modRevision)) return { modRevision: value.modRevision };
+  if (isRecord(value) && value.exists === true) return { exists: true };
   if (isRecord(value) && value.absent === true) return { absent: true };
-  return 'require is neither {modRevision} nor {absent: true}';
+  return 'require is neither {modRevision}, {exists: true} nor {absent: true}';
 }
 
 function decodeRangeQuery(value: unknown): RangeQuery | string {
@@ -173,12 +185,20 @@ function decodeRangeQuery(value: unknown): RangeQuery | string {
   return typeof value.after === 'string' ? { prefix: value.prefix, limit: value.limit, after: value.after } : 'range.after is not a string';
 }
 
+/** Why a write cannot name `key`, or null: the store's layout ends keys with NUL inside its own records (keys.ts). */
+function writtenKeyProblem(op: string, key: unknown): string | null {
+  if (typeof key !== 'string') return `${op}.key is not a string`;
+  return key.includes('\0') ? `${op}.key holds a NUL character` : null;
+}
+
 function decodePut(value: Record<string, unknown>): { key: string; value: Uint8Array; contentType?: string } | string {
-  if (typeof value.key !== 'string') return 'put.key is not a string';
+  const keyProblem = writtenKeyProblem('put', value.key);
+  if (keyProblem !== null) return keyProblem;
+  const key = value.key as string;
   if (!(value.value instanceof Uint8Array)) return 'put.value is not binary';
-  if (value.contentType === undefined) return { key: value.key, value: value.value };
+  if (value.contentType === undefined) return { key, value: value.value };
   if (typeof value.contentType !== 'string') return 'put.contentType is not a string';
-  return { key: value.key, value: value.value, contentType: value.contentType };
+  return { key, value: value.value, contentType: value.contentType };
 }
 
 function decodeTxnOp(value: unknown): TxnOp | string {
@@ -189,8 +209,11 @@ function decodeTxnOp(value: unknown): TxnOp | string {
       return typeof put === 'string' ? put : { type: 'put', ...put };
     }
     case 'get':
-    case 'delete':
-      return typeof value.key === 'string' ? { type: value.type, key: value.key } : `${value.type}.key is not a string`;
+      return typeof value.key === 'string' ? { type: 'get', key: value.key } : 'get.key is not a string';
+    case 'delete': {
+      const keyProblem = writtenKeyProblem('delete', value.key);
+      return keyProblem === null ? { type: 'delete', key: value.key as string } : keyProblem;
+    }
     case 'range': {
       const query = decodeRangeQuery(value.query);
       return typeof query === 'string' ? query : { type: 'range', query };
@@ -240,6 +263,11 @@ function withPrecondition<T extends object>(op: T, require: Precondition | undef
   return require === undefined ? op : { ...op, require };
 }
 
+function withPrev<T extends object>(op: T, prev: unknown): (T & { prev?: true }) | string {
+  if (prev === undefined) return op;
+  return prev === true ? { ...op, prev: true } : 'prev is not true';
+}
+
 function decodeOp(value: unknown): KvOp | string {
   if (!isRecord(value)) return 'op is not a map';
   switch (value.type) {
@@ -250,7 +278,7 @@ function decodeOp(value: unknown): KvOp | string {
       if (typeof require === 'string') return require;
       if (value.lease !== undefined && !isSeq(value.lease)) return 'put.lease is not a lease id';
       const op = withPrecondition({ type: 'put' as const, ...put }, require);
-      return value.lease === undefined ? op : { ...op, lease: value.lease };
+      return withPrev(value.lease === undefined ? op : { ...op, lease: value.lease }, value.prev);
     }
     case 'lease_grant':
       return isSeq(value.ttlMs) && value.ttlMs > 0
@@ -261,8 +289,10 @@ function decodeOp(value: unknown): KvOp | string {
       return isSeq(value.lease) ? { type: value.type, lease: value.lease } : `${value.type}.lease is not a lease id`;
     case 'delete': {
       const require = decodePrecondition(value.require);
-      if (typeof value.key !== 'string') return 'delete.key is not a string';
-      return typeof require === 'string' ? require : withPrecondition({ type: 'delete' as const, key: value.key }, require);
+      const keyProblem = writtenKeyProblem('delete', value.key);
+      if (keyProblem !== null) return keyProblem;
+      if (typeof require === 'string') return require;
+      return withPrev(withPrecondition({ type: 'delete' as const, key: value.key as string }, require), value.prev);
     }
     case 'delete_range':
       return typeof value.prefix === 'string' ? { type: 'delete_range', prefix: value.prefix } : 'delete_range.prefix is not a string';
@@ -272,6 +302,8 @@ function decodeOp(value: unknown): KvOp | string {
     }
     case 'barrier':
       return { type: 'barrier' };
+    case 'compact':
+      return isSeq(value.revision) ? { type: 'compact', revision: value.revision } : 'compact.revision is not a revision';
     default:
       return `unknown op type ${String(value.type)}`;
   }

@@ -1,5 +1,5 @@
 // The replica's durable log and view state (docs/design.md §3, §4): the log in a write-ahead log of its
-// own (wal/), the view state in the database's `meta` sublevel. The replica host writes them in the order
+// own (wal/), the view state in the database (keys.ts: v). The replica host writes them in the order
 // the replica's effects say — one operation at a time, so a truncation never races the entries that
 // replace the discarded tail. With durability 'memory' the log is not written at all; the view state is
 // written whatever the mode.
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
 import type { LogEntry } from '../consensus/log-entry.js';
 import type { ViewState } from '../consensus/view-state.js';
-import { encodeViewState } from './codec.js';
-import { readViewState, type Sublevels, writeOptions } from './database.js';
+import { asBuffer, encodeViewState } from './codec.js';
+import { type Database, readViewState, writeOptions } from './database.js';
 import { VIEW_STATE_KEY } from './keys.js';
 import type { WalFolder } from './wal/files.js';
 import { WriteAheadLog, type WalOptions } from './wal/write-ahead-log.js';
@@ -17,7 +17,7 @@ export class ReplicaLog {
   private restored: LogEntry[] | null;
 
   private constructor(
-    private readonly sublevels: Pick<Sublevels, 'db' | 'meta'>,
+    private readonly db: Database,
     /** null with durability 'memory'. */
     private readonly wal: WriteAheadLog | null,
     restored: LogEntry[],
@@ -28,16 +28,11 @@ export class ReplicaLog {
     this.restored = restored;
   }
 
-  static async open(
-    sublevels: Pick<Sublevels, 'db' | 'meta'>,
-    folder: WalFolder,
-    durability: Durability,
-    options: WalOptions = {},
-  ): Promise<ReplicaLog> {
-    const view = await readViewState(sublevels.meta);
-    if (durability === 'memory') return new ReplicaLog(sublevels, null, [], 0, view);
+  static async open(db: Database, folder: WalFolder, durability: Durability, options: WalOptions = {}): Promise<ReplicaLog> {
+    const view = await readViewState(db);
+    if (durability === 'memory') return new ReplicaLog(db, null, [], 0, view);
     const { wal, entries, tornBytes } = await WriteAheadLog.open(folder, options);
-    return new ReplicaLog(sublevels, wal, entries, tornBytes, view);
+    return new ReplicaLog(db, wal, entries, tornBytes, view);
   }
 
   /**
@@ -79,9 +74,7 @@ export class ReplicaLog {
     const next = { ...state };
     assert.ok(next.lastNormalView <= next.view, `last normal view ${next.lastNormalView} is past view ${next.view}`);
     assert.ok(next.lastNormalSession <= next.session, `last normal session ${next.lastNormalSession} is past session ${next.session}`);
-    // Through the root database: only its write options carry `sync`.
-    const { db, meta } = this.sublevels;
-    await db.batch([{ type: 'put', sublevel: meta, key: VIEW_STATE_KEY, value: encodeViewState(next) }], writeOptions(true));
+    await this.db.put(VIEW_STATE_KEY, asBuffer(encodeViewState(next)), writeOptions(true));
     this.current = next;
   }
 

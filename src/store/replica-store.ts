@@ -2,7 +2,7 @@
 // log in its own write-ahead log), the applied state (state-store.ts), and reads for the API
 // (local-reads.ts). On disk: `<dir>/state` (LevelDB) and `<dir>/wal` (segments).
 import { join } from 'node:path';
-import { levelDatabase, openSublevels, type Database } from './database.js';
+import { levelDatabase, type Database } from './database.js';
 import { LocalReads } from './local-reads.js';
 import { ReplicaLog } from './replica-log.js';
 import { discardUntrustedState } from './snapshot.js';
@@ -37,19 +37,19 @@ export async function openReplicaStore(location: string | StorageParts, options:
       ? { database: levelDatabase(join(location, 'state')), wal: nodeWalFolder(join(location, 'wal'), options.durability === 'fsync') }
       : location;
   const db = parts.database;
-  const sublevels = await openSublevels(db);
+  await db.open();
   try {
     const stateLost = await discardUntrustedState(db, options.durability === 'memory');
-    const state = await StateStore.open(sublevels, options, stateLost);
+    const state = await StateStore.open(db, options, stateLost);
     const retain = options.logRetainEntries ?? Number.POSITIVE_INFINITY;
-    const log = await ReplicaLog.open(sublevels, parts.wal, options.durability, {
+    const log = await ReplicaLog.open(db, parts.wal, options.durability, {
       ...(options.walSegmentBytes === undefined ? {} : { segmentBytes: options.walSegmentBytes }),
       keepFromSlot: Math.max(0, state.meta().appliedSlot - retain + 1),
     });
     return {
       log,
       state,
-      reads: new LocalReads(sublevels),
+      reads: new LocalReads(db),
       async close() {
         await state.settled();
         await log.close();

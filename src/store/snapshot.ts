@@ -1,19 +1,19 @@
-// Snapshot transfer of the replicated state (docs/design.md §3, state transfer): every key of the database
-// except this replica's own view state, read through ONE iterator so it is a single point-in-time view. Installing replaces the replicated state wholesale; a marker key makes an
+// Snapshot transfer of the replicated state (docs/design.md §3, state transfer): every record of the
+// database except this replica's own view state, read through ONE iterator so it is a single
+// point-in-time view. Installing replaces the replicated state wholesale; a marker record makes an
 // interrupted install visible at the next open, which then discards the half-written state.
 import { type Database, writeOptions } from './database.js';
-import { VIEW_STATE_KEY } from './keys.js';
+import { INSTALLING_KEY, VIEW_STATE_KEY } from './keys.js';
 
-/** Root-level key (outside every sublevel) present only while an install is being written. */
-export const INSTALLING_KEY = 'snapshot-installing';
-/** Root keys of the meta sublevel's view state: this replica's promises, never copied from a peer. */
-const VIEW_STATE_ROOT_KEY = `!meta!${VIEW_STATE_KEY}`;
+export { INSTALLING_KEY };
+
 const WRITE_BATCH_KEYS = 1_000;
+const EMPTY = Buffer.alloc(0);
 
-export type SnapshotRecord = [key: string, value: Uint8Array];
+export type SnapshotRecord = [key: Uint8Array, value: Uint8Array];
 
-function isReplicated(rootKey: string): boolean {
-  return rootKey !== VIEW_STATE_ROOT_KEY && rootKey !== INSTALLING_KEY;
+function isReplicated(key: Uint8Array): boolean {
+  return !VIEW_STATE_KEY.equals(key) && !INSTALLING_KEY.equals(key);
 }
 
 export async function* exportSnapshot(db: Database): AsyncGenerator<SnapshotRecord> {
@@ -22,19 +22,29 @@ export async function* exportSnapshot(db: Database): AsyncGenerator<SnapshotReco
   }
 }
 
+/** Writes puts (a value) and deletes (null) as one chained batch. */
+async function writeBatch(db: Database, writes: ReadonlyArray<[Buffer, Buffer | null]>): Promise<void> {
+  if (writes.length === 0) return;
+  const batch = db.batch();
+  for (const [key, value] of writes) {
+    if (value === null) batch.del(key);
+    else batch.put(key, value);
+  }
+  await batch.write();
+}
+
 /** Deletes everything but the view state (and, unless asked, the install marker), in bounded batches. */
 async function clearExceptViewState(db: Database, keepMarker: boolean): Promise<void> {
-  let doomed: string[] = [];
-  const flush = async (): Promise<void> => {
-    if (doomed.length > 0) await db.batch(doomed.map((key) => ({ type: 'del' as const, key })));
-    doomed = [];
-  };
+  let doomed: Array<[Buffer, null]> = [];
   for await (const key of db.keys()) {
-    if (key === VIEW_STATE_ROOT_KEY || (keepMarker && key === INSTALLING_KEY)) continue;
-    doomed.push(key);
-    if (doomed.length >= WRITE_BATCH_KEYS) await flush();
+    if (VIEW_STATE_KEY.equals(key) || (keepMarker && INSTALLING_KEY.equals(key))) continue;
+    doomed.push([key, null]);
+    if (doomed.length >= WRITE_BATCH_KEYS) {
+      await writeBatch(db, doomed);
+      doomed = [];
+    }
   }
-  await flush();
+  await writeBatch(db, doomed);
 }
 
 /** An install failed after it began clearing the store: the replicated state is gone until a restart
@@ -52,7 +62,7 @@ export async function installSnapshot(
   records: AsyncIterable<SnapshotRecord>,
   beforeReplace: () => Promise<void>,
 ): Promise<void> {
-  await db.put(INSTALLING_KEY, new Uint8Array(0), writeOptions(true));
+  await db.put(INSTALLING_KEY, EMPTY, writeOptions(true));
   try {
     await beforeReplace();
     await replaceReplicatedState(db, records);
@@ -63,18 +73,17 @@ export async function installSnapshot(
 
 async function replaceReplicatedState(db: Database, records: AsyncIterable<SnapshotRecord>): Promise<void> {
   await clearExceptViewState(db, true);
-  let batch: SnapshotRecord[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length > 0) await db.batch(batch.map(([key, value]) => ({ type: 'put' as const, key, value })));
-    batch = [];
-  };
-  for await (const record of records) {
-    if (!isReplicated(record[0])) continue; // A peer never sends these; never let one overwrite ours.
-    batch.push(record);
-    if (batch.length >= WRITE_BATCH_KEYS) await flush();
+  let batch: Array<[Buffer, Buffer]> = [];
+  for await (const [key, value] of records) {
+    if (!isReplicated(key)) continue; // A peer never sends these; never let one overwrite ours.
+    batch.push([Buffer.from(key), Buffer.from(value)]);
+    if (batch.length >= WRITE_BATCH_KEYS) {
+      await writeBatch(db, batch);
+      batch = [];
+    }
   }
-  await flush();
-  await db.batch([{ type: 'del', key: INSTALLING_KEY }], writeOptions(true));
+  await writeBatch(db, batch);
+  await db.del(INSTALLING_KEY, writeOptions(true));
 }
 
 /**

@@ -15,7 +15,6 @@ import {
   REQUEST_OPS_MAX,
   travelsAlone,
 } from './ops.js';
-import { leaseIndexKey } from './lease-store.js';
 import type { LogEntry } from '../consensus/log-entry.js';
 import { type AppliedEntry, NOOP_REASON, type StoreMeta } from './applied.js';
 import { BELOW_FLOOR_REASON, admit, cloneClient, type ClientState, newClient, raiseFloor, remember } from './client-table.js';
@@ -34,11 +33,14 @@ export interface DecodedEntry {
 
 export interface ApplyInput {
   meta: StoreMeta;
+  /** Revisions of history kept: the compact revision follows the store revision this far behind. */
+  historyRetainRevisions: number;
   /** The stored record (null: absent) of every key in readsOf(batch).keys. */
   records: ReadonlyMap<string, KeyRecord | null>;
   /** By rangeId: the first query.limit + 1 stored entries (or all there are) of every query in readsOf(batch).ranges. */
   ranges: ReadonlyMap<string, readonly KeyEntry[]>;
-  /** The stored record (null: absent) of every lease in readsOf(batch).leases. */
+  /** The stored record (null: absent) of every lease in readsOf(batch).leases, and of every lease a
+   *  record in `records` is attached to (a write may detach the key from it). */
   leases: ReadonlyMap<number, LeaseRecord | null>;
   /** The first DELETE_RANGE_KEYS_MAX + 1 keys attached to every lease in readsOf(batch).leaseKeys; their
    *  records must be in `records` too. */
@@ -62,10 +64,10 @@ export interface ApplyOutput {
   clients: Map<number, ClientState>;
   /** In revision order, one item per revision the batch created. */
   events: RevisionEvents[];
-  /** Final record of every lease the batch granted or ended (null). */
+  /** Final record of every lease the batch granted, ended (null) or attached keys to or detached keys from. */
   leases: Map<number, LeaseRecord | null>;
-  /** Lease index entries added (true) or removed (false), by leaseIndexKey. */
-  leaseIndex: Map<string, boolean>;
+  /** Keys attached to (true) or detached from (false) leases. */
+  leaseIndex: Array<{ lease: number; key: string; attached: boolean }>;
   idempotency: IdempotencyChanges;
 }
 
@@ -151,7 +153,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   const clients = new Map<number, ClientState>();
   const events: RevisionEvents[] = [];
   const leases = new Map<number, LeaseRecord | null>();
-  const leaseIndex = new Map<string, boolean>();
+  const leaseIndex = new Map<string, { lease: number; key: string; attached: boolean }>();
   const idempotency = new IdempotencyChanges(input.idempotency);
 
   const state = {
@@ -183,14 +185,27 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       assert.equal(leaseIndex.size, 0, 'a lease revoke follows lease index changes of its batch');
       return { keys: stored.slice(0, DELETE_RANGE_KEYS_MAX), more: stored.length > DELETE_RANGE_KEYS_MAX };
     },
+    compactRevision: () => Math.max(meta.compactRevision, meta.revision - input.historyRetainRevisions + 1),
   };
-  /** Keeps the lease index in step with each key's `lease` as changes land. */
+  const countKeys = (id: number, delta: number): void => {
+    const lease = state.lease(id);
+    assert.ok(lease !== null, `a key is attached to lease ${id}, which does not exist`);
+    assert.ok(lease.keys + delta >= 0, `lease ${id} would have ${lease.keys + delta} keys`);
+    leases.set(id, { ...lease, keys: lease.keys + delta });
+  };
+  /** Keeps the lease index and the leases' key counts in step with each key's `lease` as changes land. */
   const land = (change: WatchEvent): void => {
     const before = state.get(change.key)?.lease;
     const after = change.record?.lease;
     if (before !== after) {
-      if (before !== undefined) leaseIndex.set(leaseIndexKey(before, change.key), false);
-      if (after !== undefined) leaseIndex.set(leaseIndexKey(after, change.key), true);
+      if (before !== undefined) {
+        leaseIndex.set(`${before}/${change.key}`, { lease: before, key: change.key, attached: false });
+        countKeys(before, -1);
+      }
+      if (after !== undefined) {
+        leaseIndex.set(`${after}/${change.key}`, { lease: after, key: change.key, attached: true });
+        countKeys(after, 1);
+      }
     }
     writes.set(change.key, change.record);
   };
@@ -236,6 +251,8 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       for (const [id, lease] of outcome.leases) leases.set(id, lease);
       if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
       meta.revision = outcome.revision;
+      const compacted = outcome.result.type === 'compact' ? outcome.result.compactRevision : 0;
+      meta.compactRevision = Math.max(meta.compactRevision, compacted, meta.revision - input.historyRetainRevisions + 1);
       // Re-running a barrier is harmless; every other result (a failed precondition too) must be
       // answered again, not recomputed, when the request is retried.
       if (op.type !== 'barrier') remember(client, requestId, outcome.result);
@@ -243,5 +260,5 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       answer(requestId, outcome.result);
     });
   }
-  return { meta, applied, writes, clients, events, leases, leaseIndex, idempotency };
+  return { meta, applied, writes, clients, events, leases, leaseIndex: [...leaseIndex.values()], idempotency };
 }

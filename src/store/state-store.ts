@@ -1,38 +1,46 @@
-// A replica's applied state (docs/design.md §4): committed entries in, results out, with data, client
-// table, watch history, leases and the applied slot changed in ONE atomic batch, so a crash never
-// half-applies. Batches are not synced: the write-ahead log is the durability, and a restart replays it
-// above the applied slot found (etcd's consistent index). A checkpoint batch is synced, and with it every
-// batch before it: the log may be trimmed below it. Also the snapshot of that state a lagging peer
-// installs in place of the log.
+// A replica's applied state (docs/design.md §4): committed entries in, results out, with data, history,
+// client table, leases and the applied slot changed in ONE atomic batch, so a crash never half-applies.
+// Batches are not synced: the write-ahead log is the durability, and a restart replays it above the
+// applied slot found (etcd's consistent index). A checkpoint batch is synced, and with it every batch
+// before it: the log may be trimmed below it. Also the snapshot of that state a lagging peer installs in
+// place of the log.
 import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
 import type { LogEntry } from '../consensus/log-entry.js';
 import type { AppliedEntry, StoreMeta } from './applied.js';
 import type { ClientState } from './client-table.js';
-import { applyEntries, decodeEntries, type DecodedEntry, readsOf, type RevisionEvents, splitAtRangeReads } from './state-machine.js';
-import { applyWrites } from './apply-writes.js';
-import type { KeyEntry, KeyRecord } from './ops.js';
+import { applyEntries, decodeEntries, type DecodedEntry, readsOf, splitAtRangeReads } from './state-machine.js';
+import { writeApply } from './apply-writes.js';
+import type { KeyEntry, KeyRecord, LeaseRecord } from './ops.js';
 import { rangeId } from './key-range.js';
 import { scanRange } from './local-reads.js';
-import {
-  EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH,
-  EVENT_RETAIN_REVISIONS_DEFAULT,
-  encodeEvents,
-  oldestRetainedRevision,
-  revisionKey,
-} from './watch-history.js';
-import { type BatchOperation, readClients, readIdempotency, readMeta, type Sublevels, writeOptions } from './database.js';
+import { type Database, readClients, readIdempotency, readStoredMeta, writeOptions } from './database.js';
 import type { IdempotencyTable } from './idempotency.js';
 import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
-import { decodeLease, leaseKey, scanLeaseKeys } from './lease-store.js';
-import { leaseWrites } from './lease-writes.js';
-import { decodeKeyRecord } from './codec.js';
+import { decodeLease, scanLeaseKeys } from './lease-store.js';
+import { decodeLive } from './record-codec.js';
+import { leaseKey, liveKey, type HistoryPosition } from './keys.js';
+import { historyChanges } from './history-writes.js';
+import { sweepHistory } from './history-sweep.js';
 import { exportSnapshot, installSnapshot, type SnapshotRecord } from './snapshot.js';
+
+/** Revisions of history kept by default: reads at a past revision and watches reach back this far. */
+export const HISTORY_RETAIN_REVISIONS_DEFAULT = 10_000;
 
 export interface StateStoreOptions {
   durability: Durability;
-  /** Revisions of watch history kept (watch-history.ts). */
+  /** Revisions of history kept (reads at a revision, watches); every replica must keep the same number. */
   eventRetainRevisions?: number;
+}
+
+/** What an apply part reads before it runs: every record it may look at (state-machine.ts, ApplyInput). */
+interface Prefetched {
+  records: Map<string, KeyRecord | null>;
+  /** Where each stored record found is in the history: its modRevision and sub. */
+  positions: Map<string, HistoryPosition>;
+  ranges: Map<string, KeyEntry[]>;
+  leases: Map<number, LeaseRecord | null>;
+  leaseKeys: Map<number, string[]>;
 }
 
 export class StateStore {
@@ -40,24 +48,25 @@ export class StateStore {
   private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly sublevels: Sublevels,
+    private readonly db: Database,
     private readonly sync: boolean,
-    private readonly eventRetainRevisions: number,
+    private readonly historyRetainRevisions: number,
     private current: StoreMeta,
+    private sweep: HistoryPosition,
     private readonly clients: Map<number, ClientState>,
     private idempotency: IdempotencyTable,
     /** True when the opener discarded replicated state this replica may have acknowledged (snapshot.ts). */
     readonly stateLost: boolean,
   ) {}
 
-  static async open(sublevels: Sublevels, options: StateStoreOptions, stateLost: boolean): Promise<StateStore> {
-    const retain = options.eventRetainRevisions ?? EVENT_RETAIN_REVISIONS_DEFAULT;
+  static async open(db: Database, options: StateStoreOptions, stateLost: boolean): Promise<StateStore> {
+    const retain = options.eventRetainRevisions ?? HISTORY_RETAIN_REVISIONS_DEFAULT;
     assert.ok(Number.isSafeInteger(retain) && retain >= 1, `eventRetainRevisions must be a positive integer, got ${retain}`);
-    const meta = await readMeta(sublevels.meta);
-    const clients = await readClients(sublevels.clients);
-    const idempotency = await readIdempotency(sublevels.idempotency);
+    const { meta, sweep } = await readStoredMeta(db);
+    const clients = await readClients(db);
+    const idempotency = await readIdempotency(db);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
-    return new StateStore(sublevels, options.durability === 'fsync', retain, meta, clients, idempotency, stateLost);
+    return new StateStore(db, options.durability === 'fsync', retain, meta, sweep, clients, idempotency, stateLost);
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -75,7 +84,7 @@ export class StateStore {
 
   /** The replicated state at one point in time, for a peer that fell behind the log window. */
   snapshot(): AsyncGenerator<SnapshotRecord> {
-    return exportSnapshot(this.sublevels.db);
+    return exportSnapshot(this.db);
   }
 
   /**
@@ -85,11 +94,11 @@ export class StateStore {
    */
   installSnapshot(records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>): Promise<StoreMeta> {
     return this.serialize(async () => {
-      await installSnapshot(this.sublevels.db, records, beforeReplace);
-      this.current = await readMeta(this.sublevels.meta);
+      await installSnapshot(this.db, records, beforeReplace);
+      ({ meta: this.current, sweep: this.sweep } = await readStoredMeta(this.db));
       this.clients.clear();
-      for (const [id, client] of await readClients(this.sublevels.clients)) this.clients.set(id, client);
-      this.idempotency = await readIdempotency(this.sublevels.idempotency);
+      for (const [id, client] of await readClients(this.db)) this.clients.set(id, client);
+      this.idempotency = await readIdempotency(this.db);
       return this.meta();
     });
   }
@@ -103,52 +112,68 @@ export class StateStore {
   }
 
   private async applyPart(decoded: readonly DecodedEntry[], sync: boolean): Promise<AppliedEntry[]> {
-    const reads = readsOf(decoded);
-    const { kv, leases: leaseLevel, leaseKeys: leaseKeyLevel } = this.sublevels;
-    const ranges = new Map<string, KeyEntry[]>();
-    for (const query of reads.ranges) ranges.set(rangeId(query), await scanRange(kv, query, query.limit + 1));
-    const leaseKeys = new Map<number, string[]>();
-    for (const lease of reads.leaseKeys) leaseKeys.set(lease, await scanLeaseKeys(leaseKeyLevel, lease, DELETE_RANGE_KEYS_MAX + 1));
-    // Keys a range or revoke may delete are read as records too, so the lease index follows their change.
-    const keys = [...new Set([...reads.keys, ...[...leaseKeys.values()].flat()])];
-    const stored = await kv.getMany(keys);
-    const records = new Map(keys.map((key, i) => [key, decodeOptionalRecord(stored[i])] as const));
-    for (const entries of ranges.values()) for (const { key, record } of entries) records.set(key, record);
-    const storedLeases = await leaseLevel.getMany(reads.leases.map(leaseKey));
-    const leases = new Map(
-      reads.leases.map((lease, i) => [lease, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const),
-    );
+    const stored = await this.prefetch(decoded);
     const output = applyEntries(
-      { meta: this.current, records, ranges, leases, leaseKeys, clients: this.clients, idempotency: this.idempotency },
+      {
+        meta: this.current,
+        historyRetainRevisions: this.historyRetainRevisions,
+        clients: this.clients,
+        idempotency: this.idempotency,
+        ...stored,
+      },
       decoded,
     );
-    const operations = applyWrites(this.sublevels, output, this.clients);
-    operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
-    operations.push(...leaseWrites(this.sublevels, output));
-    await this.sublevels.db.batch(operations, writeOptions(sync));
+    const history = historyChanges(output.events, (key) => stored.positions.get(key) ?? null);
+    const { deletes, cursor } = await sweepHistory(this.db, {
+      cursor: this.sweep,
+      compactRevision: output.meta.compactRevision,
+      written: history.records,
+    });
+    const batch = this.db.batch();
+    writeApply(batch, { output, history, deletes, sweep: cursor });
+    await batch.write(writeOptions(sync));
     this.current = output.meta;
+    this.sweep = cursor;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
     this.idempotency.commit(output.idempotency);
     return output.applied;
   }
 
-  /** The batch's new revisions of watch history, and the compaction of those that fell out of the window. */
-  private async historyWrites(revision: number, created: readonly RevisionEvents[]): Promise<BatchOperation[]> {
-    const { events } = this.sublevels;
-    const oldest = oldestRetainedRevision(revision, this.eventRetainRevisions);
-    // A batch may create revisions that are already out of the window; they are never written.
-    const kept = created.filter((item) => item.revision >= oldest);
-    const operations: BatchOperation[] = kept.map((item) => ({
-      type: 'put',
-      sublevel: events,
-      key: revisionKey(item.revision),
-      value: encodeEvents(item.events),
-    }));
-    const compacted = await events
-      .keys({ lt: revisionKey(oldest), limit: created.length + EVENT_COMPACT_BACKLOG_REVISIONS_PER_BATCH })
-      .all();
-    for (const key of compacted) operations.push({ type: 'del', sublevel: events, key });
-    return operations;
+  private async prefetch(decoded: readonly DecodedEntry[]): Promise<Prefetched> {
+    const reads = readsOf(decoded);
+    const positions = new Map<string, HistoryPosition>();
+    const records = new Map<string, KeyRecord | null>();
+    const found = (key: string, record: KeyRecord, sub: number): void => {
+      records.set(key, record);
+      positions.set(key, { revision: record.modRevision, sub });
+    };
+    const ranges = new Map<string, KeyEntry[]>();
+    for (const query of reads.ranges) {
+      const entries = await scanRange(this.db, query, query.limit + 1);
+      for (const { key, record, sub } of entries) found(key, record, sub);
+      ranges.set(
+        rangeId(query),
+        entries.map(({ key, record }) => ({ key, record })),
+      );
+    }
+    const leaseKeys = new Map<number, string[]>();
+    for (const lease of reads.leaseKeys) leaseKeys.set(lease, await scanLeaseKeys(this.db, lease, DELETE_RANGE_KEYS_MAX + 1));
+    // Keys a range or revoke may delete are read as records too, so the lease index follows their change.
+    const keys = [...new Set([...reads.keys, ...[...leaseKeys.values()].flat()])].filter((key) => !records.has(key));
+    const live = await this.db.getMany(keys.map(liveKey));
+    keys.forEach((key, i) => {
+      const bytes = live[i];
+      if (bytes === undefined) return records.set(key, null);
+      const { record, sub } = decodeLive(bytes);
+      found(key, record, sub);
+    });
+    // A write may detach a key from its lease, whose key count then changes.
+    const leaseIds = new Set(reads.leases);
+    for (const record of records.values()) if (record?.lease !== undefined) leaseIds.add(record.lease);
+    const ids = [...leaseIds];
+    const storedLeases = await this.db.getMany(ids.map(leaseKey));
+    const leases = new Map(ids.map((id, i) => [id, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const));
+    return { records, positions, ranges, leases, leaseKeys };
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -163,8 +188,4 @@ export class StateStore {
   async settled(): Promise<void> {
     await this.writes;
   }
-}
-
-function decodeOptionalRecord(bytes: Uint8Array | undefined): KeyRecord | null {
-  return bytes === undefined ? null : decodeKeyRecord(bytes);
 }

@@ -11,6 +11,8 @@ export interface StateView {
   lease(id: number): LeaseRecord | null;
   /** The first DELETE_RANGE_KEYS_MAX keys attached to the lease, in key order, and whether more are. */
   leaseKeys(id: number): { keys: string[]; more: boolean };
+  /** The oldest revision reads may still ask for. */
+  compactRevision(): number;
 }
 
 export interface WatchEvent {
@@ -18,6 +20,8 @@ export interface WatchEvent {
   key: string;
   /** The new record of a put; null for a delete. */
   record: KeyRecord | null;
+  /** The key's record before the change (null: absent), when the reader asked for it. */
+  prev?: KeyRecord | null;
 }
 
 /** The record a put at `revision` leaves, given the key's current record. */
@@ -44,6 +48,7 @@ export interface KvOpOutcome {
   revision: number;
   /** What the op changed, in order (a txn may change a key twice); empty when nothing changed. */
   changes: WatchEvent[];
-  /** Leases granted (a record) or ended (null). Keys join and leave leases through `changes`. */
+  /** Leases granted (a record) or ended (null). Keys join and leave leases through `changes`. A compact
+   *  op's new compact revision is in its result. */
   leases: Array<[number, LeaseRecord | null]>;
 }

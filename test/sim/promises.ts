@@ -39,9 +39,6 @@ const PROMISING = new Set<MessageType>([
   MessageType.RECOVERY_REPLY,
 ]);
 
-const VIEW_ROOT_KEY = `!meta!${VIEW_STATE_KEY}`;
-const META_ROOT_KEY = `!meta!${META_KEY}`;
-
 export class PromiseInvariants {
   private readonly views = new Map<number, { version: number; view: ViewState | null }>();
   private readonly logs = new Map<number, DurableLog>();
@@ -108,7 +105,7 @@ export class PromiseInvariants {
   }
 
   private checkHeld(replica: number, disk: SimDisk, view: ViewState, ack: AckPromise, when: string): void {
-    const metaBytes = disk.durableValue(META_ROOT_KEY);
+    const metaBytes = disk.durableValue(META_KEY);
     const appliedSlot = metaBytes === undefined ? 0 : decodeMeta(metaBytes).appliedSlot;
     const log = this.logs.get(replica)!;
     for (let seq = Math.max(1, appliedSlot - view.sessionBase + 1); seq <= ack.seq; seq++) {
@@ -132,7 +129,7 @@ export class PromiseInvariants {
   private durableView(replica: number, disk: SimDisk): ViewState | null {
     const cached = this.views.get(replica);
     if (cached?.version === disk.version) return cached.view;
-    const bytes = disk.durableValue(VIEW_ROOT_KEY);
+    const bytes = disk.durableValue(VIEW_STATE_KEY);
     const view = bytes === undefined ? null : decodeViewState(bytes);
     this.views.set(replica, { version: disk.version, view });
     return view;

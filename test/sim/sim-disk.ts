@@ -98,9 +98,9 @@ export class SimDisk {
     this.inFlight = [];
   }
 
-  /** The durable value under a root key (a sublevel key is `!name!key`), for the invariant checkers. */
-  durableValue(rootKey: string): Uint8Array | undefined {
-    return this.durable.get(rootKey);
+  /** The durable value under a database key, for the invariant checkers. */
+  durableValue(key: Uint8Array): Uint8Array | undefined {
+    return this.durable.get(Buffer.from(key).toString('latin1'));
   }
 
   /** The log files a restart would find, for the invariant checkers. */
@@ -218,13 +218,13 @@ export class SimDisk {
 }
 
 /** The database one process incarnation sees: memory-level's tree, with every write going through the disk first. */
-class SimDiskLevel extends MemoryLevel<string, Uint8Array> {
+class SimDiskLevel extends MemoryLevel<Buffer, Buffer> {
   constructor(
     private readonly disk: SimDisk,
     private readonly incarnation: number,
     private readonly image: Array<[string, Uint8Array]>,
   ) {
-    super({ keyEncoding: 'utf8', valueEncoding: 'view', storeEncoding: 'view' });
+    super({ keyEncoding: 'buffer', valueEncoding: 'buffer', storeEncoding: 'view' });
   }
 
   async _open(): Promise<void> {

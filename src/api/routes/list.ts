@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { readLocal } from '../consistency.js';
 import { checkPrefix } from '../keys.js';
-import { expectResult, nextKey, toItem } from '../results.js';
+import { expectResult, toItem } from '../results.js';
 import { DeletePrefixBody, DeletePrefixQuery, LIST_LIMIT_DEFAULT, ListBody, ListQuery, WriteHeaders } from '../schemas.js';
 import { errorResponses, HEADERS, success, THROUGH_THE_LOG, WRITE } from '../responses.js';
 import { keyedSubmit } from '../keyed-submit.js';
@@ -46,7 +46,7 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
     // different revisions; `after` keeps them in key order with no key repeated or skipped.
     const page = await readLocal(service, consistency, (local) => local.readRange(query));
     reply.header('x-mrtom-revision', String(page.revision));
-    return { revision: page.revision, items: page.entries.map((entry) => toItem(entry, keysOnly)), next: nextKey(page.entries, page.more) };
+    return { revision: page.revision, items: page.entries.map((entry) => toItem(entry, keysOnly)), next: page.next };
   });
 
   app.delete(LIST_ROUTE, { schema: DELETE_PREFIX_SCHEMA }, async (request, reply) => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { dumpDatabase, opEntry, put, readRecord, storeHarness } from './fixtures.js';
 import { ENTRIES_PER_BATCH, stateAfter, type CrashState } from './crash-batches.js';
 import { openReplicaStore } from '../../../src/store/replica-store.js';
-import { levelDatabase, openSublevels, readClients } from '../../../src/store/database.js';
+import { levelDatabase, readClients } from '../../../src/store/database.js';
 import type { ViewState } from '../../../src/consensus/view-state.js';
 
 const CRASH_WRITER = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
@@ -85,11 +85,12 @@ async function readCrashState(dir: string): Promise<CrashState> {
     await store.close();
   }
   // The state store keeps its client table to itself; this is the reader its open() uses.
-  const sublevels = await openSublevels(levelDatabase(join(dir, 'state')));
+  const db = levelDatabase(join(dir, 'state'));
+  await db.open();
   try {
-    return { ...state, clients: await readClients(sublevels.clients) };
+    return { ...state, clients: await readClients(db) };
   } finally {
-    await sublevels.db.close();
+    await db.close();
   }
 }
 
@@ -171,7 +172,7 @@ describe('atomic apply', () => {
     ]);
     await store.close();
     const reopened = await harness.open(dir, 'fsync');
-    expect(reopened.state.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2 });
+    expect(reopened.state.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2, compactRevision: 0 });
     expect(reopened.log.viewState()).toEqual(view);
   });
 
@@ -183,6 +184,6 @@ describe('atomic apply', () => {
       opEntry(3, put('a', '3'), { session: 2, seq: 1 }),
       opEntry(4, put('a', '4'), { session: 5, seq: 9 }),
     ]);
-    expect(store.state.meta()).toEqual({ appliedSlot: 4, session: 5, appliedSeq: 9, revision: 4 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 4, session: 5, appliedSeq: 9, revision: 4, compactRevision: 0 });
   });
 });

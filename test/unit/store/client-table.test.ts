@@ -1,7 +1,7 @@
 // Proves the per-client result cache stays within CLIENT_RESULTS_MAX and that what it forgets can no
 // longer be applied again. How: drives the pure client-table functions at the cap and one past it.
 import { describe, expect, it } from 'vitest';
-import { CLIENT_RESULTS_MAX, admit, diffClient, newClient, raiseFloor, remember } from '../../../src/store/client-table.js';
+import { CLIENT_RESULTS_MAX, admit, newClient, raiseFloor, remember } from '../../../src/store/client-table.js';
 import type { OpResult } from '../../../src/store/ops.js';
 
 const written = (revision: number): OpResult => ({ type: 'put', revision, modRevision: revision });
@@ -30,21 +30,5 @@ describe('client result cache', () => {
     expect([...client.results.keys()].sort((a, b) => a - b)).toEqual([3, 4]);
     raiseFloor(client, 1);
     expect(client.floor).toBe(2);
-  });
-
-  it('diffs a client into the writes that persist it', () => {
-    const before = newClient();
-    remember(before, 1, written(1));
-    remember(before, 2, written(2));
-    const after = {
-      floor: 1,
-      results: new Map([
-        [2, written(2)],
-        [3, written(3)],
-      ]),
-    };
-    expect(diffClient(9, before, after)).toEqual({ clientId: 9, floor: 1, added: [[3, written(3)]], removed: [1] });
-    expect(diffClient(9, undefined, newClient())).toEqual({ clientId: 9, floor: 0, added: [], removed: [] });
-    expect(diffClient(9, after, after).floor).toBeNull();
   });
 });

@@ -50,7 +50,10 @@ export interface CrashState {
 export function stateAfter(batches: number): CrashState {
   const lastSlot = batches * ENTRIES_PER_BATCH;
   const state: CrashState = {
-    meta: batches === 0 ? { ...INITIAL_META } : { appliedSlot: lastSlot, session: 1, appliedSeq: lastSlot, revision: lastSlot },
+    meta:
+      batches === 0
+        ? { ...INITIAL_META }
+        : { appliedSlot: lastSlot, session: 1, appliedSeq: lastSlot, revision: lastSlot, compactRevision: 0 },
     rows: [],
     history: [],
     clients: new Map(),

@@ -2,7 +2,7 @@
 // request at or below its client's floor is refused. How: real LevelDB store, retries within and across batches.
 import { describe, expect, it } from 'vitest';
 import { BELOW_FLOOR_REASON } from '../../../src/store/client-table.js';
-import { del, get, getResult, opEntry, put, storeHarness, readRecord } from './fixtures.js';
+import { del, dumpDatabase, get, getResult, opEntry, put, storeHarness, readRecord } from './fixtures.js';
 
 const harness = storeHarness();
 
@@ -91,5 +91,18 @@ describe('client table', () => {
     await store.state.applyBatch([opEntry(1, put('k', 'v'), { requestId: 9, floor: 8 })]);
     const [older] = await store.state.applyBatch([opEntry(2, put('k', 'w'), { requestId: 7, floor: 0 })]);
     expect(older?.result).toMatchObject({ type: 'invalid', reason: BELOW_FLOOR_REASON });
+  });
+
+  it('keeps one record per client, its cached results inside, and answers retries from it after a restart', async () => {
+    const dir = await harness.newDir();
+    const store = await harness.open(dir, 'fsync');
+    const entries = [1, 2, 3, 4].map((requestId) => opEntry(requestId, put(`k${requestId}`, 'v'), { clientId: 1, requestId }));
+    await store.state.applyBatch([...entries, opEntry(5, put('k', 'v'), { clientId: 2, requestId: 1 })]);
+    await store.close();
+    // keys.ts: c<clientId u32>, one per client however many requests it has cached.
+    expect((await dumpDatabase(dir)).filter(([key]) => key.startsWith('63')).map(([key]) => key)).toEqual(['6300000001', '6300000002']);
+    const reopened = await harness.open(dir, 'fsync');
+    const [retry] = await reopened.state.applyBatch([opEntry(6, put('k3', 'other'), { clientId: 1, requestId: 3 })]);
+    expect(retry?.result).toEqual({ type: 'put', revision: 3, modRevision: 3 });
   });
 });

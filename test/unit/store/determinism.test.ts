@@ -1,5 +1,6 @@
 // Proves the state machine is deterministic: any batch split of the same entries yields the same results
-// and byte-identical LevelDB contents. How: seeded fast-check scenarios applied to two real stores.
+// and byte-identical LevelDB contents, history compaction included. How: seeded fast-check scenarios
+// applied to two real stores.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { LogEntry } from '../../../src/consensus/log-entry.js';
@@ -35,6 +36,7 @@ const opArb: fc.Arbitrary<KvOp> = fc.oneof(
     lease: fc.integer({ min: 1, max: 6 }),
   }),
   fc.record({ type: fc.constant('delete_range' as const), prefix: fc.constantFrom('', 'a', 'b') }),
+  fc.record({ type: fc.constant('compact' as const), revision: fc.integer({ min: 1, max: 30 }) }),
   fc.record({
     type: fc.constant('put' as const),
     key: keyArb,
@@ -79,6 +81,8 @@ const scenarioArb = fc.record({
   /** Index of the first entry of session 2 (past the end: no session change). */
   sessionBreak: fc.integer({ min: 1, max: 50 }),
   batchSizes: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 40 }),
+  /** Revisions of history kept: small ones make every apply compact. */
+  retain: fc.constantFrom(2, 5, 10_000),
 });
 
 function toEntries(steps: readonly Step[], sessionBreak: number): LogEntry[] {
@@ -116,11 +120,11 @@ async function applyAll(store: ReplicaStore, batches: readonly LogEntry[][]): Pr
 describe('determinism', () => {
   it('gives the same results and the same stored bytes for every batch split', async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ steps, sessionBreak, batchSizes }) => {
+      fc.asyncProperty(scenarioArb, async ({ steps, sessionBreak, batchSizes, retain }) => {
         const entries = toEntries(steps, sessionBreak);
         const [oneDir, batchedDir] = [await harness.newDir(), await harness.newDir()];
-        const one = await harness.open(oneDir, 'memory');
-        const batched = await harness.open(batchedDir, 'memory');
+        const one = await harness.openWith(oneDir, { durability: 'memory', eventRetainRevisions: retain });
+        const batched = await harness.openWith(batchedDir, { durability: 'memory', eventRetainRevisions: retain });
         const oneResults = await applyAll(
           one,
           entries.map((entry) => [entry]),

@@ -107,12 +107,12 @@ export function storeHarness() {
   };
 }
 
-/** Every key and value in the store's database, sublevel prefixes included, read with LevelDB directly. */
+/** Every key and value in the store's database, in hex, read with LevelDB directly. */
 export async function dumpDatabase(dir: string): Promise<Array<[string, string]>> {
-  const db = new Level<string, Uint8Array>(join(dir, 'state'), { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const db = new Level<Buffer, Buffer>(join(dir, 'state'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   try {
     const rows: Array<[string, string]> = [];
-    for await (const [key, value] of db.iterator()) rows.push([key, Buffer.from(value).toString('hex')]);
+    for await (const [key, value] of db.iterator()) rows.push([key.toString('hex'), value.toString('hex')]);
     return rows;
   } finally {
     await db.close();

@@ -31,7 +31,7 @@ describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (dur
     await before.close();
 
     const after = await harness.open(dir, durability);
-    expect(after.state.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2 });
+    expect(after.state.meta()).toEqual({ appliedSlot: 2, session: 1, appliedSeq: 2, revision: 2, compactRevision: 0 });
     expect(after.log.viewState()).toEqual(VIEW_2);
     expect(await readRecord(after, 'k2')).toEqual({ value: bytes('v2'), createRevision: 2, modRevision: 2, version: 1 });
     expect(await readRecord(after, 'k3')).toBeNull();
@@ -61,7 +61,7 @@ describe('restart with durability memory', () => {
     const after = await harness.open(dir, 'memory');
     expect(after.state.stateLost).toBe(true);
     expect(await after.log.load()).toEqual([]);
-    expect(after.state.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0 });
+    expect(after.state.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0, compactRevision: 0 });
     expect(after.log.viewState()).toEqual(VIEW_2);
     expect(await readRecord(after, 'a')).toBeNull();
   });
@@ -89,7 +89,7 @@ describe('view state', () => {
     const after = await harness.open(dir, 'fsync');
     expect(after.log.viewState()).toEqual(next);
     // Kept apart from the applied meta, which a view state write leaves alone.
-    expect(after.state.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0 });
+    expect(after.state.meta()).toEqual({ appliedSlot: 0, session: 0, appliedSeq: 0, revision: 0, compactRevision: 0 });
   });
 
   it('refuses a last normal view or session past the current one and keeps the previous state', async () => {

@@ -23,7 +23,7 @@ describe('revisions', () => {
       { type: 'put', revision: 5, modRevision: 5 },
       getResult(5, { value: bytes('v3'), contentType: 'text/plain', createRevision: 5, modRevision: 5, version: 1 }),
     ]);
-    expect(store.state.meta()).toEqual({ appliedSlot: 8, session: 1, appliedSeq: 8, revision: 5 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 8, session: 1, appliedSeq: 8, revision: 5, compactRevision: 0 });
     expect(await readRecord(store, 'b')).toEqual({ value: bytes('x'), createRevision: 3, modRevision: 3, version: 1 });
   });
 

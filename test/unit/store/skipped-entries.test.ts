@@ -14,7 +14,7 @@ describe('entries that apply nothing', () => {
     const applied = await store.state.applyBatch([opEntry(1, put('k', 'v')), noopEntry(2), opEntry(3, get('k'))]);
     expect(applied[1]?.result).toEqual({ type: 'invalid', revision: 1, reason: NOOP_REASON });
     expect(applied[2]?.result).toMatchObject(getResult(1, { version: 1 }));
-    expect(store.state.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 3, session: 1, appliedSeq: 3, revision: 1, compactRevision: 0 });
   });
 
   it.each([
@@ -48,7 +48,7 @@ describe('entries that apply nothing', () => {
     const store = await harness.open(await harness.newDir(), 'async');
     const [invalid] = await store.state.applyBatch([rawEntry(1, body)]);
     expect(invalid?.result).toEqual({ type: 'invalid', revision: 0, reason: expect.stringContaining(reason) });
-    expect(store.state.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 0 });
+    expect(store.state.meta()).toEqual({ appliedSlot: 1, session: 1, appliedSeq: 1, revision: 0, compactRevision: 0 });
     // The request id of an invalid body is not consumed: a valid request with it still applies.
     const [valid] = await store.state.applyBatch([opEntry(2, put('k', 'v'), { requestId: 1 })]);
     expect(valid?.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });
