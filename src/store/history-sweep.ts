@@ -13,6 +13,18 @@ import { decodeRevisionHead, type RevisionRecord, type RevisionRecordHead } from
 
 /** Records swept per apply besides as many as the apply wrote: a backlog shrinks by this much each time. */
 export const HISTORY_SWEEP_BACKLOG_RECORDS_PER_BATCH = 1_024;
+/**
+ * By default the sweep runs up to the compact revision rounded down to a multiple of this: once every so
+ * many revisions, not in every apply — a database iterator per apply was a tenth of a follower's CPU
+ * (docs/performance.md). Rounding the bound, not skipping applies, keeps what is stored at each
+ * revision the same however the applies were batched.
+ */
+export const HISTORY_SWEEP_STEP_REVISIONS_DEFAULT = 256;
+
+/** Where the sweep stops for a compact revision: below it, history is garbage no read can ask for. */
+function sweepBound(compactRevision: number, stepRevisions: number): number {
+  return compactRevision - (compactRevision % stepRevisions);
+}
 
 export function comparePositions(a: HistoryPosition, b: HistoryPosition): number {
   return a.revision - b.revision || a.sub - b.sub;
@@ -35,13 +47,15 @@ export interface SweepInput {
   /** Everything before it is swept. */
   cursor: HistoryPosition;
   compactRevision: number;
+  /** The sweep's bound moves in steps of this many revisions (HISTORY_SWEEP_STEP_REVISIONS_DEFAULT). */
+  stepRevisions: number;
   /** The records this apply writes, in order; they follow every stored one. */
   written: ReadonlyArray<{ position: HistoryPosition; record: RevisionRecord }>;
 }
 
 /** The keys to delete (after the apply's own writes, which they may include) and where the sweep stands then. */
 export async function sweepHistory(db: Database, input: SweepInput): Promise<{ deletes: Buffer[]; cursor: HistoryPosition }> {
-  const bound: HistoryPosition = { revision: input.compactRevision, sub: 0 };
+  const bound: HistoryPosition = { revision: sweepBound(input.compactRevision, input.stepRevisions), sub: 0 };
   let cursor = input.cursor;
   let budget = input.written.length + HISTORY_SWEEP_BACKLOG_RECORDS_PER_BATCH;
   const deletes: Buffer[] = [];

@@ -21,7 +21,7 @@ import { decodeLease, scanLeaseKeys } from './lease-store.js';
 import { decodeLive } from './record-codec.js';
 import { leaseKey, liveKey, type HistoryPosition } from './keys.js';
 import { historyChanges } from './history-writes.js';
-import { sweepHistory } from './history-sweep.js';
+import { HISTORY_SWEEP_STEP_REVISIONS_DEFAULT, sweepHistory } from './history-sweep.js';
 import { exportSnapshot, installSnapshot, type SnapshotRecord } from './snapshot.js';
 
 /** Revisions of history kept by default: reads at a past revision and watches reach back this far. */
@@ -31,6 +31,8 @@ export interface StateStoreOptions {
   durability: Durability;
   /** Revisions of history kept (reads at a revision, watches); every replica must keep the same number. */
   eventRetainRevisions?: number;
+  /** Compaction deletes in steps of this many revisions (history-sweep.ts); 1 deletes in every apply. */
+  historySweepStepRevisions?: number;
 }
 
 /** What an apply part reads before it runs: every record it may look at (state-machine.ts, ApplyInput). */
@@ -51,6 +53,7 @@ export class StateStore {
     private readonly db: Database,
     private readonly sync: boolean,
     private readonly historyRetainRevisions: number,
+    private readonly sweepStepRevisions: number,
     private current: StoreMeta,
     private sweep: HistoryPosition,
     private readonly clients: Map<number, ClientState>,
@@ -66,7 +69,9 @@ export class StateStore {
     const clients = await readClients(db);
     const idempotency = await readIdempotency(db);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
-    return new StateStore(db, options.durability === 'fsync', retain, meta, sweep, clients, idempotency, stateLost);
+    const step = options.historySweepStepRevisions ?? HISTORY_SWEEP_STEP_REVISIONS_DEFAULT;
+    assert.ok(Number.isSafeInteger(step) && step >= 1, `historySweepStepRevisions must be a positive integer, got ${step}`);
+    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, stateLost);
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -127,6 +132,7 @@ export class StateStore {
     const { deletes, cursor } = await sweepHistory(this.db, {
       cursor: this.sweep,
       compactRevision: output.meta.compactRevision,
+      stepRevisions: this.sweepStepRevisions,
       written: history.records,
     });
     const batch = this.db.batch();

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Compare, KvOp, KeyEntry, KeyRecord, TxnOp } from '../../../src/store/ops.js';
 import type { ReplicaStore } from '../../../src/store/replica-store.js';
-import { HISTORY_SWEEP_BACKLOG_RECORDS_PER_BATCH } from '../../../src/store/history-sweep.js';
+import { HISTORY_SWEEP_BACKLOG_RECORDS_PER_BATCH, HISTORY_SWEEP_STEP_REVISIONS_DEFAULT } from '../../../src/store/history-sweep.js';
 import { bytes, del, dumpDatabase, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
@@ -76,7 +76,7 @@ describe('history', () => {
           states.set(reference.state.meta().revision, await liveState(reference));
         }
         const dir = await harness.newDir();
-        const store = await harness.openWith(dir, { durability: 'memory', eventRetainRevisions: retain });
+        const store = await harness.openWith(dir, { durability: 'memory', eventRetainRevisions: retain, historySweepStepRevisions: 1 });
         for (let start = 0, i = 0; start < entries.length; i++) {
           const size = batchSizes[i % batchSizes.length]!;
           await store.state.applyBatch(entries.slice(start, start + size));
@@ -113,7 +113,7 @@ describe('history', () => {
   it('sweeps a backlog a bounded number of records per apply, staying exact meanwhile', async () => {
     const dir = await harness.newDir();
     const writes = 2 * HISTORY_SWEEP_BACKLOG_RECORDS_PER_BATCH + 100;
-    const keeping = await harness.openWith(dir, { durability: 'async', eventRetainRevisions: writes + 10 });
+    const keeping = await harness.openWith(dir, { durability: 'async', eventRetainRevisions: writes + 10, historySweepStepRevisions: 1 });
     for (let slot = 1; slot <= writes; slot++) await keeping.state.applyBatch([opEntry(slot, put('k', String(slot)))]);
     await keeping.state.applyBatch([opEntry(writes + 1, del('gone'))]);
     await keeping.close();
@@ -123,7 +123,7 @@ describe('history', () => {
     let slot = writes + 1;
     const counts: number[] = [];
     for (let apply = 0; apply < 3; apply++) {
-      const store = await harness.openWith(dir, { durability: 'async', eventRetainRevisions: 1 });
+      const store = await harness.openWith(dir, { durability: 'async', eventRetainRevisions: 1, historySweepStepRevisions: 1 });
       slot += 1;
       await store.state.applyBatch([opEntry(slot, put('other', 'x'))]);
       const { revision, compactRevision } = store.state.meta();
@@ -143,5 +143,23 @@ describe('history', () => {
     expect(counts[1]).toBeGreaterThanOrEqual(counts[0]! + 1 - allowance);
     expect(counts[1]).toBeGreaterThan(3);
     expect(counts[2]).toBe(3);
+  });
+
+  it('by default deletes once per HISTORY_SWEEP_STEP_REVISIONS_DEFAULT revisions, leaving the same rows however applies were batched', async () => {
+    const writes = HISTORY_SWEEP_STEP_REVISIONS_DEFAULT + 40;
+    const entries = (): ReturnType<typeof opEntry>[] => Array.from({ length: writes }, (_, i) => opEntry(i + 1, put('k', String(i + 1))));
+    const oneDir = await harness.newDir();
+    const one = await harness.openWith(oneDir, { durability: 'async', eventRetainRevisions: 1 });
+    for (const entry of entries()) await one.state.applyBatch([entry]);
+    await one.close();
+    const batchedDir = await harness.newDir();
+    const batched = await harness.openWith(batchedDir, { durability: 'async', eventRetainRevisions: 1 });
+    const all = entries();
+    for (let i = 0; i < all.length; i += 7) await batched.state.applyBatch(all.slice(i, i + 7));
+    await batched.close();
+    expect(await dumpDatabase(batchedDir)).toEqual(await dumpDatabase(oneDir));
+    // Swept up to revision 256: the 41 records from there on stay, and below it only k's newest (255),
+    // which the sweep deletes once the record replacing it (256) falls below the bound.
+    expect(await historyKeyCount(oneDir)).toBe(writes - HISTORY_SWEEP_STEP_REVISIONS_DEFAULT + 2);
   });
 });
