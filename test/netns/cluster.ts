@@ -11,7 +11,7 @@ import { repairCounters, type RepairCounters } from './metrics.js';
 import { currentRoles, type Roles } from './cluster-view.js';
 import { NetworkFaults } from './network-faults.js';
 import { MemberProcesses } from './processes.js';
-import { RUN_DIR_PREFIX, type Member, type Topology } from './topology.js';
+import { pidsIn, RUN_DIR_PREFIX, type Member, type Topology } from './topology.js';
 
 const READY_DEADLINE_MS = 30_000;
 
@@ -97,6 +97,12 @@ export class Cluster {
     await this.network.apply().catch((err: Error) => problems.push(`could not clear the faults: ${err.message}`));
     await this.network.close();
     await this.processes.stopAll();
+    // Nothing may outlive its cluster in a member's namespace: the next cluster would share it.
+    for (const member of this.topology.members) {
+      const strays = pidsIn(member.ns);
+      for (const pid of strays) process.kill(pid, 'SIGKILL');
+      if (strays.length > 0) problems.push(`harness: ${strays.length} process(es) left in ${member.ns} after the stop (killed)`);
+    }
     return [...problems, ...this.network.problems, ...(await this.crashesSince())];
   }
 }

@@ -54,6 +54,8 @@ export class NetworkFaults {
   private readonly delayers = new Map<MemberName, Delayer>();
   /** What the faults did, summed over rules and delayers already replaced; live ones are added when read. */
   private readonly done: FaultCounts = { orderedLost: 0, framesBlocked: 0, framesDelayed: 0 };
+  /** The load in progress (apply), so the next one starts after it. */
+  private applying: Promise<void> = Promise.resolve();
   /** Harness parts that failed on their own (a delayer that died): a run with any is not trusted. */
   readonly problems: string[] = [];
 
@@ -101,8 +103,18 @@ export class NetworkFaults {
     return total;
   }
 
-  /** Loads every member's rules where they changed; starts and stops delayers around them. */
-  async apply(): Promise<void> {
+  /**
+   * Loads every member's rules where they changed; starts and stops delayers around them. Calls run one
+   * at a time, each from the state as it is when its turn comes: overlapping faults end and start
+   * concurrently, and two loads interleaving would start a second delayer on a bound queue.
+   */
+  apply(): Promise<void> {
+    const turn = this.applying.then(() => this.applyNow());
+    this.applying = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async applyNow(): Promise<void> {
     const link = this.link;
     const wanted = needsDelayer(link);
     await Promise.all(
@@ -126,6 +138,7 @@ export class NetworkFaults {
 
   /** Stops every delayer (their rules must already be gone: apply() after clear()). */
   async close(): Promise<void> {
+    await this.applying;
     await Promise.all(this.members.map((member) => this.stopDelayer(member)));
   }
 

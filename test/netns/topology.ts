@@ -85,7 +85,7 @@ function ourNamespaces(): string[] {
     .filter((name) => name.startsWith(NETNS_PREFIX));
 }
 
-function pidsIn(ns: string): number[] {
+export function pidsIn(ns: string): number[] {
   return ip('netns', 'pids', ns)
     .split('\n')
     .filter((line) => line.trim() !== '')
