@@ -25,37 +25,37 @@ export async function measureRecovery(
   boundMs: number,
 ): Promise<Recovery> {
   const byReplica = new Map<string, number | null>();
+  const leftMs = () => boundMs - (context.nowMs() - healedAtMs);
   await Promise.all(
     replicaUrls.map(async (url, index) => {
-      const kv = new Client({
-        endpoints: [url],
-        retry: { attemptsMax: 1 },
-        timeoutMs: PROBE_CALL_TIMEOUT_MS,
-        attemptTimeoutMs: PROBE_CALL_TIMEOUT_MS,
-      });
       // Probe clients are numbered apart from the workload's (which count up from 1).
       const client = 1_000_000 + index;
-      try {
-        for (let attempt = 1; context.nowMs() - healedAtMs < boundMs; attempt++) {
-          const signal = AbortSignal.timeout(Math.max(1, Math.round(boundMs - (context.nowMs() - healedAtMs))));
-          const { outcome, op } = await recordOp(
-            context,
-            kv,
-            client,
-            `${keyPrefix}${index + 1}`,
-            { type: 'put', value: `p${index + 1}.${attempt}` },
-            signal,
-          );
-          if (outcome === 'ok') {
-            byReplica.set(url, op.completeMs! - healedAtMs);
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
-        }
-        byReplica.set(url, null);
-      } finally {
+      for (let attempt = 1; leftMs() > 0; attempt++) {
+        // A client of its own per attempt: the SDK's circuit breaker would otherwise hold back the next
+        // attempts for up to 5 s after a refusal, and that wait is the client's, not the replica's.
+        const kv = new Client({
+          endpoints: [url],
+          retry: { attemptsMax: 1 },
+          timeoutMs: PROBE_CALL_TIMEOUT_MS,
+          attemptTimeoutMs: PROBE_CALL_TIMEOUT_MS,
+        });
+        const value = `p${index + 1}.${attempt}`;
+        const { outcome, op } = await recordOp(
+          context,
+          kv,
+          client,
+          `${keyPrefix}${index + 1}`,
+          { type: 'put', value },
+          AbortSignal.timeout(Math.max(1, Math.round(leftMs()))),
+        );
         await kv.close();
+        if (outcome === 'ok') {
+          byReplica.set(url, op.completeMs! - healedAtMs);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
       }
+      byReplica.set(url, null);
     }),
   );
   const times = [...byReplica.values()];
