@@ -52,8 +52,8 @@ async function runRound(cluster: Cluster, round: Round, options: FaultsOptions, 
 async function report(result: ScenarioResult, round: Round, cluster: Cluster, options: FaultsOptions): Promise<void> {
   console.log(resultLine(result));
   console.log(`  ${effectsLine(result)}`);
-  if (!result.ok) {
-    for (const problem of result.problems) console.log(`  problem: ${problem}`);
+  for (const problem of result.problems) console.log(`  problem: ${problem}`);
+  if (!result.ok || options.keep) {
     const evidence = await keepEvidence(result, cluster.runDir, round.replay, !options.short);
     console.log(`  evidence in ${evidence}\n  replay: ${round.replay}`);
   }

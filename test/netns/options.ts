@@ -16,13 +16,15 @@ export interface FaultsOptions {
   short: boolean;
   /** Measure write throughput at 0, 1 and 5% loss, this many seconds each, instead of the scenarios. */
   throughputSeconds: number | null;
+  /** Keep every round's evidence folder, not only a failing one's (to read a passing run's logs). */
+  keep: boolean;
   /** Also print each round's result as one machine-readable line (RESULT_LINE_PREFIX + JSON), for the tests. */
   resultLines: boolean;
   shape: TopologyShape;
 }
 
 export const USAGE = `npm run test:faults -- [--minutes N] [--scenario NAME]... [--seed S] [--rounds K] [--short]
-                         [--replicas 3|5] [--throughput SECONDS] [--result-lines]`;
+                         [--replicas 3|5] [--throughput SECONDS] [--keep] [--result-lines]`;
 
 export const RESULT_LINE_PREFIX = '@result ';
 /** The result line's scenario name for the stop of the cluster the short rounds shared. */
@@ -47,6 +49,7 @@ export function parseFaultsOptions(argv: readonly string[]): FaultsOptions {
       short: { type: 'boolean' },
       replicas: { type: 'string' },
       throughput: { type: 'string' },
+      keep: { type: 'boolean' },
       'result-lines': { type: 'boolean' },
     },
     strict: true,
@@ -60,6 +63,7 @@ export function parseFaultsOptions(argv: readonly string[]): FaultsOptions {
     rounds: integer('rounds', values.rounds, 1_000_000, 1, 1_000_000),
     short: values.short ?? false,
     throughputSeconds: values.throughput === undefined ? null : integer('throughput', values.throughput, 20, 1, 3_600),
+    keep: values.keep ?? false,
     resultLines: values['result-lines'] ?? false,
     shape: { replicas, sequencers: 2 },
   };
