@@ -42,7 +42,7 @@ export class Cluster {
       topology,
       runDir,
       new MemberProcesses(topology.members, runDir, configPath, 'info'),
-      new NetworkFaults(topology.members, prng),
+      new NetworkFaults(topology.members, [topology.client.address], prng),
     );
     await cluster.network.apply();
     for (const member of [...cluster.sequencers, ...cluster.replicas]) cluster.processes.start(member.name);

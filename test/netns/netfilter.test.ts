@@ -15,13 +15,16 @@ const rulesOf = (text: string, table: 'raw' | 'mangle') =>
 
 describe('ingress rules of one member', () => {
   it('in calm weather drop nothing: only the counting chain exists, with nothing jumping to it', () => {
-    const text = renderIngressRules({ blockedSources: [], link: CALM }, SELF);
+    const text = renderIngressRules({ blockedSources: [], sparedSources: [], link: CALM }, SELF);
     expect(rulesOf(text, 'raw').filter((rule) => rule.startsWith('-A PREROUTING'))).toEqual([]);
     expect(rulesOf(text, 'mangle')).toEqual([]);
   });
 
   it('block exactly the partitioned sources, before any random loss is drawn', () => {
-    const text = renderIngressRules({ blockedSources: ['10.66.2.1', '10.66.1.3'], link: { ...CALM, lossRate: 0.05 } }, SELF);
+    const text = renderIngressRules(
+      { blockedSources: ['10.66.2.1', '10.66.1.3'], sparedSources: [], link: { ...CALM, lossRate: 0.05 } },
+      SELF,
+    );
     const prerouting = rulesOf(text, 'raw').filter((rule) => rule.startsWith('-A PREROUTING'));
     expect(prerouting[0]).toContain('-s 10.66.2.1/32');
     expect(prerouting[1]).toContain('-s 10.66.1.3/32');
@@ -29,8 +32,21 @@ describe('ingress rules of one member', () => {
     expect(prerouting[2]).toContain('--probability 0.050000 -j M6-LOST');
   });
 
+  it("spare the clients' frames from the link conditions, never from a partition", () => {
+    const client = '10.66.3.1';
+    const lossy = rulesOf(
+      renderIngressRules({ blockedSources: ['10.66.2.1'], sparedSources: [client], link: { ...CALM, lossRate: 0.05 } }, SELF),
+      'raw',
+    );
+    const prerouting = lossy.filter((rule) => rule.startsWith('-A PREROUTING'));
+    expect(prerouting.map((rule) => rule.split(' -j ')[1])).toEqual([`DROP`, 'ACCEPT', 'M6-LOST']);
+    expect(prerouting[1]).toContain(`-s ${client}/32`);
+    const duplicated = renderIngressRules({ blockedSources: [], sparedSources: [client], link: { ...CALM, duplicateRate: 0.1 } }, SELF);
+    expect(rulesOf(duplicated, 'mangle')[0]).toBe(`-A PREROUTING -i eth0 -s ${client}/32 -j ACCEPT`);
+  });
+
   it('draw loss once per frame and count lost ORDERED apart from the rest', () => {
-    const raw = rulesOf(renderIngressRules({ blockedSources: [], link: { ...CALM, lossRate: 0.2 } }, SELF), 'raw');
+    const raw = rulesOf(renderIngressRules({ blockedSources: [], sparedSources: [], link: { ...CALM, lossRate: 0.2 } }, SELF), 'raw');
     expect(raw.filter((rule) => rule.includes('statistic'))).toHaveLength(1);
     const lost = raw.filter((rule) => rule.startsWith('-A M6-LOST'));
     expect(lost[0]).toContain('=0x4D540102');
@@ -39,9 +55,9 @@ describe('ingress rules of one member', () => {
   });
 
   it('queue frames to the delayer only while a delay is in force, and duplicate back to this member', () => {
-    const delayed = renderIngressRules({ blockedSources: [], link: { ...CALM, delayMs: 20, jitterMs: 10 } }, SELF);
+    const delayed = renderIngressRules({ blockedSources: [], sparedSources: [], link: { ...CALM, delayMs: 20, jitterMs: 10 } }, SELF);
     expect(rulesOf(delayed, 'raw').at(-1)).toBe('-A PREROUTING -i eth0 -j NFQUEUE --queue-num 0 --queue-bypass');
-    const duplicated = renderIngressRules({ blockedSources: [], link: { ...CALM, duplicateRate: 0.1 } }, SELF);
+    const duplicated = renderIngressRules({ blockedSources: [], sparedSources: [], link: { ...CALM, duplicateRate: 0.1 } }, SELF);
     expect(rulesOf(duplicated, 'raw').some((rule) => rule.includes('NFQUEUE'))).toBe(false);
     expect(rulesOf(duplicated, 'mangle')).toEqual([
       `-A PREROUTING -i eth0 -m statistic --mode random --probability 0.100000 -j TEE --gateway ${SELF}`,
@@ -49,8 +65,10 @@ describe('ingress rules of one member', () => {
   });
 
   it('refuse a rate that is no fraction', () => {
-    expect(() => renderIngressRules({ blockedSources: [], link: { ...CALM, lossRate: 1.5 } }, SELF)).toThrow(/lossRate/);
-    expect(() => renderIngressRules({ blockedSources: [], link: { ...CALM, duplicateRate: -0.1 } }, SELF)).toThrow(/duplicateRate/);
+    expect(() => renderIngressRules({ blockedSources: [], sparedSources: [], link: { ...CALM, lossRate: 1.5 } }, SELF)).toThrow(/lossRate/);
+    expect(() => renderIngressRules({ blockedSources: [], sparedSources: [], link: { ...CALM, duplicateRate: -0.1 } }, SELF)).toThrow(
+      /duplicateRate/,
+    );
   });
 
   it("read back the marked rules' packet counters, summed, and nothing else", () => {

@@ -5,6 +5,7 @@
 // (a 60 kB LOG_REPLY in 41 frames is lost if any of them is). Pure: the nemesis applies the text.
 //
 //   raw PREROUTING, in order:  drop frames from blocked sources (partitions, one-way drops)
+//                              let the clients' frames pass: link faults are the cluster's network's
 //                              loss: a random fraction jumps to M6-LOST, which counts ORDERED apart
 //                              delay / reordering: NFQUEUE to the delayer (nfqueue-delay.py)
 //   mangle PREROUTING:         duplication: TEE a random fraction back to this member (a second copy)
@@ -26,6 +27,11 @@ export const CALM: LinkConditions = { lossRate: 0, delayMs: 0, jitterMs: 0, reor
 export interface IngressFaults {
   /** Addresses whose frames this member does not receive. */
   blockedSources: readonly string[];
+  /**
+   * Addresses whose frames the link conditions spare (the clients'): the faults are the cluster's own
+   * network's, and a lossy client link would mostly measure TCP's 200 ms retransmission timer.
+   */
+  sparedSources: readonly string[];
   link: LinkConditions;
 }
 
@@ -61,6 +67,8 @@ export function renderIngressRules(faults: IngressFaults, self: string): string 
     raw.push(`-A PREROUTING ${input} -s ${source}/32 -m comment --comment ${BLOCKED_COMMENT} -j DROP`);
   const { link } = faults;
   assertLink(link);
+  const spared = faults.sparedSources.map((source) => `-A PREROUTING ${input} -s ${source}/32 -j ACCEPT`);
+  if (link.lossRate > 0 || needsDelayer(link)) raw.push(...spared);
   if (link.lossRate > 0) {
     raw.push(`-A PREROUTING ${input} -m statistic --mode random --probability ${link.lossRate.toFixed(6)} -j M6-LOST`);
   }
@@ -71,6 +79,7 @@ export function renderIngressRules(faults: IngressFaults, self: string): string 
   const mangle = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
   mangle.push(':POSTROUTING ACCEPT [0:0]');
   if (link.duplicateRate > 0) {
+    mangle.push(...spared);
     const rate = link.duplicateRate.toFixed(6);
     mangle.push(`-A PREROUTING ${input} -m statistic --mode random --probability ${rate} -j TEE --gateway ${self}`);
   }

@@ -61,6 +61,8 @@ export class NetworkFaults {
 
   constructor(
     private readonly members: readonly Member[],
+    /** Addresses the link conditions spare (the clients'). */
+    private readonly spared: readonly string[],
     private readonly prng: Prng,
   ) {}
 
@@ -125,7 +127,7 @@ export class NetworkFaults {
         if (running !== undefined && wanted && running.link !== link) await this.stopDelayer(member);
         if (wanted && this.delayers.get(member.name) === undefined) await this.startDelayer(member, link);
         const blockedSources = this.members.filter((from) => this.blocks.has(`${from.name}>${member.name}`)).map((from) => from.address);
-        const rules = renderIngressRules({ blockedSources, link }, member.address);
+        const rules = renderIngressRules({ blockedSources, sparedSources: this.spared, link }, member.address);
         if (this.loaded.get(member.name) !== rules) {
           addCounts(this.done, await this.readRules(member));
           await runIn(member.ns, 'iptables-legacy-restore', [], rules);

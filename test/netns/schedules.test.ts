@@ -20,7 +20,7 @@ describe('scenario schedules', () => {
             expect(atMs).toBeGreaterThanOrEqual(0);
             expect(durationMs).toBeGreaterThan(0);
             if (fault.kind === 'link')
-              expect(() => renderIngressRules({ blockedSources: [], link: fault.link }, '10.66.1.1')).not.toThrow();
+              expect(() => renderIngressRules({ blockedSources: [], sparedSources: [], link: fault.link }, '10.66.1.1')).not.toThrow();
             if (fault.kind === 'kill') expect(fault.targets.length).toBeGreaterThan(0);
           }
         }
