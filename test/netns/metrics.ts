@@ -18,7 +18,7 @@ export interface RepairCounters {
 }
 
 /** Every sample of a Prometheus text page, summed by metric name over its label sets. */
-export function parseMetrics(text: string): Map<string, number> {
+function parseMetrics(text: string): Map<string, number> {
   const sums = new Map<string, number>();
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? (\S+)$/.exec(line);

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { describeOp } from '../sim/history.js';
 import type { ScenarioResult } from './run-scenario.js';
 
-export const FAILURES_DIR = join(tmpdir(), 'mrtom-netns-failures');
+const FAILURES_DIR = join(tmpdir(), 'mrtom-netns-failures');
 
 function recovery(ms: number | null): string {
   return ms === null ? 'none' : `${(ms / 1000).toFixed(2)} s`;

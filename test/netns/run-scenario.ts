@@ -18,7 +18,7 @@ import { judge } from './verdict.js';
 import { Workload } from './workload.js';
 
 /** Liveness bounds, not performance targets: far above what a healthy cluster needs, so only "stuck" fails. */
-export const RECOVERY_BOUND_MS = 30_000;
+const RECOVERY_BOUND_MS = 30_000;
 /** A schedule that has not ended this long after its last fault was due is cut off (a hung fault action). */
 const SCHEDULE_OVERRUN_MS_MAX = 60_000;
 /** The workload keeps going this long after every replica recovered, so the history covers the healed cluster. */

@@ -67,12 +67,6 @@ export function planTopology(shape: TopologyShape): Topology {
   };
 }
 
-export function memberOf(topology: Topology, name: MemberName): Member {
-  const found = topology.members.find((m) => m.name === name);
-  if (found === undefined) throw new Error(`no member ${name} in this topology`);
-  return found;
-}
-
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -96,7 +90,7 @@ export function pidsIn(ns: string): number[] {
  * Takes the machine-wide lock of the m6- names: two harness runs at once would tear each other's
  * namespaces down. A lock whose holder is dead is stale and taken over.
  */
-export function acquireLock(): void {
+function acquireLock(): void {
   if (existsSync(LOCK_PATH)) {
     const holder = Number(readFileSync(LOCK_PATH, 'utf8'));
     if (holder !== process.pid && isAlive(holder)) {
@@ -125,7 +119,7 @@ function isAlive(pid: number): boolean {
  * (their veths and the bridge go with them) and the run folders. Only the lock holder calls this, so no
  * live run is torn down under another.
  */
-export function removeAll(): void {
+function removeAll(): void {
   const namespaces = ourNamespaces();
   for (const ns of namespaces) {
     for (const pid of pidsIn(ns)) {
@@ -151,7 +145,7 @@ export function removeAll(): void {
 }
 
 /** Creates the namespaces, the bridge and one veth pair per host, addressed and up. */
-export function buildTopology(topology: Topology): void {
+function buildTopology(topology: Topology): void {
   ip('netns', 'add', SWITCH_NS);
   ip('-n', SWITCH_NS, 'link', 'add', BRIDGE, 'type', 'bridge');
   ip('-n', SWITCH_NS, 'link', 'set', BRIDGE, 'up');
