@@ -14,7 +14,7 @@ export interface FaultsOptions {
   rounds: number;
   /** The short schedules (npm test's) instead of the long random ones. */
   short: boolean;
-  /** Measure write throughput at 0, 1 and 5% loss, this many seconds each, instead of the scenarios. */
+  /** Measure write throughput at 0, 1 and 5% loss in alternating phases of this many seconds, instead of the scenarios. */
   throughputSeconds: number | null;
   /** Keep every round's evidence folder, not only a failing one's (to read a passing run's logs). */
   keep: boolean;

@@ -11,6 +11,8 @@ import type { Member, MemberName } from './topology.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'dist/cli/main.js');
+/** Revisions of watch history each replica keeps: more than any run writes (the default keeps 10,000). */
+const WATCH_HISTORY_REVISIONS = 1_000_000;
 /** A replica's graceful stop answers waiting callers and closes LevelDB; more than this is a hang. */
 const STOP_GRACE_MS = 15_000;
 
@@ -76,6 +78,8 @@ export class MemberProcesses {
     // Straight into the file: the harness's event loop never carries the processes' output.
     const log = openSync(this.logPathOf(name), 'a');
     const args = ['netns', 'exec', member.ns, process.execPath, CLI, member.kind, '--config', this.configPath, '--id', String(member.id)];
+    // The lost-write check reads the whole run's change log back from the replicated watch history.
+    if (member.kind === 'replica') args.push('--watch-history-revisions', String(WATCH_HISTORY_REVISIONS));
     // `ip netns exec` enters the namespace and execs node, so the child's pid is the node process itself.
     const child = spawn('ip', [...args, '--log-level', this.logLevel], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describeOp } from '../sim/history.js';
 import type { ScenarioResult } from './run-scenario.js';
+import type { LevelResult } from './throughput.js';
 
 const FAILURES_DIR = join(tmpdir(), 'mrtom-netns-failures');
 
@@ -58,25 +59,25 @@ export function resultTable(results: readonly ScenarioResult[]): string {
   return table(rows);
 }
 
-/** Throughput under loss as a share of the loss-free run, and how the lost ORDERED were repaired. */
-export function throughputTable(lossPercents: readonly number[], results: readonly ScenarioResult[]): string {
-  const base = results[0]?.writesPerSecondUnderFaults ?? 0;
+/** Throughput under loss as a share of the loss-free level, and how the lost ORDERED were repaired. */
+export function throughputTable(levels: readonly LevelResult[]): string {
+  const base = levels.find((l) => l.lossPercent === 0)?.writesPerSecond ?? 0;
   const rows = [
     ['loss', 'writes/s', 'of loss-free', 'ORDERED lost', 'sequencer resends', 'RETRANSMIT sent', 'LOG_REQUEST sent', 'NO-OPs decided'],
   ];
-  results.forEach((r, i) => {
-    const repairs = r.repairs;
+  for (const level of levels) {
+    const { sequencerRetransmits, retransmitRequests, logRequests, noopsDecided } = level.repairs;
     rows.push([
-      `${lossPercents[i]}%`,
-      r.writesPerSecondUnderFaults.toFixed(1),
-      base > 0 ? `${((r.writesPerSecondUnderFaults / base) * 100).toFixed(1)}%` : '-',
-      String(r.effects?.orderedLost ?? '-'),
-      String(repairs?.sequencerRetransmits ?? '-'),
-      String(repairs?.retransmitRequests ?? '-'),
-      String(repairs?.logRequests ?? '-'),
-      String(repairs?.noopsDecided ?? '-'),
+      `${level.lossPercent}%`,
+      level.writesPerSecond.toFixed(1),
+      base > 0 ? `${((level.writesPerSecond / base) * 100).toFixed(1)}%` : '-',
+      String(level.orderedLost),
+      String(sequencerRetransmits),
+      String(retransmitRequests),
+      String(logRequests),
+      String(noopsDecided),
     ]);
-  });
+  }
   return table(rows);
 }
 

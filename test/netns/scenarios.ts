@@ -9,24 +9,13 @@ import { allOf, blockedFrames, delayedFrames, duplicatedOrdered, lostOrdered, ne
 
 export type Mode = 'short' | 'long';
 
-export interface WorkloadShape {
-  clients: number;
-  keys: number;
-  thinkMsMax: number;
-  writeShare: number;
-}
-
 export interface Scenario {
   name: string;
   summary: string;
   schedule(prng: Prng, mode: Mode): ScheduledFault[];
   /** What must have happened if the faults were in force (effects.ts); absent: nothing certain. */
   effect?: (mode: Mode) => EffectCheck;
-  /** The workload, when not the default (throughput runs use a closed loop of writes on more keys). */
-  workload?: Partial<WorkloadShape>;
 }
-
-export const DEFAULT_WORKLOAD: WorkloadShape = { clients: 6, keys: 4, thinkMsMax: 20, writeShare: 0.6 };
 
 /** The short form's single window: after a moment of calm, long enough for every failure timeout. */
 const SHORT_START_MS = 600;
@@ -186,17 +175,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
 ];
-
-/** Closed-loop writes under a constant loss, for the throughput ratios the issue asks for. */
-export function throughputScenario(lossPercent: number, seconds: number): Scenario {
-  return {
-    name: `throughput-loss-${lossPercent}`,
-    summary: `closed-loop writes for ${seconds} s at ${lossPercent}% loss`,
-    schedule: () => [{ atMs: 0, durationMs: seconds * 1_000, fault: link({ lossRate: lossPercent / 100 }) }],
-    ...(lossPercent > 0 ? { effect: () => lostOrdered } : {}),
-    workload: { clients: 16, keys: 64, thinkMsMax: 0, writeShare: 1 },
-  };
-}
 
 export function scenarioNamed(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);
