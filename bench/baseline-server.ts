@@ -2,7 +2,7 @@
 // Every PUT is one LevelDB write with sync: true, the same durability as mrtom-kv's default
 // fsync mode, so the gap between the two is the price of replication and ordering.
 //
-//   tsx bench/baseline-server.ts --port 8080 --data /tmp/baseline
+//   node bench/dist/baseline-server.js --port 8080 --data /tmp/baseline   (compiled by npm run bench)
 import closeWithGrace from 'close-with-grace';
 import { Command } from 'commander';
 import Fastify, { type FastifyError } from 'fastify';

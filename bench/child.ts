@@ -27,14 +27,24 @@ export interface Child {
 // Children still running, so that an interrupted benchmark does not leave servers behind.
 const live = new Set<Child>();
 
-export function startChild(name: string, command: string, args: string[], cwd: string): Child {
-  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ChildOptions {
+  // A message channel to the child (the load generators), carrying typed arrays as they are.
+  ipc?: boolean;
+}
+
+export function startChild(name: string, command: string, args: string[], cwd: string, options: ChildOptions = {}): Child {
+  const child = spawn(command, args, {
+    cwd,
+    detached: true,
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    serialization: 'advanced',
+  });
   let tail = '';
   const keepTail = (chunk: Buffer): void => {
     tail = (tail + chunk.toString('utf8')).slice(-logTailBytesMax);
   };
-  child.stdout.on('data', keepTail);
-  child.stderr.on('data', keepTail);
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
   const exited = new Promise<Exit>((resolve) => {
     child.once('error', (error) => {
       keepTail(Buffer.from(`${error.message}\n`));
@@ -46,6 +56,13 @@ export function startChild(name: string, command: string, args: string[], cwd: s
   live.add(handle);
   void exited.then(() => live.delete(handle));
   return handle;
+}
+
+// The pid of a started child; spawn leaves it undefined only when the command could not be run.
+export function pidOf(child: Child): number {
+  const pid = child.process.pid;
+  if (pid === undefined) throw new Error(`${child.name} has no process: ${child.logTail().trim()}`);
+  return pid;
 }
 
 export function describeExit(exit: Exit): string {

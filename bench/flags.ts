@@ -24,3 +24,10 @@ export function listOf<T>(parseItem: (text: string) => T, itemsMax: number): (te
     return items.map(parseItem);
   };
 }
+
+export function oneOf<T extends string>(allowed: readonly T[]): (text: string) => T {
+  return (text) => {
+    if (!(allowed as readonly string[]).includes(text)) throw new InvalidArgumentError(`"${text}" is not one of ${allowed.join(', ')}`);
+    return text as T;
+  };
+}

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeExit, type Child, type Exit } from './child.js';
 
-// tsx compiles on first start and a cluster elects/joins; both take seconds, not minutes.
+// A cluster elects a leader and its members join: seconds, not minutes.
 const readyTimeoutMs = 60_000;
 const pollIntervalMs = 100;
 const probeTimeoutMs = 1_000;

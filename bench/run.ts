@@ -1,46 +1,27 @@
-// `npm run bench`: starts each target as real processes, puts the same write load on each in
-// one run, prints them side by side and saves the numbers to bench/results/<timestamp>.json.
-// Progress goes to stderr, the report to stdout.
+// `npm run bench`: deploys each target as real processes, measures every point of the plan on
+// each in interleaved rounds (round r deploys every target afresh and runs all points on it), so a
+// change in the shared machine's load spreads over the targets instead of favouring one. Prints
+// the report (stdout; progress on stderr) and saves it under bench/results/<timestamp>/.
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { buildReport, type TargetOutcome } from './bench-report.js';
 import { describeExit, killAllChildren, stopChild } from './child.js';
-import { integerIn, listOf } from './flags.js';
-import { runLoad } from './load.js';
+import { machineInfo } from './machine.js';
+import type { RunResult } from './measure.js';
+import { parseOptions } from './options.js';
+import { repoDir } from './paths.js';
+import { pointKey } from './plan.js';
 import { waitReady } from './ready.js';
-import { formatReport, type BenchReport, type TargetOutcome } from './report.js';
-import { baselineName, etcdName, mrtomKvName, targets } from './targets/registry.js';
+import { formatReport } from './report-markdown.js';
+import { runRound, type RoundSettings } from './round.js';
+import { saveResults } from './results.js';
+import { targetNamed } from './targets/registry.js';
 import type { Deployment, Target } from './targets/target.js';
 
-const durationSMax = 600;
-const warmupSMax = 60;
-const connectionsMax = 1_024;
-const connectionLevelsMax = 16;
-// Half of the baseline's 1 MiB body limit, leaving room for etcd's base64-in-JSON encoding.
-const valueBytesMax = 512 * 1024;
-
-const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const resultsDir = join(repoDir, 'bench', 'results');
-
-const targetNames = targets.map((target) => target.name);
-const options = new Command()
-  .description('Side-by-side write benchmark: mrtom-kv dev cluster vs unreplicated baseline vs etcd')
-  .option('--duration <s>', 'measured seconds per concurrency', integerIn(1, durationSMax), 8)
-  .option('--warmup <s>', 'warm-up seconds before each measured run', integerIn(0, warmupSMax), 2)
-  .option('--connections <list>', 'comma-separated concurrencies', listOf(integerIn(1, connectionsMax), connectionLevelsMax), [1, 16, 64])
-  .option('--targets <list>', `comma-separated, from ${targetNames.join(',')}`, listOf(String, targetNames.length), targetNames)
-  .option('--value-bytes <n>', 'bytes per value', integerIn(1, valueBytesMax), 100)
-  .parse()
-  .opts<{ duration: number; warmup: number; connections: number[]; targets: string[]; valueBytes: number }>();
-
-const unknownTargets = options.targets.filter((name) => !targetNames.includes(name));
-if (unknownTargets.length > 0) {
-  console.error(`unknown target(s) ${unknownTargets.join(', ')}; known: ${targetNames.join(', ')}`);
-  process.exit(2);
-}
+const args = process.argv.slice(2);
+const options = parseOptions(args);
 
 // The children lead their own process groups, so nothing else would stop them if we die; their
 // data directories would also stay behind in the temp folder.
@@ -67,47 +48,55 @@ async function stopDeployment(target: Target, deployment: Deployment): Promise<v
   });
 }
 
-async function benchTarget(target: Target, runId: string): Promise<TargetOutcome> {
-  const outcome: TargetOutcome = { target: target.name, status: 'ran', loadOrigins: 0, runs: [] };
-  const unavailable = target.unavailableReason();
-  if (unavailable !== undefined) {
-    progress(`${target.name}: skipped: ${unavailable}`);
-    return { ...outcome, status: 'skipped', reason: unavailable };
-  }
+function describeRun(run: RunResult): string {
+  const generators = run.generatorCount > 1 ? ` (${run.generatorCount} generators)` : '';
+  return (
+    `${Math.round(run.reqPerSecMedian)} req/s, p50 ${run.latencyMsP50.toFixed(2)} ms, ${Math.round(run.serverUsPerOp)} µs CPU/op, ` +
+    `loadgen ${Math.round(run.loadgenCpuPctOfCoreMax)}% core${generators}${run.non2xx + run.errors > 0 ? `, ${run.non2xx + run.errors} errors` : ''}`
+  );
+}
+
+const startedAt = new Date();
+const settings: RoundSettings = {
+  runId: startedAt.toISOString().replace(/[:.]/g, '-'),
+  plan: options.plan,
+  warmupS: options.warmupS,
+  durationS: options.durationS,
+  deployWarmupS: options.deployWarmupS,
+  loadgenCheck: options.loadgenCheck,
+};
+const outcomes: TargetOutcome[] = options.targets.map((name) => ({ target: name, status: 'ran', loadOrigins: 0 }));
+const runs: RunResult[] = [];
+
+async function deployAndRun(target: Target, outcome: TargetOutcome, round: number): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), `mrtom-bench-${target.name}-`));
   liveDataDirs.add(dataDir);
   let deployment: Deployment | undefined;
+  const label = `round ${round}/${options.runs} ${target.name}`;
   try {
     const startedMs = Date.now();
-    progress(`${target.name}: starting (data in ${dataDir})`);
     deployment = await target.deploy(dataDir, repoDir);
     try {
       await waitReady(deployment.probes, deployment.children);
     } catch (error) {
-      const reason = `did not start: ${(error as Error).message.trim()}`;
-      progress(`${target.name}: ${reason}`);
-      return { ...outcome, status: 'failed', reason };
+      throw new Error(`did not start: ${(error as Error).message.trim()}`);
     }
-    progress(`${target.name}: ready after ${Date.now() - startedMs} ms`);
+    progress(`${label}: ready after ${Date.now() - startedMs} ms (data in ${dataDir})`);
     outcome.loadOrigins = deployment.loadOrigins.length;
-    for (const connections of options.connections) {
-      progress(`${target.name}: ${connections} connection(s), ${options.warmup} s warm-up + ${options.duration} s`);
-      const result = await runLoad({
-        origins: deployment.loadOrigins,
-        connections,
-        durationS: options.duration,
-        warmupS: options.warmup,
-        valueBytes: options.valueBytes,
-        keyPrefix: `bench-${runId}/c${connections}`,
-        writeRequest: deployment.writeRequest,
-      });
-      outcome.runs.push(result);
-    }
-    return outcome;
-  } catch (error) {
-    const reason = `failed during the run: ${(error as Error).message}`;
-    progress(`${target.name}: ${reason}`);
-    return { ...outcome, status: 'failed', reason };
+    await runRound(
+      {
+        target,
+        deployment,
+        number: round,
+        checkPoint: runs.find((run) => run.target === target.name && run.purpose === 'loadgen-check')?.point,
+        onRun(run) {
+          // Kept as they come, so a round that fails later still reports what it measured.
+          runs.push(run);
+          progress(`${label} ${pointKey(run.point)}: ${describeRun(run)}`);
+        },
+      },
+      settings,
+    );
   } finally {
     if (deployment !== undefined) await stopDeployment(target, deployment);
     await rm(dataDir, { recursive: true, force: true });
@@ -115,30 +104,50 @@ async function benchTarget(target: Target, runId: string): Promise<TargetOutcome
   }
 }
 
-const startedAt = new Date();
-const runId = startedAt.toISOString().replace(/[:.]/g, '-');
-const report: BenchReport = {
-  startedAt: startedAt.toISOString(),
-  machine: {
-    cpuCount: cpus().length,
-    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    nodeVersion: process.version,
-    platform: `${process.platform}-${process.arch}`,
-  },
-  settings: {
-    durationS: options.duration,
-    warmupS: options.warmup,
-    valueBytes: options.valueBytes,
-    connections: options.connections,
-  },
-  targets: [],
-};
-for (const target of targets.filter((candidate) => options.targets.includes(candidate.name))) {
-  report.targets.push(await benchTarget(target, runId));
+const runSeconds = options.warmupS + options.durationS;
+const checkRuns = options.loadgenCheck ? 2 : 0;
+const loadSeconds = options.targets.length * options.runs * (options.deployWarmupS + (options.plan.length + checkRuns) * runSeconds);
+progress(
+  `${options.plan.length} point(s) × ${options.targets.length} target(s) × ${options.runs} run(s) of ${runSeconds} s, ` +
+    `${checkRuns} check run(s) and ${options.deployWarmupS} s of warm-up per deployment: about ${Math.ceil(loadSeconds / 60)} min of load, plus starts and seeding`,
+);
+for (let round = 1; round <= options.runs; round += 1) {
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'ran') continue;
+    const target = targetNamed(outcome.target);
+    const unavailable = target.unavailableReason();
+    if (unavailable !== undefined) {
+      progress(`${target.name}: skipped: ${unavailable}`);
+      Object.assign(outcome, { status: 'skipped', reason: unavailable });
+      continue;
+    }
+    try {
+      await deployAndRun(target, outcome, round);
+    } catch (error) {
+      const reason = `round ${round}: ${(error as Error).message}`;
+      progress(`${target.name}: FAILED ${reason}`);
+      Object.assign(outcome, { status: 'failed', reason });
+    }
+  }
 }
 
-console.log(formatReport(report, baselineName, { subject: mrtomKvName, reference: etcdName }));
-await mkdir(resultsDir, { recursive: true });
-const resultsFile = join(resultsDir, `${runId}.json`);
-await writeFile(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\nresults: ${resultsFile}`);
+const report = buildReport({
+  startedAt,
+  machine: machineInfo(),
+  settings: {
+    command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
+    runs: options.runs,
+    warmupS: options.warmupS,
+    durationS: options.durationS,
+    deployWarmupS: options.deployWarmupS,
+    loadgenCheck: options.loadgenCheck,
+    plan: options.plan,
+  },
+  targets: outcomes,
+  runs,
+});
+const markdown = formatReport(report);
+process.stdout.write(markdown);
+const dir = await saveResults(settings.runId, report, markdown);
+process.stdout.write(`\nresults: ${dir}\n`);
+if (outcomes.some((outcome) => outcome.status === 'failed')) process.exitCode = 1;

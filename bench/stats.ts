@@ -14,3 +14,16 @@ export function percentile(sorted: Float64Array, percent: number): number {
   const rank = Math.ceil((percent / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
+
+// The median of repeated runs with their full range, which with 3 runs is all there is to say.
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite) };
+}

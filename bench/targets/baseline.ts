@@ -1,26 +1,26 @@
-// Target (b): bench/baseline-server.ts, the same API on one unreplicated LevelDB.
-import { startChild } from '../child.js';
-import { freePortRun } from '../ports.js';
-import { tsxArgs, type Target } from './target.js';
+// Target (b): bench/baseline-server.ts compiled, the same API on one unreplicated LevelDB.
+import { pidOf, startChild } from '../child.js';
+import { compiledBenchScript } from '../paths.js';
+import { freePortBase, tcpRun } from '../ports.js';
+import { kvApi } from './kv-api.js';
+import type { Target } from './target.js';
 
 export const baseline: Target = {
   name: 'baseline',
+  // One copy of the data has no stale state: its GET is the reference for both read modes.
+  api: kvApi(() => ''),
   unavailableReason: () => undefined,
   async deploy(dataDir, repoDir) {
-    const port = await freePortRun(1);
-    const args = tsxArgs('bench/baseline-server.ts', ['--port', String(port), '--data', dataDir]);
+    const port = await freePortBase(tcpRun(1));
+    const args = [compiledBenchScript('baseline-server'), '--port', String(port), '--data', dataDir];
     const child = startChild('baseline server', process.execPath, args, repoDir);
     const origin = `http://127.0.0.1:${port}`;
     return {
       children: [child],
       probes: [{ url: `${origin}/readyz`, isReady: (status) => status === 200 }],
       loadOrigins: [origin],
-      writeRequest: (key, value) => ({
-        method: 'PUT',
-        path: `/v1/kv/${key}`,
-        headers: { 'content-type': 'application/octet-stream' },
-        body: value,
-      }),
+      roles: async () => [{ role: 'server', pid: pidOf(child), isServer: true, isLeader: false }],
+      counters: async () => ({}),
     };
   },
 };

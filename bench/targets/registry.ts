@@ -8,3 +8,9 @@ export const targets: readonly Target[] = [mrtomKv, baseline, etcd];
 export const baselineName = baseline.name;
 export const mrtomKvName = mrtomKv.name;
 export const etcdName = etcd.name;
+
+export function targetNamed(name: string): Target {
+  const target = targets.find((candidate) => candidate.name === name);
+  if (target === undefined) throw new Error(`unknown target ${name}`);
+  return target;
+}

@@ -1,13 +1,35 @@
 // What the runner needs from each system under test: how to start it, how to tell it is ready,
-// where to send load, and how one write looks on its API.
+// where to send load, which processes serve it (for their CPU time), and how a write and a read
+// look on its API.
 import type { Child } from '../child.js';
 import type { ReadinessProbe } from '../ready.js';
 
-export interface WriteRequest {
-  method: 'PUT' | 'POST';
+export interface HttpRequest {
+  method: 'GET' | 'PUT' | 'POST';
   path: string;
   headers: Record<string, string>;
-  body: Buffer;
+  body?: Buffer;
+}
+
+// linearizable: ordered after every write acknowledged before it began; stale: whatever the
+// serving node has applied (etcd calls it serializable).
+export type ReadConsistency = 'linearizable' | 'stale';
+
+// Pure request builders, so a load generator process can use them knowing only the target's name.
+export interface TargetApi {
+  // Returns a builder for writes of `value`: a target that encodes values (etcd, base64 in JSON)
+  // does it once here rather than per request.
+  writer(value: Buffer): (key: string) => HttpRequest;
+  read(key: string, consistency: ReadConsistency): HttpRequest;
+}
+
+export interface RoleProcess {
+  // 'sequencer 1', 'replica 2', 'member m0', 'server', ...
+  role: string;
+  pid: number;
+  // False for helpers such as the dev supervisor: reported, but not in the server CPU sum.
+  isServer: boolean;
+  isLeader: boolean;
 }
 
 export interface Deployment {
@@ -15,18 +37,16 @@ export interface Deployment {
   probes: ReadinessProbe[];
   // Origins (http://host:port) that load connections are spread over, round-robin.
   loadOrigins: string[];
-  writeRequest(key: string, value: Buffer): WriteRequest;
+  // Looked up before every measured run: a supervisor may have restarted a process since the last.
+  roles(): Promise<RoleProcess[]>;
+  // Cumulative protocol counters (log slots used, view changes, ...); each run reports their change.
+  counters(): Promise<Record<string, number>>;
 }
 
 export interface Target {
   name: string;
+  api: TargetApi;
   // Why this target cannot run on this machine and how to fix that, or undefined when it can.
   unavailableReason(): string | undefined;
   deploy(dataDir: string, repoDir: string): Promise<Deployment>;
-}
-
-// Targets written in TypeScript run under Node with tsx preloaded rather than through npx: one
-// process per server, so SIGTERM reaches the server itself and not a wrapper.
-export function tsxArgs(entry: string, args: string[]): string[] {
-  return ['--import', 'tsx', entry, ...args];
 }

@@ -15,7 +15,7 @@ export const LIST_LIMIT_DEFAULT = 100;
 export const LIST_LIMIT_MAX = 1_000;
 
 const Revision = integer(0, { description: 'a store revision' });
-export const LeaseId = integer(1, { description: 'a lease id: the log slot of its grant' });
+export const LeaseId = integer(1, { description: 'a lease id: where its grant sits in the log (slot × 1024 + position in its request)' });
 
 export const PutBody = Type.Object({ revision: Revision });
 

@@ -14,7 +14,8 @@ export interface ReplicaMetricSources {
 export interface ReplicaMetrics {
   registry: Registry;
   /** Observes one request's times from submission to being committed and to being applied on this replica. */
-  observeLatency(latency: { committedMs: number; appliedMs: number }): void;
+  /** Milliseconds from submission to each stage (`<stage>Ms`; null: not seen here), one request. */
+  observeLatency(stages: Readonly<Record<string, number | null>>): void;
 }
 
 export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetrics {
@@ -56,15 +57,17 @@ export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetr
   scrapedGauge(registry, 'mrtom_replica_apply_lag_slots', 'Slots known committed but not yet applied', () =>
     Math.max(0, soft().commit - soft().applied),
   );
-  const buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
-  const stage = (name: string, help: string) => new Histogram({ name, help, buckets, registers: [registry] });
-  const committed = stage('mrtom_replica_commit_latency_seconds', 'Time from submitting a request to this replica knowing it committed');
-  const applied = stage('mrtom_replica_apply_latency_seconds', 'Time from submitting a request to applying it on this replica (the reply)');
+  const stages = new Histogram({
+    name: 'mrtom_replica_request_stage_seconds',
+    help: 'Time from submitting a request on this node to each stage here: sent, stamped, durable, committed, applied (the reply)',
+    labelNames: ['stage'],
+    buckets: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
   return {
     registry,
     observeLatency: (latency) => {
-      committed.observe(latency.committedMs / 1000);
-      applied.observe(latency.appliedMs / 1000);
+      for (const [name, ms] of Object.entries(latency)) if (ms !== null) stages.observe({ stage: name.replace(/Ms$/, '') }, ms / 1000);
     },
   };
 }

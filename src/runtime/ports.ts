@@ -19,8 +19,10 @@ export interface LogStorage {
 
 /** The state machine's store (src/store/state-store.ts). Calls are made one at a time, in order. */
 export interface AppliedStateStorage {
-  applyBatch(entries: readonly LogEntry[]): Promise<AppliedEntry[]>;
-  installSnapshot(records: AsyncIterable<SnapshotRecord>): Promise<StoreMeta>;
+  /** With `checkpoint`, resolves once these and every earlier apply are durable: the log below may go. */
+  applyBatch(entries: readonly LogEntry[], checkpoint: boolean): Promise<AppliedEntry[]>;
+  /** Durable when it resolves; `beforeReplace` runs once the install is marked, before anything is replaced. */
+  installSnapshot(records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>): Promise<StoreMeta>;
 }
 
 export interface Network {

@@ -5,7 +5,8 @@
 //   single write, and the `persisted` input that follows lets the replica ACK them all at once.
 // - A view-state write is a promise to peers: every effect after it waits until it is durable.
 // - Applies run strictly one after another, in slot order; entries that arrive while one is written go
-//   into the next single batch.
+//   into the next single batch. They are not synced: the log is the durability. Every
+//   checkpointIntervalMs one apply is a synced checkpoint, and the log is trimmed only below it.
 import type { Logger } from 'pino';
 import type { LogEntry } from '../consensus/log-entry.js';
 import type { Peer, ReplicaEffect, ReplicaInput, ReplicaMachine, ReplicaSoftState } from '../consensus/types.js';
@@ -15,9 +16,6 @@ import { SnapshotInstallBroken } from '../store/snapshot.js';
 import type { Clock } from './clock.js';
 import type { AppliedStateStorage, LogStorage, Network, SnapshotSource } from './ports.js';
 
-/** The durable log is trimmed to the replica's in-memory window once it trails by this many entries. */
-export const LOG_TRIM_STEP_ENTRIES = 512;
-
 export interface ReplicaHostOptions {
   machine: ReplicaMachine;
   log: LogStorage;
@@ -26,6 +24,13 @@ export interface ReplicaHostOptions {
   network: Network;
   clock: Clock;
   logger: Logger;
+  /** How often an apply is a checkpoint (etcd's backend commits every 100 ms). */
+  checkpointIntervalMs: number;
+  /** The durable log is trimmed to the replica's window once it trails by this many entries. */
+  logTrimStepEntries: number;
+  /** Entries appended to the log (in memory), and then once they are durable: for per-stage latency. */
+  onLogged(entries: readonly LogEntry[]): void;
+  onDurable(entries: readonly LogEntry[]): void;
   /** Committed entries handed to the state store, in slot order, before they are applied. */
   onCommitted(entries: readonly LogEntry[]): void;
   /** What the state store returned for them, once written. */
@@ -57,14 +62,15 @@ export class ReplicaHost {
   /** The highest slot written so far in the current persist epoch. */
   private written = { epoch: -1, slot: 0 };
   private trimmedBelowSlot = 0;
-  /** The last slot the state store has written (the replica's own `applied` runs ahead of it). */
-  private storedAppliedSlot: number;
+  /**
+   * The last slot a checkpoint made durable in the state store. None at start: what a restart finds may
+   * itself be unsynced (a killed process leaves its writes to the OS), so the first apply is a checkpoint.
+   */
+  private checkpointedSlot = 0;
+  private lastCheckpointMs = Number.NEGATIVE_INFINITY;
   private seenStatus = '';
 
-  constructor(private readonly options: ReplicaHostOptions) {
-    // A replica starts from what its store holds.
-    this.storedAppliedSlot = options.machine.soft().applied;
-  }
+  constructor(private readonly options: ReplicaHostOptions) {}
 
   soft(): ReplicaSoftState {
     return this.options.machine.soft();
@@ -121,6 +127,7 @@ export class ReplicaHost {
       const effect = effects[i]!;
       switch (effect.kind) {
         case 'persist-log':
+          this.options.onLogged(effect.entries);
           void this.store({ kind: 'entries', entries: effect.entries, epoch: effect.epoch });
           break;
         case 'truncate-log':
@@ -191,6 +198,7 @@ export class ReplicaHost {
     while (this.storageQueue[0]?.op.kind === 'entries' && this.storageQueue[0].op.epoch === epoch) merged.push(this.storageQueue.shift()!);
     const batch = merged.flatMap((write) => (write.op as Extract<StorageOp, { kind: 'entries' }>).entries);
     await this.options.log.append(batch);
+    this.options.onDurable(batch);
     for (const write of merged) write.done();
     const batchMax = Math.max(...batch.map((e) => e.slot));
     this.written = this.written.epoch === epoch ? { epoch, slot: Math.max(this.written.slot, batchMax) } : { epoch, slot: batchMax };
@@ -224,8 +232,9 @@ export class ReplicaHost {
         return this.step({ kind: 'snapshot-failed', nowMs: this.options.clock.nowMs() });
       }
       try {
-        const meta = await state.installSnapshot(staged.records());
-        this.storedAppliedSlot = meta.appliedSlot;
+        // The log is discarded once the install is marked: its entries belong to the state being replaced.
+        const meta = await state.installSnapshot(staged.records(), () => this.store({ kind: 'truncate', afterSlot: 0 }));
+        this.checkpointedSlot = meta.appliedSlot;
         logger.info({ from, appliedSlot: meta.appliedSlot }, 'snapshot installed');
         this.step({ kind: 'snapshot-installed', appliedSlot: meta.appliedSlot, nowMs: this.options.clock.nowMs() });
       } catch (err) {
@@ -246,14 +255,18 @@ export class ReplicaHost {
     const linkQueued = this.pendingApply.length > 0;
     this.pendingApply.push(...entries);
     if (linkQueued) return; // The queued link takes these too; slots stay in order.
+    let checkpoint = false;
     this.applying = this.applying
       .then(() => {
         const batch = this.pendingApply;
         this.pendingApply = [];
-        return this.options.state.applyBatch(batch);
+        const nowMs = this.options.clock.nowMs();
+        checkpoint = nowMs - this.lastCheckpointMs >= this.options.checkpointIntervalMs;
+        if (checkpoint) this.lastCheckpointMs = nowMs;
+        return this.options.state.applyBatch(batch, checkpoint);
       })
       .then((applied) => {
-        this.storedAppliedSlot = applied.at(-1)?.slot ?? this.storedAppliedSlot;
+        if (checkpoint) this.checkpointedSlot = applied.at(-1)?.slot ?? this.checkpointedSlot;
         this.options.onApplied(applied);
         this.trimLog();
       })
@@ -262,11 +275,11 @@ export class ReplicaHost {
 
   /**
    * Keeps the durable log near the replica's in-memory window (which bounds what peers are served), but never
-   * past what the store has written: an entry whose apply is still in flight is all a restart would have.
+   * past the last checkpoint: a restart replays every entry applied since.
    */
   private trimLog(): void {
-    const belowSlot = Math.min(this.options.machine.soft().logStart, this.storedAppliedSlot + 1);
-    if (belowSlot - this.trimmedBelowSlot < LOG_TRIM_STEP_ENTRIES) return;
+    const belowSlot = Math.min(this.options.machine.soft().logStart, this.checkpointedSlot + 1);
+    if (belowSlot - this.trimmedBelowSlot < this.options.logTrimStepEntries) return;
     this.trimmedBelowSlot = belowSlot;
     void this.store({ kind: 'trim', belowSlot });
   }

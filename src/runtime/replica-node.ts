@@ -56,8 +56,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const eventRetainRevisions = options.api?.eventRetainRevisions;
   const store = await openReplicaStore(dataDir, {
     durability: config.durability,
+    logRetainEntries: runtimeTiming.logRetainEntries,
     ...(eventRetainRevisions === undefined ? {} : { eventRetainRevisions }),
   });
+  if (store.log.tornBytes > 0) logger.warn({ tornBytes: store.log.tornBytes }, 'cut a torn final write off the log (a crash mid-write)');
 
   const socket = await bindUdpSocket(endpoint.host, endpoint.udpPort);
   socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));

@@ -20,7 +20,7 @@ import { ReadBarrier } from './read-barrier.js';
 import { ReplicaHost } from './replica-host.js';
 import { ReplicaService } from './replica-service.js';
 import { SubmissionGate } from './submission-gate.js';
-import { Submitter, type RequestLatency, type SubmitterFeed } from './submitter.js';
+import { Submitter, type RequestStages, type SubmitterFeed } from './submitter.js';
 import type { RuntimeTiming } from './timing.js';
 
 export interface ReplicaProcessConfig {
@@ -50,7 +50,7 @@ export interface ReplicaProcessPorts {
   peers(): Promise<PeerStatus[]>;
   /** A store write failed: the process must stop (production exits; the supervisor restarts it). */
   onFatal(error: Error): void;
-  onLatency?(latency: RequestLatency): void;
+  onLatency?(latency: RequestStages): void;
 }
 
 /**
@@ -108,6 +108,7 @@ export class ReplicaProcess {
       resendIntervalMsMax: timing.requestResendIntervalMsMax,
       commitTimeoutMs: timing.commitTimeoutMs,
       inFlightMax: timing.requestsInFlightMax,
+      batchesInFlightMax: timing.requestBatchesInFlightMax,
       // Always to the sequencer of the replica's current session, which a session change replaces.
       send: (bytes) => ports.network.send({ sequencer: soft().sequencerId }, bytes),
       nowMs: () => clock.nowMs(),
@@ -142,6 +143,10 @@ export class ReplicaProcess {
       network: ports.network,
       clock,
       logger: ports.logger,
+      checkpointIntervalMs: timing.checkpointIntervalMs,
+      logTrimStepEntries: timing.logTrimStepEntries,
+      onLogged: (entries) => feed.onLogged(entries),
+      onDurable: (entries) => feed.onDurable(entries),
       onCommitted: (entries) => feed.onCommitted(entries),
       onApplied: (entries) => {
         feed.onApplied(entries);

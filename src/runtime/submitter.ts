@@ -1,13 +1,25 @@
-// The MRTOM client inside a replica node: submits operations for HTTP callers as REQUESTs to the
-// sequencer and resolves each one when this replica applies it (which implies it committed). A request
-// not applied in time is resent with the SAME request id; replicas deduplicate by (client id, request
-// id), so a retry never applies twice (docs/design.md §2, last paragraph).
+// The MRTOM client inside a replica node: submits operations for HTTP callers to the sequencer and resolves
+// each when this replica has applied it (which implies it committed). Operations are batched "while busy"
+// (NOPaxos's VR batching, docs/background.md §1): while fewer than batchesInFlightMax batches are out, what
+// waits goes at once — so a lone caller waits for no timer — and while they are out the next batch fills,
+// up to one datagram and REQUEST_OPS_MAX ops. One batch is one REQUEST and one slot; deduplication stays
+// per operation (client id, request id). A batch not applied in time is resent, the same bytes; replicas
+// deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph).
 import type { LogEntry } from '../consensus/log-entry.js';
-import { MessageType } from '../mrtom/header.js';
+import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
 import { encodeDatagram } from '../mrtom/messages.js';
-import { encodeOpRequest, type KvOp, type OpResult } from '../store/ops.js';
+import {
+  assembleOpRequest,
+  encodeRequestOp,
+  opRequestOverheadBytes,
+  REQUEST_OPS_MAX,
+  travelsAlone,
+  type KvOp,
+  type OpResult,
+} from '../store/ops.js';
 import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
+import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
 
 export interface SubmitterOptions {
   group: number;
@@ -15,136 +27,223 @@ export interface SubmitterOptions {
    *  incarnation never collide with this one's in the replicas' deduplication. */
   clientId: number;
   datagramBytesMax: number;
-  /** Resend a REQUEST that has not been applied after this long. */
+  /** Resend a batch that has not been applied after this long at least; longer while batches take
+   *  longer to apply (src/lib/delay-estimate.ts), so a slow commit is not mistaken for a lost one. */
   resendIntervalMs: number;
   /** Resends back off (doubling) up to this spacing: under load a slow commit is not a lost one, and
    *  every resend is another stamped copy for the replicas to deduplicate. */
   resendIntervalMsMax: number;
   /** Give up (504) after this long; the operation may still commit later. */
   commitTimeoutMs: number;
-  /** Requests in flight at once; more are refused with 503 rather than queued without bound. */
+  /** Operations not yet applied, at most; more are refused with 503 rather than queued without bound. */
   inFlightMax: number;
+  /** Batches sent and not yet applied, at most; operations arriving meanwhile fill the next one. */
+  batchesInFlightMax: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
-  /** Told, per request, how long it took from submission to being known committed and to being applied here. */
-  onLatency?(latency: RequestLatency): void;
+  /** Told, per applied request, when it reached each stage (docs/performance.md, "Where a write's time goes"). */
+  onLatency?(latency: RequestStages): void;
 }
 
-export interface RequestLatency {
-  committedMs: number;
+/**
+ * Milliseconds from submission to each stage of a request, on this replica: its batch sent, stamped (its
+ * ORDERED appended here), durable in this replica's log, known committed, applied (the reply). A stage not
+ * seen here (the entry came by log transfer, say) is null.
+ */
+export type RequestStages = {
+  sentMs: number;
+  stampedMs: number | null;
+  durableMs: number | null;
+  committedMs: number | null;
   appliedMs: number;
-}
-
-interface InFlight {
-  bytes: Uint8Array;
-  submittedAtMs: number;
-  /** When this replica handed the request's entry to its state store (it committed); null before. */
-  committedAtMs: number | null;
-  sentAtMs: number;
-  resendAfterMs: number;
-  deadlineMs: number;
-  resolve(result: OpResult): void;
-  reject(error: Error): void;
-}
+};
 
 /** How the replica host tells the submitter about its own entries (replica-host.ts). */
 export interface SubmitterFeed {
+  /** Entries appended to the replica's log, not yet durable. */
+  onLogged(entries: readonly LogEntry[]): void;
+  /** Entries written to the replica's durable log. */
+  onDurable(entries: readonly LogEntry[]): void;
   /** Committed entries handed to the state store, not yet applied. */
   onCommitted(entries: readonly LogEntry[]): void;
   /** What applying them returned: the results callers are answered with. */
   onApplied(entries: readonly AppliedEntry[]): void;
 }
 
+interface PendingOp {
+  requestId: number;
+  /** The op as it sits in a REQUEST body (encodeRequestOp), encoded once. */
+  encoded: Uint8Array;
+  alone: boolean;
+  submittedAtMs: number;
+  deadlineMs: number;
+  resolve(result: OpResult): void;
+  reject(error: Error): void;
+}
+
+interface Batch {
+  bytes: Uint8Array;
+  /** Request ids of its ops not yet answered (applied, or given up on). */
+  open: Set<number>;
+  opCount: number;
+  firstSentAtMs: number;
+  /** The last send, first or resend. */
+  sentAtMs: number;
+  resendAfterMs: number;
+  /** When its entry reached each stage here (the first time); null before. */
+  stampedAtMs: number | null;
+  durableAtMs: number | null;
+  committedAtMs: number | null;
+}
+
 export class Submitter implements SubmitterFeed {
   readonly clientId: number;
   private nextRequestId = 1;
-  private readonly inFlight = new Map<number, InFlight>();
+  /** Every op not yet answered, in request id order (a Map keeps insertion order). */
+  private readonly ops = new Map<number, PendingOp>();
+  /** Ops not yet in a batch, oldest first. */
+  private waiting: PendingOp[] = [];
+  /** How long batches take from first send to applied here. Resent ones count too (unlike TCP's Karn rule):
+   *  when every batch is slower than the floor, every batch is resent, and only they can raise the estimate. */
+  private applyDelay: DelayEstimate | undefined;
+  /** Batches sent and not yet done, by their first op's request id (the REQUEST's header requestId). */
+  private readonly batches = new Map<number, Batch>();
+  private readonly batchOf = new Map<number, Batch>();
 
   constructor(private readonly options: SubmitterOptions) {
     this.clientId = options.clientId;
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
-  /** Every request id at or below the floor is finished; replicas may forget their cached results. */
-  private floor(): number {
-    for (const requestId of this.inFlight.keys()) return requestId - 1; // Map keeps insertion order.
-    return this.nextRequestId - 1;
+    return this.ops.size;
   }
 
   submit(op: KvOp): Promise<OpResult> {
-    if (this.inFlight.size >= this.options.inFlightMax) {
-      return Promise.reject(new ServiceError('overloaded', `${this.inFlight.size} requests already in flight on this node`, 1));
+    if (this.ops.size >= this.options.inFlightMax) {
+      return Promise.reject(new ServiceError('overloaded', `${this.ops.size} requests already in flight on this node`, 1));
     }
-    // The floor is taken before this request counts: it must stay below the new request id.
-    const floor = this.floor();
     const requestId = this.nextRequestId;
-    const bytes = this.encodeRequest(op, floor, requestId);
-    // The one size check of a request: the datagram as it will be sent (docs/api.md, limits).
-    if (bytes.byteLength > this.options.datagramBytesMax) return Promise.reject(this.tooLarge(op, floor, requestId, bytes.byteLength));
+    const encoded = encodeRequestOp({ requestId, op });
+    // The one size check of an op: alone in a REQUEST, with the largest floor it could be sent with.
+    const bytes = this.loneRequestBytes(requestId, encoded);
+    if (bytes > this.options.datagramBytesMax) return Promise.reject(this.tooLarge(op, requestId, bytes));
     this.nextRequestId += 1;
     const nowMs = this.options.nowMs();
     return new Promise<OpResult>((resolve, reject) => {
-      this.inFlight.set(requestId, {
-        bytes,
+      const pending: PendingOp = {
+        requestId,
+        encoded,
+        alone: travelsAlone(op),
         submittedAtMs: nowMs,
-        committedAtMs: null,
-        sentAtMs: nowMs,
-        resendAfterMs: this.options.resendIntervalMs,
         deadlineMs: nowMs + this.options.commitTimeoutMs,
         resolve,
         reject,
-      });
-      this.options.send(bytes);
+      };
+      this.ops.set(requestId, pending);
+      this.waiting.push(pending);
+      this.sendWaiting();
     });
   }
 
+  onLogged(entries: readonly LogEntry[]): void {
+    for (const batch of this.ownBatches(entries)) batch.stampedAtMs ??= this.options.nowMs();
+  }
+
+  onDurable(entries: readonly LogEntry[]): void {
+    for (const batch of this.ownBatches(entries)) batch.durableAtMs ??= this.options.nowMs();
+  }
+
   onCommitted(entries: readonly LogEntry[]): void {
-    const nowMs = this.options.nowMs();
+    for (const batch of this.ownBatches(entries)) batch.committedAtMs ??= this.options.nowMs();
+  }
+
+  /** The batches in flight that these entries carry (an entry's requestId is its batch's first op's). */
+  private *ownBatches(entries: readonly LogEntry[]): Generator<Batch> {
     for (const entry of entries) {
       if (entry.clientId !== this.clientId) continue;
-      const request = this.inFlight.get(entry.requestId);
-      if (request && request.committedAtMs === null) request.committedAtMs = nowMs;
+      const batch = this.batches.get(entry.requestId);
+      if (batch) yield batch;
     }
   }
 
   /** Called with what this replica applied: resolves our own requests among them. Only now does this
    *  replica's state reflect them, which is what gives read-your-writes and CAS results (docs/design.md §2). */
   onApplied(entries: readonly AppliedEntry[]): void {
+    const nowMs = this.options.nowMs();
     for (const entry of entries) {
       if (entry.clientId !== this.clientId) continue;
-      const request = this.inFlight.get(entry.requestId);
-      if (!request) continue; // Timed out earlier, or a duplicate apply result.
-      this.inFlight.delete(entry.requestId);
-      const appliedMs = this.options.nowMs() - request.submittedAtMs;
-      this.options.onLatency?.({ committedMs: (request.committedAtMs ?? this.options.nowMs()) - request.submittedAtMs, appliedMs });
-      request.resolve(entry.result);
+      const op = this.ops.get(entry.requestId);
+      if (!op) continue; // Timed out earlier, or a duplicate apply result.
+      const batch = this.batchOf.get(op.requestId);
+      if (batch) {
+        this.options.onLatency?.(stagesOf(op, batch, nowMs));
+        if (batch.open.size === batch.opCount) this.applyDelay = sampleDelay(this.applyDelay, nowMs - batch.firstSentAtMs);
+      }
+      this.finish(op);
+      op.resolve(entry.result);
     }
+    this.sendWaiting();
   }
 
   /** Resends what is overdue and fails what is past its deadline. */
   onTick(): void {
     const nowMs = this.options.nowMs();
-    for (const [requestId, request] of this.inFlight) {
-      if (nowMs >= request.deadlineMs) {
-        this.inFlight.delete(requestId);
-        request.reject(
-          new ServiceError(
-            'commit_timeout',
-            `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`,
-          ),
-        );
-      } else if (nowMs - request.sentAtMs >= request.resendAfterMs) {
-        request.sentAtMs = nowMs;
-        request.resendAfterMs = Math.min(2 * request.resendAfterMs, this.options.resendIntervalMsMax);
-        this.options.send(request.bytes);
-      }
+    for (const op of this.ops.values()) {
+      if (nowMs < op.deadlineMs) continue;
+      this.finish(op);
+      const message = `not committed within ${this.options.commitTimeoutMs} ms; the operation may or may not have been applied`;
+      op.reject(new ServiceError('commit_timeout', message));
     }
+    for (const batch of this.batches.values()) {
+      if (nowMs - batch.sentAtMs < batch.resendAfterMs) continue;
+      batch.sentAtMs = nowMs;
+      batch.resendAfterMs = Math.min(2 * batch.resendAfterMs, this.options.resendIntervalMsMax);
+      this.options.send(batch.bytes);
+    }
+    this.sendWaiting();
   }
 
-  private encodeRequest(op: KvOp, floor: number, requestId: number): Buffer {
+  /** Fails every request in flight (shutdown or loss of the sequencer). */
+  failAll(error: ServiceError): void {
+    for (const op of this.ops.values()) op.reject(error);
+    this.ops.clear();
+    this.waiting = [];
+    this.batches.clear();
+    this.batchOf.clear();
+  }
+
+  /** Every request id at or below the floor is finished; replicas may forget their cached results. */
+  private floor(): number {
+    for (const requestId of this.ops.keys()) return requestId - 1;
+    return this.nextRequestId - 1;
+  }
+
+  private sendWaiting(): void {
+    while (this.waiting.length > 0 && this.batches.size < this.options.batchesInFlightMax) this.send(this.takeBatch());
+  }
+
+  /** The oldest waiting ops that fit one REQUEST together; an op that reads a range goes alone. */
+  private takeBatch(): PendingOp[] {
+    const first = this.waiting[0]!;
+    let count = 1;
+    if (!first.alone) {
+      // The worst-case array header (more than 15 ops), so the sum is an upper bound.
+      let bytes = HEADER_BYTES + opRequestOverheadBytes(this.floor(), REQUEST_OPS_MAX) + first.encoded.byteLength;
+      for (; count < this.waiting.length && count < REQUEST_OPS_MAX; count++) {
+        const next = this.waiting[count]!;
+        if (next.alone || bytes + next.encoded.byteLength > this.options.datagramBytesMax) break;
+        bytes += next.encoded.byteLength;
+      }
+    }
+    return this.waiting.splice(0, count);
+  }
+
+  private send(ops: PendingOp[]): void {
+    const first = ops[0]!.requestId;
+    const body = assembleOpRequest(
+      this.floor(),
+      ops.map((op) => op.encoded),
+    );
     const header = {
       type: MessageType.REQUEST,
       group: this.options.group,
@@ -152,21 +251,54 @@ export class Submitter implements SubmitterFeed {
       view: 0,
       seq: 0,
       commit: 0,
-      requestId,
+      requestId: first,
       sender: this.clientId,
     };
-    return encodeDatagram(header, encodeOpRequest({ floor, op }));
+    const nowMs = this.options.nowMs();
+    const batch: Batch = {
+      bytes: encodeDatagram(header, body),
+      open: new Set(ops.map((op) => op.requestId)),
+      opCount: ops.length,
+      firstSentAtMs: nowMs,
+      sentAtMs: nowMs,
+      stampedAtMs: null,
+      durableAtMs: null,
+      committedAtMs: null,
+      resendAfterMs: resendTimeoutMs(this.applyDelay, this.options.resendIntervalMs, this.options.resendIntervalMsMax),
+    };
+    this.batches.set(first, batch);
+    for (const op of ops) this.batchOf.set(op.requestId, batch);
+    this.options.send(batch.bytes);
   }
 
-  /** The 413 for an op whose datagram is `bytes` long; for a put it names the largest value that fits. */
-  private tooLarge(op: KvOp, floor: number, requestId: number, bytes: number): ServiceError {
+  /** The op is answered (applied or given up on): it leaves its batch, and a batch with nothing open is done. */
+  private finish(op: PendingOp): void {
+    this.ops.delete(op.requestId);
+    const batch = this.batchOf.get(op.requestId);
+    if (batch === undefined) {
+      this.waiting = this.waiting.filter((waiting) => waiting !== op);
+      return;
+    }
+    this.batchOf.delete(op.requestId);
+    batch.open.delete(op.requestId);
+    if (batch.open.size === 0) {
+      for (const [first, candidate] of this.batches) if (candidate === batch) this.batches.delete(first);
+    }
+  }
+
+  private loneRequestBytes(requestId: number, encoded: Uint8Array): number {
+    return HEADER_BYTES + opRequestOverheadBytes(requestId - 1, 1) + encoded.byteLength;
+  }
+
+  /** The 413 for an op whose lone REQUEST is `bytes` long; for a put it names the largest value that fits. */
+  private tooLarge(op: KvOp, requestId: number, bytes: number): ServiceError {
     const limit = this.options.datagramBytesMax;
     if (op.type !== 'put') {
       return new ServiceError('value_too_large', `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit`);
     }
     // Shrinking the value by the excess may also shrink its msgpack length prefix, so a few bytes more can fit.
     const fits = (valueBytes: number): boolean =>
-      this.encodeRequest({ ...op, value: new Uint8Array(valueBytes) }, floor, requestId).byteLength <= limit;
+      this.loneRequestBytes(requestId, encodeRequestOp({ requestId, op: { ...op, value: new Uint8Array(valueBytes) } })) <= limit;
     let valueBytesMax = Math.max(0, op.value.byteLength - (bytes - limit));
     while (fits(valueBytesMax + 1)) valueBytesMax += 1;
     if (!fits(valueBytesMax)) valueBytesMax = 0;
@@ -175,10 +307,15 @@ export class Submitter implements SubmitterFeed {
       `value of ${op.value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
     );
   }
+}
 
-  /** Fails every request in flight (shutdown or loss of the sequencer). */
-  failAll(error: ServiceError): void {
-    for (const request of this.inFlight.values()) request.reject(error);
-    this.inFlight.clear();
-  }
+function stagesOf(op: PendingOp, batch: Batch, nowMs: number): RequestStages {
+  const since = (atMs: number | null): number | null => (atMs === null ? null : atMs - op.submittedAtMs);
+  return {
+    sentMs: batch.firstSentAtMs - op.submittedAtMs,
+    stampedMs: since(batch.stampedAtMs),
+    durableMs: since(batch.durableAtMs),
+    committedMs: since(batch.committedAtMs),
+    appliedMs: nowMs - op.submittedAtMs,
+  };
 }

@@ -25,8 +25,14 @@ export interface RuntimeTiming {
   requestResendIntervalMsMax: number;
   commitTimeoutMs: number;
   requestsInFlightMax: number;
+  /** REQUEST batches sent and not yet applied; operations arriving meanwhile fill the next (submitter.ts). */
+  requestBatchesInFlightMax: number;
   /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: number;
+  /** How often an apply is synced, letting the log be trimmed below it (replica-host.ts). */
+  checkpointIntervalMs: number;
+  /** The durable log is trimmed once it trails the replica's window by this many entries. */
+  logTrimStepEntries: number;
 }
 
 export const REPLICA_TIMING: RuntimeTiming = {
@@ -37,16 +43,22 @@ export const REPLICA_TIMING: RuntimeTiming = {
   requestResendIntervalMsMax: 2000,
   commitTimeoutMs: 5000,
   requestsInFlightMax: 4096,
+  requestBatchesInFlightMax: 2,
   sequencerSilenceMs: 1000,
+  checkpointIntervalMs: 100,
+  logTrimStepEntries: 512,
 };
 
 /**
  * The userspace sequencer's timing. Ticks drive timeout resends and heartbeats; the retransmit interval is
  * shorter than the replicas' gap timeout, so the fast path repairs most losses before the slow path starts.
+ * It stretches, per replica, to how long that replica's acks take (up to the max): a loaded replica is
+ * slow, not lossy (src/lib/delay-estimate.ts).
  */
 export const SEQUENCER_TIMING = {
   tickIntervalMs: 5,
   retransmitIntervalMs: 20,
+  retransmitIntervalMsMax: 200,
   heartbeatIntervalMs: 50,
   resendPerTickMax: 256,
 };

@@ -4,6 +4,7 @@
 // are never offered again as the slot's content.
 import { DecodeError, type Header } from '../mrtom/header.js';
 import { decodeNoopsBody } from '../mrtom/messages.js';
+import { sampleDelay } from '../lib/delay-estimate.js';
 import type { DropReason } from './counters.js';
 import type { SequencerState } from './state.js';
 import { leaderOf } from '../mrtom/group.js';
@@ -31,7 +32,11 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
   if (through >= (state.throughs.get(from) ?? 0)) {
     // A replica whose acks advance is slow, not missing anything: its timeout resend waits another
     // interval. Resending to every replica that is merely a few ms behind floods a busy cluster.
-    if (through > (state.throughs.get(from) ?? 0)) state.resentMs.set(from, nowMs);
+    if (through > (state.throughs.get(from) ?? 0)) {
+      state.resentMs.set(from, nowMs);
+      const covered = state.ring.get(through);
+      if (covered !== undefined) state.ackDelays.set(from, sampleDelay(state.ackDelays.get(from), nowMs - covered.stampedMs));
+    }
     state.throughs.set(from, through);
     state.noops.set(
       from,

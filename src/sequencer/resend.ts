@@ -3,6 +3,7 @@
 // go-back-N from the replica's `through`, with one timestamp per replica instead of one per copy — the
 // same O(replicas) state the XDP data plane can keep in a map.
 import type { RetransmitBody } from '../mrtom/messages.js';
+import { resendTimeoutMs } from '../lib/delay-estimate.js';
 import type { SequencerEffect, SequencerState } from './state.js';
 
 /** Copies sent in reply to one RETRANSMIT request; the replica asks again for the rest. */
@@ -21,23 +22,24 @@ export function serveRetransmit(state: SequencerState, to: number, range: Retran
   return effects;
 }
 
-/** Resends, to each replica behind whose `through` has not advanced (and that got no resend) for a
- *  retransmit interval, the copies above its `through`. */
+/** Resends, to each replica behind whose `through` has not advanced (and that got no resend) for its
+ *  resend timeout, the copies above its `through` that are older than that timeout. */
 export function resendOverdue(state: SequencerState, nowMs: number): SequencerEffect[] {
-  const { replicaIds, retransmitIntervalMs, resendPerTickMax } = state.options;
+  const { replicaIds, retransmitIntervalMs, retransmitIntervalMsMax, resendPerTickMax } = state.options;
   const effects: SequencerEffect[] = [];
   const rotor = state.resendRotor;
   state.resendRotor = (rotor + 1) % replicaIds.length;
   for (let i = 0; i < replicaIds.length && effects.length < resendPerTickMax; i += 1) {
     const to = replicaIds[(rotor + i) % replicaIds.length] as number;
-    if (nowMs - (state.resentMs.get(to) ?? -Infinity) < retransmitIntervalMs) continue;
+    const timeoutMs = resendTimeoutMs(state.ackDelays.get(to), retransmitIntervalMs, retransmitIntervalMsMax);
+    if (nowMs - (state.resentMs.get(to) ?? -Infinity) < timeoutMs) continue;
     const sentBefore = effects.length;
     const seqFirst = Math.max((state.throughs.get(to) ?? 0) + 1, state.ring.oldestSeq);
     for (let seq = seqFirst; seq <= state.seqLast && effects.length < resendPerTickMax; seq += 1) {
       const entry = state.ring.get(seq);
       if (entry === undefined) break;
       // Stamp times never decrease along the ring: once a copy is too fresh, all later ones are too.
-      if (nowMs - entry.stampedMs < retransmitIntervalMs) break;
+      if (nowMs - entry.stampedMs < timeoutMs) break;
       if (!entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes });
     }
     if (effects.length > sentBefore) state.resentMs.set(to, nowMs);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { U32_MAX } from '../mrtom/header.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { createCounters, type SequencerCounters } from './counters.js';
+import type { DelayEstimate } from '../lib/delay-estimate.js';
 import { CopyRing } from './ring.js';
 
 export interface SequencerOptions {
@@ -12,8 +13,10 @@ export interface SequencerOptions {
   replicaIds: readonly number[];
   /** Stamped copies kept for retransmission before the oldest unacked one is dropped. */
   ringCapacity: number;
-  /** How long a replica may stay behind a copy before the copy is resent to it. */
+  /** How long a replica may stay behind a copy before the copy is resent to it: at least this, more for a
+   *  replica whose acks are slower (src/lib/delay-estimate.ts), up to retransmitIntervalMsMax. */
   retransmitIntervalMs: number;
+  retransmitIntervalMsMax: number;
   /** Idle time after which a HEARTBEAT announces the last stamped seq, so replicas detect tail loss. */
   heartbeatIntervalMs: number;
   /** Copies resent on timeout per tick, across all replicas, so a lagging replica cannot flood the link. */
@@ -57,6 +60,8 @@ export interface SequencerState {
   readonly noops: Map<number, readonly number[]>;
   /** Per replica: when copies were last resent to it on timeout (one burst per retransmit interval). */
   readonly resentMs: Map<number, number>;
+  /** Per replica: how long its acks take (the age of the copy an advancing `through` covers); absent before the first sample. */
+  readonly ackDelays: Map<number, DelayEstimate>;
   readonly ring: CopyRing;
   /** Which replica the next tick's resend budget starts with, so one laggard cannot starve the others. */
   resendRotor: number;
@@ -69,6 +74,7 @@ export function createSequencer(options: SequencerOptions): SequencerState {
   assert.ok(replicaIds.length >= 1, 'at least one replica is required');
   assert.equal(new Set(replicaIds).size, replicaIds.length, 'replica ids must be unique');
   assert.ok(options.retransmitIntervalMs > 0, 'retransmitIntervalMs must be positive');
+  assert.ok(options.retransmitIntervalMsMax >= options.retransmitIntervalMs, 'retransmitIntervalMsMax must be >= retransmitIntervalMs');
   assert.ok(options.heartbeatIntervalMs > 0, 'heartbeatIntervalMs must be positive');
   assert.ok(Number.isInteger(options.resendPerTickMax) && options.resendPerTickMax >= 1, 'resendPerTickMax must be >= 1');
   assert.ok(
@@ -89,6 +95,7 @@ export function createSequencer(options: SequencerOptions): SequencerState {
     throughs: new Map(replicaIds.map((id) => [id, 0])),
     noops: new Map(),
     resentMs: new Map(replicaIds.map((id) => [id, -Infinity])),
+    ackDelays: new Map(),
     ring: new CopyRing(options.ringCapacity),
     resendRotor: 0,
     counters: createCounters(),

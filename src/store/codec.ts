@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, seqFields, unpackBody } from '../mrtom/body.js';
 import type { KeyRecord, OpResult, TxnOpResult } from './ops.js';
-import type { LogEntry } from '../consensus/log-entry.js';
 import type { StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
 
@@ -72,20 +71,6 @@ export function keyRecordOf(value: Record<string, unknown>): KeyRecord {
   }
   if (value.lease !== undefined) record.lease = seqField(value, 'lease', 'key record');
   return record;
-}
-
-export function encodeLogEntry(entry: LogEntry): Uint8Array {
-  return packBody({ ...entry });
-}
-
-export function decodeLogEntry(bytes: Uint8Array): LogEntry {
-  const value = unpackMap(bytes, 'log entry');
-  assert.equal(typeof value.noop, 'boolean', 'stored log entry.noop is not a boolean');
-  return {
-    ...storedSeqs(value, ['slot', 'session', 'seq', 'view', 'clientId', 'requestId'], 'log entry'),
-    body: bytesField(value, 'body', 'log entry'),
-    noop: value.noop as boolean,
-  };
 }
 
 export function encodeFloor(floor: number): Uint8Array {

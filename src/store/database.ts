@@ -21,8 +21,6 @@ export interface Sublevels {
   kv: Sublevel;
   /** META_KEY → StoreMeta, VIEW_STATE_KEY → ViewState */
   meta: Sublevel;
-  /** logKey(slot) → LogEntry; only with durability fsync or async */
-  log: Sublevel;
   /** clientFloorKey → floor, clientResultKey → cached OpResult */
   clients: Sublevel;
   /** revisionKey(revision) → the watch events of that revision (watch-history.ts) */
@@ -56,7 +54,6 @@ export async function openSublevels(db: Database): Promise<Sublevels> {
     db,
     kv: sublevel('kv'),
     meta: sublevel('meta'),
-    log: sublevel('log'),
     clients: sublevel('clients'),
     events: sublevel('events'),
     leases: sublevel('leases'),

@@ -1,10 +1,10 @@
 // Key layouts inside the sublevels. Numbers are fixed-width lowercase hex so that LevelDB's bytewise
-// order equals numeric order: `log` iterates by slot and `clients` groups a client's keys.
+// order equals numeric order: `clients` groups a client's keys, floor first.
 import assert from 'node:assert/strict';
 
 /** clientId is u32 on the wire (src/mrtom/header.ts). */
 const U32_HEX_DIGITS = 8;
-/** Slots and requestId are safe integers (below 2^53), which need 14 hex digits. */
+/** A requestId is a safe integer (below 2^53), which needs 14 hex digits. */
 const U53_HEX_DIGITS = 14;
 
 /** In the `meta` sublevel: the applied StoreMeta. */
@@ -24,10 +24,6 @@ function unhex(text: string, digits: number): number {
   const value = Number.parseInt(text, 16);
   assert.ok(Number.isSafeInteger(value), `malformed key part '${text}'`);
   return value;
-}
-
-export function logKey(slot: number): string {
-  return hex(slot, U53_HEX_DIGITS);
 }
 
 /** Holds the client's floor. Sorts before the client's result keys, which extend it. */

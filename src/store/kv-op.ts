@@ -20,8 +20,8 @@ function holds(require: Precondition | undefined, current: KeyRecord | null): bo
   return current !== null && current.modRevision === require.modRevision;
 }
 
-/** `slot`: the log slot of the entry, which names a lease it grants. */
-export function applyKvOp(op: KvOp, revision: number, state: StateView, slot: number): KvOpOutcome {
+/** `leaseId`: the id a lease this op grants gets (unique per op in the log, the same on every replica). */
+export function applyKvOp(op: KvOp, revision: number, state: StateView, leaseId: number): KvOpOutcome {
   const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [], leases: [] });
   switch (op.type) {
     case 'put':
@@ -67,10 +67,10 @@ export function applyKvOp(op: KvOp, revision: number, state: StateView, slot: nu
       return unchanged({ type: 'barrier', revision });
     case 'lease_grant':
       return {
-        result: { type: 'lease', revision, lease: slot, ttlMs: op.ttlMs },
+        result: { type: 'lease', revision, lease: leaseId, ttlMs: op.ttlMs },
         revision,
         changes: [],
-        leases: [[slot, { ttlMs: op.ttlMs }]],
+        leases: [[leaseId, { ttlMs: op.ttlMs }]],
       };
     case 'lease_keepalive': {
       const lease = state.lease(op.lease);

@@ -45,19 +45,32 @@ export type KvOp =
   | { type: 'txn'; txn: Txn }
   /** Carries nothing: applying it tells the node that everything ordered before it is applied (a read barrier). */
   | { type: 'barrier' }
-  /** A lease's id is the slot of its grant, unique and the same on every replica. Its time to live is data
+  /** A lease's id names where its grant sits in the log (slot × REQUEST_OPS_MAX + its index in the request),
+   *  unique and the same on every replica. Its time to live is data
    *  here: only the leader's runtime measures it, and proposes a revoke when it runs out (lease-expiry.ts). */
   | { type: 'lease_grant'; ttlMs: number }
   | { type: 'lease_keepalive'; lease: number }
   /** Deletes the lease's keys at one revision, at most DELETE_RANGE_KEYS_MAX per op (`more` says to repeat). */
   | { type: 'lease_revoke'; lease: number };
 
-/** What a submitter puts in a REQUEST body. `floor`: every request id of this client at or below it has
- *  completed or been abandoned, so replicas may forget their cached results (bounds the client table). */
-export interface OpRequest {
-  floor: number;
+/** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation. */
+export interface RequestOp {
+  requestId: number;
   op: KvOp;
 }
+
+/**
+ * What a submitter puts in a REQUEST body: a batch of operations, applied in order at one slot.
+ * `floor`: every request id of this client at or below it has completed or been abandoned, so replicas
+ * may forget their cached results (bounds the client table).
+ */
+export interface OpRequest {
+  floor: number;
+  ops: RequestOp[];
+}
+
+/** Operations in one REQUEST at most; also what makes lease ids (slot × this + index) unique. */
+export const REQUEST_OPS_MAX = 1024;
 
 export interface KeyRecord {
   value: Uint8Array;
@@ -98,8 +111,46 @@ export interface LeaseRecord {
   ttlMs: number;
 }
 
+/**
+ * Ops that read a range of stored keys (kv or lease index) at apply. Each travels in a REQUEST of its own,
+ * so the range a replica prefetches before applying the slot needs no correction for earlier writes of
+ * the slot (state-machine.ts).
+ */
+export function travelsAlone(op: KvOp): boolean {
+  if (op.type === 'delete_range' || op.type === 'lease_revoke') return true;
+  return op.type === 'txn' && [...op.txn.success, ...op.txn.failure].some((txnOp) => txnOp.type === 'range');
+}
+
 export function encodeOpRequest(request: OpRequest): Uint8Array {
-  return packBody(request);
+  return assembleOpRequest(
+    request.floor,
+    request.ops.map((requestOp) => encodeRequestOp(requestOp)),
+  );
+}
+
+/** One operation as it sits in a REQUEST body; a submitter encodes each once and assembles batches of them. */
+export function encodeRequestOp({ requestId, op }: RequestOp): Uint8Array {
+  return packBody([requestId, op]);
+}
+
+const FLOOR_KEY = packBody('floor');
+const OPS_KEY = packBody('ops');
+/** msgpack: a map of two entries. */
+const MAP_OF_TWO = 0x82;
+
+function arrayHeader(length: number): Uint8Array {
+  if (length < 16) return Uint8Array.of(0x90 | length);
+  return Uint8Array.of(0xdc, length >> 8, length & 0xff); // array16; a REQUEST holds far fewer than 65,536 ops
+}
+
+/** The msgpack of {floor, ops: [...]} from operations already encoded by encodeRequestOp. */
+export function assembleOpRequest(floor: number, encodedOps: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat([Uint8Array.of(MAP_OF_TWO), FLOOR_KEY, packBody(floor), OPS_KEY, arrayHeader(encodedOps.length), ...encodedOps]);
+}
+
+/** Bytes assembleOpRequest adds around the encoded operations, for sizing a batch before assembling it. */
+export function opRequestOverheadBytes(floor: number, opCount: number): number {
+  return 1 + FLOOR_KEY.byteLength + packBody(floor).byteLength + OPS_KEY.byteLength + arrayHeader(opCount).byteLength;
 }
 
 function decodePrecondition(value: unknown): Precondition | undefined | string {
@@ -219,6 +270,12 @@ function decodeOp(value: unknown): KvOp | string {
   }
 }
 
+function decodeRequestOp(value: unknown): RequestOp | string {
+  if (!Array.isArray(value) || value.length !== 2 || !isSeq(value[0]) || value[0] === 0) return 'a request op must be [requestId >= 1, op]';
+  const op = decodeOp(value[1]);
+  return typeof op === 'string' ? op : { requestId: value[0], op };
+}
+
 /** Decodes a REQUEST body. Never throws: a malformed body yields the reason, applied as `invalid`. */
 export function decodeOpRequest(bytes: Uint8Array): OpRequest | { invalid: string } {
   let value: unknown;
@@ -227,7 +284,12 @@ export function decodeOpRequest(bytes: Uint8Array): OpRequest | { invalid: strin
   } catch (err) {
     return { invalid: (err as Error).message };
   }
-  if (!isRecord(value) || !isSeq(value.floor)) return { invalid: 'request body must be {floor, op}' };
-  const op = decodeOp(value.op);
-  return typeof op === 'string' ? { invalid: op } : { floor: value.floor, op };
+  if (!isRecord(value) || !isSeq(value.floor) || !Array.isArray(value.ops)) return { invalid: 'request body must be {floor, ops}' };
+  if (value.ops.length === 0 || value.ops.length > REQUEST_OPS_MAX)
+    return { invalid: `a request holds 1 to ${REQUEST_OPS_MAX} ops, not ${value.ops.length}` };
+  const ops = decodeList(value.ops, decodeRequestOp);
+  if (typeof ops === 'string') return { invalid: ops };
+  if (new Set(ops.map((o) => o.requestId)).size !== ops.length) return { invalid: 'request ids repeat within a request' };
+  if (ops.length > 1 && ops.some(({ op }) => travelsAlone(op))) return { invalid: 'a range-reading op must be the only op of its request' };
+  return { floor: value.floor, ops };
 }

@@ -1,27 +1,43 @@
-// The replica's durable log and view state (docs/design.md §3, §4), in the database's `log` and `meta`
-// sublevels. The replica host writes them in the order the replica's effects say — one operation at a
-// time, so a truncation never races the entries that replace the discarded tail. The applied state lives
-// apart (state-store.ts); only the view state is written whatever the durability mode.
+// The replica's durable log and view state (docs/design.md §3, §4): the log in a write-ahead log of its
+// own (wal/), the view state in the database's `meta` sublevel. The replica host writes them in the order
+// the replica's effects say — one operation at a time, so a truncation never races the entries that
+// replace the discarded tail. With durability 'memory' the log is not written at all; the view state is
+// written whatever the mode.
 import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
 import type { LogEntry } from '../consensus/log-entry.js';
 import type { ViewState } from '../consensus/view-state.js';
-import { decodeLogEntry, encodeLogEntry, encodeViewState } from './codec.js';
+import { encodeViewState } from './codec.js';
 import { readViewState, type Sublevels, writeOptions } from './database.js';
-import { logKey, VIEW_STATE_KEY } from './keys.js';
-
-/** A trim deletes at most this many entries; the next one continues (a lowered retention window). */
-export const LOG_TRIM_ENTRIES_PER_CALL_MAX = 4_096;
+import { VIEW_STATE_KEY } from './keys.js';
+import type { WalFolder } from './wal/files.js';
+import { WriteAheadLog, type WalOptions } from './wal/write-ahead-log.js';
 
 export class ReplicaLog {
-  private constructor(
-    private readonly sublevels: Pick<Sublevels, 'db' | 'log' | 'meta'>,
-    private readonly durability: Durability,
-    private current: ViewState | null,
-  ) {}
+  private restored: LogEntry[] | null;
 
-  static async open(sublevels: Pick<Sublevels, 'db' | 'log' | 'meta'>, durability: Durability): Promise<ReplicaLog> {
-    return new ReplicaLog(sublevels, durability, await readViewState(sublevels.meta));
+  private constructor(
+    private readonly sublevels: Pick<Sublevels, 'db' | 'meta'>,
+    /** null with durability 'memory'. */
+    private readonly wal: WriteAheadLog | null,
+    restored: LogEntry[],
+    /** Bytes of a torn final write that opening cut off. */
+    readonly tornBytes: number,
+    private current: ViewState | null,
+  ) {
+    this.restored = restored;
+  }
+
+  static async open(
+    sublevels: Pick<Sublevels, 'db' | 'meta'>,
+    folder: WalFolder,
+    durability: Durability,
+    options: WalOptions = {},
+  ): Promise<ReplicaLog> {
+    const view = await readViewState(sublevels.meta);
+    if (durability === 'memory') return new ReplicaLog(sublevels, null, [], 0, view);
+    const { wal, entries, tornBytes } = await WriteAheadLog.open(folder, options);
+    return new ReplicaLog(sublevels, wal, entries, tornBytes, view);
   }
 
   /**
@@ -32,52 +48,27 @@ export class ReplicaLog {
     return this.current === null ? null : { ...this.current };
   }
 
-  // Only 'fsync' waits for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum instead.
-  private get sync(): boolean {
-    return this.durability === 'fsync';
+  /** The entries found at open, in slot order: the retained applied window and the tail. Taken once. */
+  load(): Promise<LogEntry[]> {
+    const entries = this.restored;
+    assert.ok(entries !== null, 'the restored log was already taken');
+    this.restored = null;
+    return Promise.resolve(entries);
   }
 
   /** An entry replaces whatever is stored at its slot (gap agreement turns a slot into a NO-OP that way). */
   async append(entries: readonly LogEntry[]): Promise<void> {
-    if (this.durability === 'memory' || entries.length === 0) return;
-    const { db, log } = this.sublevels;
-    await db.batch(
-      entries.map((entry) => ({ type: 'put' as const, sublevel: log, key: logKey(entry.slot), value: encodeLogEntry(entry) })),
-      writeOptions(this.sync),
-    );
+    if (this.wal !== null && entries.length > 0) await this.wal.append(entries);
   }
 
-  /** Deletes every entry past `afterSlot`: the uncommitted tail a view change did not keep. */
+  /** Deletes every entry past `afterSlot`: the uncommitted tail a view change did not keep (0: all of them). */
   async truncateAfter(afterSlot: number): Promise<void> {
-    assert.ok(Number.isSafeInteger(afterSlot) && afterSlot >= 0, `afterSlot must be a non-negative safe integer, got ${afterSlot}`);
-    if (this.durability === 'memory') return;
-    const { db, log } = this.sublevels;
-    // Bounded by what the replica holds ahead of applying.
-    const doomed = await log.keys({ gt: logKey(afterSlot) }).all();
-    await db.batch(
-      doomed.map((key) => ({ type: 'del' as const, sublevel: log, key })),
-      writeOptions(this.sync),
-    );
+    await this.wal?.truncateAfter(afterSlot);
   }
 
-  /** Forgets applied entries below `slot` that no peer will be served from any more (not synced: losing a
-   *  trim to a crash only leaves entries a restart trims again). */
+  /** Forgets applied entries below `slot` that no peer will be served from any more, a segment at a time. */
   async trimBelow(slot: number): Promise<void> {
-    if (this.durability === 'memory') return;
-    const { db, log } = this.sublevels;
-    const doomed = await log.keys({ lt: logKey(slot), limit: LOG_TRIM_ENTRIES_PER_CALL_MAX }).all();
-    if (doomed.length > 0) await db.batch(doomed.map((key) => ({ type: 'del' as const, sublevel: log, key })));
-  }
-
-  /** Every stored entry in slot order, for replay after a restart: the retained applied window and the tail. */
-  async load(): Promise<LogEntry[]> {
-    const entries: LogEntry[] = [];
-    for await (const [key, bytes] of this.sublevels.log.iterator()) {
-      const entry = decodeLogEntry(bytes);
-      assert.equal(logKey(entry.slot), key, `log entry of slot ${entry.slot} stored under key ${key}`);
-      entries.push(entry);
-    }
-    return entries;
+    await this.wal?.trimBelow(slot);
   }
 
   /**
@@ -92,5 +83,9 @@ export class ReplicaLog {
     const { db, meta } = this.sublevels;
     await db.batch([{ type: 'put', sublevel: meta, key: VIEW_STATE_KEY, value: encodeViewState(next) }], writeOptions(true));
     this.current = next;
+  }
+
+  async close(): Promise<void> {
+    await this.wal?.close();
   }
 }

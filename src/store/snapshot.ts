@@ -1,21 +1,19 @@
 // Snapshot transfer of the replicated state (docs/design.md §3, state transfer): every key of the database
-// except the log and this replica's own view state, read through ONE iterator so it is a single
-// point-in-time view. Installing replaces the replicated state wholesale; a marker key makes an
+// except this replica's own view state, read through ONE iterator so it is a single point-in-time view. Installing replaces the replicated state wholesale; a marker key makes an
 // interrupted install visible at the next open, which then discards the half-written state.
 import { type Database, writeOptions } from './database.js';
 import { VIEW_STATE_KEY } from './keys.js';
 
 /** Root-level key (outside every sublevel) present only while an install is being written. */
-const INSTALLING_KEY = 'snapshot-installing';
+export const INSTALLING_KEY = 'snapshot-installing';
 /** Root keys of the meta sublevel's view state: this replica's promises, never copied from a peer. */
 const VIEW_STATE_ROOT_KEY = `!meta!${VIEW_STATE_KEY}`;
-const LOG_PREFIX = '!log!';
 const WRITE_BATCH_KEYS = 1_000;
 
 export type SnapshotRecord = [key: string, value: Uint8Array];
 
 function isReplicated(rootKey: string): boolean {
-  return rootKey !== VIEW_STATE_ROOT_KEY && rootKey !== INSTALLING_KEY && !rootKey.startsWith(LOG_PREFIX);
+  return rootKey !== VIEW_STATE_ROOT_KEY && rootKey !== INSTALLING_KEY;
 }
 
 export async function* exportSnapshot(db: Database): AsyncGenerator<SnapshotRecord> {
@@ -48,9 +46,15 @@ export class SnapshotInstallBroken extends Error {
   }
 }
 
-export async function installSnapshot(db: Database, records: AsyncIterable<SnapshotRecord>): Promise<void> {
+/** `beforeReplace` runs once the install is durably marked, before anything is replaced. */
+export async function installSnapshot(
+  db: Database,
+  records: AsyncIterable<SnapshotRecord>,
+  beforeReplace: () => Promise<void>,
+): Promise<void> {
   await db.put(INSTALLING_KEY, new Uint8Array(0), writeOptions(true));
   try {
+    await beforeReplace();
     await replaceReplicatedState(db, records);
   } catch (err) {
     throw new SnapshotInstallBroken(err);

@@ -1,6 +1,7 @@
 // The replicated state machine as a pure function: committed entries in, results and the new state out.
 // No I/O: the caller prefetches every key and range the batch reads and writes the outcome in one atomic
-// batch (kv-store.ts). Same entries and same starting state give the same outcome on every replica.
+// batch (state-store.ts). Same entries and same starting state give the same outcome on every replica.
+// An entry carries a batch of operations (ops.ts, OpRequest), applied in order at its slot.
 import assert from 'node:assert/strict';
 import {
   decodeOpRequest,
@@ -11,6 +12,8 @@ import {
   type OpRequest,
   type OpResult,
   type RangeQuery,
+  REQUEST_OPS_MAX,
+  travelsAlone,
 } from './ops.js';
 import { leaseIndexKey } from './lease-store.js';
 import type { LogEntry } from '../consensus/log-entry.js';
@@ -34,12 +37,11 @@ export interface ApplyInput {
   records: ReadonlyMap<string, KeyRecord | null>;
   /** By rangeId: the first query.limit + 1 stored entries (or all there are) of every query in readsOf(batch).ranges. */
   ranges: ReadonlyMap<string, readonly KeyEntry[]>;
-  /** The stored record (null: absent) of every lease in readsOf(batch).leases. Optional only until every
-   *  caller prefetches leases (the simulator's store does not yet); a lease op then fails the assertion. */
-  leases?: ReadonlyMap<number, LeaseRecord | null>;
+  /** The stored record (null: absent) of every lease in readsOf(batch).leases. */
+  leases: ReadonlyMap<number, LeaseRecord | null>;
   /** The first DELETE_RANGE_KEYS_MAX + 1 keys attached to every lease in readsOf(batch).leaseKeys; their
-   *  records must be in `records` too. Optional as `leases` is. */
-  leaseKeys?: ReadonlyMap<number, readonly string[]>;
+   *  records must be in `records` too. */
+  leaseKeys: ReadonlyMap<number, readonly string[]>;
   clients: ReadonlyMap<number, ClientState>;
 }
 
@@ -87,11 +89,6 @@ function leasesOf(op: KvOp): number[] {
   return op.type === 'lease_keepalive' || op.type === 'lease_revoke' ? [op.lease] : [];
 }
 
-/** Ops that read a range of stored keys (kv or lease index), which must come first in their part. */
-function readsRange(op: KvOp): boolean {
-  return rangesOf(op).length > 0 || op.type === 'lease_revoke';
-}
-
 export interface Reads {
   keys: string[];
   ranges: RangeQuery[];
@@ -108,11 +105,12 @@ export function readsOf(decoded: readonly DecodedEntry[]): Reads {
   const leaseKeys = new Set<number>();
   for (const { command } of decoded) {
     if (command.kind !== 'request') continue;
-    const { op } = command.request;
-    for (const key of keysOf(op)) keys.add(key);
-    for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
-    for (const lease of leasesOf(op)) leases.add(lease);
-    if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
+    for (const { op } of command.request.ops) {
+      for (const key of keysOf(op)) keys.add(key);
+      for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
+      for (const lease of leasesOf(op)) leases.add(lease);
+      if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
+    }
   }
   return { keys: [...keys], ranges: [...ranges.values()], leases: [...leases], leaseKeys: [...leaseKeys] };
 }
@@ -125,7 +123,9 @@ export function readsOf(decoded: readonly DecodedEntry[]): Reads {
 export function splitAtRangeReads(decoded: readonly DecodedEntry[]): DecodedEntry[][] {
   const parts: DecodedEntry[][] = [];
   for (const item of decoded) {
-    if (parts.length === 0 || (item.command.kind === 'request' && readsRange(item.command.request.op))) parts.push([]);
+    // Such an op travels alone (ops.ts), so its entry starts the part.
+    const readsRange = item.command.kind === 'request' && item.command.request.ops.some(({ op }) => travelsAlone(op));
+    if (parts.length === 0 || readsRange) parts.push([]);
     parts[parts.length - 1]!.push(item);
   }
   return parts;
@@ -168,12 +168,12 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     lease(id: number): LeaseRecord | null {
       const written = leases.get(id);
       if (written !== undefined) return written;
-      const stored = input.leases?.get(id);
+      const stored = input.leases.get(id);
       assert.ok(stored !== undefined, `lease ${id} was not prefetched`);
       return stored;
     },
     leaseKeys(id: number) {
-      const stored = input.leaseKeys?.get(id);
+      const stored = input.leaseKeys.get(id);
       assert.ok(stored !== undefined, `keys of lease ${id} were not prefetched`);
       // Revokes come first in their part (splitAtRangeReads), so the index has no pending changes.
       assert.equal(leaseIndex.size, 0, 'a lease revoke follows lease index changes of its batch');
@@ -205,44 +205,30 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     meta.appliedSlot = entry.slot;
     meta.session = entry.session;
     meta.appliedSeq = entry.seq;
-    let result: OpResult;
-    switch (command.kind) {
-      case 'noop':
-        result = { type: 'invalid', revision: meta.revision, reason: NOOP_REASON };
-        break;
-      case 'invalid':
-        result = { type: 'invalid', revision: meta.revision, reason: command.reason };
-        break;
-      case 'request': {
-        const client = touch(entry.clientId);
-        raiseFloor(client, command.request.floor);
-        const admission = admit(client, entry.requestId);
-        if (admission.kind === 'below-floor') {
-          result = { type: 'invalid', revision: meta.revision, reason: BELOW_FLOOR_REASON };
-        } else if (admission.kind === 'cached') {
-          result = admission.result;
-        } else {
-          const { op } = command.request;
-          const outcome = applyKvOp(op, meta.revision, state, entry.slot);
-          for (const change of outcome.changes) land(change);
-          for (const [id, lease] of outcome.leases) leases.set(id, lease);
-          if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
-          meta.revision = outcome.revision;
-          result = outcome.result;
-          // Re-running a barrier is harmless; every other result (a failed precondition too) must be
-          // answered again, not recomputed, when the request is retried.
-          if (op.type !== 'barrier') remember(client, entry.requestId, result);
-        }
-        break;
-      }
+    const answer = (requestId: number, result: OpResult): void => {
+      applied.push({ slot: entry.slot, session: entry.session, seq: entry.seq, clientId: entry.clientId, requestId, result });
+    };
+    if (command.kind !== 'request') {
+      answer(entry.requestId, { type: 'invalid', revision: meta.revision, reason: command.kind === 'noop' ? NOOP_REASON : command.reason });
+      continue;
     }
-    applied.push({
-      slot: entry.slot,
-      session: entry.session,
-      seq: entry.seq,
-      clientId: entry.clientId,
-      requestId: entry.requestId,
-      result,
+    const client = touch(entry.clientId);
+    raiseFloor(client, command.request.floor);
+    command.request.ops.forEach(({ requestId, op }, index) => {
+      const admission = admit(client, requestId);
+      if (admission.kind === 'below-floor')
+        return answer(requestId, { type: 'invalid', revision: meta.revision, reason: BELOW_FLOOR_REASON });
+      if (admission.kind === 'cached') return answer(requestId, admission.result);
+      // A lease is named by where its grant sits in the log: unique, and the same on every replica.
+      const outcome = applyKvOp(op, meta.revision, state, entry.slot * REQUEST_OPS_MAX + index);
+      for (const change of outcome.changes) land(change);
+      for (const [id, lease] of outcome.leases) leases.set(id, lease);
+      if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
+      meta.revision = outcome.revision;
+      // Re-running a barrier is harmless; every other result (a failed precondition too) must be
+      // answered again, not recomputed, when the request is retried.
+      if (op.type !== 'barrier') remember(client, requestId, outcome.result);
+      answer(requestId, outcome.result);
     });
   }
   return { meta, applied, writes, clients, events, leases, leaseIndex };

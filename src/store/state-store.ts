@@ -1,6 +1,9 @@
 // A replica's applied state (docs/design.md §4): committed entries in, results out, with data, client
 // table, watch history, leases and the applied slot changed in ONE atomic batch, so a crash never
-// half-applies. Also the snapshot of that state a lagging peer installs in place of the log.
+// half-applies. Batches are not synced: the write-ahead log is the durability, and a restart replays it
+// above the applied slot found (etcd's consistent index). A checkpoint batch is synced, and with it every
+// batch before it: the log may be trimmed below it. Also the snapshot of that state a lagging peer
+// installs in place of the log.
 import assert from 'node:assert/strict';
 import type { Durability } from '../config/cluster.js';
 import type { LogEntry } from '../consensus/log-entry.js';
@@ -50,7 +53,7 @@ export class StateStore {
     assert.ok(Number.isSafeInteger(retain) && retain >= 1, `eventRetainRevisions must be a positive integer, got ${retain}`);
     const meta = await readMeta(sublevels.meta);
     const clients = await readClients(sublevels.clients);
-    // Only 'fsync' waits for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum instead.
+    // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
     return new StateStore(sublevels, options.durability === 'fsync', retain, meta, clients, stateLost);
   }
 
@@ -59,9 +62,12 @@ export class StateStore {
     return { ...this.current };
   }
 
-  /** Applies committed entries, which must continue exactly where meta stopped (state-machine.ts). */
-  applyBatch(entries: readonly LogEntry[]): Promise<AppliedEntry[]> {
-    return this.serialize(() => this.applyNow(entries));
+  /**
+   * Applies committed entries, which must continue exactly where meta stopped (state-machine.ts). With
+   * `checkpoint` (and durability fsync), resolves once they and everything applied before are on disk.
+   */
+  applyBatch(entries: readonly LogEntry[], checkpoint = true): Promise<AppliedEntry[]> {
+    return this.serialize(() => this.applyNow(entries, checkpoint && this.sync));
   }
 
   /** The replicated state at one point in time, for a peer that fell behind the log window. */
@@ -69,10 +75,14 @@ export class StateStore {
     return exportSnapshot(this.sublevels.db);
   }
 
-  /** Replaces the replicated state with a peer's snapshot (after every apply in flight is written). */
-  installSnapshot(records: AsyncIterable<SnapshotRecord>): Promise<StoreMeta> {
+  /**
+   * Replaces the replicated state with a peer's snapshot (after every apply in flight is written), durably.
+   * `beforeReplace` runs once the install is marked (a crash from then on loses the state, visibly): the
+   * replica's log, which the snapshot outdates, is discarded there.
+   */
+  installSnapshot(records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>): Promise<StoreMeta> {
     return this.serialize(async () => {
-      await installSnapshot(this.sublevels.db, records);
+      await installSnapshot(this.sublevels.db, records, beforeReplace);
       this.current = await readMeta(this.sublevels.meta);
       this.clients.clear();
       for (const [id, client] of await readClients(this.sublevels.clients)) this.clients.set(id, client);
@@ -80,14 +90,15 @@ export class StateStore {
     });
   }
 
-  private async applyNow(entries: readonly LogEntry[]): Promise<AppliedEntry[]> {
+  private async applyNow(entries: readonly LogEntry[], sync: boolean): Promise<AppliedEntry[]> {
     const applied: AppliedEntry[] = [];
     // Usually one part; a range-reading op starts its own, each part one atomic batch (state-machine.ts).
-    for (const part of splitAtRangeReads(decodeEntries(entries))) applied.push(...(await this.applyPart(part)));
+    const parts = splitAtRangeReads(decodeEntries(entries));
+    for (const [i, part] of parts.entries()) applied.push(...(await this.applyPart(part, sync && i === parts.length - 1)));
     return applied;
   }
 
-  private async applyPart(decoded: readonly DecodedEntry[]): Promise<AppliedEntry[]> {
+  private async applyPart(decoded: readonly DecodedEntry[], sync: boolean): Promise<AppliedEntry[]> {
     const reads = readsOf(decoded);
     const { kv, leases: leaseLevel, leaseKeys: leaseKeyLevel } = this.sublevels;
     const ranges = new Map<string, KeyEntry[]>();
@@ -107,7 +118,7 @@ export class StateStore {
     const operations = applyWrites(this.sublevels, output, this.clients);
     operations.push(...(await this.historyWrites(output.meta.revision, output.events)));
     operations.push(...leaseWrites(this.sublevels, output));
-    await this.sublevels.db.batch(operations, writeOptions(this.sync));
+    await this.sublevels.db.batch(operations, writeOptions(sync));
     this.current = output.meta;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
     return output.applied;

@@ -80,7 +80,11 @@ export class Cluster {
     const nodePrng = prng.fork('nodes');
     this.snapshotPrng = prng.fork('snapshots');
     const diskPrng = prng.fork('disks');
-    const disks = new Map(config.replicaIds.map((id) => [id, new SimDisk(this.scheduler, diskPrng.fork(`r${id}`), config.disk)] as const));
+    const disks = new Map(
+      config.replicaIds.map(
+        (id) => [id, new SimDisk(this.scheduler, diskPrng.fork(`r${id}`), config.disk, config.durability === 'fsync')] as const,
+      ),
+    );
     this.promises = new PromiseInvariants(disks, config.durability);
     const send = (from: NodeName, to: NodeName, bytes: Uint8Array): void => this.send(from, to, bytes);
     this.replicas = config.replicaIds.map(
@@ -103,6 +107,7 @@ export class Cluster {
             tracer,
             invariants: this.invariants,
             disk: disks.get(id)!,
+            walSegmentBytes: config.walSegmentBytes,
             prng: nodePrng.fork(`r${id}`),
             send,
             snapshots: (to, clock) => this.snapshotSource(to, clock),
@@ -111,6 +116,7 @@ export class Cluster {
             onStarted: (replica) => {
               for (const client of this.clients) if (client.host.id === replica) client.onHostRestart();
             },
+            onLogTrimmed: (replica) => this.promises.onLogTrimmed(replica),
             faults: nodeFaults(mutation, id),
           },
         ),
@@ -275,6 +281,7 @@ export class Cluster {
           break;
         }
         this.node(action.node).crash();
+        if (action.node.startsWith('r')) this.promises.onCrash(Number(action.node.slice(1)));
         for (const client of this.clients) if (client.host.name === action.node) client.onHostCrash();
         break;
       case 'restart':
@@ -331,7 +338,8 @@ export class Cluster {
     const { header } = decodeDatagram(bytes);
     if (header.type !== MessageType.ORDERED) return bytes;
     this.tampered = true;
-    const body = encodeOpRequest({ floor: 0, op: { type: 'put', key: this.config.keys[0]!, value: new TextEncoder().encode('tampered') } });
+    const op = { type: 'put' as const, key: this.config.keys[0]!, value: new TextEncoder().encode('tampered') };
+    const body = encodeOpRequest({ floor: 0, ops: [{ requestId: Math.max(1, header.requestId), op }] });
     this.tracer.event(this.scheduler.nowMs, 'sim', () => `TAMPER ORDERED s${header.session}/q${header.seq} to ${to}`);
     return encodeDatagram(header, body);
   }

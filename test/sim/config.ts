@@ -22,6 +22,8 @@ export interface SimConfig {
   runtimeTiming: RuntimeTiming;
   sequencerTiming: SequencerTiming;
   disk: DiskTiming;
+  /** Small, so that runs roll over and trim whole segments of the write-ahead log. */
+  walSegmentBytes: number;
   calm: LinkConditions;
   keys: string[];
   clientCount: number;
@@ -97,22 +99,30 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     sequencerTiming: {
       ringCapacity: prng.pick(RING_CAPACITIES),
       retransmitIntervalMs: SEQUENCER_RETRANSMIT_INTERVAL_MS,
+      retransmitIntervalMsMax: SEQUENCER_RETRANSMIT_INTERVAL_MS * prng.pick([1, 10]),
       heartbeatIntervalMs: SEQUENCER_HEARTBEAT_INTERVAL_MS,
       resendPerTickMax: SEQUENCER_RESEND_PER_TICK_MAX,
     },
     runtimeTiming: {
       tickIntervalMs: TICK_INTERVAL_MS,
-      logRetainEntries: prng.pick([16, 1024]),
+      logRetainEntries: prng.pick([4, 16, 1024]),
       pendingEntriesMax: prng.pick([64, 8192]),
       requestResendIntervalMs: 100,
       requestResendIntervalMsMax: 400,
       commitTimeoutMs: livenessBoundMs + COMMIT_TIMEOUT_PAST_BOUND_MS,
       requestsInFlightMax: 4096,
+      requestBatchesInFlightMax: prng.pick([1, 2, 4]),
       // As in production, the node stops taking writes once the sequencer is silent as long as the
       // leader waits before replacing it.
       sequencerSilenceMs: timing.sequencerTimeoutMs,
+      // 0: every apply is a checkpoint; else the log is replayed over an unsynced stretch at restart.
+      checkpointIntervalMs: prng.pick([0, 30, 100]),
+      // Small steps make trims (and what they must never drop) common within a short run.
+      logTrimStepEntries: prng.pick([1, 8, 512]),
     },
-    disk: { writeMsMin: 0.05, writeMsMax: prng.between(0.1, 2), osFlushIntervalMs: prng.between(20, 200) },
+    // Linux writes dirty pages back after up to 30 s; a short interval here would hide unsynced writes.
+    disk: { writeMsMin: 0.05, writeMsMax: prng.between(0.1, 2), osFlushIntervalMs: prng.chance(0.5) ? prng.between(20, 200) : 30_000 },
+    walSegmentBytes: prng.pick([4096, 4096, 16_384, 262_144]),
     calm,
     keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
     clientCount: prng.int(2, 6),

@@ -8,7 +8,7 @@ import type { ReplicaState } from '../../src/consensus/state.js';
 import type { ReplicaMachine } from '../../src/consensus/types.js';
 import { leaderOf } from '../../src/mrtom/group.js';
 import { HEADER_BYTES, MessageType, readHeader, writeHeader } from '../../src/mrtom/header.js';
-import type { LogStorage, Network } from '../../src/runtime/ports.js';
+import type { AppliedStateStorage, LogStorage, Network } from '../../src/runtime/ports.js';
 import type { SubmitterFeed } from '../../src/runtime/submitter.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
 import { decodeOpRequest } from '../../src/store/ops.js';
@@ -18,6 +18,7 @@ export const MUTATIONS = {
   'ack-before-durable': 'the log port reports an append done before it is on disk, so the replica ACKs entries it may lose',
   'view-promise-unsynced':
     'the log port reports the view state saved before it is on disk, so a vote or ACK outlives a crash it should not',
+  'checkpoint-unsynced': 'the state port reports an apply checkpointed without syncing it, so the log is trimmed below what is durable',
   'apply-uncommitted': 'the replica applies every entry it holds, committed or not',
   'leader-noops-held-slot':
     'the leader turns the oldest slot it holds but has not applied into a NO-OP, though it may be committed elsewhere',
@@ -39,6 +40,14 @@ export function nodeFaults(mutation: Mutation | null, replicaId: number): NodeFa
       return { seams: {}, log: (log) => ({ ...log, append: (entries) => doneAtOnce(log.append(entries)) }) };
     case 'view-promise-unsynced':
       return { seams: {}, log: (log) => ({ ...log, saveView: (view) => doneAtOnce(log.saveView(view)) }) };
+    case 'checkpoint-unsynced':
+      return {
+        seams: {},
+        state: (state): AppliedStateStorage => ({
+          applyBatch: (entries) => state.applyBatch(entries, false),
+          installSnapshot: (records, beforeReplace) => state.installSnapshot(records, beforeReplace),
+        }),
+      };
     case 'apply-uncommitted':
       return { seams: { machine: (machine, state) => afterEachStep(machine, state, applyEverythingHeld) } };
     case 'leader-noops-held-slot':
@@ -80,25 +89,23 @@ function noopOldestHeldSlot(state: ReplicaState, flush: boolean): ReturnType<Rep
   return imposeNoop(state, slot);
 }
 
-function isBarrier(entry: LogEntry): boolean {
-  if (entry.noop) return false;
-  const request = decodeOpRequest(entry.body);
-  return 'op' in request && request.op.type === 'barrier';
+/** The read barriers an entry carries, as the applied entries that would answer them. */
+function barriersOf(entry: LogEntry): AppliedEntry[] {
+  const request = entry.noop ? null : decodeOpRequest(entry.body);
+  if (request === null || 'invalid' in request) return [];
+  const { slot, session, seq, clientId } = entry;
+  return request.ops
+    .filter(({ op }) => op.type === 'barrier')
+    .map(({ requestId }) => ({ slot, session, seq, clientId, requestId, result: { type: 'barrier', revision: 0 } }));
 }
 
 function resolveBarriersOnCommit(feed: SubmitterFeed): SubmitterFeed {
   return {
+    onLogged: (entries) => feed.onLogged(entries),
+    onDurable: (entries) => feed.onDurable(entries),
     onCommitted(entries) {
       feed.onCommitted(entries);
-      const early = entries.filter(isBarrier).map(({ slot, session, seq, clientId, requestId }): AppliedEntry => ({
-        slot,
-        session,
-        seq,
-        clientId,
-        requestId,
-        result: { type: 'barrier', revision: 0 },
-      }));
-      feed.onApplied(early);
+      feed.onApplied(entries.flatMap(barriersOf));
     },
     onApplied: (entries) => feed.onApplied(entries),
   };

@@ -25,7 +25,7 @@ const ack = (through: number, noops: number[] = [], incarnation = BOUND) =>
 
 async function diskHolding(entries: LogEntry[]) {
   const scheduler = new Scheduler();
-  const disk = new SimDisk(scheduler, new Prng(1), { writeMsMin: 1, writeMsMax: 1, osFlushIntervalMs: 1_000 });
+  const disk = new SimDisk(scheduler, new Prng(1), { writeMsMin: 1, writeMsMax: 1, osFlushIntervalMs: 1_000 }, true);
   void openReplicaStore(disk.open(), { durability: 'fsync' }).then(async (store) => {
     await store.log.saveView({
       view: 0,

@@ -14,7 +14,7 @@ import { openReplicaStore, type ReplicaStore } from '../../src/store/replica-sto
 import type { SnapshotRecord } from '../../src/store/snapshot.js';
 import type { ReplicaProcessConfig, ReplicaProcessSeams } from '../../src/runtime/replica-process.js';
 import { ReplicaProcess } from '../../src/runtime/replica-process.js';
-import type { LogStorage, Network, SnapshotSource } from '../../src/runtime/ports.js';
+import type { AppliedStateStorage, LogStorage, Network, SnapshotSource } from '../../src/runtime/ports.js';
 import type { RevisionEvents } from '../../src/store/state-machine.js';
 import type { ApplyInvariants } from './invariants.js';
 import type { NodeName } from './network.js';
@@ -31,6 +31,7 @@ export type NodeSetup = Omit<ReplicaProcessConfig, 'clientId' | 'nonce'>;
 export interface NodeFaults {
   seams: ReplicaProcessSeams;
   log?(log: LogStorage): LogStorage;
+  state?(state: AppliedStateStorage): AppliedStateStorage;
   network?(network: Network): Network;
 }
 
@@ -39,6 +40,7 @@ export interface SimReplicaNodeDeps {
   tracer: Tracer;
   invariants: ApplyInvariants;
   disk: SimDisk;
+  walSegmentBytes: number;
   /** Ids and nonces for new incarnations, and clock phases. */
   prng: Prng;
   send(from: NodeName, to: NodeName, bytes: Uint8Array): void;
@@ -48,6 +50,8 @@ export interface SimReplicaNodeDeps {
   /** The process hit a fatal error (a store write failed, an assertion): the run fails with it. */
   onFatal(replica: number, error: Error): void;
   onStarted(replica: number): void;
+  /** The log dropped segments: what the replica ACKed must still be on disk. */
+  onLogTrimmed(replica: number): void;
   faults: NodeFaults;
 }
 
@@ -145,7 +149,11 @@ export class SimReplicaNode {
 
   private async boot(life: Incarnation): Promise<void> {
     const { disk, prng, invariants } = this.deps;
-    const store = await openReplicaStore(disk.open(), { durability: this.setup.durability });
+    const store = await openReplicaStore(disk.open(), {
+      durability: this.setup.durability,
+      logRetainEntries: this.setup.runtimeTiming.logRetainEntries,
+      walSegmentBytes: this.deps.walSegmentBytes,
+    });
     if (this.life !== life) return;
     life.store = store;
     const appliedSlot = store.state.meta().appliedSlot;
@@ -183,6 +191,11 @@ export class SimReplicaNode {
       append: (entries) =>
         log.append(entries).then(done(() => `log append ${entries.map((e) => `${e.slot}${e.noop ? 'n' : ''}`).join(',')} done`)),
       truncateAfter: (slot) => log.truncateAfter(slot).then(done(() => `log truncate after ${slot} done`)),
+      trimBelow: (slot) =>
+        log.trimBelow(slot).then(() => {
+          this.trace(() => `log trim below ${slot} done`);
+          this.deps.onLogTrimmed(this.id);
+        }),
       saveView: (view) =>
         log
           .saveView(view)
@@ -193,21 +206,23 @@ export class SimReplicaNode {
   /** The store's state port, reporting every apply and install to the checkers. */
   private observedState(store: ReplicaStore): ReplicaProcessPortsState {
     const { invariants } = this.deps;
+    const storage = this.deps.faults.state?.(store.state) ?? store.state;
     return {
       meta: () => store.state.meta(),
       get stateLost() {
         return store.state.stateLost;
       },
-      applyBatch: async (entries: readonly LogEntry[]) => {
+      applyBatch: async (entries: readonly LogEntry[], checkpoint: boolean) => {
         invariants.beforeApply(this.id, entries);
-        const applied = await store.state.applyBatch(entries);
-        this.trace(() => `apply slots ${entries[0]?.slot}..${entries.at(-1)?.slot} (revision ${store.state.meta().revision})`);
+        const applied = await storage.applyBatch(entries, checkpoint);
+        const kind = checkpoint ? 'checkpoint' : 'apply';
+        this.trace(() => `${kind} slots ${entries[0]?.slot}..${entries.at(-1)?.slot} (revision ${store.state.meta().revision})`);
         invariants.afterApply(this.id, applied);
         this.deps.onApplied(this.id, applied);
         return applied;
       },
-      installSnapshot: async (records: AsyncIterable<SnapshotRecord>) => {
-        const meta = await store.state.installSnapshot(records);
+      installSnapshot: async (records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>) => {
+        const meta = await storage.installSnapshot(records, beforeReplace);
         this.trace(() => `snapshot installed at slot ${meta.appliedSlot}`);
         invariants.onSnapshotInstalled(this.id, meta.appliedSlot);
         return meta;

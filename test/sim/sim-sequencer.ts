@@ -13,6 +13,7 @@ import type { Tracer } from './trace.js';
 export interface SequencerTiming {
   ringCapacity: number;
   retransmitIntervalMs: number;
+  retransmitIntervalMsMax: number;
   heartbeatIntervalMs: number;
   resendPerTickMax: number;
 }

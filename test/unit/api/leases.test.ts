@@ -7,11 +7,11 @@ describe('leases', () => {
   it('grants, attaches keys, keeps alive and revokes with its keys', async () => {
     const { app } = await buildTestServer();
     const grant = await app.inject({ method: 'POST', url: '/v1/leases?ttl=30s' });
-    expect(grant.json()).toEqual({ lease: 1, ttlMs: 30_000 });
-    expect((await app.inject({ method: 'PUT', url: '/v1/kv/a?lease=1', payload: 'x' })).statusCode).toBe(200);
+    expect(grant.json()).toEqual({ lease: 1024, ttlMs: 30_000 }); // slot 1, the first op of its request
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/a?lease=1024', payload: 'x' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/b?ttl=2m', payload: 'y' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/v1/leases/1/keepalive' })).json()).toEqual({ lease: 1, ttlMs: 30_000 });
-    const revoke = await app.inject({ method: 'DELETE', url: '/v1/leases/1' });
+    expect((await app.inject({ method: 'POST', url: '/v1/leases/1024/keepalive' })).json()).toEqual({ lease: 1024, ttlMs: 30_000 });
+    const revoke = await app.inject({ method: 'DELETE', url: '/v1/leases/1024' });
     expect(revoke.json()).toEqual({ deleted: 1, more: false });
     expect((await app.inject({ method: 'GET', url: '/v1/kv/a' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/v1/kv/b' })).statusCode).toBe(200);

@@ -35,7 +35,7 @@ export class StoreKvService implements KvService {
   async submit(op: KvOp): Promise<OpResult> {
     this.submitted.push(op);
     this.slot += 1;
-    const body = encodeOpRequest({ floor: this.slot - 1, op });
+    const body = encodeOpRequest({ floor: this.slot - 1, ops: [{ requestId: this.slot, op }] });
     const [applied] = await this.store.state.applyBatch([
       { slot: this.slot, session: 1, seq: this.slot, view: 0, clientId: CLIENT_ID, requestId: this.slot, body, noop: false },
     ]);

@@ -1,5 +1,6 @@
 // Proves the MRTOM wire format round-trips every valid header and body, and that no byte string — random,
 // truncated or corrupted — makes the decoder do anything but return a datagram or throw a typed DecodeError.
+import { unpackBody } from '../../../src/mrtom/body.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, HEADER_BYTES, MessageType, type Header } from '../../../src/mrtom/header.js';
@@ -93,13 +94,31 @@ describe('message bodies', () => {
   });
 
   it('decodes operation bodies, and turns any garbage into an invalid result instead of throwing', () => {
-    const put = { floor: 3, op: { type: 'put' as const, key: 'a/b', value: new Uint8Array([0, 255]), contentType: 'text/plain' } };
-    const decoded = decodeOpRequest(encodeOpRequest(put));
-    expect(decoded).toEqual({ floor: 3, op: { ...put.op, value: expect.any(Uint8Array) } });
+    const op = { type: 'put' as const, key: 'a/b', value: new Uint8Array([0, 255]), contentType: 'text/plain' };
+    const batch = {
+      floor: 3,
+      ops: [
+        { requestId: 4, op },
+        { requestId: 9, op: { type: 'barrier' as const } },
+      ],
+    };
+    expect(decodeOpRequest(encodeOpRequest(batch))).toEqual({
+      floor: 3,
+      ops: [{ requestId: 4, op: { ...op, value: expect.any(Uint8Array) } }, batch.ops[1]],
+    });
+    // 16 ops need a longer msgpack array header than 15; either way the assembled bytes are plain msgpack.
+    for (const count of [15, 16]) {
+      const many = {
+        floor: 70_000,
+        ops: Array.from({ length: count }, (_, i) => ({ requestId: 70_001 + i, op: { type: 'barrier' as const } })),
+      };
+      expect(unpackBody(encodeOpRequest(many))).toEqual({ floor: many.floor, ops: many.ops.map((o) => [o.requestId, o.op]) });
+      expect(decodeOpRequest(encodeOpRequest(many))).toEqual(many);
+    }
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
         const result = decodeOpRequest(bytes);
-        expect('invalid' in result || 'op' in result).toBe(true);
+        expect('invalid' in result || 'ops' in result).toBe(true);
       }),
       { seed: 11, numRuns: 1000 },
     );

@@ -29,12 +29,18 @@ const INCARNATION = BOUND_INCARNATION;
 /** A clock the test moves by hand: deferred work runs only when the test says so. */
 function manualClock() {
   const deferred: Array<() => void> = [];
-  const clock: Clock = { nowMs: () => 10, defer: (run) => void deferred.push(run), every: () => ({ cancel: () => {} }) };
-  return { clock, runDeferred: () => deferred.splice(0).forEach((run) => run()) };
+  const time = { nowMs: 10 };
+  const clock: Clock = { nowMs: () => time.nowMs, defer: (run) => void deferred.push(run), every: () => ({ cancel: () => {} }) };
+  return { clock, time, runDeferred: () => deferred.splice(0).forEach((run) => run()) };
 }
 
+const CHECKPOINT_INTERVAL_MS = 100;
+
 function ordered(seq: number, commit = 0): Uint8Array {
-  const body = encodeOpRequest({ floor: seq - 1, op: { type: 'put', key: `k${seq}`, value: new Uint8Array([seq]) } });
+  const body = encodeOpRequest({
+    floor: seq - 1,
+    ops: [{ requestId: seq, op: { type: 'put', key: `k${seq}`, value: new Uint8Array([seq]) } }],
+  });
   return encodeDatagram(
     { type: MessageType.ORDERED, group: 1, session: 1, view: 0, seq, commit, requestId: seq, sender: 500, incarnation: INCARNATION },
     body,
@@ -122,6 +128,10 @@ describe('ReplicaHost', () => {
       },
       clock,
       logger: pino({ level: 'silent' }),
+      checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+      logTrimStepEntries: 512,
+      onLogged: () => {},
+      onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
       onFatal: (err) => {
@@ -169,7 +179,9 @@ describe('ReplicaHost', () => {
     // Every ACK was sent after the write covering its `through` resolved: one write covers seq 1, two cover 6.
     for (const ack of acks) expect(ack.appendsDone).toBeGreaterThanOrEqual(ack.seq <= 1 ? 1 : 2);
     expect(acks.at(-1)!.seq).toBe(6);
-    expect((await s.log.load()).map((e) => e.slot)).toEqual([1, 2, 3, 4, 5, 6]);
+    await s.close();
+    store = await openReplicaStore(dir, { durability: 'fsync' });
+    expect((await store.log.load()).map((e) => e.slot)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('applies committed slots in order, folding COMMITs that arrive during an apply into one batch', async () => {
@@ -189,14 +201,14 @@ describe('ReplicaHost', () => {
   });
 
   /** A host over a machine that answers each tick with the next scripted effect list, and records what it is fed. */
-  async function scriptedHarness(script: ReplicaEffect[][]) {
+  async function scriptedHarness(script: ReplicaEffect[][], logStart = 1) {
     const inputs: ReplicaInput[] = [];
     const machine: ReplicaMachine = {
       step: (input) => {
         inputs.push(input);
         return input.kind === 'tick' ? (script.shift() ?? []) : [];
       },
-      soft: () => ({ ...softOf(), logStart: 1 }),
+      soft: () => ({ ...softOf(), logStart }),
       counters: () => ({ appended: 0, duplicates: 0, retransmitRequests: 0, logRequests: 0, noopsDecided: 0, viewChanges: 0, dropped: {} }),
     };
     const events: string[] = [];
@@ -209,20 +221,42 @@ describe('ReplicaHost', () => {
           resolve();
         });
       });
-    const { clock } = manualClock();
+    const { clock, time } = manualClock();
     const host = new ReplicaHost({
       machine,
       log: {
         append: (entries) => held(`append ${entries.map((e) => `${e.slot}${e.noop ? 'n' : ''}`).join(',')}`)(),
         truncateAfter: () => Promise.resolve(),
         saveView: (view) => held(`view s${view.session}`)(),
-        trimBelow: () => Promise.resolve(),
+        trimBelow: (slot) => {
+          events.push(`trim below ${slot}`);
+          return Promise.resolve();
+        },
       },
-      state: { applyBatch: () => Promise.resolve([]), installSnapshot: () => Promise.reject(new Error('not expected')) },
+      state: {
+        applyBatch: (entries, checkpoint) => {
+          events.push(`${checkpoint ? 'checkpoint' : 'apply'} ${entries[0]!.slot}..${entries.at(-1)!.slot}`);
+          return Promise.resolve(
+            entries.map(({ slot, session, seq, clientId, requestId }) => ({
+              slot,
+              session,
+              seq,
+              clientId,
+              requestId,
+              result: { type: 'barrier' as const, revision: 0 },
+            })),
+          );
+        },
+        installSnapshot: () => Promise.reject(new Error('not expected')),
+      },
       snapshots: { fetch: () => Promise.reject(new Error('not expected')) },
       network: { send: (_to, bytes) => void events.push(`send ${new TextDecoder().decode(bytes)}`) },
       clock,
       logger: pino({ level: 'silent' }),
+      checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+      logTrimStepEntries: 512,
+      onLogged: () => {},
+      onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
       onFatal: (err) => {
@@ -234,7 +268,7 @@ describe('ReplicaHost', () => {
       holds.shift()!();
       await new Promise((resolve) => setImmediate(resolve));
     };
-    return { host, inputs, events, completeNext };
+    return { host, inputs, events, completeNext, time };
   }
 
   const view = (session: number): ViewState => ({ ...BOUND_SESSION, session, lastNormalSession: session });
@@ -301,5 +335,24 @@ describe('ReplicaHost', () => {
     expect(persisted()).toEqual([2]);
     await completeNext();
     expect(persisted()).toEqual([2, 5]);
+  });
+
+  it('syncs one apply per checkpoint interval, the first at once, and trims the log only below the last checkpoint', async () => {
+    const slots = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i));
+    const { host, events, time } = await scriptedHarness(
+      [
+        [{ kind: 'apply', entries: slots(1, 600) }],
+        [{ kind: 'apply', entries: slots(601, 1300) }],
+        [{ kind: 'apply', entries: slots(1301, 1301) }],
+      ],
+      10_000,
+    );
+    for (let i = 0; i < 3; i++) {
+      host.tick();
+      await host.drain();
+      await new Promise((resolve) => setImmediate(resolve));
+      time.nowMs += CHECKPOINT_INTERVAL_MS / 2;
+    }
+    expect(events).toEqual(['checkpoint 1..600', 'trim below 601', 'apply 601..1300', 'checkpoint 1301..1301', 'trim below 1302']);
   });
 });

@@ -18,6 +18,8 @@ export function options(overrides: Partial<SequencerOptions> = {}): SequencerOpt
     replicaIds: [1, 2, 3],
     ringCapacity: 64,
     retransmitIntervalMs: 20,
+    // Fixed unless a test asks for the adaptive stretch.
+    retransmitIntervalMsMax: 20,
     heartbeatIntervalMs: 50,
     resendPerTickMax: 100,
     incarnation: INCARNATION,

@@ -1,5 +1,6 @@
 // Proves copies are resent from the ring only to replicas whose cumulative ack is behind, after the
-// retransmit interval and within the per-tick budget, and that RETRANSMIT requests are served to the asker.
+// retransmit interval and within the per-tick budget; that the interval stretches for a replica whose acks
+// are slow (up to the max) and shrinks back when they speed up; and that RETRANSMIT requests are served to the asker.
 import { describe, expect, it } from 'vitest';
 import { MessageType } from '../../../src/mrtom/header.js';
 import { RETRANSMIT_REPLY_COPIES_MAX } from '../../../src/sequencer/resend.js';
@@ -48,6 +49,40 @@ describe('resend on timeout', () => {
     }
     h.nowMs = 75 + 20; // stalled at 5 for a whole interval
     expect(resent(h).map(([to]) => to)).toEqual([3, 3, 3, 3, 3]);
+  });
+
+  it('waits longer for a replica whose acks are slow, up to the max, and less again once they are fast', () => {
+    const h = new Harness({ retransmitIntervalMs: 20, retransmitIntervalMsMax: 200 });
+    // Replica 3 acks every copy 60 ms after it was stamped; 1 and 2 at once.
+    for (let round = 0; round < 10; round++) {
+      h.nowMs = round * 100;
+      h.submit(1);
+      h.ack(1, round + 1);
+      h.ack(2, round + 1);
+      h.nowMs += 60;
+      h.ack(3, round + 1);
+    }
+    h.nowMs = 1000;
+    h.submit(1); // seq 11, which replica 3 does not ack
+    h.ack(1, 11);
+    h.ack(2, 11);
+    h.nowMs = 1030;
+    expect(resent(h)).toEqual([]); // 20 ms would have resent by now; 3's acks take ~60
+    h.nowMs = 1200;
+    expect(resent(h)).toEqual([[3, 11]]); // never later than the max
+    for (let round = 0; round < 30; round++) {
+      h.nowMs = 1300 + round * 100;
+      h.submit(1);
+      h.ack(1, 12 + round);
+      h.ack(2, 12 + round);
+      h.ack(3, 12 + round);
+    }
+    h.nowMs = 5000;
+    h.submit(1);
+    h.ack(1, 42);
+    h.ack(2, 42);
+    h.nowMs = 5020;
+    expect(resent(h)).toEqual([[3, 42]]); // fast again: back to the 20 ms floor
   });
 
   it('does not resend copies stamped less than an interval ago', () => {

@@ -1,10 +1,11 @@
 // Proves an apply batch is all or nothing — data, client table, watch history, revision and applied slot — even under SIGKILL,
 // and that entries continue exactly at the next slot. How: real LevelDB; a child process (crash-writer.ts) killed mid-stream.
-import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { dumpDatabase, opEntry, put, readRecord, storeHarness } from './fixtures.js';
 import { ENTRIES_PER_BATCH, stateAfter, type CrashState } from './crash-batches.js';
 import { openReplicaStore } from '../../../src/store/replica-store.js';
@@ -84,7 +85,7 @@ async function readCrashState(dir: string): Promise<CrashState> {
     await store.close();
   }
   // The state store keeps its client table to itself; this is the reader its open() uses.
-  const sublevels = await openSublevels(levelDatabase(dir));
+  const sublevels = await openSublevels(levelDatabase(join(dir, 'state')));
   try {
     return { ...state, clients: await readClients(sublevels.clients) };
   } finally {

@@ -44,7 +44,7 @@ export function opEntry(slot: number, op: KvOp, options: EntryOptions = {}): Log
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     requestId: options.requestId ?? slot,
     // msgpackr packs into a Buffer; a plain Uint8Array is what the store hands back from disk.
-    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, op })),
+    body: new Uint8Array(encodeOpRequest({ floor: options.floor ?? 0, ops: [{ requestId: options.requestId ?? slot, op }] })),
     noop: false,
   };
 }
@@ -85,8 +85,9 @@ export function storeHarness() {
       dirs.push(dir);
       return dir;
     },
+    /** Segments of 1 MiB unless asked: tests write little, and open many stores. */
     async openWith(dir: string, options: ReplicaStoreOptions): Promise<ReplicaStore> {
-      const store = await openReplicaStore(dir, options);
+      const store = await openReplicaStore(dir, { walSegmentBytes: 1024 * 1024, ...options });
       stores.push(store);
       return store;
     },
@@ -96,23 +97,13 @@ export function storeHarness() {
   };
 }
 
-/** Every key and value in the database, sublevel prefixes included, read with LevelDB directly. */
+/** Every key and value in the store's database, sublevel prefixes included, read with LevelDB directly. */
 export async function dumpDatabase(dir: string): Promise<Array<[string, string]>> {
-  const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const db = new Level<string, Uint8Array>(join(dir, 'state'), { keyEncoding: 'utf8', valueEncoding: 'view' });
   try {
     const rows: Array<[string, string]> = [];
     for await (const [key, value] of db.iterator()) rows.push([key, Buffer.from(value).toString('hex')]);
     return rows;
-  } finally {
-    await db.close();
-  }
-}
-
-/** The keys of the `log` sublevel, read with LevelDB directly. */
-export async function logKeys(dir: string): Promise<string[]> {
-  const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  try {
-    return await db.sublevel<string, Uint8Array>('log', { keyEncoding: 'utf8', valueEncoding: 'view' }).keys().all();
   } finally {
     await db.close();
   }

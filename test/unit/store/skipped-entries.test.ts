@@ -19,8 +19,31 @@ describe('entries that apply nothing', () => {
 
   it.each([
     ['truncated msgpack', new Uint8Array([0x82, 0xa5]), 'malformed msgpack'],
-    ['not {floor, op}', encodeOpRequest({ floor: -1, op: { type: 'barrier' } }), 'request body must be {floor, op}'],
-    ['an unknown op type', packBody({ floor: 0, op: { type: 'inc', key: 'k' } }), 'unknown op type inc'],
+    ['not {floor, ops}', packBody({ floor: -1, ops: [[1, { type: 'barrier' }]] }), 'request body must be {floor, ops}'],
+    ['an unknown op type', packBody({ floor: 0, ops: [[1, { type: 'inc', key: 'k' }]] }), 'unknown op type inc'],
+    ['an empty batch', packBody({ floor: 0, ops: [] }), 'a request holds 1 to 1024 ops, not 0'],
+    [
+      'a repeated request id',
+      packBody({
+        floor: 0,
+        ops: [
+          [1, { type: 'barrier' }],
+          [1, { type: 'barrier' }],
+        ],
+      }),
+      'request ids repeat',
+    ],
+    [
+      'a range read that does not travel alone',
+      packBody({
+        floor: 0,
+        ops: [
+          [1, { type: 'barrier' }],
+          [2, { type: 'delete_range', prefix: 'a' }],
+        ],
+      }),
+      'must be the only op',
+    ],
   ])('a body that is %s advances appliedSlot and answers invalid', async (_name, body, reason) => {
     const store = await harness.open(await harness.newDir(), 'async');
     const [invalid] = await store.state.applyBatch([rawEntry(1, body)]);
