@@ -25,8 +25,6 @@ const SCHEDULE_OVERRUN_MS_MAX = 60_000;
 const TAIL_MS: Record<Mode, number> = { short: 800, long: 3_000 };
 /** Operations a run invokes at most (the workload also stops when the run does). */
 const OPS_MAX = 200_000;
-/** One call's deadline: above the server's 5 s commit timeout, so its 504 normally comes first. */
-const CALL_TIMEOUT_MS = 6_000;
 /** Few clients on few keys (docs/background.md §4.2): contention for the checker, histories it finishes. */
 const WORKLOAD = { clients: 6, keys: 4, thinkMsMax: 20, writeShare: 0.6 } as const;
 
@@ -77,7 +75,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       clients: WORKLOAD.clients,
       opsMax: OPS_MAX,
       thinkMsMax: WORKLOAD.thinkMsMax,
-      callTimeoutMs: CALL_TIMEOUT_MS,
       writeShare: WORKLOAD.writeShare,
       prng: prng.fork('workload'),
     },

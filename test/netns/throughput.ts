@@ -17,7 +17,6 @@ import { Workload } from './workload.js';
 const CLIENTS = 16;
 const KEYS = 64;
 const OPS_MAX = 1_000_000;
-const CALL_TIMEOUT_MS = 6_000;
 
 export interface LevelResult {
   lossPercent: number;
@@ -60,7 +59,6 @@ export async function measureThroughput(
       clients: CLIENTS,
       opsMax: OPS_MAX,
       thinkMsMax: 0,
-      callTimeoutMs: CALL_TIMEOUT_MS,
       writeShare: 1,
       prng: new Prng(options.seed).fork('workload'),
     },

@@ -17,13 +17,13 @@ export interface WorkloadOptions {
   opsMax: number;
   /** A client waits up to this long between its operations (0: closed loop, for throughput). */
   thinkMsMax: number;
-  /** Deadline of one call: above the server's 5 s commit timeout, so its 504 normally comes first. */
-  callTimeoutMs: number;
   /** Share of writes (put, CAS, delete, txn) among the operations; the rest are linearizable reads. */
   writeShare: number;
   prng: Prng;
 }
 
+/** Deadline of one call: above the server's 5 s commit timeout, so its 504 normally comes first. */
+const CALL_TIMEOUT_MS = 6_000;
 /** When stop() is called, in-flight operations get this long to finish before they are cut off (unknown). */
 const DRAIN_MS_MAX = 3_000;
 
@@ -58,8 +58,8 @@ export class Workload {
     const kv = new Client({
       endpoints,
       retry: { attemptsMax: 1 },
-      timeoutMs: this.options.callTimeoutMs,
-      attemptTimeoutMs: this.options.callTimeoutMs,
+      timeoutMs: CALL_TIMEOUT_MS,
+      attemptTimeoutMs: CALL_TIMEOUT_MS,
       connectionsPerEndpoint: 1,
     });
     return { id: this.nextClientId++, kv };
