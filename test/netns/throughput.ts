@@ -105,13 +105,12 @@ export async function measureThroughput(
   } finally {
     await workload.stop();
   }
+  // A run that broke off reports the levels it measured.
+  const measured = levels.flatMap(({ lossPercent, seconds, writes, orderedLost, repairs }) =>
+    repairs === null ? [] : [{ lossPercent, writesPerSecond: writes / seconds, orderedLost, repairs }],
+  );
   return {
-    levels: levels.map((l) => ({
-      lossPercent: l.lossPercent,
-      writesPerSecond: l.writes / l.seconds,
-      orderedLost: l.orderedLost,
-      repairs: l.repairs!,
-    })),
+    levels: measured,
     ops: { ok: tally.ok, failed: tally.failed, indeterminate: tally.indeterminate },
     problems,
   };
