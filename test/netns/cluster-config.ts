@@ -1,0 +1,37 @@
+// The cluster.json of a harness cluster: the same schema `mrtom-kv dev` writes (src/config/cluster.ts),
+// with each member on its own namespace address instead of loopback. Every member has an address of its
+// own, so all of them use the same ports.
+import { validateClusterConfig, type ClusterConfig, type Durability } from '../../src/config/cluster.js';
+import type { Topology } from './topology.js';
+
+export const REPLICA_HTTP_PORT = 7001;
+export const REPLICA_UDP_PORT = 7101;
+export const SEQUENCER_UDP_PORT = 7090;
+export const SEQUENCER_METRICS_PORT = 7080;
+
+export function clusterConfigFor(topology: Topology, durability: Durability): ClusterConfig {
+  return validateClusterConfig(
+    {
+      group: 1,
+      replicas: topology.members
+        .filter((m) => m.kind === 'replica')
+        .map((m) => ({ id: m.id, host: m.address, httpPort: REPLICA_HTTP_PORT, udpPort: REPLICA_UDP_PORT, dataDir: `replica-${m.id}` })),
+      sequencers: topology.members
+        .filter((m) => m.kind === 'sequencer')
+        .map((m) => ({ id: m.id, host: m.address, port: SEQUENCER_UDP_PORT, metricsPort: SEQUENCER_METRICS_PORT })),
+      durability,
+      // An ORDERED must fit one Ethernet frame on the bridge: 1500 bytes of MTU minus the IP and UDP headers.
+      datagramBytesMax: 1472,
+      ringCapacity: 65_536,
+    },
+    'netns harness cluster config',
+  );
+}
+
+export function replicaUrl(address: string): string {
+  return `http://${address}:${REPLICA_HTTP_PORT}`;
+}
+
+export function sequencerMetricsUrl(address: string): string {
+  return `http://${address}:${SEQUENCER_METRICS_PORT}/metrics`;
+}
