@@ -11,12 +11,15 @@ import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from
 import { realClock } from './clock.js';
 import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
-import { bindUdpSocket } from './udp.js';
+import { bindUdpSocket, closeUdpSocket, sendMulticastVia } from './udp.js';
+import { startXdpDataPlane, type XdpOptions } from './xdp-data-plane.js';
 
 export interface SequencerNodeOptions {
   config: ClusterConfig;
   sequencerId: number;
   logger: Logger;
+  /** Stamp in the kernel (docs/xdp.md); absent = the userspace data plane. */
+  xdp?: XdpOptions;
 }
 
 export interface SequencerNode {
@@ -43,14 +46,26 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   refresher?.unref();
 
   const socket = await bindUdpSocket(endpoint.host, endpoint.port);
+  const { multicast } = config;
+  if (multicast !== undefined) sendMulticastVia(socket, endpoint.host);
+  const incarnation = randomInt(1, U32_MAX);
+  const xdp =
+    opts.xdp === undefined
+      ? null
+      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, logger }).catch(async (err: unknown) => {
+          await closeUdpSocket(socket);
+          throw err;
+        });
   const { tickIntervalMs, ...timing } = SEQUENCER_TIMING;
   const host = new SequencerHost({
     state: createSequencer({
       group: config.group,
       replicaIds: config.replicas.map((r) => r.id),
       ringCapacity: config.ringCapacity,
+      datagramBytesMax: config.datagramBytesMax,
       ...timing,
-      incarnation: randomInt(1, U32_MAX),
+      incarnation,
+      kernelStamps: xdp !== null,
     }),
     clock: realClock,
     logger,
@@ -61,6 +76,16 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
         if (err !== null) onError();
       });
     },
+    ...(xdp === null ? {} : { dataPlane: xdp.dataPlane }),
+    ...(multicast === undefined
+      ? {}
+      : {
+          multicast(bytes: Uint8Array, onError: () => void) {
+            socket.send(bytes, multicast.port, multicast.address, (err) => {
+              if (err !== null) onError();
+            });
+          },
+        }),
   });
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
     const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
@@ -75,10 +100,11 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   let closing: Promise<void> | null = null;
   return {
     address: { host: bound.address, port: bound.port },
-    counters: () => host.counters(),
+    counters: () => (xdp === null ? host.counters() : withKernelStamps(host.counters(), xdp.counters().stamped, config.replicas.length)),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         host.stop();
+        xdp?.close();
         if (refresher) clearInterval(refresher);
         socket.close(() => {
           logger.info({ counters: host.counters() }, 'sequencer stopped');
@@ -88,4 +114,9 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
       return closing;
     },
   };
+}
+
+/** With the XDP plane the kernel stamps and fans out; the machine's own stamp counters stay at 0. */
+function withKernelStamps(counters: SequencerHostCounters, stamped: number, replicaCount: number): SequencerHostCounters {
+  return { ...counters, stamped, ordersSent: stamped * replicaCount };
 }

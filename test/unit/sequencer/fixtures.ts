@@ -23,6 +23,7 @@ export function options(overrides: Partial<SequencerOptions> = {}): SequencerOpt
     heartbeatIntervalMs: 50,
     resendPerTickMax: 100,
     incarnation: INCARNATION,
+    datagramBytesMax: 1_400,
     ...overrides,
   };
 }

@@ -1,0 +1,107 @@
+// The XDP data plane's side of the sequencer process (docs/xdp.md): loads the program onto the interface,
+// writes the cluster's addresses into its maps, and keeps the kernel and the pure state machine in step.
+// The kernel stamps REQUESTs; everything it passes up goes through the same SequencerHost as in the
+// userspace plane, so ACKs, SESSION_START, RETRANSMIT, drops and their counters follow the same code. Before
+// each step the machine learns the kernel's last stamped seq; after it, a new session or commit goes down.
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { ConfigError, type ClusterConfig, type SequencerEndpoint } from '../config/cluster.js';
+import { HEADER_BYTES } from '../mrtom/header.js';
+import { readInterface } from '../sequencer/xdp/interface.js';
+import type { XdpCounter } from '../sequencer/xdp/maps.js';
+import { XdpSequencerProgram, type XdpMode } from '../sequencer/xdp/program.js';
+import type { PeerAddresses } from './addresses.js';
+import type { SequencerDataPlane } from './sequencer-host.js';
+
+export interface XdpOptions {
+  interfaceName: string;
+  mode: XdpMode;
+}
+
+export interface XdpDataPlane {
+  dataPlane: SequencerDataPlane;
+  counters(): Record<XdpCounter, number>;
+  close(): void;
+}
+
+/** IPv4 (20) + UDP (8): what a datagram adds to its MRTOM bytes in one frame. */
+const IP_UDP_HEADER_BYTES = 28;
+
+export async function startXdpDataPlane(options: {
+  xdp: XdpOptions;
+  config: ClusterConfig;
+  endpoint: SequencerEndpoint;
+  addresses: PeerAddresses;
+  incarnation: number;
+  logger: Logger;
+}): Promise<XdpDataPlane> {
+  const { xdp, config, endpoint, incarnation, logger } = options;
+  const { multicast } = config;
+  if (multicast === undefined) throw new ConfigError('the XDP data plane fans out by multicast: the cluster config needs `multicast`');
+  if (isIP(endpoint.host) !== 4)
+    throw new ConfigError(`the XDP data plane needs the sequencer's host as an IPv4 address, not ${endpoint.host}`);
+  const link = await readInterface(xdp.interfaceName);
+  // A REQUEST that does not fit one frame arrives as IP fragments, which the program never stamps:
+  // submitters must be limited to what fits (datagramBytesMax is their limit, docs/xdp.md).
+  if (config.datagramBytesMax + IP_UDP_HEADER_BYTES > link.mtu) {
+    throw new ConfigError(
+      `datagramBytesMax ${config.datagramBytesMax} + ${IP_UDP_HEADER_BYTES} exceeds the MTU ${link.mtu} of ${link.name}: set datagramBytesMax <= ${link.mtu - IP_UDP_HEADER_BYTES} so every REQUEST is stamped in the kernel`,
+    );
+  }
+  if (config.datagramBytesMax < HEADER_BYTES) throw new ConfigError('datagramBytesMax is smaller than the MRTOM header');
+
+  const program = XdpSequencerProgram.load();
+  try {
+    program.configure(
+      {
+        group: config.group,
+        sequencer: { ip: endpoint.host, port: endpoint.port },
+        multicast: { ip: multicast.address, port: multicast.port },
+        interfaceMac: link.mac,
+        datagramBytesMax: config.datagramBytesMax,
+      },
+      config.replicas.map((r) => {
+        const address = options.addresses.addressOf({ replica: r.id });
+        return { id: r.id, address: { ip: address.host, port: address.port } };
+      }),
+    );
+    program.attach(link.ifindex, xdp.mode);
+  } catch (err) {
+    program.close();
+    throw err;
+  }
+  logger.info({ interface: link.name, ifindex: link.ifindex, mode: xdp.mode, mtu: link.mtu }, 'XDP program attached');
+
+  // What the kernel was last told, so only changes cost a syscall.
+  let session = 0;
+  let view = 0;
+  let commit = 0;
+  return {
+    dataPlane: {
+      beforeStep(state, nowMs) {
+        if (state.session === 0) return;
+        const kernel = program.readSession();
+        if (kernel.session !== state.session || kernel.seqLast === state.seqLast) return;
+        state.seqLast = kernel.seqLast;
+        state.stampedLastMs = nowMs;
+      },
+      afterStep(state) {
+        if (state.session !== session || state.view !== view) {
+          ({ session, view } = state);
+          commit = 0;
+          program.setCommit(session, 0);
+          program.startSession({ session, view, incarnation, seqLast: state.seqLast });
+        }
+        if (state.commit !== commit) {
+          commit = state.commit;
+          program.setCommit(session, commit);
+        }
+      },
+    },
+    counters: () => program.counters(),
+    close() {
+      program.close();
+      logger.info({ interface: link.name }, 'XDP program detached');
+    },
+  };
+}

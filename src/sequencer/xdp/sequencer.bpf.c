@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// The MRTOM sequencer's fast path at the XDP hook (docs/xdp.md, docs/design.md §2). For a REQUEST to the
+// sequencer's UDP port from a configured replica, in the session being served, it stamps (session, view,
+// seq, commit, incarnation) into the fixed header with the seq taken under the session lock, turns it
+// into ORDERED, readdresses it from the sequencer to the group's IP multicast address and MAC, fixes the IP
+// checksum, zeroes the UDP checksum and sends it back out with XDP_TX; the L2 segment delivers one copy to
+// every replica that joined the group. Everything else goes up to the control agent unchanged (XDP_PASS),
+// where the same pure state machine as in the userspace plane classifies and counts it. It never stamps
+// what it cannot fully check: a frame that is not Ethernet/IPv4 without options/UDP, an IP fragment, a
+// length that does not add up, or a header of another group, session or type.
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "sequencer.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mrtom_config);
+} mrtom_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mrtom_session);
+} mrtom_session SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mrtom_commit);
+} mrtom_commit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MRTOM_REPLICAS_MAX);
+	__type(key, struct mrtom_source);
+	__type(value, __u32);
+} mrtom_replicas SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MRTOM_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} mrtom_counters SEC(".maps");
+
+static __always_inline void count(__u32 counter)
+{
+	__u64 *value = bpf_map_lookup_elem(&mrtom_counters, &counter);
+	if (value)
+		*value += 1;
+}
+
+static __always_inline int pass(__u32 counter)
+{
+	count(counter);
+	return XDP_PASS;
+}
+
+static __always_inline void put_be32(__u8 *at, __u32 value)
+{
+	__u32 be = bpf_htonl(value);
+	__builtin_memcpy(at, &be, 4);
+}
+
+static __always_inline void put_be64(__u8 *at, __u64 value)
+{
+	put_be32(at, (__u32)(value >> 32));
+	put_be32(at + 4, (__u32)value);
+}
+
+static __always_inline __u32 get_be32(const __u8 *at)
+{
+	__u32 be;
+	__builtin_memcpy(&be, at, 4);
+	return bpf_ntohl(be);
+}
+
+/* The IPv4 header checksum over exactly 20 bytes (the program only handles headers without options). */
+static __always_inline __u16 ip_checksum(struct iphdr *ip)
+{
+	__u16 *words = (__u16 *)ip;
+	__u32 sum = 0;
+	ip->check = 0;
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += words[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+SEC("xdp")
+int mrtom_sequencer(struct xdp_md *ctx)
+{
+	__u8 *data = (__u8 *)(long)ctx->data;
+	__u8 *data_end = (__u8 *)(long)ctx->data_end;
+	__u32 zero = 0;
+
+	struct ethhdr *eth = (struct ethhdr *)data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	__u8 *mrtom = (__u8 *)(udp + 1);
+	if ((__u8 *)(ip + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return pass(MRTOM_PASS_NOT_IPV4);
+
+	struct mrtom_config *config = bpf_map_lookup_elem(&mrtom_config, &zero);
+	if (!config || config->sequencer_ip == 0)
+		return pass(MRTOM_PASS_UNCONFIGURED);
+	if (ip->protocol != IPPROTO_UDP || ip->daddr != config->sequencer_ip)
+		return pass(MRTOM_PASS_FOREIGN);
+	/* A fragment (more to come, or not the first): the header may be incomplete or belong to another
+	 * datagram. The stack reassembles it and the agent drops it, counted (docs/xdp.md). */
+	if (ip->frag_off & bpf_htons(0x3fff))
+		return pass(MRTOM_PASS_FRAGMENT);
+	if (ip->ihl != 5 || ip->version != 4)
+		return pass(MRTOM_PASS_FOREIGN);
+	if ((__u8 *)(udp + 1) > data_end || udp->dest != config->sequencer_port)
+		return pass(MRTOM_PASS_FOREIGN);
+	if (mrtom + MRTOM_HEADER_BYTES > data_end)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+
+	/* Lengths must agree exactly, as readHeader requires (src/mrtom/header.ts). */
+	__u32 ip_bytes = bpf_ntohs(ip->tot_len);
+	__u32 udp_bytes = bpf_ntohs(udp->len);
+	if (ip_bytes != udp_bytes + sizeof(struct iphdr) || data + sizeof(struct ethhdr) + ip_bytes > data_end ||
+	    udp_bytes < sizeof(struct udphdr) + MRTOM_HEADER_BYTES || udp_bytes - sizeof(struct udphdr) > config->datagram_bytes_max ||
+	    get_be32(mrtom + MRTOM_OFF_BODY_BYTES) != udp_bytes - sizeof(struct udphdr) - MRTOM_HEADER_BYTES)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+	if (mrtom[0] != (MRTOM_MAGIC >> 8) || mrtom[1] != (MRTOM_MAGIC & 0xff) || mrtom[2] != MRTOM_VERSION ||
+	    mrtom[3] != MRTOM_TYPE_REQUEST)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+	/* Another group, or already stamped (session != 0): the agent counts it as the userspace plane does. */
+	if (get_be32(mrtom + MRTOM_OFF_GROUP) != config->group || get_be32(mrtom + MRTOM_OFF_SESSION) != 0)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+
+	struct mrtom_source source = { .ip = ip->saddr, .port = udp->source };
+	if (!bpf_map_lookup_elem(&mrtom_replicas, &source))
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+
+	struct mrtom_session *session = bpf_map_lookup_elem(&mrtom_session, &zero);
+	struct mrtom_commit *commit = bpf_map_lookup_elem(&mrtom_commit, &zero);
+	if (!session || !commit)
+		return pass(MRTOM_PASS_UNCONFIGURED);
+	/* The seq and the session it belongs to are taken together: the agent replaces both at once, under
+	 * the same lock, when a leader starts a new session. */
+	bpf_spin_lock(&session->lock);
+	__u32 session_id = session->session;
+	__u32 view = session->view;
+	__u32 incarnation = session->incarnation;
+	__u64 seq = session_id == 0 ? 0 : ++session->seq_last;
+	bpf_spin_unlock(&session->lock);
+	if (session_id == 0)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
+	bpf_spin_lock(&commit->lock);
+	__u64 commit_seq = commit->session == session_id ? commit->commit : 0;
+	bpf_spin_unlock(&commit->lock);
+
+	mrtom[3] = MRTOM_TYPE_ORDERED;
+	put_be32(mrtom + MRTOM_OFF_SESSION, session_id);
+	put_be32(mrtom + MRTOM_OFF_VIEW, view);
+	put_be64(mrtom + MRTOM_OFF_SEQ, seq);
+	put_be64(mrtom + MRTOM_OFF_COMMIT, commit_seq);
+	put_be32(mrtom + MRTOM_OFF_INCARNATION, incarnation);
+
+	__builtin_memcpy(eth->h_dest, config->group_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, config->interface_mac, ETH_ALEN);
+	ip->saddr = config->sequencer_ip;
+	ip->daddr = config->group_ip;
+	ip->ttl = 1;
+	ip->check = ip_checksum(ip);
+	udp->source = config->sequencer_port;
+	udp->dest = config->group_port;
+	udp->check = 0;
+	count(MRTOM_STAMPED);
+	return XDP_TX;
+}
