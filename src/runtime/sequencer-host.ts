@@ -22,7 +22,7 @@ export interface SequencerHostOptions {
 }
 
 export interface SequencerDataPlane {
-  beforeStep(state: SequencerState, nowMs: number): void;
+  beforeStep(state: SequencerState, input: SequencerInput): void;
   afterStep(state: SequencerState): void;
 }
 
@@ -72,7 +72,7 @@ export class SequencerHost {
     if (this.stopped) return;
     const { state, send, multicast, dataPlane } = this.options;
     const sessionBefore = state.session;
-    dataPlane?.beforeStep(state, input.nowMs);
+    dataPlane?.beforeStep(state, input);
     const effects = stepSequencer(state, input);
     dataPlane?.afterStep(state);
     const onError = (): void => {

@@ -13,6 +13,7 @@ import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket, sendMulticastVia } from './udp.js';
 import { startXdpDataPlane, type XdpOptions } from './xdp-data-plane.js';
+import type { XdpCounter } from '../sequencer/xdp/maps.js';
 
 export interface SequencerNodeOptions {
   config: ClusterConfig;
@@ -25,6 +26,8 @@ export interface SequencerNodeOptions {
 export interface SequencerNode {
   address: { host: string; port: number };
   counters(): SequencerHostCounters;
+  /** The XDP program's own counters (packets by what it did with them); null for the userspace plane. */
+  xdpCounters(): Record<XdpCounter, number> | null;
   close(): Promise<void>;
 }
 
@@ -100,7 +103,8 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   let closing: Promise<void> | null = null;
   return {
     address: { host: bound.address, port: bound.port },
-    counters: () => (xdp === null ? host.counters() : withKernelStamps(host.counters(), xdp.counters().stamped, config.replicas.length)),
+    counters: () => (xdp === null ? host.counters() : withKernelCounters(host.counters(), xdp.counters(), config.replicas.length)),
+    xdpCounters: () => xdp?.counters() ?? null,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         host.stop();
@@ -116,7 +120,16 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   };
 }
 
-/** With the XDP plane the kernel stamps and fans out; the machine's own stamp counters stay at 0. */
-function withKernelStamps(counters: SequencerHostCounters, stamped: number, replicaCount: number): SequencerHostCounters {
-  return { ...counters, stamped, ordersSent: stamped * replicaCount };
+/** With the XDP plane the kernel stamps, fans out and sends the COMMIT notices of ACKs it aggregated. */
+function withKernelCounters(
+  counters: SequencerHostCounters,
+  kernel: Record<XdpCounter, number>,
+  replicaCount: number,
+): SequencerHostCounters {
+  return {
+    ...counters,
+    stamped: kernel.stamped,
+    ordersSent: kernel.stamped * replicaCount,
+    commitNotices: counters.commitNotices + kernel['commit-notices'],
+  };
 }

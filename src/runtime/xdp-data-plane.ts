@@ -1,14 +1,17 @@
 // The XDP data plane's side of the sequencer process (docs/xdp.md): loads the program onto the interface,
 // writes the cluster's addresses into its maps, and keeps the kernel and the pure state machine in step.
-// The kernel stamps REQUESTs; everything it passes up goes through the same SequencerHost as in the
-// userspace plane, so ACKs, SESSION_START, RETRANSMIT, drops and their counters follow the same code. Before
-// each step the machine learns the kernel's last stamped seq; after it, a new session or commit goes down.
+// The kernel stamps REQUESTs and aggregates ACKs without NO-OPs; everything it passes up goes through the
+// same SequencerHost as in the userspace plane, so SESSION_START, RETRANSMIT, ACKs with NO-OPs, drops and
+// their counters follow the same code. Before each step the machine learns the kernel's last stamped seq,
+// throughs and commit; after it, a new session (or, once it aggregates ACKs itself, commit) goes down.
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError, type ClusterConfig, type SequencerEndpoint } from '../config/cluster.js';
-import { HEADER_BYTES } from '../mrtom/header.js';
+import { faultsToleratedOf } from '../mrtom/group.js';
+import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
 import { readInterface } from '../sequencer/xdp/interface.js';
-import type { XdpCounter } from '../sequencer/xdp/maps.js';
+import type { XdpAcks, XdpCounter } from '../sequencer/xdp/maps.js';
+import type { SequencerState } from '../sequencer/state.js';
 import { XdpSequencerProgram, type XdpMode } from '../sequencer/xdp/program.js';
 import type { PeerAddresses } from './addresses.js';
 import type { SequencerDataPlane } from './sequencer-host.js';
@@ -59,6 +62,8 @@ export async function startXdpDataPlane(options: {
         multicast: { ip: multicast.address, port: multicast.port },
         interfaceMac: link.mac,
         datagramBytesMax: config.datagramBytesMax,
+        replicaCount: config.replicas.length,
+        faultsTolerated: faultsToleratedOf(config.replicas.length),
       },
       config.replicas.map((r) => {
         const address = options.addresses.addressOf({ replica: r.id });
@@ -72,29 +77,43 @@ export async function startXdpDataPlane(options: {
   }
   logger.info({ interface: link.name, ifindex: link.ifindex, mode: xdp.mode, mtu: link.mtu }, 'XDP program attached');
 
+  const replicaIds = config.replicas.map((r) => r.id);
   // What the kernel was last told, so only changes cost a syscall.
   let session = 0;
   let view = 0;
   let commit = 0;
+  // The kernel aggregates a session's ACKs until one carries NO-OPs; from then on this process does.
+  let acksHandedOver = false;
   return {
     dataPlane: {
-      beforeStep(state, nowMs) {
+      beforeStep(state, input) {
         if (state.session === 0) return;
         const kernel = program.readSession();
-        if (kernel.session !== state.session || kernel.seqLast === state.seqLast) return;
-        state.seqLast = kernel.seqLast;
-        state.stampedLastMs = nowMs;
+        if (kernel.session === state.session && kernel.seqLast !== state.seqLast) {
+          state.seqLast = kernel.seqLast;
+          state.stampedLastMs = input.nowMs;
+        }
+        if (acksHandedOver) return;
+        if (input.kind === 'datagram' && input.fromReplica !== null && carriesNoops(input.bytes)) {
+          // Set before the read below: an ACK the kernel takes after it passes up to us instead.
+          program.handOverAcks(state.session);
+          acksHandedOver = true;
+        }
+        pullAcks(state, program.readAcks(), replicaIds);
+        commit = state.commit;
       },
       afterStep(state) {
         if (state.session !== session || state.view !== view) {
           ({ session, view } = state);
           commit = 0;
-          program.setCommit(session, 0);
+          acksHandedOver = false;
+          // The aggregate first: the session is the kernel's signal that everything for it is in place.
+          program.writeAcks({ session, commit: 0, throughs: replicaIds.map(() => 0) });
           program.startSession({ session, view, incarnation, seqLast: state.seqLast });
         }
-        if (state.commit !== commit) {
+        if (acksHandedOver && state.commit !== commit) {
           commit = state.commit;
-          program.setCommit(session, commit);
+          program.writeAcks({ session, commit, throughs: replicaIds.map((id) => state.throughs.get(id) ?? 0) });
         }
       },
     },
@@ -104,4 +123,21 @@ export async function startXdpDataPlane(options: {
       logger.info({ interface: link.name }, 'XDP program detached');
     },
   };
+}
+
+/** An ACK with a body: the NO-OP lists the kernel does not read (docs/xdp.md). */
+function carriesNoops(bytes: Uint8Array): boolean {
+  return bytes.byteLength > HEADER_BYTES && bytes[3] === MessageType.ACK;
+}
+
+/** What the kernel aggregated since the last step: throughs and commit only grow; its COMMIT notices
+ *  went out from the kernel, so they count as announced. */
+function pullAcks(state: SequencerState, acks: XdpAcks, replicaIds: readonly number[]): void {
+  if (acks.session !== state.session) return;
+  replicaIds.forEach((id, index) => {
+    const through = acks.throughs[index] ?? 0;
+    if (through > (state.throughs.get(id) ?? 0)) state.throughs.set(id, through);
+  });
+  state.commit = Math.max(state.commit, acks.commit);
+  state.commitAnnounced = Math.max(state.commitAnnounced, acks.commit);
 }

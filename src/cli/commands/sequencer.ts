@@ -54,7 +54,7 @@ export function sequencerCommand(): Command {
           : await startMetricsServer({
               host: endpoint.host,
               port: endpoint.metricsPort,
-              registry: createSequencerMetrics(sequencer.counters),
+              registry: createSequencerMetrics(sequencer.counters, sequencer.xdpCounters),
               logger,
             });
       closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {

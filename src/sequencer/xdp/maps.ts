@@ -6,16 +6,30 @@ import { endianness } from 'node:os';
 
 assert.equal(endianness(), 'LE', 'the XDP map layouts assume a little-endian host');
 
+/** MRTOM_REPLICAS_MAX: the cluster config allows at most 9 replicas. */
+export const REPLICAS_MAX = 9;
+
 export const MAP_NAMES = {
   config: 'mrtom_config',
   session: 'mrtom_session',
-  commit: 'mrtom_commit',
+  acks: 'mrtom_acks',
+  ackOwner: 'mrtom_ack_owner',
   replicas: 'mrtom_replicas',
   counters: 'mrtom_counters',
 } as const;
 
 /** The index of every counter in mrtom_counters, in the order of `enum mrtom_counter`. */
-export const XDP_COUNTERS = ['stamped', 'not-ipv4', 'unconfigured', 'foreign', 'fragment', 'not-stampable'] as const;
+export const XDP_COUNTERS = [
+  'stamped',
+  'acks-aggregated',
+  'commit-notices',
+  'not-ipv4',
+  'unconfigured',
+  'foreign',
+  'fragment',
+  'not-stampable',
+  'ack',
+] as const;
 export type XdpCounter = (typeof XDP_COUNTERS)[number];
 
 export interface UdpEndpoint {
@@ -31,6 +45,8 @@ export interface XdpConfig {
   /** The sequencer interface's MAC, the source of every frame the program sends. */
   interfaceMac: string;
   datagramBytesMax: number;
+  replicaCount: number;
+  faultsTolerated: number;
 }
 
 function writeIp(target: Buffer, offset: number, ip: string): void {
@@ -53,10 +69,10 @@ export function multicastMacOf(ip: string): string {
     .join(':');
 }
 
-export const KEY_ZERO = Buffer.alloc(4);
+export const KEY_ZERO = encodeU32(0);
 
 export function encodeConfig(config: XdpConfig): Buffer {
-  const out = Buffer.alloc(32);
+  const out = Buffer.alloc(40);
   out.writeUInt32LE(config.group, 0);
   writeIp(out, 4, config.sequencer.ip);
   writeIp(out, 8, config.multicast.ip);
@@ -65,6 +81,8 @@ export function encodeConfig(config: XdpConfig): Buffer {
   writeMac(out, 16, multicastMacOf(config.multicast.ip));
   writeMac(out, 22, config.interfaceMac);
   out.writeUInt32LE(config.datagramBytesMax, 28);
+  out.writeUInt32LE(config.replicaCount, 32);
+  out.writeUInt32LE(config.faultsTolerated, 36);
   return out;
 }
 
@@ -96,11 +114,36 @@ export function decodeSession(bytes: Buffer): XdpSession {
   };
 }
 
-/** struct mrtom_commit: lock, session, commit. */
-export function encodeCommit(session: number, commit: number): Buffer {
-  const out = Buffer.alloc(16);
-  out.writeUInt32LE(session, 4);
-  out.writeBigUInt64LE(BigInt(commit), 8);
+/** struct mrtom_acks: lock, session, commit, then each replica's through by position in view order. */
+export const ACKS_BYTES = 16 + 8 * REPLICAS_MAX;
+
+export interface XdpAcks {
+  session: number;
+  commit: number;
+  /** By position in view order (config.replicas). */
+  throughs: number[];
+}
+
+export function encodeAcks(acks: XdpAcks): Buffer {
+  assert.ok(acks.throughs.length <= REPLICAS_MAX, `at most ${REPLICAS_MAX} replicas`);
+  const out = Buffer.alloc(ACKS_BYTES);
+  out.writeUInt32LE(acks.session, 4);
+  out.writeBigUInt64LE(BigInt(acks.commit), 8);
+  acks.throughs.forEach((through, i) => out.writeBigUInt64LE(BigInt(through), 16 + 8 * i));
+  return out;
+}
+
+export function decodeAcks(bytes: Buffer, replicaCount: number): XdpAcks {
+  return {
+    session: bytes.readUInt32LE(4),
+    commit: Number(bytes.readBigUInt64LE(8)),
+    throughs: Array.from({ length: replicaCount }, (_, i) => Number(bytes.readBigUInt64LE(16 + 8 * i))),
+  };
+}
+
+export function encodeU32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(value, 0);
   return out;
 }
 
@@ -112,15 +155,11 @@ export function encodeSource(source: UdpEndpoint): Buffer {
   return out;
 }
 
-export function encodeReplicaId(id: number): Buffer {
-  const out = Buffer.alloc(4);
+/** struct mrtom_replica: the replica's id and its position in view order. */
+export function encodeReplica(id: number, index: number): Buffer {
+  const out = Buffer.alloc(8);
   out.writeUInt32LE(id, 0);
-  return out;
-}
-
-export function encodeCounterKey(index: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32LE(index, 0);
+  out.writeUInt32LE(index, 4);
   return out;
 }
 

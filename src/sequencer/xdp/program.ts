@@ -1,21 +1,25 @@
 // The XDP sequencer program as one object: loaded (or refused, with the verifier's reason), configured
-// through its maps, attached to one interface, read for counters and the last stamped seq, and detached.
-// Every protocol decision stays in src/sequencer; this only moves bytes between the agent and the kernel.
+// through its maps, attached to one interface, read for counters, the last stamped seq and the ack
+// aggregate, and detached. Every protocol decision stays in src/sequencer and the agent; this only moves
+// bytes between them and the kernel.
 import { BPF_ANY, BPF_F_LOCK, BPF_OBJECT_PATH, loadBpfAddon, type BpfAddon, type BpfObject } from './native.js';
 import {
+  ACKS_BYTES,
+  decodeAcks,
   decodeSession,
-  encodeCommit,
+  encodeAcks,
   encodeConfig,
-  encodeCounterKey,
-  encodeReplicaId,
+  encodeReplica,
   encodeSession,
   encodeSource,
+  encodeU32,
   KEY_ZERO,
   MAP_NAMES,
   SESSION_BYTES,
   sumPerCpu,
   XDP_COUNTERS,
   type UdpEndpoint,
+  type XdpAcks,
   type XdpConfig,
   type XdpCounter,
   type XdpSession,
@@ -29,14 +33,16 @@ export class XdpSequencerProgram {
   private linkFd: number | null = null;
   private readonly fds: Record<keyof typeof MAP_NAMES, number>;
   private readonly sessionValue = Buffer.alloc(SESSION_BYTES);
+  private readonly acksValue = Buffer.alloc(ACKS_BYTES);
   private readonly counterValue: Buffer;
+  private replicaCount = 0;
 
   private constructor(
     private readonly addon: BpfAddon,
     private readonly object: BpfObject,
   ) {
-    const fd = (name: keyof typeof MAP_NAMES): number => addon.mapFd(object, MAP_NAMES[name]);
-    this.fds = { config: fd('config'), session: fd('session'), commit: fd('commit'), replicas: fd('replicas'), counters: fd('counters') };
+    const entries = Object.entries(MAP_NAMES).map(([key, name]) => [key, addon.mapFd(object, name)]);
+    this.fds = Object.fromEntries(entries) as Record<keyof typeof MAP_NAMES, number>;
     this.counterValue = Buffer.alloc(8 * addon.possibleCpus());
   }
 
@@ -46,10 +52,13 @@ export class XdpSequencerProgram {
     return new XdpSequencerProgram(addon, addon.open(objectPath));
   }
 
-  /** Written before attach: the program passes everything up until the config names the sequencer. */
+  /** Written before attach: the program passes everything up until the config names the sequencer.
+   *  `replicas` in view order. */
   configure(config: XdpConfig, replicas: readonly { id: number; address: UdpEndpoint }[]): void {
-    for (const replica of replicas)
-      this.addon.update(this.fds.replicas, encodeSource(replica.address), encodeReplicaId(replica.id), BPF_ANY);
+    replicas.forEach((replica, index) =>
+      this.addon.update(this.fds.replicas, encodeSource(replica.address), encodeReplica(replica.id, index), BPF_ANY),
+    );
+    this.replicaCount = replicas.length;
     this.addon.update(this.fds.config, KEY_ZERO, encodeConfig(config), BPF_ANY);
   }
 
@@ -67,15 +76,25 @@ export class XdpSequencerProgram {
     return decodeSession(this.sessionValue);
   }
 
-  /** The commit point ORDERED piggybacks; the program ignores it for any other session. */
-  setCommit(session: number, commit: number): void {
-    this.addon.update(this.fds.commit, KEY_ZERO, encodeCommit(session, commit), BPF_F_LOCK);
+  /** The ack aggregate and the commit point ORDERED piggybacks (ignored for any other session). */
+  writeAcks(acks: XdpAcks): void {
+    this.addon.update(this.fds.acks, KEY_ZERO, encodeAcks(acks), BPF_F_LOCK);
+  }
+
+  readAcks(): XdpAcks {
+    this.addon.lookup(this.fds.acks, KEY_ZERO, this.acksValue, BPF_F_LOCK);
+    return decodeAcks(this.acksValue, this.replicaCount);
+  }
+
+  /** From now on the program passes every ACK of `session` up (the agent aggregates them itself). */
+  handOverAcks(session: number): void {
+    this.addon.update(this.fds.ackOwner, KEY_ZERO, encodeU32(session), BPF_ANY);
   }
 
   counters(): Record<XdpCounter, number> {
     const out = {} as Record<XdpCounter, number>;
     XDP_COUNTERS.forEach((name, index) => {
-      this.addon.lookup(this.fds.counters, encodeCounterKey(index), this.counterValue, BPF_ANY);
+      this.addon.lookup(this.fds.counters, encodeU32(index), this.counterValue, BPF_ANY);
       out[name] = sumPerCpu(this.counterValue);
     });
     return out;

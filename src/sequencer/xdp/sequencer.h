@@ -13,11 +13,15 @@
 #define MRTOM_VERSION 1
 #define MRTOM_TYPE_REQUEST 1
 #define MRTOM_TYPE_ORDERED 2
+#define MRTOM_TYPE_ACK 3
+#define MRTOM_TYPE_COMMIT 4
 #define MRTOM_OFF_GROUP 4
 #define MRTOM_OFF_SESSION 8
 #define MRTOM_OFF_VIEW 12
 #define MRTOM_OFF_SEQ 16
 #define MRTOM_OFF_COMMIT 24
+#define MRTOM_OFF_REQUEST_ID 32
+#define MRTOM_OFF_SENDER 40
 #define MRTOM_OFF_INCARNATION 44
 #define MRTOM_OFF_BODY_BYTES 48
 
@@ -35,6 +39,9 @@ struct mrtom_config {
 	__u8 interface_mac[6];
 	/* The submitters' limit on a whole MRTOM datagram; a longer REQUEST goes up, dropped as oversized. */
 	__u32 datagram_bytes_max;
+	/* n replicas, f = (n - 1) / 2 of them may fail. */
+	__u32 replica_count;
+	__u32 faults_tolerated;
 };
 
 /* The session being served; replaced as a whole (BPF_F_LOCK) when a leader starts a new one. */
@@ -46,11 +53,15 @@ struct mrtom_session {
 	__u64 seq_last;
 };
 
-/* The commit point the agent computed, piggybacked on ORDERED; only valid for its own session. */
-struct mrtom_commit {
+/* Ack aggregation (docs/design.md §2 step 3): each replica's cumulative `through` in the session, by its
+ * position in view order, and the commit point piggybacked on ORDERED. The program keeps it while every ACK
+ * of the session has come without NO-OPs; from the first that carries some, the agent sets mrtom_ack_owner
+ * and keeps it itself, with the NO-OP agreement rule (src/sequencer/quorum.ts), writing commit back. */
+struct mrtom_acks {
 	struct bpf_spin_lock lock;
 	__u32 session;
 	__u64 commit;
+	__u64 throughs[MRTOM_REPLICAS_MAX];
 };
 
 struct mrtom_source {
@@ -59,13 +70,22 @@ struct mrtom_source {
 	__u16 pad;
 };
 
+/* A configured replica: its id (the ACK's sender) and its position in view order (leader = view mod n). */
+struct mrtom_replica {
+	__u32 id;
+	__u32 index;
+};
+
 enum mrtom_counter {
 	MRTOM_STAMPED,
+	MRTOM_ACKS_AGGREGATED,
+	MRTOM_COMMIT_NOTICES,
 	MRTOM_PASS_NOT_IPV4,
 	MRTOM_PASS_UNCONFIGURED,
 	MRTOM_PASS_FOREIGN,
 	MRTOM_PASS_FRAGMENT,
 	MRTOM_PASS_NOT_STAMPABLE,
+	MRTOM_PASS_ACK,
 	MRTOM_COUNTER_COUNT,
 };
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateClusterConfig } from '../../../src/config/cluster.js';
 import { MessageType } from '../../../src/mrtom/header.js';
+import { decodeNoopsBody } from '../../../src/mrtom/messages.js';
 import { ack, GROUP, request, sessionStart } from '../../unit/sequencer/fixtures.js';
 import { DATA_PLANES } from './planes.js';
 import { Probe, SequencerProcess, type Received } from './processes.js';
@@ -186,6 +187,41 @@ for (const plane of DATA_PLANES) {
       r1.send(to, request(101, 70));
       const next = await r3.waitFor('the next ORDERED', () => ordered(r3.received).find((r) => r.datagram!.header.seq === seqLast + 1));
       expect(next.datagram!.header.commit).toBe(seqLast);
+      if (plane.name === 'xdp') {
+        // These acks had no NO-OPs: the kernel aggregated them and sent the notices; the one beyond the
+        // last stamped seq went up to the agent, which dropped it.
+        const kernel = await sequencer.metric('mrtom_sequencer_xdp_packets_total');
+        expect(kernel.get('{counter="acks-aggregated"}')).toBe(3);
+        expect(kernel.get('{counter="commit-notices"}')).toBe(2);
+      }
+    });
+
+    it("relays the leader's NO-OPs in COMMIT and counts a follower only once its NO-OPs agree", async () => {
+      const [r1, r2] = replicas as [Probe, Probe, Probe];
+      r1.send(to, request(101, 80));
+      const noop = (await r2.waitFor('one more ORDERED', () => ordered(r2.received).find((r) => r.datagram!.header.requestId === 80)))
+        .datagram!.header.seq;
+      const notices = (p: Probe): { commit: number; noops: number[] }[] =>
+        p.received
+          .filter((r) => r.via === 'multicast' && r.datagram?.header.type === MessageType.COMMIT)
+          .map((r) => ({ commit: r.datagram!.header.commit, noops: decodeNoopsBody(r.datagram!.body).noops }));
+      // The leader filled `noop` with a NO-OP; a follower that holds the request there agrees only below it.
+      r1.send(to, ack(1, noop, { session: SESSION, incarnation, noops: [noop] }));
+      r2.send(to, ack(2, noop, { session: SESSION, incarnation }));
+      await r2.waitFor('a COMMIT below the NO-OP', (rs) =>
+        notices(r2).some((n) => n.commit === noop - 1 && n.noops.includes(noop)) ? rs : undefined,
+      );
+      r2.send(to, ack(2, noop, { session: SESSION, incarnation, noops: [noop] }));
+      await r2.waitFor('a COMMIT of the NO-OP', () => (notices(r2).some((n) => n.commit === noop) ? true : undefined));
+      expect(
+        notices(r2)
+          .filter((n) => n.commit >= noop - 1)
+          .map((n) => n.noops),
+      ).toEqual(
+        notices(r2)
+          .filter((n) => n.commit >= noop - 1)
+          .map(() => [noop]),
+      );
     });
   });
 }
