@@ -19,6 +19,8 @@ import type { SequencerDataPlane } from './sequencer-host.js';
 export interface XdpOptions {
   interfaceName: string;
   mode: XdpMode;
+  /** The BPF object; default the one `npm run build:xdp` built. */
+  objectPath?: string;
 }
 
 export interface XdpDataPlane {
@@ -53,7 +55,7 @@ export async function startXdpDataPlane(options: {
   }
   if (config.datagramBytesMax < HEADER_BYTES) throw new ConfigError('datagramBytesMax is smaller than the MRTOM header');
 
-  const program = XdpSequencerProgram.load();
+  const program = XdpSequencerProgram.load(xdp.objectPath);
   try {
     program.configure(
       {

@@ -14,6 +14,7 @@ interface SequencerFlags {
   dataplane: 'userspace' | 'xdp';
   interface?: string;
   xdpMode: 'generic' | 'native';
+  xdpObject?: string;
   logLevel: LogLevel;
 }
 
@@ -34,6 +35,9 @@ export function sequencerCommand(): Command {
         .default('generic')
         .env('MRTOM_XDP_MODE'),
     )
+    .addOption(
+      new Option('--xdp-object <file>', 'the BPF object to load (default: the one `npm run build:xdp` built)').env('MRTOM_XDP_OBJECT'),
+    )
     .addOption(logLevelOption())
     .action(async (opts: SequencerFlags) => {
       if (opts.dataplane === 'xdp' && opts.interface === undefined) throw new UsageError('--dataplane xdp needs --interface');
@@ -45,7 +49,14 @@ export function sequencerCommand(): Command {
       ]);
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
-      const xdp = opts.dataplane === 'xdp' ? { interfaceName: opts.interface as string, mode: opts.xdpMode } : undefined;
+      const xdp =
+        opts.dataplane === 'xdp'
+          ? {
+              interfaceName: opts.interface as string,
+              mode: opts.xdpMode,
+              ...(opts.xdpObject === undefined ? {} : { objectPath: resolve(opts.xdpObject) }),
+            }
+          : undefined;
       const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger, ...(xdp === undefined ? {} : { xdp }) });
       const endpoint = config.sequencers.find((s) => s.id === opts.id)!;
       const metricsServer =

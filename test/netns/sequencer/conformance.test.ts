@@ -2,22 +2,26 @@
 // replicas in their own network namespaces on a bridge, the replicas' sockets real (probe.ts), the
 // sequencer the real CLI process. Each test sends what replicas would and checks what every replica receives
 // and what the sequencer counts; both planes must give the same answers.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateClusterConfig } from '../../../src/config/cluster.js';
 import { MessageType } from '../../../src/mrtom/header.js';
 import { decodeNoopsBody } from '../../../src/mrtom/messages.js';
 import { ack, GROUP, request, sessionStart } from '../../unit/sequencer/fixtures.js';
 import { DATA_PLANES } from './planes.js';
 import { Probe, SequencerProcess, type Received } from './processes.js';
-import { createTopology, destroyTopology, ROOT_ADDRESS, type Host } from './topology.js';
+import {
+  createClusterHosts,
+  DATAGRAM_BYTES_MAX,
+  METRICS_URL,
+  MULTICAST,
+  REPLICA_UDP_PORT,
+  SEQUENCER,
+  writeClusterConfig,
+} from './cluster.js';
+import { destroyTopology } from './topology.js';
 
-const SEQUENCER = { ip: '10.55.0.1', port: 7090, metricsPort: 7080 };
-const REPLICA_UDP_PORT = 7100;
-const MULTICAST = { address: '239.55.0.1', port: 7200 };
-const DATAGRAM_BYTES_MAX = 1400;
 const SESSION = 1;
 
 function ordered(received: readonly Received[]): Received[] {
@@ -32,7 +36,6 @@ function multicastSeqs(probe: Probe): number[] {
 for (const plane of DATA_PLANES) {
   describe.skipIf(plane.unavailableReason !== null)(`sequencer conformance, ${plane.name} data plane`, () => {
     let dataDir: string;
-    let hosts: Host[];
     let replicas: Probe[];
     let stranger: Probe;
     let sequencer: SequencerProcess;
@@ -41,33 +44,11 @@ for (const plane of DATA_PLANES) {
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'mrtom-m5-'));
-      hosts = createTopology([
-        { name: 'seq', octet: 1 },
-        { name: 'r1', octet: 11 },
-        { name: 'r2', octet: 12 },
-        { name: 'r3', octet: 13 },
-        { name: 'stranger', octet: 99 },
-      ]);
-      const [seqHost, ...others] = hosts as [Host, Host, Host, Host, Host];
-      const config = validateClusterConfig(
-        {
-          group: GROUP,
-          replicas: others
-            .slice(0, 3)
-            .map((h, i) => ({ id: i + 1, host: h.ip, udpPort: REPLICA_UDP_PORT, httpPort: 7000, dataDir: `r${i + 1}` })),
-          sequencers: [{ id: 1, host: SEQUENCER.ip, port: SEQUENCER.port, metricsPort: SEQUENCER.metricsPort }],
-          durability: 'memory',
-          datagramBytesMax: DATAGRAM_BYTES_MAX,
-          ringCapacity: 1024,
-          multicast: MULTICAST,
-        },
-        'conformance config',
-      );
-      const configPath = join(dataDir, 'cluster.json');
-      await writeFile(configPath, JSON.stringify(config));
-      sequencer = new SequencerProcess(seqHost, configPath, plane.flags(seqHost.ns), `http://${SEQUENCER.ip}:${SEQUENCER.metricsPort}`);
-      replicas = await Promise.all(others.slice(0, 3).map((h) => Probe.start(h, REPLICA_UDP_PORT, MULTICAST)));
-      stranger = await Probe.start(others[3]!, REPLICA_UDP_PORT);
+      const hosts = createClusterHosts();
+      const configPath = await writeClusterConfig(dataDir, hosts);
+      sequencer = new SequencerProcess(hosts.sequencer, configPath, plane.flags(hosts.sequencer.ns), METRICS_URL);
+      replicas = await Promise.all(hosts.replicas.map((h) => Probe.start(h, REPLICA_UDP_PORT, MULTICAST)));
+      stranger = await Probe.start(hosts.stranger, REPLICA_UDP_PORT);
       await sequencer.ready();
     });
 

@@ -146,6 +146,10 @@ export class SequencerProcess {
     return out;
   }
 
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** Exits with the process's exit code (its output is kept). */
   exit(): Promise<number | null> {
     return this.exited;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 export const BRIDGE = 'm5br0';
 const PREFIX = 'm5-';
 const SUBNET = '10.55.0';
-export const ROOT_ADDRESS = `${SUBNET}.254`;
+const ROOT_ADDRESS = `${SUBNET}.254`;
 
 export interface Host {
   name: string;
