@@ -146,6 +146,10 @@ export class SequencerProcess {
     return out;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
