@@ -55,21 +55,26 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const xdp =
     opts.xdp === undefined
       ? null
-      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, logger }).catch(async (err: unknown) => {
-          await closeUdpSocket(socket);
-          throw err;
-        });
+      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, logger, nowMs: realClock.nowMs }).catch(
+          async (err: unknown) => {
+            await closeUdpSocket(socket);
+            throw err;
+          },
+        );
   const { tickIntervalMs, ...timing } = SEQUENCER_TIMING;
   const host = new SequencerHost({
-    state: createSequencer({
-      group: config.group,
-      replicaIds: config.replicas.map((r) => r.id),
-      ringCapacity: config.ringCapacity,
-      datagramBytesMax: config.datagramBytesMax,
-      ...timing,
-      incarnation,
-      kernelStamps: xdp !== null,
-    }),
+    state: createSequencer(
+      {
+        group: config.group,
+        replicaIds: config.replicas.map((r) => r.id),
+        ringCapacity: config.ringCapacity,
+        datagramBytesMax: config.datagramBytesMax,
+        ...timing,
+        incarnation,
+        kernelStamps: xdp !== null,
+      },
+      xdp?.ring,
+    ),
     clock: realClock,
     logger,
     tickIntervalMs,

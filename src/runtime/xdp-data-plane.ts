@@ -10,7 +10,9 @@ import { ConfigError, type ClusterConfig, type SequencerEndpoint } from '../conf
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
 import { readInterface } from '../sequencer/xdp/interface.js';
-import type { XdpAcks, XdpCounter } from '../sequencer/xdp/maps.js';
+import { COPY_BYTES_MAX, type XdpAcks, type XdpCounter } from '../sequencer/xdp/maps.js';
+import { noteThroughAdvance } from '../sequencer/acks.js';
+import { KernelCopyRing } from './xdp-copy-ring.js';
 import type { SequencerState } from '../sequencer/state.js';
 import { XdpSequencerProgram, type XdpMode } from '../sequencer/xdp/program.js';
 import type { PeerAddresses } from './addresses.js';
@@ -25,6 +27,8 @@ export interface XdpOptions {
 
 export interface XdpDataPlane {
   dataPlane: SequencerDataPlane;
+  /** The stamped copies, in the program's ring map. */
+  ring: KernelCopyRing;
   counters(): Record<XdpCounter, number>;
   close(): void;
 }
@@ -39,6 +43,8 @@ export async function startXdpDataPlane(options: {
   addresses: PeerAddresses;
   incarnation: number;
   logger: Logger;
+  /** The sequencer host's clock, on which copies' stamp times are given. */
+  nowMs: () => number;
 }): Promise<XdpDataPlane> {
   const { xdp, config, endpoint, incarnation, logger } = options;
   const { multicast } = config;
@@ -53,9 +59,11 @@ export async function startXdpDataPlane(options: {
       `datagramBytesMax ${config.datagramBytesMax} + ${IP_UDP_HEADER_BYTES} exceeds the MTU ${link.mtu} of ${link.name}: set datagramBytesMax <= ${link.mtu - IP_UDP_HEADER_BYTES} so every REQUEST is stamped in the kernel`,
     );
   }
-  if (config.datagramBytesMax < HEADER_BYTES) throw new ConfigError('datagramBytesMax is smaller than the MRTOM header');
+  if (config.datagramBytesMax > COPY_BYTES_MAX) {
+    throw new ConfigError(`the XDP program keeps copies of at most ${COPY_BYTES_MAX} bytes: set datagramBytesMax <= ${COPY_BYTES_MAX}`);
+  }
 
-  const program = XdpSequencerProgram.load(xdp.objectPath);
+  const program = XdpSequencerProgram.load(config.ringCapacity, xdp.objectPath);
   try {
     program.configure(
       {
@@ -66,6 +74,7 @@ export async function startXdpDataPlane(options: {
         datagramBytesMax: config.datagramBytesMax,
         replicaCount: config.replicas.length,
         faultsTolerated: faultsToleratedOf(config.replicas.length),
+        ringEntries: config.ringCapacity,
       },
       config.replicas.map((r) => {
         const address = options.addresses.addressOf({ replica: r.id });
@@ -80,6 +89,7 @@ export async function startXdpDataPlane(options: {
   logger.info({ interface: link.name, ifindex: link.ifindex, mode: xdp.mode, mtu: link.mtu }, 'XDP program attached');
 
   const replicaIds = config.replicas.map((r) => r.id);
+  const ring = new KernelCopyRing(program, options.nowMs);
   // What the kernel was last told, so only changes cost a syscall.
   let session = 0;
   let view = 0;
@@ -95,14 +105,18 @@ export async function startXdpDataPlane(options: {
           state.seqLast = kernel.seqLast;
           state.stampedLastMs = input.nowMs;
         }
-        if (acksHandedOver) return;
-        if (input.kind === 'datagram' && input.fromReplica !== null && carriesNoops(input.bytes)) {
-          // Set before the read below: an ACK the kernel takes after it passes up to us instead.
-          program.handOverAcks(state.session);
-          acksHandedOver = true;
+        if (!acksHandedOver) {
+          if (input.kind === 'datagram' && input.fromReplica !== null && carriesNoops(input.bytes)) {
+            // Set before the read below: an ACK the kernel takes after it passes up to us instead.
+            program.handOverAcks(state.session);
+            acksHandedOver = true;
+          }
+          pullAcks(state, program.readAcks(), replicaIds, input.nowMs);
+          commit = state.commit;
         }
-        pullAcks(state, program.readAcks(), replicaIds);
-        commit = state.commit;
+        if (kernel.session === state.session) {
+          state.counters.ringDrops += ring.advance(state.session, state.seqLast, Math.min(...state.throughs.values()));
+        }
       },
       afterStep(state) {
         if (state.session !== session || state.view !== view) {
@@ -119,6 +133,7 @@ export async function startXdpDataPlane(options: {
         }
       },
     },
+    ring,
     counters: () => program.counters(),
     close() {
       program.close();
@@ -134,11 +149,13 @@ function carriesNoops(bytes: Uint8Array): boolean {
 
 /** What the kernel aggregated since the last step: throughs and commit only grow; its COMMIT notices
  *  went out from the kernel, so they count as announced. */
-function pullAcks(state: SequencerState, acks: XdpAcks, replicaIds: readonly number[]): void {
+function pullAcks(state: SequencerState, acks: XdpAcks, replicaIds: readonly number[], nowMs: number): void {
   if (acks.session !== state.session) return;
   replicaIds.forEach((id, index) => {
     const through = acks.throughs[index] ?? 0;
-    if (through > (state.throughs.get(id) ?? 0)) state.throughs.set(id, through);
+    if (through <= (state.throughs.get(id) ?? 0)) return;
+    noteThroughAdvance(state, id, through, nowMs);
+    state.throughs.set(id, through);
   });
   state.commit = Math.max(state.commit, acks.commit);
   state.commitAnnounced = Math.max(state.commitAnnounced, acks.commit);

@@ -5,7 +5,7 @@ import { U32_MAX } from '../mrtom/header.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { createCounters, type SequencerCounters } from './counters.js';
 import type { DelayEstimate } from '../lib/delay-estimate.js';
-import { CopyRing } from './ring.js';
+import { CopyRing, type StampedCopies } from './ring.js';
 
 export interface SequencerOptions {
   group: number;
@@ -73,13 +73,14 @@ export interface SequencerState {
   readonly resentMs: Map<number, number>;
   /** Per replica: how long its acks take (the age of the copy an advancing `through` covers); absent before the first sample. */
   readonly ackDelays: Map<number, DelayEstimate>;
-  readonly ring: CopyRing;
+  readonly ring: StampedCopies;
   /** Which replica the next tick's resend budget starts with, so one laggard cannot starve the others. */
   resendRotor: number;
   readonly counters: SequencerCounters;
 }
 
-export function createSequencer(options: SequencerOptions): SequencerState {
+/** `ring`: where stamped copies are kept; by default in memory, with the XDP plane in the kernel. */
+export function createSequencer(options: SequencerOptions, ring: StampedCopies = new CopyRing(options.ringCapacity)): SequencerState {
   const { group, replicaIds } = options;
   assert.ok(Number.isInteger(group) && group >= 0 && group <= U32_MAX, `group must be a u32, got ${group}`);
   assert.ok(replicaIds.length >= 1, 'at least one replica is required');
@@ -107,7 +108,7 @@ export function createSequencer(options: SequencerOptions): SequencerState {
     noops: new Map(),
     resentMs: new Map(replicaIds.map((id) => [id, -Infinity])),
     ackDelays: new Map(),
-    ring: new CopyRing(options.ringCapacity),
+    ring,
     resendRotor: 0,
     counters: createCounters(),
   };

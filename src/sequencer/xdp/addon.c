@@ -69,20 +69,51 @@ static struct bpf_object *object_of(napi_env env, napi_value value)
 	return object;
 }
 
-/* open(path): loads every program and map of the object; throws with libbpf's and the verifier's log. */
+/* Sets max_entries of every map named in `sizes` ({name: entries}) before the object is loaded. */
+static int size_maps(napi_env env, struct bpf_object *object, napi_value sizes)
+{
+	napi_value names;
+	uint32_t count = 0;
+	if (napi_get_property_names(env, sizes, &names) != napi_ok || napi_get_array_length(env, names, &count) != napi_ok)
+		return -EINVAL;
+	for (uint32_t i = 0; i < count; i++) {
+		napi_value name_value, entries_value;
+		char name[256];
+		uint32_t entries;
+		if (napi_get_element(env, names, i, &name_value) != napi_ok ||
+		    napi_get_value_string_utf8(env, name_value, name, sizeof(name), NULL) != napi_ok ||
+		    napi_get_property(env, sizes, name_value, &entries_value) != napi_ok || arg_u32(env, entries_value, &entries))
+			return -EINVAL;
+		struct bpf_map *map = bpf_object__find_map_by_name(object, name);
+		if (!map)
+			return -ENOENT;
+		int err = bpf_map__set_max_entries(map, entries);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* open(path, sizes): loads every program and map of the object, the maps named in `sizes` with that many
+ * entries; throws with libbpf's and the verifier's log. */
 static napi_value open_object(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1];
+	size_t argc = 2;
+	napi_value argv[2];
 	char path[4096];
 	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), NULL) != napi_ok)
-		return fail(env, "open(path) needs a path", EINVAL);
+	if (argc < 2 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), NULL) != napi_ok)
+		return fail(env, "open(path, sizes)", EINVAL);
 	log_used = 0;
 	struct bpf_object *object = bpf_object__open_file(path, NULL);
 	int err = libbpf_get_error(object);
 	if (err)
 		return fail(env, "cannot open the BPF object", err);
+	err = size_maps(env, object, argv[1]);
+	if (err) {
+		bpf_object__close(object);
+		return fail(env, "cannot size the BPF maps", err);
+	}
 	err = bpf_object__load(object);
 	if (err) {
 		bpf_object__close(object);

@@ -15,6 +15,7 @@ export const MAP_NAMES = {
   acks: 'mrtom_acks',
   ackOwner: 'mrtom_ack_owner',
   replicas: 'mrtom_replicas',
+  ring: 'mrtom_ring',
   counters: 'mrtom_counters',
 } as const;
 
@@ -23,6 +24,7 @@ export const XDP_COUNTERS = [
   'stamped',
   'acks-aggregated',
   'commit-notices',
+  'copy-failed',
   'not-ipv4',
   'unconfigured',
   'foreign',
@@ -47,6 +49,7 @@ export interface XdpConfig {
   datagramBytesMax: number;
   replicaCount: number;
   faultsTolerated: number;
+  ringEntries: number;
 }
 
 function writeIp(target: Buffer, offset: number, ip: string): void {
@@ -72,7 +75,7 @@ export function multicastMacOf(ip: string): string {
 export const KEY_ZERO = encodeU32(0);
 
 export function encodeConfig(config: XdpConfig): Buffer {
-  const out = Buffer.alloc(40);
+  const out = Buffer.alloc(44);
   out.writeUInt32LE(config.group, 0);
   writeIp(out, 4, config.sequencer.ip);
   writeIp(out, 8, config.multicast.ip);
@@ -83,6 +86,7 @@ export function encodeConfig(config: XdpConfig): Buffer {
   out.writeUInt32LE(config.datagramBytesMax, 28);
   out.writeUInt32LE(config.replicaCount, 32);
   out.writeUInt32LE(config.faultsTolerated, 36);
+  out.writeUInt32LE(config.ringEntries, 40);
   return out;
 }
 
@@ -145,6 +149,30 @@ export function encodeU32(value: number): Buffer {
   const out = Buffer.alloc(4);
   out.writeUInt32LE(value, 0);
   return out;
+}
+
+/** MRTOM_COPY_BYTES_MAX: a ring slot holds an MRTOM datagram of at most this many bytes. */
+export const COPY_BYTES_MAX = 1472;
+/** struct mrtom_copy: lock, session, seq, stamped_ns, bytes, pad, then the datagram. */
+export const COPY_BYTES = 32 + COPY_BYTES_MAX;
+
+export interface XdpCopy {
+  session: number;
+  seq: number;
+  /** CLOCK_MONOTONIC, as bpf_ktime_get_ns and process.hrtime give it. */
+  stampedNs: bigint;
+  /** A copy of the stamped ORDERED datagram. */
+  datagram: Uint8Array;
+}
+
+export function decodeCopy(bytes: Buffer): XdpCopy {
+  const length = Math.min(bytes.readUInt32LE(24), COPY_BYTES_MAX);
+  return {
+    session: bytes.readUInt32LE(4),
+    seq: Number(bytes.readBigUInt64LE(8)),
+    stampedNs: bytes.readBigUInt64LE(16),
+    datagram: new Uint8Array(bytes.subarray(32, 32 + length)),
+  };
 }
 
 /** struct mrtom_source: a replica's address, the key of mrtom_replicas. */

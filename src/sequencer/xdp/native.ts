@@ -13,8 +13,9 @@ const ADDON_PATH = `${XDP_BUILD_DIR}mrtom_bpf.node`;
 export type BpfObject = { readonly __brand: 'BpfObject' };
 
 export interface BpfAddon {
-  /** Throws with libbpf's messages, the verifier's log among them, when the kernel refuses a program. */
-  open(path: string): BpfObject;
+  /** Opens and loads the object, the maps named in `mapEntries` sized to that many entries. Throws with
+   *  libbpf's messages, the verifier's log among them, when the kernel refuses a program. */
+  open(path: string, mapEntries: Record<string, number>): BpfObject;
   close(object: BpfObject): void;
   mapFd(object: BpfObject, name: string): number;
   /** Returns the bpf_link's fd; closing it detaches the program (so does the process's exit). */

@@ -5,7 +5,9 @@
 import { BPF_ANY, BPF_F_LOCK, BPF_OBJECT_PATH, loadBpfAddon, type BpfAddon, type BpfObject } from './native.js';
 import {
   ACKS_BYTES,
+  COPY_BYTES,
   decodeAcks,
+  decodeCopy,
   decodeSession,
   encodeAcks,
   encodeConfig,
@@ -21,6 +23,7 @@ import {
   type UdpEndpoint,
   type XdpAcks,
   type XdpConfig,
+  type XdpCopy,
   type XdpCounter,
   type XdpSession,
 } from './maps.js';
@@ -34,22 +37,25 @@ export class XdpSequencerProgram {
   private readonly fds: Record<keyof typeof MAP_NAMES, number>;
   private readonly sessionValue = Buffer.alloc(SESSION_BYTES);
   private readonly acksValue = Buffer.alloc(ACKS_BYTES);
+  private readonly copyValue = Buffer.alloc(COPY_BYTES);
   private readonly counterValue: Buffer;
   private replicaCount = 0;
 
   private constructor(
     private readonly addon: BpfAddon,
     private readonly object: BpfObject,
+    readonly ringEntries: number,
   ) {
     const entries = Object.entries(MAP_NAMES).map(([key, name]) => [key, addon.mapFd(object, name)]);
     this.fds = Object.fromEntries(entries) as Record<keyof typeof MAP_NAMES, number>;
     this.counterValue = Buffer.alloc(8 * addon.possibleCpus());
   }
 
-  /** Loads the program into the kernel; throws the verifier's log if it is refused. */
-  static load(objectPath = BPF_OBJECT_PATH): XdpSequencerProgram {
+  /** Loads the program into the kernel with a ring of `ringEntries` copies; throws the verifier's log if
+   *  it is refused. */
+  static load(ringEntries: number, objectPath = BPF_OBJECT_PATH): XdpSequencerProgram {
     const addon = loadBpfAddon();
-    return new XdpSequencerProgram(addon, addon.open(objectPath));
+    return new XdpSequencerProgram(addon, addon.open(objectPath, { [MAP_NAMES.ring]: ringEntries }), ringEntries);
   }
 
   /** Written before attach: the program passes everything up until the config names the sequencer.
@@ -89,6 +95,12 @@ export class XdpSequencerProgram {
   /** From now on the program passes every ACK of `session` up (the agent aggregates them itself). */
   handOverAcks(session: number): void {
     this.addon.update(this.fds.ackOwner, KEY_ZERO, encodeU32(session), BPF_ANY);
+  }
+
+  /** The ring slot `seq` maps to; whichever seq and session it holds now (the caller checks). */
+  readCopy(seq: number): XdpCopy {
+    this.addon.lookup(this.fds.ring, encodeU32(seq % this.ringEntries), this.copyValue, BPF_F_LOCK);
+    return decodeCopy(this.copyValue);
   }
 
   counters(): Record<XdpCounter, number> {

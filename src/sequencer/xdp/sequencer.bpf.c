@@ -56,6 +56,22 @@ struct {
 	__type(value, struct mrtom_replica);
 } mrtom_replicas SEC(".maps");
 
+/* max_entries is set by the agent before load (the config's ringCapacity). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mrtom_copy);
+} mrtom_ring SEC(".maps");
+
+/* Where a copy is assembled before it goes into its ring slot under the slot's lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mrtom_copy);
+} mrtom_copy_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MRTOM_COUNTER_COUNT);
@@ -304,6 +320,11 @@ int mrtom_sequencer(struct xdp_md *ctx)
 	/* Already stamped (session != 0): the agent counts it as the userspace plane does. */
 	if (get_be32(mrtom + MRTOM_OFF_SESSION) != 0)
 		return pass(MRTOM_PASS_NOT_STAMPABLE);
+	__u32 copy_bytes = udp_bytes - sizeof(struct udphdr);
+	struct mrtom_copy *copy = bpf_map_lookup_elem(&mrtom_copy_scratch, &zero);
+	__u32 ring_entries = config->ring_entries;
+	if (!copy || ring_entries == 0 || copy_bytes > MRTOM_COPY_BYTES_MAX || copy_bytes < MRTOM_HEADER_BYTES)
+		return pass(MRTOM_PASS_NOT_STAMPABLE);
 	/* The seq and the session it belongs to are taken together: the agent replaces both at once, under
 	 * the same lock, when a leader starts a new session. */
 	bpf_spin_lock(&session->lock);
@@ -325,5 +346,32 @@ int mrtom_sequencer(struct xdp_md *ctx)
 	put_be64(mrtom + MRTOM_OFF_COMMIT, commit);
 	put_be32(mrtom + MRTOM_OFF_INCARNATION, incarnation);
 	count(MRTOM_STAMPED);
+
+	/* The copy for retransmission (docs/design.md §2 step 2): the ORDERED exactly as it goes out. */
+	__u32 slot_index = (__u32)(seq % ring_entries);
+	struct mrtom_copy *slot = bpf_map_lookup_elem(&mrtom_ring, &slot_index);
+	if (slot && bpf_xdp_load_bytes(ctx, sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr), copy->datagram, copy_bytes) == 0) {
+		__u64 stamped_ns = bpf_ktime_get_ns();
+		bpf_spin_lock(&slot->lock);
+		slot->session = session_id;
+		slot->seq = seq;
+		slot->stamped_ns = stamped_ns;
+		slot->bytes = copy_bytes;
+		__u64 *to = (__u64 *)slot->datagram;
+		__u64 *from = (__u64 *)copy->datagram;
+		for (__u32 word = 0; word < MRTOM_COPY_BYTES_MAX / 8 && word < (copy_bytes + 7) / 8; word++)
+			to[word] = from[word];
+		bpf_spin_unlock(&slot->lock);
+	} else {
+		count(MRTOM_COPY_FAILED);
+	}
+	/* The packet pointers are stale after a helper that may touch the frame: derive them again. */
+	data = (__u8 *)(long)ctx->data;
+	data_end = (__u8 *)(long)ctx->data_end;
+	eth = (struct ethhdr *)data;
+	ip = (struct iphdr *)(eth + 1);
+	udp = (struct udphdr *)(ip + 1);
+	if ((__u8 *)(udp + 1) > data_end)
+		return XDP_DROP;
 	return send_to_group(config, eth, ip, udp);
 }

@@ -25,6 +25,9 @@
 #define MRTOM_OFF_INCARNATION 44
 #define MRTOM_OFF_BODY_BYTES 48
 
+/* A stamped copy kept for retransmission: the largest MRTOM datagram that fits a 1500-byte frame. */
+#define MRTOM_COPY_BYTES_MAX 1472
+
 /* The cluster config allows at most 9 replicas. */
 #define MRTOM_REPLICAS_MAX 9
 
@@ -42,6 +45,8 @@ struct mrtom_config {
 	/* n replicas, f = (n - 1) / 2 of them may fail. */
 	__u32 replica_count;
 	__u32 faults_tolerated;
+	/* Slots in mrtom_ring. */
+	__u32 ring_entries;
 };
 
 /* The session being served; replaced as a whole (BPF_F_LOCK) when a leader starts a new one. */
@@ -64,6 +69,18 @@ struct mrtom_acks {
 	__u64 throughs[MRTOM_REPLICAS_MAX];
 };
 
+/* One slot of the retransmission ring, seq % ring entries (the agent sizes the map from ringCapacity).
+ * Written under its lock so the agent never reads a copy half overwritten by a newer seq. */
+struct mrtom_copy {
+	struct bpf_spin_lock lock;
+	__u32 session;
+	__u64 seq;
+	__u64 stamped_ns;
+	__u32 bytes;
+	__u32 pad;
+	__u8 datagram[MRTOM_COPY_BYTES_MAX];
+};
+
 struct mrtom_source {
 	__u32 ip;
 	__u16 port;
@@ -80,6 +97,7 @@ enum mrtom_counter {
 	MRTOM_STAMPED,
 	MRTOM_ACKS_AGGREGATED,
 	MRTOM_COMMIT_NOTICES,
+	MRTOM_COPY_FAILED,
 	MRTOM_PASS_NOT_IPV4,
 	MRTOM_PASS_UNCONFIGURED,
 	MRTOM_PASS_FOREIGN,

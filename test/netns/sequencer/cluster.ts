@@ -10,6 +10,8 @@ export const SEQUENCER = { ip: '10.55.0.1', port: 7090, metricsPort: 7080 };
 export const REPLICA_UDP_PORT = 7100;
 export const MULTICAST = { address: '239.55.0.1', port: 7200 };
 export const DATAGRAM_BYTES_MAX = 1400;
+/** Small enough for a test to overrun it. */
+export const RING_CAPACITY = 64;
 export const METRICS_URL = `http://${SEQUENCER.ip}:${SEQUENCER.metricsPort}`;
 
 export interface ClusterHosts {
@@ -38,7 +40,7 @@ export async function writeClusterConfig(dataDir: string, hosts: ClusterHosts, o
       sequencers: [{ id: 1, host: SEQUENCER.ip, port: SEQUENCER.port, metricsPort: SEQUENCER.metricsPort }],
       durability: 'memory',
       datagramBytesMax: DATAGRAM_BYTES_MAX,
-      ringCapacity: 1024,
+      ringCapacity: RING_CAPACITY,
       multicast: MULTICAST,
       ...overrides,
     },

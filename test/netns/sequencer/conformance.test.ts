@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageType } from '../../../src/mrtom/header.js';
 import { decodeNoopsBody } from '../../../src/mrtom/messages.js';
-import { ack, GROUP, request, sessionStart } from '../../unit/sequencer/fixtures.js';
+import { ack, GROUP, request, retransmitRequest, sessionStart } from '../../unit/sequencer/fixtures.js';
 import { DATA_PLANES } from './planes.js';
 import { Probe, SequencerProcess, type Received } from './processes.js';
 import {
@@ -17,6 +17,7 @@ import {
   METRICS_URL,
   MULTICAST,
   REPLICA_UDP_PORT,
+  RING_CAPACITY,
   SEQUENCER,
   writeClusterConfig,
 } from './cluster.js';
@@ -203,6 +204,50 @@ for (const plane of DATA_PLANES) {
           .filter((n) => n.commit >= noop - 1)
           .map(() => [noop]),
       );
+    });
+
+    it('resends the copies a replica has not acked, by unicast, byte for byte', async () => {
+      const [r1, , r3] = replicas as [Probe, Probe, Probe];
+      // r3 never acked a seq of this session: every copy is overdue for it.
+      const seqLast = multicastSeqs(r1).at(-1)!;
+      const resent = await r3.waitFor(`a resend of seq ${seqLast}`, (rs) =>
+        rs.find((r) => r.via === 'unicast' && r.datagram?.header.type === MessageType.ORDERED && r.datagram.header.seq === seqLast),
+      );
+      const original = ordered(r3.received).find((r) => r.datagram!.header.seq === seqLast)!;
+      expect(Buffer.from(resent.datagram!.body)).toEqual(Buffer.from(original.datagram!.body));
+      expect(resent.datagram!.header).toEqual(original.datagram!.header);
+      expect(resent.from).toBe(`${SEQUENCER.ip}:${SEQUENCER.port}`);
+      expect(await counter('mrtom_sequencer_retransmits_total')).toBeGreaterThan(0);
+    });
+
+    it("answers a replica's RETRANSMIT from the ring, except for seqs the leader NO-OPed", async () => {
+      const r2 = replicas[1]!;
+      // r2 acked through the last seq, so nothing reaches it but what it asks for; the last is a NO-OP.
+      const noop = multicastSeqs(r2).at(-1)!;
+      const receivedBefore = r2.received.length;
+      const unicastSeqs = (): number[] =>
+        r2.received
+          .slice(receivedBefore)
+          .filter((r) => r.via === 'unicast' && r.datagram?.header.type === MessageType.ORDERED)
+          .map((r) => r.datagram!.header.seq);
+      r2.send(to, retransmitRequest(2, noop - 3, noop, { session: SESSION, incarnation }));
+      await r2.waitFor('the copies asked for', () => (unicastSeqs().length >= 3 ? true : undefined));
+      // A marker: a later RETRANSMIT's answer arrives after anything the first could still send.
+      r2.send(to, retransmitRequest(2, 1, 1, { session: SESSION, incarnation }));
+      await r2.waitFor('the marker copy', () => (unicastSeqs().includes(1) ? true : undefined));
+      expect(unicastSeqs()).toEqual([noop - 3, noop - 2, noop - 1, 1]);
+    });
+
+    it('drops the oldest copy a replica has not acked once the ring is full, and counts it', async () => {
+      const r1 = replicas[0]!;
+      const submitted = RING_CAPACITY;
+      const seqLast = multicastSeqs(r1).at(-1)!;
+      for (let i = 0; i < submitted; i += 1) r1.send(to, request(101, 1_000 + i));
+      await r1.waitFor(`${submitted} more ORDERED`, () => (multicastSeqs(r1).at(-1)! >= seqLast + submitted ? true : undefined));
+      // r3 holds nothing of this session, so every copy pushed out of the ring was still needed.
+      const stamped = await counter('mrtom_sequencer_stamped_total');
+      expect(stamped).toBe(seqLast + submitted);
+      await expect.poll(() => counter('mrtom_sequencer_ring_drops_total')).toBe(stamped - RING_CAPACITY);
     });
   });
 }

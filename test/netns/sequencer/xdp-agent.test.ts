@@ -39,7 +39,7 @@ describe.skipIf(xdp.unavailableReason !== null)('the XDP agent', () => {
   it("prints the verifier's reason and exits non-zero when the kernel refuses the program", async () => {
     const rejected = join(dataDir, 'rejected.bpf.o');
     const machine = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-    execFileSync('clang', ['-O2', '-target', 'bpf', `-I/usr/include/${machine}-linux-gnu`, '-c', REJECTED_SOURCE, '-o', rejected]);
+    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${machine}-linux-gnu`, '-c', REJECTED_SOURCE, '-o', rejected]);
     const flags = [...xdp.flags(hosts.sequencer.ns), '--xdp-object', rejected];
     const sequencer = new SequencerProcess(hosts.sequencer, configPath, flags, METRICS_URL);
     expect(await sequencer.exit()).not.toBe(0);
