@@ -43,6 +43,18 @@ static int arg_u32(napi_env env, napi_value value, uint32_t *out)
 	return napi_get_value_uint32(env, value, out) == napi_ok ? 0 : -1;
 }
 
+/* The call's first `wanted` arguments into argv; -1 if there are fewer. */
+static int args(napi_env env, napi_callback_info info, size_t wanted, napi_value *argv)
+{
+	size_t argc = wanted;
+	return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= wanted ? 0 : -1;
+}
+
+static int arg_string(napi_env env, napi_value value, char *out, size_t size)
+{
+	return napi_get_value_string_utf8(env, value, out, size, NULL) == napi_ok ? 0 : -1;
+}
+
 static int arg_buffer(napi_env env, napi_value value, void **data, size_t *length)
 {
 	return napi_get_buffer_info(env, value, data, length) == napi_ok ? 0 : -1;
@@ -81,7 +93,7 @@ static int size_maps(napi_env env, struct bpf_object *object, napi_value sizes)
 		char name[256];
 		uint32_t entries;
 		if (napi_get_element(env, names, i, &name_value) != napi_ok ||
-		    napi_get_value_string_utf8(env, name_value, name, sizeof(name), NULL) != napi_ok ||
+		    arg_string(env, name_value, name, sizeof(name)) ||
 		    napi_get_property(env, sizes, name_value, &entries_value) != napi_ok || arg_u32(env, entries_value, &entries))
 			return -EINVAL;
 		struct bpf_map *map = bpf_object__find_map_by_name(object, name);
@@ -98,11 +110,9 @@ static int size_maps(napi_env env, struct bpf_object *object, napi_value sizes)
  * entries; throws with libbpf's and the verifier's log. */
 static napi_value open_object(napi_env env, napi_callback_info info)
 {
-	size_t argc = 2;
 	napi_value argv[2];
 	char path[4096];
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 2 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), NULL) != napi_ok)
+	if (args(env, info, 2, argv) || arg_string(env, argv[0], path, sizeof(path)))
 		return fail(env, "open(path, sizes)", EINVAL);
 	log_used = 0;
 	struct bpf_object *object = bpf_object__open_file(path, NULL);
@@ -126,10 +136,8 @@ static napi_value open_object(napi_env env, napi_callback_info info)
 
 static napi_value close_object(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
 	napi_value argv[1];
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc >= 1)
+	if (args(env, info, 1, argv) == 0)
 		bpf_object__close(object_of(env, argv[0]));
 	return NULL;
 }
@@ -137,11 +145,9 @@ static napi_value close_object(napi_env env, napi_callback_info info)
 /* mapFd(object, name) */
 static napi_value map_fd(napi_env env, napi_callback_info info)
 {
-	size_t argc = 2;
 	napi_value argv[2];
 	char name[256];
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 2 || napi_get_value_string_utf8(env, argv[1], name, sizeof(name), NULL) != napi_ok)
+	if (args(env, info, 2, argv) || arg_string(env, argv[1], name, sizeof(name)))
 		return fail(env, "mapFd(object, name)", EINVAL);
 	int fd = bpf_object__find_map_fd_by_name(object_of(env, argv[0]), name);
 	return fd < 0 ? fail(env, name, fd) : number(env, fd);
@@ -150,13 +156,11 @@ static napi_value map_fd(napi_env env, napi_callback_info info)
 /* attach(object, program, ifindex, native): a bpf_link; closing its fd detaches the program. */
 static napi_value attach(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
 	napi_value argv[4];
 	char name[256];
 	uint32_t ifindex;
 	bool native;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 4 || napi_get_value_string_utf8(env, argv[1], name, sizeof(name), NULL) != napi_ok ||
+	if (args(env, info, 4, argv) || arg_string(env, argv[1], name, sizeof(name)) ||
 	    arg_u32(env, argv[2], &ifindex) || napi_get_value_bool(env, argv[3], &native) != napi_ok)
 		return fail(env, "attach(object, program, ifindex, native)", EINVAL);
 	struct bpf_program *program = bpf_object__find_program_by_name(object_of(env, argv[0]), name);
@@ -169,11 +173,9 @@ static napi_value attach(napi_env env, napi_callback_info info)
 
 static napi_value close_fd(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
 	napi_value argv[1];
 	uint32_t fd;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc >= 1 && arg_u32(env, argv[0], &fd) == 0)
+	if (args(env, info, 1, argv) == 0 && arg_u32(env, argv[0], &fd) == 0)
 		close((int)fd);
 	return NULL;
 }
@@ -181,13 +183,11 @@ static napi_value close_fd(napi_env env, napi_callback_info info)
 /* lookup(fd, key, value, flags) and update(fd, key, value, flags): Buffers sized to the map's layout. */
 static napi_value map_op(napi_env env, napi_callback_info info, int update)
 {
-	size_t argc = 4;
 	napi_value argv[4];
 	uint32_t fd, flags;
 	void *key, *value;
 	size_t key_bytes, value_bytes;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 4 || arg_u32(env, argv[0], &fd) || arg_buffer(env, argv[1], &key, &key_bytes) ||
+	if (args(env, info, 4, argv) || arg_u32(env, argv[0], &fd) || arg_buffer(env, argv[1], &key, &key_bytes) ||
 	    arg_buffer(env, argv[2], &value, &value_bytes) || arg_u32(env, argv[3], &flags))
 		return fail(env, "map operation(fd, key, value, flags)", EINVAL);
 	log_used = 0;

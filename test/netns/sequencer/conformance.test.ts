@@ -249,6 +249,38 @@ for (const plane of DATA_PLANES) {
       expect(stamped).toBe(seqLast + submitted);
       await expect.poll(() => counter('mrtom_sequencer_ring_drops_total')).toBe(stamped - RING_CAPACITY);
     });
+
+    it("follows the leader into a new session: seqs restart at 1, the old session's ACKs are refused", async () => {
+      const [r1, r2] = replicas as [Probe, Probe, Probe];
+      const newSession = SESSION + 1;
+      r1.send(to, sessionStart(1, newSession, 0));
+      await r2.waitFor('a HEARTBEAT of the new session', (rs) =>
+        rs.find((r) => r.datagram?.header.type === MessageType.HEARTBEAT && r.datagram.header.session === newSession),
+      );
+      r1.send(to, request(101, 2_000));
+      const first = await r2.waitFor('the first ORDERED of the new session', (rs) =>
+        rs.find(
+          (r) => r.via === 'multicast' && r.datagram?.header.type === MessageType.ORDERED && r.datagram.header.session === newSession,
+        ),
+      );
+      expect(first.datagram!.header).toMatchObject({ seq: 1, commit: 0, requestId: 2_000, incarnation });
+      const before = (await drops())['wrong-session'] ?? 0;
+      r2.send(to, ack(2, 1, { session: SESSION, incarnation }));
+      await expect.poll(async () => (await drops())['wrong-session']).toBe(before + 1);
+      // The new session's acks commit again (in the XDP plane: aggregated in the kernel once more).
+      const kernelAcks = async (): Promise<number> =>
+        (await sequencer.metric('mrtom_sequencer_xdp_packets_total')).get('{counter="acks-aggregated"}') ?? 0;
+      const kernelAcksBefore = await kernelAcks();
+      r1.send(to, ack(1, 1, { session: newSession, incarnation }));
+      r2.send(to, ack(2, 1, { session: newSession, incarnation }));
+      await r2.waitFor('COMMIT 1 of the new session', (rs) =>
+        rs.find(
+          (r) =>
+            r.datagram?.header.type === MessageType.COMMIT && r.datagram.header.session === newSession && r.datagram.header.commit === 1,
+        ),
+      );
+      if (plane.name === 'xdp') expect(await kernelAcks()).toBe(kernelAcksBefore + 2);
+    });
   });
 }
 
