@@ -19,7 +19,7 @@ import {
   SEQUENCER,
   writeClusterConfig,
 } from '../../test/netns/sequencer/cluster.js';
-import { SequencerProcess } from '../../test/netns/sequencer/processes.js';
+import { MrtomProcess } from '../../test/netns/sequencer/processes.js';
 import { destroyTopology, inNamespace, type Host } from '../../test/netns/sequencer/topology.js';
 import { machineCpuMs, processCpuMs, programRuntime, withBpfStats, type ProgramRuntime } from './cpu.js';
 
@@ -86,7 +86,7 @@ async function measure(plane: Plane, build: { loadgen: string; pass: string }, d
   try {
     if (plane.native) execFileSync('ip', ['link', 'set', 'dev', `${hosts.sequencer.ns}b`, 'xdpdrv', 'obj', build.pass, 'sec', 'xdp']);
     const config = await writeClusterConfig(dir, hosts, { ringCapacity: 4096 });
-    const sequencer = new SequencerProcess(hosts.sequencer, config, plane.flags, METRICS_URL);
+    const sequencer = MrtomProcess.sequencer(hosts.sequencer, config, plane.flags, METRICS_URL);
     try {
       await sequencer.ready();
       const [r1, r2, r3] = hosts.replicas;

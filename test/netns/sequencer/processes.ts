@@ -100,17 +100,25 @@ export class Probe {
   }
 }
 
-export class SequencerProcess {
+/** A server verb of the CLI (`sequencer` or `replica`) in a namespace, with the HTTP side it serves. */
+export class MrtomProcess {
   readonly output: string[] = [];
   private readonly exited: Promise<number | null>;
 
-  constructor(
+  static sequencer(host: Host, configPath: string, dataPlane: readonly string[], metricsUrl: string): MrtomProcess {
+    return new MrtomProcess(host, ['sequencer', '--config', configPath, ...dataPlane], metricsUrl);
+  }
+
+  static replica(host: Host, configPath: string, id: number, httpUrl: string): MrtomProcess {
+    return new MrtomProcess(host, ['replica', '--config', configPath, '--id', String(id)], httpUrl);
+  }
+
+  private constructor(
     host: Host,
-    configPath: string,
-    dataPlane: readonly string[],
+    verb: readonly string[],
     private readonly metricsUrl: string,
   ) {
-    const args = [process.execPath, '--import', 'tsx', MAIN, 'sequencer', '--config', configPath, '--log-level', 'info', ...dataPlane];
+    const args = [process.execPath, '--import', 'tsx', MAIN, ...verb, '--log-level', 'info'];
     this.child = spawn('ip', inNamespace(host, args), { stdio: ['ignore', 'pipe', 'pipe'] });
     keepOutput(this.child, this.output);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
@@ -123,9 +131,9 @@ export class SequencerProcess {
     let exitCode: number | null | undefined;
     void this.exited.then((code) => (exitCode = code));
     await waitFor(
-      'the sequencer to serve /livez',
+      'the process to serve /livez',
       async () => {
-        if (exitCode !== undefined) throw new Error(`the sequencer exited (${exitCode}):\n${this.output.join('\n')}`);
+        if (exitCode !== undefined) throw new Error(`the process exited (${exitCode}):\n${this.output.join('\n')}`);
         return fetch(`${this.metricsUrl}/livez`).then(
           (res) => (res.ok ? true : undefined),
           () => undefined,
