@@ -36,6 +36,17 @@ export const SequencerEndpointSchema = Type.Object(
 );
 export type SequencerEndpoint = Static<typeof SequencerEndpointSchema>;
 
+/** An IPv4 multicast group (224.0.0.0/4) and the UDP port replicas receive ORDERED, COMMIT and HEARTBEAT
+ *  on. With it, a sequencer sends each fan-out once to the group (docs/xdp.md); the XDP data plane needs it. */
+export const MulticastGroupSchema = Type.Object(
+  {
+    address: Type.String({ pattern: '^2(2[4-9]|3[0-9])\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})$' }),
+    port: Port,
+  },
+  { additionalProperties: false },
+);
+export type MulticastGroup = Static<typeof MulticastGroupSchema>;
+
 export const ClusterConfigSchema = Type.Object(
   {
     group: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
@@ -46,6 +57,8 @@ export const ClusterConfigSchema = Type.Object(
     datagramBytesMax: Type.Integer({ minimum: 512, maximum: 65_000 }),
     /** Copies the sequencer keeps for retransmission before it drops the oldest. */
     ringCapacity: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
+    /** Absent: every fan-out is one unicast per replica (the default, and the dev cluster on loopback). */
+    multicast: Type.Optional(MulticastGroupSchema),
   },
   { additionalProperties: false },
 );
@@ -64,6 +77,9 @@ export function validateClusterConfig(value: unknown, source: string): ClusterCo
   const config = value as ClusterConfig;
   if (config.replicas.length % 2 === 0) {
     throw new ConfigError(`${source}: an odd number of replicas (2f+1) is required, got ${config.replicas.length}`);
+  }
+  if (config.multicast !== undefined && config.multicast.address.split('.').some((octet) => Number(octet) > 255)) {
+    throw new ConfigError(`${source}: multicast.address ${config.multicast.address} is not an IPv4 address`);
   }
   for (const [name, ids] of [
     ['replica', config.replicas.map((r) => r.id)],

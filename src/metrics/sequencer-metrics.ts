@@ -6,7 +6,11 @@ import { byReason, scrapedCounter } from './scraped.js';
 /** What the sequencer's host counts: the protocol's counters and the sends the kernel refused. */
 export type SequencerMetricSources = SequencerCounters & { sendErrors: number };
 
-export function createSequencerMetrics(counters: () => SequencerMetricSources): Registry {
+/** `xdp`: the XDP program's counters by name (src/sequencer/xdp/maps.ts), or null for the userspace plane. */
+export function createSequencerMetrics(
+  counters: () => SequencerMetricSources,
+  xdp: () => Record<string, number> | null = () => null,
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const plain: Array<[keyof Omit<SequencerMetricSources, 'dropped'>, string]> = [
@@ -26,5 +30,10 @@ export function createSequencerMetrics(counters: () => SequencerMetricSources): 
   scrapedCounter(registry, 'mrtom_sequencer_datagrams_dropped_total', 'Datagrams dropped by the sequencer, by reason', ['reason'], () =>
     byReason(counters().dropped),
   );
+  if (xdp() !== null) {
+    scrapedCounter(registry, 'mrtom_sequencer_xdp_packets_total', 'Packets the XDP program handled, by what it did', ['counter'], () =>
+      Object.entries(xdp() ?? {}).map(([counter, n]) => [{ counter }, n]),
+    );
+  }
   return registry;
 }

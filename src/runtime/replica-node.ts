@@ -18,7 +18,7 @@ import { probePeers } from './peer-probe.js';
 import { ReplicaProcess } from './replica-process.js';
 import { fetchSnapshot, snapshotRoutes } from './snapshot-transfer.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
-import { bindUdpSocket, closeUdpSocket } from './udp.js';
+import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 
 export interface ReplicaNodeOptions {
@@ -109,14 +109,19 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   );
   logger.info({ f: faultsToleratedOf(config.replicas.length) }, 'replica started');
 
-  socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
+  const onDatagram = (bytes: Buffer, rinfo: dgram.RemoteInfo): void => {
     const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
     if (from === null) {
       unknownSourceDrops += 1;
       return;
     }
     replica.receive(from, bytes);
-  });
+  };
+  socket.on('message', onDatagram);
+  // With a group, the sequencer's fan-outs arrive by multicast; everything else still by unicast.
+  const groupSocket = config.multicast === undefined ? null : await bindMulticastSocket(config.multicast, endpoint.host);
+  groupSocket?.on('message', onDatagram);
+  groupSocket?.on('error', (err) => logger.warn({ err }, 'multicast socket error'));
   const refresher = usesHostNames(config)
     ? setInterval(
         () => void addresses.refresh().catch((err: Error) => logger.warn({ err }, 'address refresh failed')),
@@ -148,6 +153,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       await http.close();
       await closeUdpSocket(socket);
+      if (groupSocket !== null) await closeUdpSocket(groupSocket);
       await stopped;
       await store.close();
       logger.info({ unknownSourceDrops, counters: replica.machine.counters() }, 'replica stopped');

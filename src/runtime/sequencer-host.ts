@@ -14,6 +14,16 @@ export interface SequencerHostOptions {
   tickIntervalMs: number;
   /** Sends to a replica; `onError` is called if the kernel refuses the datagram. */
   send(to: number, bytes: Uint8Array, onError: () => void): void;
+  /** Sends once to the replicas' multicast group; absent = a fan-out is one send per replica. */
+  multicast?(bytes: Uint8Array, onError: () => void): void;
+  /** A data plane that keeps part of the state elsewhere (the XDP program's seq counter and session,
+   *  src/runtime/xdp-sequencer-node.ts): synced into the state before each step, and out of it after. */
+  dataPlane?: SequencerDataPlane;
+}
+
+export interface SequencerDataPlane {
+  beforeStep(state: SequencerState, input: SequencerInput): void;
+  afterStep(state: SequencerState): void;
 }
 
 export type SequencerHostCounters = SequencerCounters & {
@@ -60,9 +70,20 @@ export class SequencerHost {
 
   private step(input: SequencerInput): void {
     if (this.stopped) return;
-    const { state, send } = this.options;
+    const { state, send, multicast, dataPlane } = this.options;
     const sessionBefore = state.session;
-    for (const effect of stepSequencer(state, input)) send(effect.to, effect.bytes, () => (this.sendErrors += 1));
+    dataPlane?.beforeStep(state, input);
+    const effects = stepSequencer(state, input);
+    dataPlane?.afterStep(state);
+    const onError = (): void => {
+      this.sendErrors += 1;
+    };
+    let multicastLast: Uint8Array | null = null;
+    for (const effect of effects) {
+      if (multicast === undefined || !effect.fanOut) send(effect.to, effect.bytes, onError);
+      else if (effect.bytes !== multicastLast) multicast(effect.bytes, onError);
+      if (effect.fanOut) multicastLast = effect.bytes;
+    }
     if (state.session !== sessionBefore) this.options.logger.info({ session: state.session, view: state.view }, 'session started');
   }
 }

@@ -11,17 +11,23 @@ import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from
 import { realClock } from './clock.js';
 import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
-import { bindUdpSocket } from './udp.js';
+import { bindUdpSocket, closeUdpSocket, sendMulticastVia } from './udp.js';
+import { startXdpDataPlane, type XdpOptions } from './xdp-data-plane.js';
+import type { XdpCounter } from '../sequencer/xdp/maps.js';
 
 export interface SequencerNodeOptions {
   config: ClusterConfig;
   sequencerId: number;
   logger: Logger;
+  /** Stamp in the kernel (docs/xdp.md); absent = the userspace data plane. */
+  xdp?: XdpOptions;
 }
 
 export interface SequencerNode {
   address: { host: string; port: number };
   counters(): SequencerHostCounters;
+  /** The XDP program's own counters (packets by what it did with them); null for the userspace plane. */
+  xdpCounters(): Record<XdpCounter, number> | null;
   close(): Promise<void>;
 }
 
@@ -43,15 +49,32 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   refresher?.unref();
 
   const socket = await bindUdpSocket(endpoint.host, endpoint.port);
+  const { multicast } = config;
+  if (multicast !== undefined) sendMulticastVia(socket, endpoint.host);
+  const incarnation = randomInt(1, U32_MAX);
+  const xdp =
+    opts.xdp === undefined
+      ? null
+      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, logger, nowMs: realClock.nowMs }).catch(
+          async (err: unknown) => {
+            await closeUdpSocket(socket);
+            throw err;
+          },
+        );
   const { tickIntervalMs, ...timing } = SEQUENCER_TIMING;
   const host = new SequencerHost({
-    state: createSequencer({
-      group: config.group,
-      replicaIds: config.replicas.map((r) => r.id),
-      ringCapacity: config.ringCapacity,
-      ...timing,
-      incarnation: randomInt(1, U32_MAX),
-    }),
+    state: createSequencer(
+      {
+        group: config.group,
+        replicaIds: config.replicas.map((r) => r.id),
+        ringCapacity: config.ringCapacity,
+        datagramBytesMax: config.datagramBytesMax,
+        ...timing,
+        incarnation,
+        kernelStamps: xdp !== null,
+      },
+      xdp?.ring,
+    ),
     clock: realClock,
     logger,
     tickIntervalMs,
@@ -61,6 +84,16 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
         if (err !== null) onError();
       });
     },
+    ...(xdp === null ? {} : { dataPlane: xdp.dataPlane }),
+    ...(multicast === undefined
+      ? {}
+      : {
+          multicast(bytes: Uint8Array, onError: () => void) {
+            socket.send(bytes, multicast.port, multicast.address, (err) => {
+              if (err !== null) onError();
+            });
+          },
+        }),
   });
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
     const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
@@ -75,10 +108,12 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   let closing: Promise<void> | null = null;
   return {
     address: { host: bound.address, port: bound.port },
-    counters: () => host.counters(),
+    counters: () => (xdp === null ? host.counters() : withKernelCounters(host.counters(), xdp.counters(), config.replicas.length)),
+    xdpCounters: () => xdp?.counters() ?? null,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         host.stop();
+        xdp?.close();
         if (refresher) clearInterval(refresher);
         socket.close(() => {
           logger.info({ counters: host.counters() }, 'sequencer stopped');
@@ -87,5 +122,19 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
       });
       return closing;
     },
+  };
+}
+
+/** With the XDP plane the kernel stamps, fans out and sends the COMMIT notices of ACKs it aggregated. */
+function withKernelCounters(
+  counters: SequencerHostCounters,
+  kernel: Record<XdpCounter, number>,
+  replicaCount: number,
+): SequencerHostCounters {
+  return {
+    ...counters,
+    stamped: kernel.stamped,
+    ordersSent: kernel.stamped * replicaCount,
+    commitNotices: counters.commitNotices + kernel['commit-notices'],
   };
 }

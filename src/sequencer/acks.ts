@@ -32,11 +32,7 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
   if (through >= (state.throughs.get(from) ?? 0)) {
     // A replica whose acks advance is slow, not missing anything: its timeout resend waits another
     // interval. Resending to every replica that is merely a few ms behind floods a busy cluster.
-    if (through > (state.throughs.get(from) ?? 0)) {
-      state.resentMs.set(from, nowMs);
-      const covered = state.ring.get(through);
-      if (covered !== undefined) state.ackDelays.set(from, sampleDelay(state.ackDelays.get(from), nowMs - covered.stampedMs));
-    }
+    if (through > (state.throughs.get(from) ?? 0)) noteThroughAdvance(state, from, through, nowMs);
     state.throughs.set(from, through);
     state.noops.set(
       from,
@@ -54,6 +50,14 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
   // Commit never moves back within a session: a follower's list may lag the leader's, lowering its count.
   state.commit = Math.max(state.commit, commitPoint(progressOf(state), leader, state.f, state.commit));
   return null;
+}
+
+/** Replica `from` now holds every seq <= `through`, more than before: its timeout resend waits another
+ *  interval, and the age of the copy it covers is a sample of its ack delay. */
+export function noteThroughAdvance(state: SequencerState, from: number, through: number, nowMs: number): void {
+  state.resentMs.set(from, nowMs);
+  const covered = state.ring.get(through);
+  if (covered !== undefined) state.ackDelays.set(from, sampleDelay(state.ackDelays.get(from), nowMs - covered.stampedMs));
 }
 
 function progressOf(state: SequencerState): Map<number, ReplicaProgress> {

@@ -26,6 +26,11 @@ export const DROP_REASONS = [
   'malformed-body',
   /** An ACK claiming to hold seqs that were never stamped in this session. */
   'through-beyond-stamped',
+  /** A REQUEST longer than the config's datagramBytesMax (the submitters' limit, fitting one frame for XDP). */
+  'oversized',
+  /** A REQUEST the XDP program passed up unstamped though it was stampable: one that arrived in the instant
+   *  between a new session reaching this machine and reaching the kernel (docs/xdp.md). */
+  'unstampable',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -45,6 +45,8 @@ function onDatagram(state: SequencerState, fromReplica: number | null, bytes: Ui
       if (state.session === 0) return drop(state, 'no-session');
       // Session 0 marks an unstamped REQUEST; anything else was already stamped once and must not be again.
       if (header.session !== 0) return drop(state, 'wrong-session');
+      if (bytes.byteLength > state.options.datagramBytesMax) return drop(state, 'oversized');
+      if (state.options.kernelStamps === true) return drop(state, 'unstampable');
       return stampRequest(state, bytes, header, nowMs);
     case MessageType.ACK:
     case MessageType.RETRANSMIT:
@@ -192,7 +194,7 @@ function isSameList(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function fanOut(state: SequencerState, bytes: Uint8Array): SequencerEffect[] {
-  return state.options.replicaIds.map((to) => ({ kind: 'send', to, bytes }));
+  return state.options.replicaIds.map((to) => ({ kind: 'send', to, bytes, fanOut: true }));
 }
 
 /** Every copy at or below this seq is held by every replica and can be freed. */

@@ -16,7 +16,7 @@ export function serveRetransmit(state: SequencerState, to: number, range: Retran
   // Bounded by RETRANSMIT_SPAN_MAX, which decodeRetransmitBody enforces on the range.
   for (let seq = seqFirst; seq <= seqLast && effects.length < RETRANSMIT_REPLY_COPIES_MAX; seq += 1) {
     const entry = state.ring.get(seq);
-    if (entry !== undefined && !entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes });
+    if (entry !== undefined && !entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes, fanOut: false });
   }
   state.counters.retransmits += effects.length;
   return effects;
@@ -40,7 +40,7 @@ export function resendOverdue(state: SequencerState, nowMs: number): SequencerEf
       if (entry === undefined) break;
       // Stamp times never decrease along the ring: once a copy is too fresh, all later ones are too.
       if (nowMs - entry.stampedMs < timeoutMs) break;
-      if (!entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes });
+      if (!entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes, fanOut: false });
     }
     if (effects.length > sentBefore) state.resentMs.set(to, nowMs);
   }

@@ -13,7 +13,22 @@ export interface RingEntry {
   noop: boolean;
 }
 
-export class CopyRing {
+/** The copies a sequencer keeps for retransmission: a CopyRing in memory, or the XDP program's ring map
+ *  (src/runtime/xdp-copy-ring.ts). Held seqs are one contiguous range [oldestSeq, oldestSeq + size). */
+export interface StampedCopies {
+  readonly capacity: number;
+  readonly size: number;
+  readonly oldestSeq: number;
+  /** Appends the copy of `seq`; returns the seq evicted to make room, or null if there was room. */
+  push(seq: number, bytes: Uint8Array, stampedMs: number): number | null;
+  get(seq: number): RingEntry | undefined;
+  /** Frees every copy at or below `seq`. */
+  releaseThrough(seq: number): void;
+  /** Forgets every copy, for a new session whose seqs start again at 1. */
+  clear(): void;
+}
+
+export class CopyRing implements StampedCopies {
   private readonly slots: (RingEntry | undefined)[];
   /** Oldest held seq; the ring is empty when firstSeq > lastSeq. */
   private firstSeq = 1;

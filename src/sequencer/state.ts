@@ -5,12 +5,15 @@ import { U32_MAX } from '../mrtom/header.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { createCounters, type SequencerCounters } from './counters.js';
 import type { DelayEstimate } from '../lib/delay-estimate.js';
-import { CopyRing } from './ring.js';
+import { CopyRing, type StampedCopies } from './ring.js';
 
 export interface SequencerOptions {
   group: number;
   /** Replica ids in view order: the leader of view v is replicaIds[v % n]. */
   replicaIds: readonly number[];
+  /** The largest REQUEST (whole datagram) a submitter may send (the config's datagramBytesMax); a longer
+   *  one is dropped as 'oversized' by both data planes, since the XDP one cannot stamp what spans frames. */
+  datagramBytesMax: number;
   /** Stamped copies kept for retransmission before the oldest unacked one is dropped. */
   ringCapacity: number;
   /** How long a replica may stay behind a copy before the copy is resent to it: at least this, more for a
@@ -27,6 +30,12 @@ export interface SequencerOptions {
    * the stamps of the one incarnation their leader bound the session to, so the two never mix.
    */
   incarnation: number;
+  /**
+   * REQUESTs are stamped before they reach this machine, by the XDP program (docs/xdp.md): one that
+   * arrives here anyway and is otherwise in order came while the kernel had not yet learnt the session,
+   * and stamping it here would race the kernel's seq counter. It is dropped as 'unstampable'.
+   */
+  kernelStamps?: boolean;
 }
 
 export type SequencerInput =
@@ -36,7 +45,9 @@ export type SequencerInput =
   /** The end of a burst of datagrams: announce commit if it advanced. */
   | { kind: 'flush'; nowMs: number };
 
-export type SequencerEffect = { kind: 'send'; to: number; bytes: Uint8Array };
+/** `fanOut`: the same datagram goes to every replica (ORDERED, COMMIT, HEARTBEAT), so a runtime with a
+ *  multicast group sends it once to the group instead; resends are for one replica only. */
+export type SequencerEffect = { kind: 'send'; to: number; bytes: Uint8Array; fanOut: boolean };
 
 export interface SequencerState {
   readonly options: SequencerOptions;
@@ -62,13 +73,14 @@ export interface SequencerState {
   readonly resentMs: Map<number, number>;
   /** Per replica: how long its acks take (the age of the copy an advancing `through` covers); absent before the first sample. */
   readonly ackDelays: Map<number, DelayEstimate>;
-  readonly ring: CopyRing;
+  readonly ring: StampedCopies;
   /** Which replica the next tick's resend budget starts with, so one laggard cannot starve the others. */
   resendRotor: number;
   readonly counters: SequencerCounters;
 }
 
-export function createSequencer(options: SequencerOptions): SequencerState {
+/** `ring`: where stamped copies are kept; by default in memory, with the XDP plane in the kernel. */
+export function createSequencer(options: SequencerOptions, ring: StampedCopies = new CopyRing(options.ringCapacity)): SequencerState {
   const { group, replicaIds } = options;
   assert.ok(Number.isInteger(group) && group >= 0 && group <= U32_MAX, `group must be a u32, got ${group}`);
   assert.ok(replicaIds.length >= 1, 'at least one replica is required');
@@ -96,7 +108,7 @@ export function createSequencer(options: SequencerOptions): SequencerState {
     noops: new Map(),
     resentMs: new Map(replicaIds.map((id) => [id, -Infinity])),
     ackDelays: new Map(),
-    ring: new CopyRing(options.ringCapacity),
+    ring,
     resendRotor: 0,
     counters: createCounters(),
   };

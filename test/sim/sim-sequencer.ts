@@ -30,6 +30,8 @@ export interface SimSequencerDeps {
 }
 
 const SILENT = pino({ level: 'silent' });
+/** The simulator never fills a datagram; production's largest limit applies. */
+const SIM_DATAGRAM_BYTES_MAX = 65_000;
 
 export class SimSequencer {
   readonly name: NodeName;
@@ -56,7 +58,13 @@ export class SimSequencer {
     const clock = new ProcessClock(deps.scheduler, deps.prng.fork('clock'));
     const incarnation = 1 + (deps.prng.nextU32() % 0xffff_fffe);
     const host = new SequencerHost({
-      state: createSequencer({ group: deps.group, replicaIds: deps.replicaIds, ...deps.timing, incarnation }),
+      state: createSequencer({
+        group: deps.group,
+        replicaIds: deps.replicaIds,
+        ...deps.timing,
+        incarnation,
+        datagramBytesMax: SIM_DATAGRAM_BYTES_MAX,
+      }),
       clock,
       logger: SILENT,
       tickIntervalMs: deps.tickIntervalMs,

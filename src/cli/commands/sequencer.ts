@@ -1,10 +1,22 @@
-// `mrtom-kv sequencer --config FILE [--id N]`: one MRTOM sequencer instance.
+// `mrtom-kv sequencer --config FILE [--id N] [--dataplane userspace|xdp --interface IF --xdp-mode generic|native]`:
+// one MRTOM sequencer instance, stamping in userspace or in an XDP program on IF (docs/xdp.md).
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
 import { loadClusterConfig } from '../../config/cluster.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
+import { UsageError } from '../exit-codes.js';
+
+interface SequencerFlags {
+  config: string;
+  id: number;
+  dataplane: 'userspace' | 'xdp';
+  interface?: string;
+  xdpMode: 'generic' | 'native';
+  xdpObject?: string;
+  logLevel: LogLevel;
+}
 
 export function sequencerCommand(): Command {
   return new Command('sequencer')
@@ -13,9 +25,22 @@ export function sequencerCommand(): Command {
     .addOption(
       new Option('--id <n>', 'this sequencer id in the config').argParser(parseIntegerIn(1, 0xffff)).default(1).env('MRTOM_SEQUENCER_ID'),
     )
-    .addOption(new Option('--dataplane <kind>', 'where stamping runs').choices(['userspace']).default('userspace').env('MRTOM_DATAPLANE'))
+    .addOption(
+      new Option('--dataplane <kind>', 'where stamping runs').choices(['userspace', 'xdp']).default('userspace').env('MRTOM_DATAPLANE'),
+    )
+    .addOption(new Option('--interface <name>', 'the interface the XDP program attaches to (--dataplane xdp)').env('MRTOM_XDP_INTERFACE'))
+    .addOption(
+      new Option('--xdp-mode <mode>', 'XDP attach mode: generic works on any interface, native needs driver support')
+        .choices(['generic', 'native'])
+        .default('generic')
+        .env('MRTOM_XDP_MODE'),
+    )
+    .addOption(
+      new Option('--xdp-object <file>', 'the BPF object to load (default: the one `npm run build:xdp` built)').env('MRTOM_XDP_OBJECT'),
+    )
     .addOption(logLevelOption())
-    .action(async (opts: { config: string; id: number; logLevel: LogLevel }) => {
+    .action(async (opts: SequencerFlags) => {
+      if (opts.dataplane === 'xdp' && opts.interface === undefined) throw new UsageError('--dataplane xdp needs --interface');
       // Loaded here, not at the top: every other verb of the CLI starts without the server's modules.
       const [{ startSequencerNode }, { startMetricsServer }, { createSequencerMetrics }] = await Promise.all([
         import('../../runtime/sequencer-node.js'),
@@ -24,7 +49,15 @@ export function sequencerCommand(): Command {
       ]);
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
-      const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger });
+      const xdp =
+        opts.dataplane === 'xdp'
+          ? {
+              interfaceName: opts.interface as string,
+              mode: opts.xdpMode,
+              ...(opts.xdpObject === undefined ? {} : { objectPath: resolve(opts.xdpObject) }),
+            }
+          : undefined;
+      const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger, ...(xdp === undefined ? {} : { xdp }) });
       const endpoint = config.sequencers.find((s) => s.id === opts.id)!;
       const metricsServer =
         endpoint.metricsPort === undefined
@@ -32,7 +65,7 @@ export function sequencerCommand(): Command {
           : await startMetricsServer({
               host: endpoint.host,
               port: endpoint.metricsPort,
-              registry: createSequencerMetrics(sequencer.counters),
+              registry: createSequencerMetrics(sequencer.counters, sequencer.xdpCounters),
               logger,
             });
       closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {

@@ -48,6 +48,8 @@ describe('dropped datagrams', () => {
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.ACK }, new Uint8Array([0xc1])), fromReplica: 1 },
     { reason: 'malformed-body', bytes: datagram({ type: MessageType.RETRANSMIT }), fromReplica: 1 },
     { reason: 'through-beyond-stamped', bytes: ack(1, 1), fromReplica: 1 },
+    // One byte past the submitters' limit (options().datagramBytesMax = 1400); 1400 itself is stamped below.
+    { reason: 'oversized', bytes: request(5, 1, new Uint8Array(1400 - HEADER_BYTES + 1)), fromReplica: 1 },
   ];
   for (const c of cases) {
     it(`${c.reason} (${c.bytes.byteLength} bytes from ${c.fromReplica})`, () => {
@@ -61,6 +63,20 @@ describe('dropped datagrams', () => {
     });
   }
 
+  it('a REQUEST of exactly datagramBytesMax is stamped', () => {
+    const h = new Harness();
+    expect(h.datagram(request(5, 1, new Uint8Array(1400 - HEADER_BYTES)), 1)).toHaveLength(3);
+    expect(h.state.counters.stamped).toBe(1);
+  });
+
+  it('unstampable: a stampable REQUEST reaching a machine whose REQUESTs the kernel stamps', () => {
+    const h = new Harness({ kernelStamps: true });
+    expect(h.datagram(request(5, 1), 1)).toEqual([]);
+    expect(h.state.counters.dropped.unstampable).toBe(1);
+    expect(sum(h.state.counters.dropped)).toBe(1);
+    expect(h.state.seqLast).toBe(0);
+  });
+
   it('no-session: a REQUEST before any SESSION_START', () => {
     const h = new Harness({}, null);
     expect(h.datagram(request(5, 1), 1)).toEqual([]);
@@ -69,7 +85,7 @@ describe('dropped datagrams', () => {
   });
 
   it('every drop reason has a case above', () => {
-    expect(new Set([...cases.map((c) => c.reason), 'no-session'])).toEqual(new Set(DROP_REASONS));
+    expect(new Set([...cases.map((c) => c.reason), 'no-session', 'unstampable'])).toEqual(new Set(DROP_REASONS));
   });
 
   it('property: arbitrary bytes from any source never throw and count as malformed unless they decode', () => {

@@ -23,6 +23,7 @@ export function options(overrides: Partial<SequencerOptions> = {}): SequencerOpt
     heartbeatIntervalMs: 50,
     resendPerTickMax: 100,
     incarnation: INCARNATION,
+    datagramBytesMax: 1_400,
     ...overrides,
   };
 }
@@ -65,10 +66,16 @@ export function retransmitRequest(
   replica: number,
   fromSeq: number,
   toSeq: number,
-  fields: { view?: number; session?: number } = {},
+  fields: { view?: number; session?: number; incarnation?: number } = {},
 ): Uint8Array {
   return encodeDatagram(
-    header({ type: MessageType.RETRANSMIT, sender: replica, view: fields.view ?? 0, session: fields.session ?? SESSION }),
+    header({
+      type: MessageType.RETRANSMIT,
+      sender: replica,
+      view: fields.view ?? 0,
+      session: fields.session ?? SESSION,
+      incarnation: fields.incarnation ?? INCARNATION,
+    }),
     encodeRetransmitBody({ fromSeq, toSeq }),
   );
 }
