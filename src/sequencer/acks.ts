@@ -56,6 +56,7 @@ export function applyAck(state: SequencerState, from: number, header: Header, bo
  *  interval, and the age of the copy it covers is a sample of its ack delay. */
 export function noteThroughAdvance(state: SequencerState, from: number, through: number, nowMs: number): void {
   state.resentMs.set(from, nowMs);
+  state.resendsUnanswered.delete(from);
   const covered = state.ring.get(through);
   if (covered !== undefined) state.ackDelays.set(from, sampleDelay(state.ackDelays.get(from), nowMs - covered.stampedMs));
 }

@@ -124,6 +124,7 @@ function adoptSession(state: SequencerState, session: number, view: number): voi
   state.stampedLastMs = -Infinity;
   state.ring.clear();
   state.noops.clear();
+  state.resendsUnanswered.clear();
   for (const id of state.options.replicaIds) {
     state.throughs.set(id, 0);
     state.resentMs.set(id, -Infinity);

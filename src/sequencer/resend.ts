@@ -22,8 +22,14 @@ export function serveRetransmit(state: SequencerState, to: number, range: Retran
   return effects;
 }
 
+/** A replica that answers no resend waits at most this many resend timeouts for the next. */
+const RESEND_BACKOFF_FACTOR_MAX = 8;
+
 /** Resends, to each replica behind whose `through` has not advanced (and that got no resend) for its
- *  resend timeout, the copies above its `through` that are older than that timeout. */
+ *  resend timeout, the copies above its `through` that are older than that timeout. The wait doubles with
+ *  each resend the replica leaves unanswered (up to RESEND_BACKOFF_FACTOR_MAX timeouts): a replica cut off
+ *  by a partition was otherwise sent up to resendPerTickMax copies every interval; once back, the gaps it
+ *  sees in new traffic or heartbeats bring its RETRANSMIT requests at once. */
 export function resendOverdue(state: SequencerState, nowMs: number): SequencerEffect[] {
   const { replicaIds, retransmitIntervalMs, retransmitIntervalMsMax, resendPerTickMax } = state.options;
   const effects: SequencerEffect[] = [];
@@ -32,7 +38,8 @@ export function resendOverdue(state: SequencerState, nowMs: number): SequencerEf
   for (let i = 0; i < replicaIds.length && effects.length < resendPerTickMax; i += 1) {
     const to = replicaIds[(rotor + i) % replicaIds.length] as number;
     const timeoutMs = resendTimeoutMs(state.ackDelays.get(to), retransmitIntervalMs, retransmitIntervalMsMax);
-    if (nowMs - (state.resentMs.get(to) ?? -Infinity) < timeoutMs) continue;
+    const backoff = Math.min(2 ** (state.resendsUnanswered.get(to) ?? 0), RESEND_BACKOFF_FACTOR_MAX);
+    if (nowMs - (state.resentMs.get(to) ?? -Infinity) < timeoutMs * backoff) continue;
     const sentBefore = effects.length;
     const seqFirst = Math.max((state.throughs.get(to) ?? 0) + 1, state.ring.oldestSeq);
     for (let seq = seqFirst; seq <= state.seqLast && effects.length < resendPerTickMax; seq += 1) {
@@ -42,7 +49,10 @@ export function resendOverdue(state: SequencerState, nowMs: number): SequencerEf
       if (nowMs - entry.stampedMs < timeoutMs) break;
       if (!entry.noop) effects.push({ kind: 'send', to, bytes: entry.bytes, fanOut: false });
     }
-    if (effects.length > sentBefore) state.resentMs.set(to, nowMs);
+    if (effects.length > sentBefore) {
+      state.resentMs.set(to, nowMs);
+      state.resendsUnanswered.set(to, (state.resendsUnanswered.get(to) ?? 0) + 1);
+    }
   }
   state.counters.retransmits += effects.length;
   return effects;

@@ -71,6 +71,9 @@ export interface SequencerState {
   readonly noops: Map<number, readonly number[]>;
   /** Per replica: when copies were last resent to it on timeout (one burst per retransmit interval). */
   readonly resentMs: Map<number, number>;
+  /** Per replica: timeout resends since its `through` last advanced; each doubles the wait for the next
+   *  (resend.ts), so a replica cut off is not sent the whole ring every interval. */
+  readonly resendsUnanswered: Map<number, number>;
   /** Per replica: how long its acks take (the age of the copy an advancing `through` covers); absent before the first sample. */
   readonly ackDelays: Map<number, DelayEstimate>;
   readonly ring: StampedCopies;
@@ -107,6 +110,7 @@ export function createSequencer(options: SequencerOptions, ring: StampedCopies =
     throughs: new Map(replicaIds.map((id) => [id, 0])),
     noops: new Map(),
     resentMs: new Map(replicaIds.map((id) => [id, -Infinity])),
+    resendsUnanswered: new Map(),
     ackDelays: new Map(),
     ring,
     resendRotor: 0,

@@ -11,7 +11,7 @@ function resent(h: Harness): [number, number][] {
 }
 
 describe('resend on timeout', () => {
-  it('resends only to the replica behind, once the interval has passed, once per interval', () => {
+  it('resends only to the replica behind, once the interval has passed, doubling the wait while it does not answer', () => {
     const h = new Harness({ retransmitIntervalMs: 20 });
     h.submit(3);
     h.ack(1, 3);
@@ -24,16 +24,27 @@ describe('resend on timeout', () => {
       [3, 2],
       [3, 3],
     ]);
-    h.nowMs = 39;
-    expect(resent(h)).toEqual([]);
-    h.nowMs = 40;
+    // Unanswered: the next one waits two intervals, then four, up to eight.
+    const resendTimes: number[] = [];
+    for (h.nowMs = 21; h.nowMs <= 600; h.nowMs += 1) if (resent(h).length > 0) resendTimes.push(h.nowMs);
+    expect(resendTimes).toEqual([60, 140, 300, 460]);
+    expect(h.state.counters.retransmits).toBe(10);
+    // An answer resets the wait.
+    h.ack(3, 2);
+    h.submit(1);
+    h.ack(1, 4);
+    h.ack(2, 4);
+    h.nowMs = 700;
     expect(resent(h)).toEqual([
-      [3, 2],
       [3, 3],
+      [3, 4],
     ]);
-    expect(h.state.counters.retransmits).toBe(4);
-    h.ack(3, 3);
-    h.nowMs = 100;
+    h.nowMs = 720;
+    expect(resent(h)).toEqual([]);
+    h.nowMs = 740;
+    expect(resent(h).length).toBe(2);
+    h.ack(3, 4);
+    h.nowMs = 2000;
     expect(resent(h)).toEqual([]);
   });
 
