@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'request_timeout'
   | 'compacted'
+  | 'future_revision'
   | 'precondition_failed'
   | 'idempotency_key_reused'
   | 'too_many_ops'
@@ -34,7 +35,8 @@ export const ERROR_CODE_MEANINGS: Record<ErrorCode, string> = {
   not_found: 'no route for this path',
   method_not_allowed: 'the path takes other methods, listed in Allow',
   request_timeout: 'the request was not received in time; the connection is closed',
-  compacted: 'the watch start is older than the history kept (oldestRevision says what is)',
+  compacted: 'the revision asked (a read, a listing page, a watch start) is older than the history kept (oldestRevision says what is)',
+  future_revision: 'the revision asked is past the store revision of this replica (X-Mrtom-Revision says which that is)',
   precondition_failed: "the precondition did not hold (modRevision is the key's current one)",
   idempotency_key_reused: 'the Idempotency-Key was used before with another request; nothing was applied',
   value_too_large: 'the request does not fit the server limit or one datagram',

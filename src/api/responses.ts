@@ -35,7 +35,9 @@ const DETAILS: Partial<Record<ErrorCode, Record<string, TSchema>>> = {
   precondition_failed: {
     modRevision: Type.Optional(Type.Union([integer(0), Type.Null()], { description: "the key's current modRevision, null when absent" })),
   },
-  compacted: { oldestRevision: Type.Optional(integer(1, { description: 'the oldest revision a watch can still start from' })) },
+  compacted: {
+    oldestRevision: Type.Optional(integer(1, { description: 'the oldest revision still readable, and a watch can start from' })),
+  },
 };
 
 /** The error body, `code` one of `codes`. */
@@ -49,11 +51,14 @@ export function errorBody(codes: readonly ErrorCode[]) {
   });
 }
 
+/** Codes whose response says, in X-Mrtom-Revision, the store revision they were decided at. */
+const AT_A_REVISION: readonly ErrorCode[] = ['key_not_found', 'precondition_failed', 'future_revision'];
+
 /** An error response: the body, what each of its codes means, and the headers that come with them. */
 function errorResponse(codes: readonly ErrorCode[]) {
   const retryable = codes.some((code) => ['unavailable', 'overloaded', 'shutting_down', 'too_many_watches'].includes(code));
   const headers: Headers = { ...(retryable ? HEADERS.retryAfter : {}) };
-  if (codes.includes('key_not_found') || codes.includes('precondition_failed')) Object.assign(headers, HEADERS.revision);
+  if (codes.some((code) => AT_A_REVISION.includes(code))) Object.assign(headers, HEADERS.revision);
   return success(errorBody(codes), codes.map((code) => `${code}: ${ERROR_CODE_MEANINGS[code]}`).join('; '), headers);
 }
 

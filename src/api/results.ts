@@ -1,6 +1,7 @@
 // Turns store results into API bodies: the one place a KeyRecord becomes a JSON item.
 import type { Static } from '@fastify/type-provider-typebox';
-import type { KeyEntry, OpResult } from '../store/ops.js';
+import type { KeyEntry, KeyRecord, OpResult } from '../store/ops.js';
+import type { RevisionProblem } from '../store/local-reads.js';
 import type { Item } from './schemas.js';
 import { ApiError } from './errors.js';
 
@@ -37,20 +38,56 @@ export function expectWrite<T extends 'put' | 'delete'>(result: OpResult, type: 
   );
 }
 
-export function toItem({ key, record }: KeyEntry, keysOnly = false): Static<typeof Item> {
-  const item: Static<typeof Item> = {
-    key,
-    createRevision: record.createRevision,
-    modRevision: record.modRevision,
-    version: record.version,
+/** A record as JSON: the value in base64, the metadata, the content type and lease when it has them. */
+export function recordJson(record: KeyRecord) {
+  const { value, contentType, createRevision, modRevision, version, lease } = record;
+  return {
+    value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    createRevision,
+    modRevision,
+    version,
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(lease === undefined ? {} : { lease }),
   };
-  if (!keysOnly) item.value = Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength).toString('base64');
-  if (record.contentType !== undefined) item.contentType = record.contentType;
-  if (record.lease !== undefined) item.lease = record.lease;
-  return item;
+}
+
+export function toItem({ key, record }: KeyEntry, keysOnly = false): Static<typeof Item> {
+  const { value, ...metadata } = recordJson(record);
+  return keysOnly ? { key, ...metadata } : { key, value, ...metadata };
+}
+
+/** The `prev` field of a write answer or watch event: present only when it was asked for. */
+export function prevJson(prev: KeyRecord | null | undefined): { prev?: ReturnType<typeof recordJson> | null } {
+  if (prev === undefined) return {};
+  return { prev: prev === null ? null : recordJson(prev) };
 }
 
 /** `next` of a page: the last key when more follow, so `after=next` continues exactly there. */
 export function nextKey(entries: readonly KeyEntry[], more: boolean): string | null {
   return more && entries.length > 0 ? entries[entries.length - 1]!.key : null;
+}
+
+/** 410 compacted: `revision` is older than the history kept, which starts at `oldestRevision`. */
+export function compactedError(revision: number, oldestRevision: number): ApiError {
+  return new ApiError(
+    410,
+    'compacted',
+    `revision ${revision} was compacted; the history starts at revision ${oldestRevision}`,
+    {},
+    { oldestRevision },
+  );
+}
+
+/** 400 future_revision: `revision` is past this replica's store revision `current`. */
+export function futureRevision(revision: number, current: number): ApiError {
+  return new ApiError(400, 'future_revision', `revision ${revision} is past the store revision ${current}`, {
+    'x-mrtom-revision': String(current),
+  });
+}
+
+/** The answer of a read at `revision`, or the error that says why there is none. */
+export function answeredAt<T extends object>(answer: T | RevisionProblem, revision: number): T {
+  if (!('problem' in answer)) return answer;
+  if (answer.problem === 'compacted') throw compactedError(revision, answer.compactRevision);
+  throw futureRevision(revision, answer.revision);
 }

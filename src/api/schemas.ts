@@ -18,13 +18,6 @@ export const LIST_LIMIT_MAX = 1_000;
 const Revision = integer(0, { description: 'a store revision' });
 export const LeaseId = integer(1, { description: 'a lease id: where its grant sits in the log (slot × 1024 + position in its request)' });
 
-export const PutBody = Type.Object({ revision: Revision });
-
-export const DeleteBody = Type.Object({
-  revision: Revision,
-  deleted: Type.Union([Type.Literal(0), Type.Literal(1)]),
-});
-
 /** A value is returned as the exact bytes stored, under the content type it was stored with. */
 export const ValueBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the value: any bytes' });
 
@@ -68,16 +61,26 @@ function query<T extends Record<string, TSchema>>(properties: T) {
   return Type.Object(properties, { additionalProperties: false });
 }
 
-export const KeyReadQuery = query({ consistency: Type.Optional(Consistency) });
+/** A past revision to read at: from the compact revision (410 compacted below it) to the current one. */
+const AtRevision = integer(0, {
+  description: 'read the state as it was at this revision (410 compacted when the history no longer holds it)',
+});
+
+export const KeyReadQuery = query({ consistency: Type.Optional(Consistency), revision: Type.Optional(AtRevision) });
 /** Routes that take no query parameters still refuse unknown ones. */
 export const NoQuery = query({});
 
 const Duration = Type.String({ description: 'a duration: 30s, 1500ms, 5m, 2h (1s to 24h)' });
 
+const PrevFlag = Type.Optional(Type.Boolean({ description: 'answer with the record the write replaced, as `prev`' }));
+
 export const KeyPutQuery = query({
   lease: Type.Optional(integer(1, { description: 'attach the key to this lease: it is deleted when the lease ends' })),
   ttl: Type.Optional(Duration),
+  prev: PrevFlag,
 });
+
+export const KeyDeleteQuery = query({ prev: PrevFlag });
 
 export const LeaseGrantQuery = query({ ttl: Duration });
 
@@ -108,6 +111,10 @@ export const ListQuery = query({
   limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
   keysOnly: Type.Optional(Type.Boolean({ default: false })),
   consistency: Type.Optional(Consistency),
+  revision: Type.Optional(AtRevision),
+  continue: Type.Optional(
+    Type.String({ description: "the previous page's `continue`: the next page at that page's revision (not with after or revision)" }),
+  ),
 });
 
 export const Item = Type.Object({
@@ -120,10 +127,46 @@ export const Item = Type.Object({
   lease: Type.Optional(integer(1, { description: 'the lease the key is attached to' })),
 });
 
+/** A key's record before a change, with `?prev=true`; null: the key was absent. */
+const Prev = Type.Union(
+  [
+    Type.Object({
+      value: Base64,
+      contentType: Type.Optional(Type.String()),
+      createRevision: Revision,
+      modRevision: Revision,
+      version: integer(1),
+      lease: Type.Optional(LeaseId),
+    }),
+    Type.Null(),
+  ],
+  { description: "the key's record before the change (`?prev=true`); null when the key was absent" },
+);
+
+export const PutBody = Type.Object({ revision: Revision, prev: Type.Optional(Prev) });
+
+export const DeleteBody = Type.Object({
+  revision: Revision,
+  deleted: Type.Union([Type.Literal(0), Type.Literal(1)]),
+  prev: Type.Optional(Prev),
+});
+
 export const ListBody = Type.Object({
   revision: Revision,
   items: Type.Array(Item),
-  next: Type.Union([Key, Type.Null()], { description: 'pass as `after` for the next page; null on the last page' }),
+  next: Type.Union([Key, Type.Null()], {
+    description: 'pass as `after` for the next page at the then current revision; null on the last page',
+  }),
+  continue: Type.Union([Type.String(), Type.Null()], {
+    description: 'pass as `continue` for the next page at this revision; null on the last page',
+  }),
+});
+
+export const CompactQuery = query({ revision: integer(1, { description: 'make the history before this revision unreadable' }) });
+
+export const CompactBody = Type.Object({
+  revision: Revision,
+  compactRevision: integer(0, { description: 'the oldest revision still readable, which this request may have left higher' }),
 });
 
 export const DeletePrefixQuery = query({ prefix: Type.String({ description: 'delete keys starting with this (empty: every key)' }) });
@@ -225,6 +268,7 @@ const WatchEvent = Type.Object({
   modRevision: Revision,
   version: Type.Optional(integer(1)),
   lease: Type.Optional(LeaseId),
+  prev: Type.Optional(Prev),
 });
 
 /** One frame of a watch stream: the changes of one revision to watched keys; no events: a progress frame. */
@@ -234,6 +278,7 @@ export const WatchQuery = query({
   key: Type.Optional(Type.String({ description: 'watch this one key (not with prefix)' })),
   prefix: Type.Optional(Type.String({ description: 'watch keys starting with this; absent or empty: all keys' })),
   fromRevision: Type.Optional(integer(1, { description: 'first revision to send; default: the next one' })),
+  prev: Type.Optional(Type.Boolean({ description: "each event carries the key's record before it, as `prev`" })),
 });
 
 /** Kubernetes-style probe text (`?verbose`). */

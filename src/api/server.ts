@@ -14,6 +14,7 @@ import { statusRoutes } from './routes/status.js';
 import { TXN_OPS_MAX_DEFAULT, txnRoutes } from './routes/txn.js';
 import { watchRoutes } from './routes/watch.js';
 import { leaseRoutes } from './routes/leases.js';
+import { compactRoutes } from './routes/compact.js';
 import { registerHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validator.js';
@@ -72,6 +73,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   void app.register(statusRoutes, { service: options.service });
   void app.register(watchRoutes, { service: options.service, registry: options.metrics });
   void app.register(leaseRoutes, { service: options.service });
+  void app.register(compactRoutes, { service: options.service });
   void app.register(kvRoutes, {
     service: options.service,
     valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,

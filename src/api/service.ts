@@ -11,7 +11,7 @@ export interface NodeHealth {
 }
 
 /** Reads of this replica's applied state, each at one store revision it returns; possibly stale. */
-export type LocalReads = Pick<StoreReads, 'readKey' | 'readRange' | 'readEvents'>;
+export type LocalReads = Pick<StoreReads, 'readKey' | 'readKeyAt' | 'readRange' | 'readRangeAt' | 'readEvents'>;
 
 export interface PeerStatus {
   id: number;

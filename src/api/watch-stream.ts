@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { RevisionEvents } from '../store/state-machine.js';
 import type { WatchEvent } from '../store/state-view.js';
 import type { KvService } from './service.js';
+import { prevJson, recordJson } from './results.js';
 
 /** Revisions read from the history per step, so one step holds a bounded number of events in memory. */
 export const WATCH_READ_REVISIONS_MAX = 64;
@@ -37,17 +38,11 @@ export function isCompacted(fromRevision: number, page: HistoryPage): boolean {
 }
 
 function eventJson(revision: number, event: WatchEvent) {
-  if (event.record === null) return { type: 'delete', key: event.key, modRevision: revision };
-  const { value, contentType, createRevision, modRevision, version, lease } = event.record;
-  const json = {
-    type: 'put',
-    key: event.key,
-    value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
-    createRevision,
-    modRevision,
-    version,
-  };
-  return { ...json, ...(contentType === undefined ? {} : { contentType }), ...(lease === undefined ? {} : { lease }) };
+  const change =
+    event.record === null
+      ? { type: 'delete', key: event.key, modRevision: revision }
+      : { type: 'put', key: event.key, ...recordJson(event.record) };
+  return { ...change, ...prevJson(event.prev) };
 }
 
 export class WatchStream {
@@ -68,6 +63,8 @@ export class WatchStream {
     private readonly format: WatchFormat,
     private readonly out: ServerResponse,
     first: { fromRevision: number; page: HistoryPage },
+    /** Events carry the key's record before them. */
+    private readonly prev: boolean,
     private readonly onEnd: (reason: WatchEndReason) => void,
   ) {
     this.cursor = first.fromRevision;
@@ -111,7 +108,7 @@ export class WatchStream {
       let next = page;
       do {
         this.again = false;
-        next ??= await this.service.local.readEvents(this.cursor, WATCH_READ_REVISIONS_MAX);
+        next ??= await this.service.local.readEvents(this.cursor, WATCH_READ_REVISIONS_MAX, { prev: this.prev });
         if (this.ended) return;
         if (isCompacted(this.cursor, next)) {
           // Fell behind the compaction window while connected; reconnecting gets the explicit 410.

@@ -12,6 +12,7 @@ import { lsCommand } from './commands/ls.js';
 import { putCommand } from './commands/put.js';
 import { replicaCommand } from './commands/replica.js';
 import { sequencerCommand } from './commands/sequencer.js';
+import { compactCommand } from './commands/compact.js';
 import { statusCommand } from './commands/status.js';
 import { txnCommand } from './commands/txn.js';
 import { watchCommand } from './commands/watch.js';
@@ -26,6 +27,7 @@ const program = new Command('mrtom-kv')
   .addCommand(watchCommand())
   .addCommand(leaseCommand())
   .addCommand(statusCommand())
+  .addCommand(compactCommand())
   .addCommand(benchCommand())
   .addCommand(devCommand())
   .addCommand(replicaCommand())

@@ -19,6 +19,8 @@ export type Consistency = 'linearizable' | 'stale';
 export interface GetOptions {
   /** linearizable (default): reflects every write acknowledged before the call; stale: this replica's state. */
   consistency?: Consistency;
+  /** Read the key as it was at this store revision (CompactedError when the history no longer holds it). */
+  revision?: number;
   signal?: AbortSignal;
 }
 
@@ -33,10 +35,20 @@ export interface PutOptions extends WriteOptions {
   ttlMs?: number;
   /** Default: text/plain; charset=utf-8 for a string, application/octet-stream for bytes. */
   contentType?: string;
+  /** Answer with the record the put replaced, as `prev` (null: the key was absent). */
+  prev?: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {
   ifRevision?: number;
+  /** Answer with the record the delete removed, as `prev` (null: the key was absent). */
+  prev?: boolean;
+}
+
+/** The `prev` of a write answer, as the KeyValue it was; absent unless asked for. */
+function prevOf(key: string, prev: Omit<WireItem, 'key'> | null | undefined): { prev?: KeyValue | null } {
+  if (prev === undefined) return {};
+  return { prev: prev === null ? null : KeyValue.fromWire({ key, ...prev }) };
 }
 
 export interface ListOptions {
@@ -49,11 +61,13 @@ export interface ListOptions {
   /** Items without values. */
   keysOnly?: boolean;
   consistency?: Consistency;
+  /** List the keys as they were at this store revision; default: the current one. */
+  revision?: number;
   signal?: AbortSignal;
 }
 
 export interface ListPage {
-  /** Each page is one snapshot at this revision; pages of one listing may differ. */
+  /** Every page of one list() is at the revision of its first (the server's `continue` token carries it). */
   revision: number;
   items: KeyValue[];
   /** The last key when more follow; pass as `after` to continue elsewhere. */
@@ -98,7 +112,8 @@ export class Client {
   /** The key's value and metadata, or undefined when it is absent. */
   async get(key: string, options: GetOptions = {}): Promise<KeyValue | undefined> {
     try {
-      const res = await this.transport.send(this.read(withQuery(keyPath(key), { consistency: options.consistency }), options.signal));
+      const query = { consistency: options.consistency, revision: options.revision };
+      const res = await this.transport.send(this.read(withQuery(keyPath(key), query), options.signal));
       const etag = /^"(\d+)"$/.exec(firstHeader(res.headers.etag) ?? '');
       const contentType = firstHeader(res.headers['content-type']);
       return new KeyValue(key, res.body, {
@@ -111,22 +126,29 @@ export class Client {
     }
   }
 
-  async put(key: string, value: Value, options: PutOptions = {}): Promise<{ revision: number }> {
+  async put(key: string, value: Value, options: PutOptions = {}): Promise<{ revision: number; prev?: KeyValue | null }> {
     if (options.lease !== undefined && options.ttlMs !== undefined) throw new TypeError('give lease or ttlMs, not both');
-    const path = withQuery(keyPath(key), { lease: options.lease, ttl: options.ttlMs === undefined ? undefined : `${options.ttlMs}ms` });
+    const query = {
+      lease: options.lease,
+      ttl: options.ttlMs === undefined ? undefined : `${options.ttlMs}ms`,
+      prev: options.prev || undefined,
+    };
+    const path = withQuery(keyPath(key), query);
     const conditions = preconditionHeaders(options);
     const headers = { ...conditions, 'content-type': options.contentType ?? defaultContentType(value) };
-    return this.json(
+    const body = await this.json<{ revision: number; prev?: Omit<WireItem, 'key'> | null }>(
       writeRequest('PUT', path, options, { headers, body: toBytes(value), conditional: Object.keys(conditions).length > 0 }),
     );
+    return { revision: body.revision, ...prevOf(key, body.prev) };
   }
 
-  async delete(key: string, options: DeleteOptions = {}): Promise<{ revision: number; deleted: boolean }> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<{ revision: number; deleted: boolean; prev?: KeyValue | null }> {
     const headers = preconditionHeaders(options);
-    const body = await this.json<{ revision: number; deleted: 0 | 1 }>(
-      writeRequest('DELETE', keyPath(key), options, { headers, conditional: options.ifRevision !== undefined }),
+    const path = withQuery(keyPath(key), { prev: options.prev || undefined });
+    const body = await this.json<{ revision: number; deleted: 0 | 1; prev?: Omit<WireItem, 'key'> | null }>(
+      writeRequest('DELETE', path, options, { headers, conditional: options.ifRevision !== undefined }),
     );
-    return { revision: body.revision, deleted: body.deleted === 1 };
+    return { revision: body.revision, deleted: body.deleted === 1, ...prevOf(key, body.prev) };
   }
 
   /** Deletes every key under `prefix` ('' deletes every key), 1000 per replicated op, until none is left. */
@@ -144,23 +166,31 @@ export class Client {
     throw new RangeError(`deletePrefix: keys still remain after ${DELETE_PREFIX_ROUNDS_MAX} rounds`);
   }
 
-  /** Pages of keys in byte order; each page is fetched when the loop asks for it. */
+  /** Pages of keys in byte order, all at one revision; each page is fetched when the loop asks for it. */
   async *list(options: ListOptions = {}): AsyncGenerator<ListPage> {
-    let after = options.after;
+    // The first page starts at `after` and `revision`; each later one is where the page before it says.
+    let start: Record<string, string | number | undefined> = { after: options.after, revision: options.revision };
     for (let page = 0; page < LIST_PAGES_MAX; page++) {
       const path = withQuery('/v1/kv', {
         prefix: options.prefix,
-        after,
+        ...start,
         limit: options.pageSize,
         keysOnly: options.keysOnly,
         consistency: options.consistency,
       });
-      const body = await this.json<{ revision: number; items: WireItem[]; next: string | null }>(this.read(path, options.signal));
+      const body = await this.json<{ revision: number; items: WireItem[]; next: string | null; continue: string | null }>(
+        this.read(path, options.signal),
+      );
       yield { revision: body.revision, items: body.items.map((item) => KeyValue.fromWire(item)), next: body.next };
-      if (body.next === null) return;
-      after = body.next;
+      if (body.continue === null) return;
+      start = { continue: body.continue };
     }
     throw new RangeError(`list: more than ${LIST_PAGES_MAX} pages`);
+  }
+
+  /** Makes the history before `revision` unreadable on every replica; never lowers the compact revision. */
+  async compact(revision: number, options: WriteOptions = {}): Promise<{ revision: number; compactRevision: number }> {
+    return this.json(writeRequest('POST', withQuery('/v1/compact', { revision }), options));
   }
 
   /** A transaction builder: compare(...).success(...).failure(...).commit(). */

@@ -44,7 +44,8 @@ export class PreconditionFailedError extends MrtomError {
   }
 }
 
-/** 410: a watch start older than the history window; re-list, then watch from the list's revision + 1. */
+/** 410: a read, listing page or watch start older than the history kept (a watch: re-list, then watch
+ *  from the list's revision + 1). */
 export class CompactedError extends MrtomError {
   constructor(
     message: string,

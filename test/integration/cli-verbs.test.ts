@@ -195,4 +195,17 @@ describe('mrtom-kv client verbs', () => {
       expect(help.stdout).toMatch(/--endpoints[^]*Examples:\n {2}\$ mrtom-kv /);
     }
   });
+
+  // Last: a compaction leaves the earlier revisions unreadable for the tests after it.
+  it('put --prev prints the value replaced, get --rev reads a past value, and compact makes what is before it unreadable', async () => {
+    const first = Number(/\d+/.exec((await cli('put', 'rev/k', 'one')).stdout)![0]);
+    expect((await cli('put', 'rev/k', 'two', '--prev')).stdout).toBe(`OK revision ${first + 1}, prev one (modRevision ${first})\n`);
+    expect(await cli('get', 'rev/k', '--rev', String(first))).toMatchObject({ code: 0, stdout: 'one' });
+    const compacted = JSON.parse((await cli('compact', String(first + 1), '-o', 'json')).stdout);
+    expect(compacted).toEqual({ revision: first + 1, compactRevision: first + 1 });
+    const gone = await cli('get', 'rev/k', '--rev', String(first));
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/compacted/);
+    expect(await cli('get', 'rev/k', '--rev', String(first + 1))).toMatchObject({ code: 0, stdout: 'two' });
+  });
 });

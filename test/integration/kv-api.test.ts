@@ -118,13 +118,13 @@ describe('KV API on a real cluster', () => {
     });
     const first = await call('GET', `${b}/v1/kv?prefix=list/&limit=3`);
     expect(first.status).toBe(200);
-    expect(json(first)).toEqual({ revision: last, items: [item(0), item(1), item(2)], next: 'list/2' });
+    expect(json(first)).toEqual({ revision: last, items: [item(0), item(1), item(2)], next: 'list/2', continue: expect.any(String) });
     const second = await call('GET', `${c}/v1/kv?prefix=list/&limit=3&after=${encodeURIComponent('list/2')}&keysOnly=true`);
-    expect(json(second)).toEqual({ revision: last, items: [item(3, true), item(4, true)], next: null });
+    expect(json(second)).toEqual({ revision: last, items: [item(3, true), item(4, true)], next: null, continue: null });
     const deleted = await call('DELETE', `${c}/v1/kv?prefix=list/`);
     expect(deleted.status).toBe(200);
     expect(json(deleted)).toEqual({ revision: last + 1, deleted: 5, more: false });
-    expect(json(await call('GET', `${a}/v1/kv?prefix=list/`))).toEqual({ revision: last + 1, items: [], next: null });
+    expect(json(await call('GET', `${a}/v1/kv?prefix=list/`))).toEqual({ revision: last + 1, items: [], next: null, continue: null });
     const bad = await call('GET', `${a}/v1/kv?prefix=list/&colour=red`);
     expect(bad.status).toBe(400);
     expect(json(bad)).toEqual({ error: { code: 'bad_request', message: "querystring: unknown parameter 'colour'" } });
@@ -199,6 +199,7 @@ describe('KV API on a real cluster', () => {
       revision: expiredAt,
       items: [{ key: 'held', value: b64('y'), createRevision: heldAt, modRevision: heldAt, version: 1, lease }],
       next: null,
+      continue: null,
     });
     const revoked = await call('DELETE', `${c}/v1/leases/${lease}`);
     expect(revoked.status).toBe(200);

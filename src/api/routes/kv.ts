@@ -1,16 +1,17 @@
 // Single-key reads and writes: PUT/GET/DELETE /v1/kv/<key>, values as raw bytes (docs/design.md §5). Writes go
 // through the log via KvService.submit, with If-Match / If-None-Match as CAS; reads are linearizable by
-// default (read barrier) or `?consistency=stale`.
+// default (read barrier) or `?consistency=stale`, at the current revision or a past one (`?revision=`).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
 import { ApiError } from '../errors.js';
 import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
 import { notModifiedTest, preconditionOf } from '../preconditions.js';
-import { expectResult, expectWrite } from '../results.js';
+import { answeredAt, expectResult, expectWrite, prevJson } from '../results.js';
 import {
   DeleteBody,
   KeyDeleteHeaders,
+  KeyDeleteQuery,
   KeyParams,
   KeyPutQuery,
   KeyReadHeaders,
@@ -51,7 +52,7 @@ const GET_SCHEMA = {
   response: {
     200: { description: 'the value', headers: WRITTEN, content: { '*/*': { schema: ValueBytes } } },
     304: success(NotModified, 'the client holds the current ETag (If-None-Match)', WRITTEN),
-    ...errorResponses({ 400: BAD_KEY, 404: ['key_not_found'], ...THROUGH_THE_LOG }),
+    ...errorResponses({ 400: [...BAD_KEY, 'future_revision'], 404: ['key_not_found'], 410: ['compacted'], ...THROUGH_THE_LOG }),
   },
 };
 
@@ -77,7 +78,7 @@ const DELETE_SCHEMA = {
   operationId: 'deleteKey',
   summary: 'Delete one key, optionally as compare-and-swap',
   tags: ['kv'],
-  querystring: NoQuery,
+  querystring: KeyDeleteQuery,
   headers: KeyDeleteHeaders,
   response: {
     200: success(DeleteBody, 'deleted (deleted is 0 when the key was absent)', HEADERS.revision),
@@ -112,7 +113,10 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
   app.get(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: GET_SCHEMA }, async (request, reply) => {
     const key = keyFromUrl(request.url);
     const heldByClient = notModifiedTest(request.headers);
-    const result = await readLocal(service, request.query.consistency, (local) => local.readKey(key));
+    const { consistency, revision } = request.query;
+    const result = await readLocal(service, consistency, async (local) =>
+      revision === undefined ? local.readKey(key) : answeredAt(await local.readKeyAt(key, revision), revision),
+    );
     const revisionHeader = { 'x-mrtom-revision': String(result.revision) };
     if (result.record === null) {
       throw new ApiError(404, 'key_not_found', `no value is stored under this key at revision ${result.revision}`, revisionHeader);
@@ -138,18 +142,24 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
       ...(contentType === undefined ? {} : { contentType }),
       ...(require === undefined ? {} : { require }),
       ...(lease === undefined ? {} : { lease }),
+      ...(request.query.prev === true ? { prev: true as const } : {}),
     };
     const result = expectWrite(await submit(op), 'put');
     reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
-    return { revision: result.revision };
+    return { revision: result.revision, ...prevJson(result.prev) };
   });
 
   app.delete(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: DELETE_SCHEMA }, async (request, reply) => {
     const key = keyFromUrl(request.url);
     const require = preconditionOf(request.headers);
-    const submit = keyedSubmit(service, request.headers);
-    const result = expectWrite(await submit({ type: 'delete', key, ...(require === undefined ? {} : { require }) }), 'delete');
+    const op = {
+      type: 'delete' as const,
+      key,
+      ...(require === undefined ? {} : { require }),
+      ...(request.query.prev === true ? { prev: true as const } : {}),
+    };
+    const result = expectWrite(await keyedSubmit(service, request.headers)(op), 'delete');
     reply.header('x-mrtom-revision', String(result.revision));
-    return { revision: result.revision, deleted: result.deleted };
+    return { revision: result.revision, deleted: result.deleted, ...prevJson(result.prev) };
   });
 };

@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import { checkKey, checkPrefix } from '../keys.js';
 import { WatchFrame, WatchHeaders, WatchQuery } from '../schemas.js';
 import { errorResponses, HEADERS } from '../responses.js';
+import { compactedError } from '../results.js';
 import { Type } from '@fastify/type-provider-typebox';
 import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream, type WatchTarget } from '../watch-stream.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -86,16 +87,10 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     const lastEventId = request.headers['last-event-id'];
     let fromRevision = request.query.fromRevision ?? (lastEventId === undefined ? undefined : lastEventId + 1);
     fromRevision ??= (await service.local.readEvents(REVISION_PAST_END, 1)).revision + 1;
-    const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX);
+    const prev = request.query.prev === true;
+    const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX, { prev });
     if (isCompacted(fromRevision, page)) {
-      const oldestRevision = page.history[0]?.revision ?? page.revision + 1;
-      throw new ApiError(
-        410,
-        'compacted',
-        `revision ${fromRevision} was compacted; the history starts at revision ${oldestRevision}`,
-        {},
-        { oldestRevision },
-      );
+      throw compactedError(fromRevision, page.history[0]?.revision ?? page.revision + 1);
     }
 
     reply.hijack();
@@ -110,7 +105,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     // Headers go out now, not with the first frame, which may be far off for a quiet prefix.
     reply.raw.flushHeaders();
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    const stream = new WatchStream(service, target, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, (reason) => {
+    const stream = new WatchStream(service, target, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, prev, (reason) => {
       ended.inc({ reason });
       streams.delete(stream);
       const left = (perAddress.get(address) ?? 1) - 1;

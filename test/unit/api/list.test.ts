@@ -23,9 +23,15 @@ describe('prefix listing', () => {
         { key: 'a/2', value: Buffer.from('va/2').toString('base64'), createRevision: 2, modRevision: 2, version: 1 },
       ],
       next: 'a/2',
+      continue: expect.any(String),
     });
     const second = await app.inject({ method: 'GET', url: '/v1/kv?prefix=a/&limit=2&after=a/2&keysOnly=true' });
-    expect(second.json()).toEqual({ revision: 4, items: [{ key: 'a/3', createRevision: 3, modRevision: 3, version: 1 }], next: null });
+    expect(second.json()).toEqual({
+      revision: 4,
+      items: [{ key: 'a/3', createRevision: 3, modRevision: 3, version: 1 }],
+      next: null,
+      continue: null,
+    });
   });
 
   it('serves stale reads from local state with no barrier, linearizable reads after a barrier op each', async () => {

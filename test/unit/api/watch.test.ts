@@ -72,6 +72,25 @@ describe('watch', () => {
     res.body.destroy();
   });
 
+  it("with prev=true carries each event's previous record, from the history and live", async () => {
+    const { base, put, app } = await listening();
+    await put('k', '1');
+    await put('k', '2');
+    await app.inject({ method: 'DELETE', url: '/v1/kv/k' });
+    const res = await request(`${base}/v1/watch?key=k&fromRevision=1&prev=true`);
+    const reading = frames(res.body, 4, '\n');
+    await put('k', '3');
+    const prevs = (await reading).map((line) => JSON.parse(line).events[0].prev);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(prevs).toEqual([
+      null,
+      { value: b64('1'), createRevision: 1, modRevision: 1, version: 1 },
+      { value: b64('2'), createRevision: 1, modRevision: 2, version: 2 },
+      null,
+    ]);
+    res.body.destroy();
+  });
+
   it('answers 410 compacted with the oldest revision still held', async () => {
     const { app, put } = await listening({ eventRetainRevisions: 2 });
     for (const value of ['1', '2', '3', '4']) await put('k', value);
