@@ -139,7 +139,30 @@ export class SimClient {
     this.trace(() => `invoke #${op.id} ${describe(key, input)}`);
     const keyed =
       input.type !== 'get' && this.deps.prng.chance(0.5) ? { op, idempotencyKey: `c${this.index}.${this.invoked}`, attempts: 1 } : null;
-    this.run(op, () => perform(service, key, input, keyed?.idempotencyKey), keyed);
+    // Some keyed writes are sent twice on purpose, as an SDK does when an answer is lost: the second
+    // (a new request id of the same submitter, so only the key can tell) must get the first's answer.
+    const repeat = keyed !== null && this.deps.prng.chance(0.3);
+    this.run(
+      op,
+      async () => {
+        const output = await perform(service, key, input, keyed?.idempotencyKey);
+        if (repeat) await this.repeatKeyed(service, output, keyed!);
+        return output;
+      },
+      keyed,
+    );
+  }
+
+  /** The op's answer is known; a repeat that gets none (refused, timed out) says nothing about it. */
+  private async repeatKeyed(service: KvService, first: KvOutput, keyed: KeyedWrite): Promise<void> {
+    let again: KvOutput;
+    try {
+      again = await perform(service, keyed.op.key, keyed.op.input, keyed.idempotencyKey);
+    } catch (err) {
+      if (err instanceof ServiceError) return this.trace(() => `repeat of #${keyed.op.id} failed: ${err.code}`);
+      throw err;
+    }
+    expectSameAnswer(first, again, keyed.idempotencyKey);
   }
 
   private retryKeyed(service: KvService, keyed: KeyedWrite): void {
@@ -296,6 +319,12 @@ async function perform(service: KvService, key: string, input: KvInput, idempote
     case 'revoke':
       throw new Error("revokes are the cluster's, not a client's");
   }
+}
+
+/** A repeat under an Idempotency-Key that answers otherwise was applied a second time. */
+function expectSameAnswer(first: KvOutput, repeat: KvOutput, idempotencyKey: string): void {
+  const [a, b] = [JSON.stringify(first), JSON.stringify(repeat)];
+  if (a !== b) throw new Error(`a repeat under Idempotency-Key ${idempotencyKey} answered ${b}, the first ${a}`);
 }
 
 /** A result of the wrong kind means the replicas mixed requests up. */
