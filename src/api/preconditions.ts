@@ -1,7 +1,8 @@
 // HTTP preconditions. On writes they are CAS (ecosystem.md §1.2): `If-Match: "<modRevision>"` writes only
-// if the key's modRevision is that, `If-None-Match: *` only if the key is absent; they are checked inside
-// the replicated apply, never here, so every replica decides the same. On reads, `If-None-Match` lists
-// the ETags a client holds, and a match is 304 Not Modified (RFC 9110 §13.1.2).
+// if the key's modRevision is that, `If-Match: *` only if the key exists, `If-None-Match: *` only if it
+// is absent; they are checked inside the replicated apply, never here, so every replica decides the
+// same. On reads, `If-None-Match` lists the ETags a client holds, and a match is 304 Not Modified
+// (RFC 9110 §13.1.2).
 import type { Precondition } from '../store/ops.js';
 import { ApiError } from './errors.js';
 import { INTEGER_MAX } from './schemas.js';
@@ -21,8 +22,7 @@ export function preconditionOf(headers: Record<string, string | string[] | undef
     return { absent: true };
   }
   if (ifMatch === undefined) return undefined;
-  // "Only if the key exists" needs a precondition the store's apply does not have yet.
-  if (ifMatch === '*') throw badHeader('If-Match', '* is not supported; give the ETag of the modRevision to write over, e.g. "42"');
+  if (ifMatch === '*') return { exists: true };
   const match = typeof ifMatch === 'string' ? ETAG.exec(ifMatch.trim()) : null;
   if (match === null) throw badHeader('If-Match', 'must be one ETag holding a modRevision, e.g. "42"');
   const modRevision = Number(match[1]);

@@ -51,9 +51,20 @@ export function recordJson(record: KeyRecord) {
   };
 }
 
-export function toItem({ key, record }: KeyEntry, keysOnly = false): Static<typeof Item> {
+/** How a listing sends values: base64, UTF-8 text (refused per key when the bytes are not UTF-8), or not at all. */
+export type ItemValues = 'base64' | 'utf8' | 'none';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function toItem({ key, record }: KeyEntry, values: ItemValues = 'base64'): Static<typeof Item> {
   const { value, ...metadata } = recordJson(record);
-  return keysOnly ? { key, ...metadata } : { key, value, ...metadata };
+  if (values === 'none') return { key, ...metadata };
+  if (values === 'base64') return { key, value, ...metadata };
+  try {
+    return { key, value: strictUtf8.decode(record.value), ...metadata };
+  } catch {
+    return { key, notUtf8: true, ...metadata };
+  }
 }
 
 /** The `prev` field of a write answer or watch event: present only when it was asked for. */

@@ -26,7 +26,9 @@ export const KeyParams = Type.Object({
   key: Type.String({ description: "the key, percent-encoded; '/' may be sent as is or as %2F (docs/api.md, Keys)" }),
 });
 
-const IF_MATCH = Type.String({ description: 'write only if the key\'s modRevision is this ETag, e.g. "42" (compare-and-swap)' });
+const IF_MATCH = Type.String({
+  description: 'write only if the key\'s modRevision is this ETag, e.g. "42" (compare-and-swap); *: only if the key exists',
+});
 
 export const KeyReadHeaders = Type.Object({
   'if-none-match': Type.Optional(Type.String({ description: 'ETags the client holds ("41", W/"42") or *: 304 when one is current' })),
@@ -87,6 +89,7 @@ export const LeaseGrantQuery = query({ ttl: Duration });
 export const LeaseBody = Type.Object({ lease: LeaseId, ttlMs: integer(1) });
 
 export const LeaseRevokeBody = Type.Object({
+  revision: Revision,
   deleted: integer(0),
   more: Type.Boolean({ description: 'keys of the lease remain (over 100000): repeat the DELETE' }),
 });
@@ -110,6 +113,11 @@ export const ListQuery = query({
   after: Type.Optional(Type.String({ description: "start strictly after this key: the previous page's `next`" })),
   limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
   keysOnly: Type.Optional(Type.Boolean({ default: false })),
+  encoding: Type.Optional(
+    Type.Union([Type.Literal('base64'), Type.Literal('utf8')], {
+      description: 'how values are sent: base64 (default), or utf8 text (a value that is not UTF-8 is left out, with notUtf8)',
+    }),
+  ),
   consistency: Type.Optional(Consistency),
   revision: Type.Optional(AtRevision),
   continue: Type.Optional(
@@ -119,7 +127,10 @@ export const ListQuery = query({
 
 export const Item = Type.Object({
   key: Key,
-  value: Type.Optional(Base64),
+  value: Type.Optional(Type.String({ description: 'the value in base64; with encoding=utf8, as UTF-8 text' })),
+  notUtf8: Type.Optional(
+    Type.Literal(true, { description: 'with encoding=utf8: the value is not UTF-8, so it is left out (read the key itself)' }),
+  ),
   contentType: Type.Optional(Type.String()),
   createRevision: Revision,
   modRevision: Revision,
@@ -143,7 +154,11 @@ const Prev = Type.Union(
   { description: "the key's record before the change (`?prev=true`); null when the key was absent" },
 );
 
-export const PutBody = Type.Object({ revision: Revision, prev: Type.Optional(Prev) });
+export const PutBody = Type.Object({
+  revision: Revision,
+  lease: Type.Optional(LeaseId),
+  prev: Type.Optional(Prev),
+});
 
 export const DeleteBody = Type.Object({
   revision: Revision,

@@ -126,7 +126,8 @@ export class Client {
     }
   }
 
-  async put(key: string, value: Value, options: PutOptions = {}): Promise<{ revision: number; prev?: KeyValue | null }> {
+  /** `lease`: the lease `ttlMs` granted for the key. */
+  async put(key: string, value: Value, options: PutOptions = {}): Promise<{ revision: number; lease?: number; prev?: KeyValue | null }> {
     if (options.lease !== undefined && options.ttlMs !== undefined) throw new TypeError('give lease or ttlMs, not both');
     const query = {
       lease: options.lease,
@@ -136,10 +137,10 @@ export class Client {
     const path = withQuery(keyPath(key), query);
     const conditions = preconditionHeaders(options);
     const headers = { ...conditions, 'content-type': options.contentType ?? defaultContentType(value) };
-    const body = await this.json<{ revision: number; prev?: Omit<WireItem, 'key'> | null }>(
+    const body = await this.json<{ revision: number; lease?: number; prev?: Omit<WireItem, 'key'> | null }>(
       writeRequest('PUT', path, options, { headers, body: toBytes(value), conditional: Object.keys(conditions).length > 0 }),
     );
-    return { revision: body.revision, ...prevOf(key, body.prev) };
+    return { revision: body.revision, ...(body.lease === undefined ? {} : { lease: body.lease }), ...prevOf(key, body.prev) };
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<{ revision: number; deleted: boolean; prev?: KeyValue | null }> {

@@ -47,7 +47,7 @@ export class Leases {
   }
 
   /** Ends the lease and deletes its keys. `more`: keys remain (over 100000); repeat. */
-  revoke(lease: number, options: WriteOptions = {}): Promise<{ deleted: number; more: boolean }> {
+  revoke(lease: number, options: WriteOptions = {}): Promise<{ revision: number; deleted: number; more: boolean }> {
     return this.call(writeRequest('DELETE', `/v1/leases/${lease}`, options));
   }
 

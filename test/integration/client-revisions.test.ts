@@ -1,6 +1,7 @@
 // Proves the SDK's reads at a revision and compaction against a real HTTP server over a real store:
 // get({ revision }), list() pinned to its first page's revision while writes go on, list({ revision }),
-// compact(), CompactedError below the compact revision; put and delete with `prev`.
+// compact(), CompactedError below the compact revision; put and delete with `prev`, put with `ttlMs`
+// naming its lease.
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Client, CompactedError, type ListPage } from '../../src/client/index.js';
@@ -50,8 +51,10 @@ describe('SDK revisions', () => {
     const { prev } = await kv.put('k', 'b', { prev: true });
     expect([prev?.key, prev?.text(), prev?.modRevision]).toEqual(['k', 'a', 1]);
     expect(await kv.put('k', 'c')).toEqual({ revision: 3 });
+    // A lease of its own is named in the answer.
+    expect(await kv.put('t', 'x', { ttlMs: 60_000 })).toEqual({ revision: 4, lease: expect.any(Number) });
     const deleted = await kv.delete('k', { prev: true });
-    expect([deleted.deleted, deleted.prev?.text()]).toEqual([true, 'c']);
+    expect([deleted.revision, deleted.deleted, deleted.prev?.text()]).toEqual([5, true, 'c']);
     await kv.close();
   });
 });

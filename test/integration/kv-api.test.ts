@@ -182,7 +182,8 @@ describe('KV API on a real cluster', () => {
     const heldAt = json(held).revision;
     // Written after `held`, so its expiry (a revoke that deletes one key) is the next revision whenever it comes.
     const ephemeral = await call('PUT', `${a}/v1/kv/ephemeral?ttl=1s`, 'x');
-    expect(json(ephemeral)).toEqual({ revision: heldAt + 1 });
+    // The reply names the lease ?ttl= granted for the key.
+    expect(json(ephemeral)).toEqual({ revision: heldAt + 1, lease: expect.any(Number) });
     const expiredAt = heldAt + 2;
     const expired = await waitFor(
       'the 1 s lease to expire through the log',
@@ -203,7 +204,7 @@ describe('KV API on a real cluster', () => {
     });
     const revoked = await call('DELETE', `${c}/v1/leases/${lease}`);
     expect(revoked.status).toBe(200);
-    expect(json(revoked)).toEqual({ deleted: 1, more: false });
+    expect(json(revoked)).toEqual({ revision: expect.any(Number), deleted: 1, more: false });
     expectAbsent(await call('GET', `${a}/v1/kv/held`), expiredAt + 1);
   });
 

@@ -146,7 +146,9 @@ export const kvRoutes: FastifyPluginAsyncTypebox<KvRoutesOptions> = async (app, 
     };
     const result = expectWrite(await submit(op), 'put');
     reply.headers({ etag: `"${result.modRevision}"`, 'x-mrtom-revision': String(result.revision) });
-    return { revision: result.revision, ...prevJson(result.prev) };
+    // A lease `?ttl=` granted for this key is named, so the caller can keep it alive.
+    const granted = request.query.ttl === undefined ? {} : { lease };
+    return { revision: result.revision, ...granted, ...prevJson(result.prev) };
   });
 
   app.delete(KV_ROUTE, { config: { openapi: KEY_DOC }, schema: DELETE_SCHEMA }, async (request, reply) => {

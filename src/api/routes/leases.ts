@@ -1,7 +1,8 @@
 // Leases (etcd's lease grant / keepalive / revoke): POST /v1/leases?ttl=30s grants one, POST
 // /v1/leases/{id}/keepalive restarts its countdown, DELETE /v1/leases/{id} revokes it and deletes its
-// keys. Attach keys with PUT /v1/kv/{key}?lease={id} (or ?ttl= for a lease of its own). Expiry is the
-// leader's decision, proposed through the log (src/runtime/lease-expiry.ts).
+// keys, answering with the revision of its last delete. Attach keys with PUT /v1/kv/{key}?lease={id}
+// (or ?ttl= for a lease of its own, which the reply names). Expiry is the leader's decision, proposed
+// through the log (src/runtime/lease-expiry.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { OpResult } from '../../store/ops.js';
 import type { KvService } from '../service.js';
@@ -71,6 +72,7 @@ export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
   app.delete('/v1/leases/:id', { schema: REVOKE_SCHEMA }, async (request, reply) => {
     const submit = keyedSubmit(service, request.headers);
     let deleted = 0;
+    let revision = 0;
     for (let ops = 0; ops < LEASE_REVOKE_OPS_MAX; ops++) {
       // A retry of the whole DELETE replays each revoke op it had applied: each has a part key of its own.
       const result = await submit({ type: 'lease_revoke', lease: request.params.id }, ops === 0 ? undefined : String(ops));
@@ -80,9 +82,10 @@ export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
       }
       const revoked = expectResult(result, 'lease_revoked');
       deleted += revoked.deleted;
-      reply.header('x-mrtom-revision', String(revoked.revision));
-      if (!revoked.more) return { deleted, more: false };
+      revision = revoked.revision;
+      reply.header('x-mrtom-revision', String(revision));
+      if (!revoked.more) return { revision, deleted, more: false };
     }
-    return { deleted, more: true };
+    return { revision, deleted, more: true };
   });
 };

@@ -39,7 +39,7 @@ const DELETE_PREFIX_SCHEMA = {
 
 export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = async (app, { service }) => {
   app.get(LIST_ROUTE, { schema: LIST_SCHEMA }, async (request, reply) => {
-    const { prefix = '', limit = LIST_LIMIT_DEFAULT, keysOnly = false, consistency } = request.query;
+    const { prefix = '', limit = LIST_LIMIT_DEFAULT, keysOnly = false, encoding = 'base64', consistency } = request.query;
     const { after, revision } = cursorOf(request.query);
     const query = { prefix: checkPrefix('querystring/prefix', prefix), limit, ...(after === undefined ? {} : { after }) };
     // One snapshot, so the page is exactly the state at `revision`. `continue` keeps every page of a
@@ -50,7 +50,7 @@ export const listRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = asy
     reply.header('x-mrtom-revision', String(page.revision));
     return {
       revision: page.revision,
-      items: page.entries.map((entry) => toItem(entry, keysOnly)),
+      items: page.entries.map((entry) => toItem(entry, keysOnly ? 'none' : encoding)),
       next: page.next,
       continue: page.next === null ? null : encodePageToken({ revision: page.revision, after: page.next }),
     };

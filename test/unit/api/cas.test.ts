@@ -94,11 +94,16 @@ describe('conditional reads', () => {
     expect(service.submitted.filter((op) => op.type === 'barrier')).toEqual([]);
   });
 
-  it('refuses If-Match: * on a write, which needs a store precondition not built yet', async () => {
-    const { app, service } = await buildTestServer();
-    const res = await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v', headers: { 'if-match': '*' } });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain('If-Match: * is not supported');
-    expect(service.submitted).toEqual([]);
+  it('writes with If-Match: * only when the key exists, on PUT and DELETE', async () => {
+    const { app } = await buildTestServer();
+    const ifExists = { 'if-match': '*' };
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const refused = await app.inject({ method, url: '/v1/kv/k', payload: method === 'PUT' ? 'v' : undefined, headers: ifExists });
+      expect(refused.statusCode).toBe(412);
+      expect(refused.json().error).toMatchObject({ code: 'precondition_failed', modRevision: null });
+    }
+    await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v1' });
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/k', payload: 'v2', headers: ifExists })).json()).toEqual({ revision: 2 });
+    expect((await app.inject({ method: 'DELETE', url: '/v1/kv/k', headers: ifExists })).json()).toEqual({ revision: 3, deleted: 1 });
   });
 });

@@ -1,5 +1,5 @@
-// Proves the lease routes: grant with a TTL, attach keys by ?lease= or ?ttl=, keepalive, revoke deleting
-// the attached keys, 404 for unknown leases and 400 for bad TTLs — via app.inject() over a real store.
+// Proves the lease routes: grant with a TTL, attach keys by ?lease= or ?ttl= (whose reply names the lease),
+// keepalive, revoke deleting the attached keys at a revision it answers, 404 for unknown leases and 400 for bad TTLs — via app.inject() over a real store.
 import { describe, expect, it } from 'vitest';
 import { buildTestServer } from './store-service.js';
 
@@ -9,10 +9,13 @@ describe('leases', () => {
     const grant = await app.inject({ method: 'POST', url: '/v1/leases?ttl=30s' });
     expect(grant.json()).toEqual({ lease: 1024, ttlMs: 30_000 }); // slot 1, the first op of its request
     expect((await app.inject({ method: 'PUT', url: '/v1/kv/a?lease=1024', payload: 'x' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'PUT', url: '/v1/kv/b?ttl=2m', payload: 'y' })).statusCode).toBe(200);
+    // ?ttl= grants a lease of the key's own, first, and the reply names it.
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/b?ttl=2m', payload: 'y' })).json()).toEqual({ revision: 2, lease: 3072 });
+    expect((await app.inject({ method: 'PUT', url: '/v1/kv/c?lease=3072', payload: 'z' })).json()).toEqual({ revision: 3 });
     expect((await app.inject({ method: 'POST', url: '/v1/leases/1024/keepalive' })).json()).toEqual({ lease: 1024, ttlMs: 30_000 });
     const revoke = await app.inject({ method: 'DELETE', url: '/v1/leases/1024' });
-    expect(revoke.json()).toEqual({ deleted: 1, more: false });
+    expect(revoke.json()).toEqual({ revision: 4, deleted: 1, more: false });
+    expect(revoke.headers['x-mrtom-revision']).toBe('4');
     expect((await app.inject({ method: 'GET', url: '/v1/kv/a' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/v1/kv/b' })).statusCode).toBe(200);
   });

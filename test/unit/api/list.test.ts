@@ -34,6 +34,27 @@ describe('prefix listing', () => {
     });
   });
 
+  it('sends values as UTF-8 text with encoding=utf8, leaving out those that are not UTF-8', async () => {
+    const { app } = await buildTestServer();
+    await app.inject({ method: 'PUT', url: '/v1/kv/t', payload: 'héllo', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    await app.inject({
+      method: 'PUT',
+      url: '/v1/kv/u',
+      payload: Buffer.from([0xff, 0xfe]),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const listed = await app.inject({ method: 'GET', url: '/v1/kv?encoding=utf8' });
+    expect(listed.json().items).toEqual([
+      { key: 't', value: 'héllo', contentType: 'text/plain; charset=utf-8', createRevision: 1, modRevision: 1, version: 1 },
+      { key: 'u', notUtf8: true, contentType: 'application/octet-stream', createRevision: 2, modRevision: 2, version: 1 },
+    ]);
+    const base64 = await app.inject({ method: 'GET', url: '/v1/kv?encoding=base64' });
+    expect(base64.json().items.map((item: { value: string }) => item.value)).toEqual([Buffer.from('héllo').toString('base64'), '//4=']);
+    const refused = await app.inject({ method: 'GET', url: '/v1/kv?encoding=hex' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toContain('encoding');
+  });
+
   it('serves stale reads from local state with no barrier, linearizable reads after a barrier op each', async () => {
     const { app, service } = await seeded();
     const barriers = () => service.submitted.filter((op) => op.type === 'barrier').length;
