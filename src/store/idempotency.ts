@@ -104,6 +104,8 @@ export class IdempotencyChanges {
   private nextCounter: number;
   /** Walks the table's keys oldest first; those before it are forgotten. */
   private readonly oldest: Iterator<[string, RememberedWrite]>;
+  /** The oldest stored key this batch has not forgotten; null: not looked up yet. */
+  private head: [string, RememberedWrite] | undefined | null = null;
 
   constructor(private readonly table: IdempotencyTable) {
     this.clock = table.clockMs;
@@ -153,9 +155,6 @@ export class IdempotencyChanges {
     this.remembered.delete(first.value[0]);
     return true;
   }
-
-  /** The oldest stored key this batch has not forgotten; null: not looked up yet. */
-  private head: [string, RememberedWrite] | undefined | null = null;
 
   private oldestStored(): [string, RememberedWrite] | undefined {
     if (this.head === null) {
