@@ -19,6 +19,7 @@ import type { IdempotencyTable } from './idempotency.js';
 import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
 import { decodeLease, scanLeaseKeys } from './lease-store.js';
 import { decodeLive } from './record-codec.js';
+import { LiveKeys } from './live-keys.js';
 import { leaseKey, liveKey, type HistoryPosition } from './keys.js';
 import { historyChanges } from './history-writes.js';
 import { HISTORY_SWEEP_STEP_REVISIONS_DEFAULT, sweepHistory } from './history-sweep.js';
@@ -58,6 +59,7 @@ export class StateStore {
     private sweep: HistoryPosition,
     private readonly clients: Map<number, ClientState>,
     private idempotency: IdempotencyTable,
+    private liveKeys: LiveKeys,
     /** True when the opener discarded replicated state this replica may have acknowledged (snapshot.ts). */
     readonly stateLost: boolean,
   ) {}
@@ -68,10 +70,11 @@ export class StateStore {
     const { meta, sweep } = await readStoredMeta(db);
     const clients = await readClients(db);
     const idempotency = await readIdempotency(db);
+    const liveKeys = await LiveKeys.load(db);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
     const step = options.historySweepStepRevisions ?? HISTORY_SWEEP_STEP_REVISIONS_DEFAULT;
     assert.ok(Number.isSafeInteger(step) && step >= 1, `historySweepStepRevisions must be a positive integer, got ${step}`);
-    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, stateLost);
+    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, liveKeys, stateLost);
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -104,6 +107,7 @@ export class StateStore {
       this.clients.clear();
       for (const [id, client] of await readClients(this.db)) this.clients.set(id, client);
       this.idempotency = await readIdempotency(this.db);
+      this.liveKeys = await LiveKeys.load(this.db);
       return this.meta();
     });
   }
@@ -142,6 +146,7 @@ export class StateStore {
     this.sweep = cursor;
     for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
     this.idempotency.commit(output.idempotency);
+    this.liveKeys.follow(output.writes);
     return output.applied;
   }
 
@@ -166,10 +171,13 @@ export class StateStore {
     for (const lease of reads.leaseKeys) leaseKeys.set(lease, await scanLeaseKeys(this.db, lease, DELETE_RANGE_KEYS_MAX + 1));
     // Keys a range or revoke may delete are read as records too, so the lease index follows their change.
     const keys = [...new Set([...reads.keys, ...[...leaseKeys.values()].flat()])].filter((key) => !records.has(key));
-    const live = await this.db.getMany(keys.map(liveKey));
-    keys.forEach((key, i) => {
+    // Only keys that exist are read (live-keys.ts).
+    for (const key of keys) if (!this.liveKeys.has(key)) records.set(key, null);
+    const stored = keys.filter((key) => !records.has(key));
+    const live = await this.db.getMany(stored.map(liveKey));
+    stored.forEach((key, i) => {
       const bytes = live[i];
-      if (bytes === undefined) return records.set(key, null);
+      assert.ok(bytes !== undefined, `live key '${key}' has no stored record`);
       const { record, sub } = decodeLive(bytes);
       found(key, record, sub);
     });

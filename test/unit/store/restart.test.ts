@@ -41,6 +41,9 @@ describe.each<Durability>(['fsync', 'async'])('restart with durability %s', (dur
     const applied = await after.state.applyBatch([...entries.slice(2), opEntry(5, put('k2', 'again'), { requestId: 2 })]);
     expect(applied[2]?.result).toEqual({ type: 'put', revision: 2, modRevision: 2 });
     expect(after.state.meta().revision).toBe(4);
+    // The keys that exist came back too (live-keys.ts): a new write to one continues its record.
+    await after.state.applyBatch([opEntry(6, put('k1', 'again'))]);
+    expect(await readRecord(after, 'k1')).toEqual({ value: bytes('again'), createRevision: 1, modRevision: 5, version: 2 });
   });
 });
 
