@@ -19,8 +19,9 @@ export interface LogStorage {
 
 /** The state machine's store (src/store/state-store.ts). Calls are made one at a time, in order. */
 export interface AppliedStateStorage {
-  /** With `checkpoint`, resolves once these and every earlier apply are durable: the log below may go. */
-  applyBatch(entries: readonly LogEntry[], checkpoint: boolean): Promise<AppliedEntry[]>;
+  /** Resolves once written; with `checkpoint`, once these and every earlier apply are durable: the log
+   *  below may go. `onResults` is told the results earlier, once they are known (state-store.ts). */
+  applyBatch(entries: readonly LogEntry[], checkpoint: boolean, onResults: (applied: AppliedEntry[]) => void): Promise<AppliedEntry[]>;
   /** Durable when it resolves; `beforeReplace` runs once the install is marked, before anything is replaced. */
   installSnapshot(records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>): Promise<StoreMeta>;
 }

@@ -5,7 +5,8 @@
 //   single write, and the `persisted` input that follows lets the replica ACK them all at once.
 // - A view-state write is a promise to peers: every effect after it waits until it is durable.
 // - Applies run strictly one after another, in slot order; entries that arrive while one is written go
-//   into the next single batch. They are not synced: the log is the durability. Every
+//   into the next single batch. Their results go to the callers once known, before the batch is written
+//   (the store's reads wait for it). They are not synced: the log is the durability. Every
 //   checkpointIntervalMs one apply is a synced checkpoint, and the log is trimmed only below it.
 import type { Logger } from 'pino';
 import type { LogEntry } from '../consensus/log-entry.js';
@@ -33,7 +34,7 @@ export interface ReplicaHostOptions {
   onDurable(entries: readonly LogEntry[]): void;
   /** Committed entries handed to the state store, in slot order, before they are applied. */
   onCommitted(entries: readonly LogEntry[]): void;
-  /** What the state store returned for them, once written. */
+  /** What applying them returned, as soon as the state store knows it (before its batch is written). */
   onApplied(entries: readonly AppliedEntry[]): void;
   /** A store write failed: the replica can no longer keep its promises and must stop. */
   onFatal(error: Error): void;
@@ -263,11 +264,11 @@ export class ReplicaHost {
         const nowMs = this.options.clock.nowMs();
         checkpoint = nowMs - this.lastCheckpointMs >= this.options.checkpointIntervalMs;
         if (checkpoint) this.lastCheckpointMs = nowMs;
-        return this.options.state.applyBatch(batch, checkpoint);
+        // Callers are answered once the results are known; the next batch waits for this one's write.
+        return this.options.state.applyBatch(batch, checkpoint, (applied) => this.options.onApplied(applied));
       })
       .then((applied) => {
         if (checkpoint) this.checkpointedSlot = applied.at(-1)?.slot ?? this.checkpointedSlot;
-        this.options.onApplied(applied);
         this.trimLog();
       })
       .catch((err: Error) => this.options.onFatal(err));

@@ -51,9 +51,14 @@ export async function scanRange(
 }
 
 export class LocalReads {
-  constructor(private readonly db: Database) {}
+  /** `readable`: resolves once every apply already answered is in the database (StateStore.readable). */
+  constructor(
+    private readonly db: Database,
+    private readonly readable: () => Promise<void>,
+  ) {}
 
   private async withSnapshot<T>(read: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    await this.readable();
     const snapshot = this.db.snapshot();
     try {
       return await read(snapshot);
@@ -75,6 +80,7 @@ export class LocalReads {
   /** One getMany, which reads both records from one implicit snapshot: the hot path of a GET (no snapshot
    *  object to make and close, one thread-pool hop instead of three). */
   async readKey(key: string): Promise<{ revision: number; record: KeyRecord | null }> {
+    await this.readable();
     const [bytes, meta] = await this.db.getMany([liveKey(key), META_KEY]);
     const { revision } = meta === undefined ? INITIAL_META : decodeMeta(meta);
     return { revision, record: bytes === undefined ? null : decodeLive(bytes).record };
@@ -126,6 +132,7 @@ export class LocalReads {
 
   /** Every lease and its time to live, for a new leader to count down. */
   async readLeases(): Promise<Array<{ lease: number; ttlMs: number }>> {
+    await this.readable();
     return (await scanLeases(this.db)).map(({ lease, ttlMs }) => ({ lease, ttlMs }));
   }
 }

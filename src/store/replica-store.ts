@@ -49,7 +49,7 @@ export async function openReplicaStore(location: string | StorageParts, options:
     return {
       log,
       state,
-      reads: new LocalReads(db),
+      reads: new LocalReads(db, () => state.readable()),
       async close() {
         await state.settled();
         await log.close();

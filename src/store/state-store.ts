@@ -49,6 +49,8 @@ interface Prefetched {
 export class StateStore {
   // Applies and installs write from (and replace) the in-memory meta and client table, so they run one after the other.
   private writes: Promise<unknown> = Promise.resolve();
+  /** The write of the latest apply whose results were handed out before it finished: reads wait for it. */
+  private answered: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: Database,
@@ -83,11 +85,19 @@ export class StateStore {
   }
 
   /**
-   * Applies committed entries, which must continue exactly where meta stopped (state-machine.ts). With
-   * `checkpoint` (and durability fsync), resolves once they and everything applied before are on disk.
+   * Applies committed entries, which must continue exactly where meta stopped (state-machine.ts). Resolves
+   * once they are written; with `checkpoint` (and durability fsync), once they and everything applied
+   * before are on disk. `onResults` gets the results as soon as they are known, while the batch is still
+   * being written: the log already holds the entries durably (a restart replays them), and every read
+   * waits for that write (readable()), so an answer given early is never contradicted by a later read.
    */
-  applyBatch(entries: readonly LogEntry[], checkpoint = true): Promise<AppliedEntry[]> {
-    return this.serialize(() => this.applyNow(entries, checkpoint && this.sync));
+  applyBatch(entries: readonly LogEntry[], checkpoint = true, onResults?: (applied: AppliedEntry[]) => void): Promise<AppliedEntry[]> {
+    return this.serialize(() => this.applyNow(entries, checkpoint && this.sync, onResults));
+  }
+
+  /** Resolves once every apply whose results were handed out is in the database: what a read waits for. */
+  readable(): Promise<void> {
+    return this.answered;
   }
 
   /** The replicated state at one point in time, for a peer that fell behind the log window. */
@@ -112,15 +122,31 @@ export class StateStore {
     });
   }
 
-  private async applyNow(entries: readonly LogEntry[], sync: boolean): Promise<AppliedEntry[]> {
+  private async applyNow(
+    entries: readonly LogEntry[],
+    sync: boolean,
+    onResults: ((applied: AppliedEntry[]) => void) | undefined,
+  ): Promise<AppliedEntry[]> {
     const applied: AppliedEntry[] = [];
     // Usually one part; a range-reading op starts its own, each part one atomic batch (state-machine.ts).
     const parts = splitAtRangeReads(decodeEntries(entries));
-    for (const [i, part] of parts.entries()) applied.push(...(await this.applyPart(part, sync && i === parts.length - 1)));
+    let written = Promise.resolve();
+    for (const [i, part] of parts.entries()) {
+      await written; // a part reads what the one before it wrote
+      const started = await this.applyPart(part, sync && i === parts.length - 1);
+      applied.push(...started.applied);
+      written = started.written;
+    }
+    if (onResults) {
+      this.answered = written;
+      onResults(applied);
+    }
+    await written;
     return applied;
   }
 
-  private async applyPart(decoded: readonly DecodedEntry[], sync: boolean): Promise<AppliedEntry[]> {
+  /** Computes a part's outcome and starts writing it; `written` resolves once it is in the database. */
+  private async applyPart(decoded: readonly DecodedEntry[], sync: boolean): Promise<{ applied: AppliedEntry[]; written: Promise<void> }> {
     const stored = await this.prefetch(decoded);
     const output = applyEntries(
       {
@@ -141,13 +167,14 @@ export class StateStore {
     });
     const batch = this.db.batch();
     writeApply(batch, { output, history, deletes, sweep: cursor });
-    await batch.write(writeOptions(sync));
-    this.current = output.meta;
-    this.sweep = cursor;
-    for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
-    this.idempotency.commit(output.idempotency);
-    this.liveKeys.follow(output.writes);
-    return output.applied;
+    const written = batch.write(writeOptions(sync)).then(() => {
+      this.current = output.meta;
+      this.sweep = cursor;
+      for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
+      this.idempotency.commit(output.idempotency);
+      this.liveKeys.follow(output.writes);
+    });
+    return { applied: output.applied, written };
   }
 
   private async prefetch(decoded: readonly DecodedEntry[]): Promise<Prefetched> {

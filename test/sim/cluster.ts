@@ -26,6 +26,8 @@ import { SimClient } from './workload.js';
 
 /** A snapshot request to an unreachable peer fails after this long (a connect timeout). */
 const SNAPSHOT_CONNECT_TIMEOUT_MS = 50;
+/** Simulated time the final history read may take (it waits for database writes in flight). */
+const HISTORY_READ_WAIT_MS = 1_000;
 /** Streaming the small simulated state takes this long, on top of the round trip. */
 const SNAPSHOT_TRANSFER_MS_MIN = 1;
 const SNAPSHOT_TRANSFER_MS_MAX = 20;
@@ -185,7 +187,17 @@ export class Cluster {
   async watchHistory(): Promise<RevisionEvents[] | null> {
     const slots = this.invariants.slotsApplied();
     const caughtUp = this.replicas.find((replica) => replica.soft() !== null && this.invariants.lastApplied(replica.id) === slots);
-    return caughtUp === undefined ? null : caughtUp.history();
+    if (caughtUp === undefined) return null;
+    // The read waits for the database write of the last apply answered: a disk event still to run.
+    let outcome: { history: RevisionEvents[] | null } | { error: unknown } | undefined;
+    caughtUp.history().then(
+      (history) => (outcome = { history }),
+      (error: unknown) => (outcome = { error }),
+    );
+    await this.scheduler.runUntil(this.scheduler.nowMs + HISTORY_READ_WAIT_MS, () => outcome !== undefined);
+    if (outcome === undefined) throw new Error(`${caughtUp.name}'s history read did not finish in ${HISTORY_READ_WAIT_MS} simulated ms`);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.history;
   }
 
   /** Puts the lease revokes into the history, one delete per key each deleted, at the instant it took effect. */

@@ -11,6 +11,7 @@ import { HEADER_BYTES, MessageType, readHeader, writeHeader } from '../../src/mr
 import type { AppliedStateStorage, LogStorage, Network } from '../../src/runtime/ports.js';
 import type { SubmitterFeed } from '../../src/runtime/submitter.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
+import { LocalReads } from '../../src/store/local-reads.js';
 import { decodeOpRequest, encodeOpRequest } from '../../src/store/ops.js';
 import type { NodeFaults } from './sim-replica-node.js';
 
@@ -22,6 +23,8 @@ export const MUTATIONS = {
   'apply-uncommitted': 'the replica applies every entry it holds, committed or not',
   'leader-noops-held-slot':
     'the leader turns the oldest slot it holds but has not applied into a NO-OP, though it may be committed elsewhere',
+  'reads-before-written':
+    'reads do not wait for the database write of an apply whose results were already answered, so a read can miss the write it follows',
   'resolve-before-apply': 'the submitter resolves a read barrier once it is committed, without waiting for this replica to apply it',
   'dedup-disabled': 'a resent REQUEST goes out under a new client id, so replicas cannot tell it is a retry',
   'idempotency-ignored': "REQUESTs go out without their ops' Idempotency-Keys, so a keyed retry by a new submitter applies again",
@@ -45,7 +48,7 @@ export function nodeFaults(mutation: Mutation | null, replicaId: number): NodeFa
       return {
         seams: {},
         state: (state): AppliedStateStorage => ({
-          applyBatch: (entries) => state.applyBatch(entries, false),
+          applyBatch: (entries, _checkpoint, onResults) => state.applyBatch(entries, false, onResults),
           installSnapshot: (records, beforeReplace) => state.installSnapshot(records, beforeReplace),
         }),
       };
@@ -53,6 +56,8 @@ export function nodeFaults(mutation: Mutation | null, replicaId: number): NodeFa
       return { seams: { machine: (machine, state) => afterEachStep(machine, state, applyEverythingHeld) } };
     case 'leader-noops-held-slot':
       return { seams: { machine: (machine, state) => afterEachStep(machine, state, noopOldestHeldSlot) } };
+    case 'reads-before-written':
+      return { seams: {}, reads: (database) => new LocalReads(database, () => Promise.resolve()) };
     case 'resolve-before-apply':
       return { seams: { feed: resolveBarriersOnCommit } };
     case 'dedup-disabled':

@@ -91,7 +91,8 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<S
   };
 }
 
-/** The checks made once the run is over: liveness, then linearizability and stale reads. */
+/** The checks made once the run is over: linearizability and stale reads, then liveness — a safety
+ *  failure is reported even when the run also got stuck (a bug often causes both). */
 async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | null> {
   const { config, scheduler, invariants } = cluster;
   const lagging = cluster.replicas
@@ -107,10 +108,11 @@ async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | n
     endMs,
     laggingReplicas: scheduler.nowMs >= config.endMs ? lagging : [],
   });
-  if (stuck !== null) return { kind: 'liveness', message: stuck, atMs: endMs };
+  const liveness: SimFailure | null = stuck === null ? null : { kind: 'liveness', message: stuck, atMs: endMs };
 
   const history = await cluster.watchHistory();
-  if (history === null) return { kind: 'liveness', message: 'no replica applied every slot by the end of the run', atMs: endMs };
+  if (history === null)
+    return liveness ?? { kind: 'liveness', message: 'no replica applied every slot by the end of the run', atMs: endMs };
   cluster.addRevokes(history);
   const check = checkLinearizable(cluster.history.ops);
   if (!check.ok) {
@@ -126,7 +128,7 @@ async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | n
     return { kind: 'linearizability', message, atMs: endMs };
   }
   const stale = checkStaleReads(cluster.staleReads.reads, cluster.history.ops, history);
-  return stale === null ? null : { kind: 'stale-read', message: stale, atMs: endMs };
+  return stale === null ? liveness : { kind: 'stale-read', message: stale, atMs: endMs };
 }
 
 /** The command that replays a seed with its trace. */

@@ -11,6 +11,8 @@ import type { LogEntry } from '../../src/consensus/log-entry.js';
 import type { Peer, ReplicaSoftState } from '../../src/consensus/types.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
 import { openReplicaStore, type ReplicaStore } from '../../src/store/replica-store.js';
+import type { Database } from '../../src/store/database.js';
+import type { LocalReads } from '../../src/store/local-reads.js';
 import type { SnapshotRecord } from '../../src/store/snapshot.js';
 import type { ReplicaProcessConfig, ReplicaProcessSeams } from '../../src/runtime/replica-process.js';
 import { ReplicaProcess } from '../../src/runtime/replica-process.js';
@@ -33,6 +35,7 @@ export interface NodeFaults {
   log?(log: LogStorage): LogStorage;
   state?(state: AppliedStateStorage): AppliedStateStorage;
   network?(network: Network): Network;
+  reads?(database: Database): LocalReads;
 }
 
 export interface SimReplicaNodeDeps {
@@ -154,7 +157,8 @@ export class SimReplicaNode {
 
   private async boot(life: Incarnation): Promise<void> {
     const { disk, prng, invariants } = this.deps;
-    const store = await openReplicaStore(disk.open(), {
+    const parts = disk.open();
+    const store = await openReplicaStore(parts, {
       durability: this.setup.durability,
       logRetainEntries: this.setup.runtimeTiming.logRetainEntries,
       walSegmentBytes: this.deps.walSegmentBytes,
@@ -169,7 +173,7 @@ export class SimReplicaNode {
       {
         log: this.tracedLog(store),
         state: this.observedState(store),
-        reads: store.reads,
+        reads: this.deps.faults.reads?.(parts.database) ?? store.reads,
         snapshots: this.deps.snapshots(this.id, life.clock),
         network: this.deps.faults.network?.(network) ?? network,
         clock: life.clock,
@@ -217,13 +221,15 @@ export class SimReplicaNode {
       get stateLost() {
         return store.state.stateLost;
       },
-      applyBatch: async (entries: readonly LogEntry[], checkpoint: boolean) => {
+      applyBatch: async (entries: readonly LogEntry[], checkpoint: boolean, onResults: (applied: AppliedEntry[]) => void) => {
         invariants.beforeApply(this.id, entries);
-        const applied = await storage.applyBatch(entries, checkpoint);
+        const applied = await storage.applyBatch(entries, checkpoint, (results) => {
+          invariants.afterApply(this.id, results);
+          this.deps.onApplied(this.id, results);
+          onResults(results);
+        });
         const kind = checkpoint ? 'checkpoint' : 'apply';
-        this.trace(() => `${kind} slots ${entries[0]?.slot}..${entries.at(-1)?.slot} (revision ${store.state.meta().revision})`);
-        invariants.afterApply(this.id, applied);
-        this.deps.onApplied(this.id, applied);
+        this.trace(() => `${kind} written: slots ${entries[0]?.slot}..${entries.at(-1)?.slot} (revision ${store.state.meta().revision})`);
         return applied;
       },
       installSnapshot: async (records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>) => {

@@ -117,10 +117,10 @@ describe('ReplicaHost', () => {
         trimBelow: (slot) => s.log.trimBelow(slot),
       },
       state: {
-        applyBatch: async (entries) => {
+        applyBatch: async (entries, _checkpoint, onResults) => {
           applies.push([...entries]);
           await holdWrites;
-          return s.state.applyBatch(entries);
+          return s.state.applyBatch(entries, true, onResults);
         },
         installSnapshot: () => Promise.reject(new Error('not expected')),
       },
@@ -239,18 +239,18 @@ describe('ReplicaHost', () => {
         },
       },
       state: {
-        applyBatch: (entries, checkpoint) => {
+        applyBatch: (entries, checkpoint, onResults) => {
           events.push(`${checkpoint ? 'checkpoint' : 'apply'} ${entries[0]!.slot}..${entries.at(-1)!.slot}`);
-          return Promise.resolve(
-            entries.map(({ slot, session, seq, clientId, requestId }) => ({
-              slot,
-              session,
-              seq,
-              clientId,
-              requestId,
-              result: { type: 'barrier' as const, revision: 0 },
-            })),
-          );
+          const applied = entries.map(({ slot, session, seq, clientId, requestId }) => ({
+            slot,
+            session,
+            seq,
+            clientId,
+            requestId,
+            result: { type: 'barrier' as const, revision: 0 },
+          }));
+          onResults(applied);
+          return Promise.resolve(applied);
         },
         installSnapshot: () => Promise.reject(new Error('not expected')),
       },
