@@ -198,22 +198,26 @@ export class StateStore {
     for (const lease of reads.leaseKeys) leaseKeys.set(lease, await scanLeaseKeys(this.db, lease, DELETE_RANGE_KEYS_MAX + 1));
     // Keys a range or revoke may delete are read as records too, so the lease index follows their change.
     const keys = [...new Set([...reads.keys, ...[...leaseKeys.values()].flat()])].filter((key) => !records.has(key));
-    // Only keys that exist are read (live-keys.ts).
-    for (const key of keys) if (!this.liveKeys.has(key)) records.set(key, null);
-    const stored = keys.filter((key) => !records.has(key));
-    const live = await this.db.getMany(stored.map(liveKey));
-    stored.forEach((key, i) => {
-      const bytes = live[i];
+    // Only keys that exist are read (live-keys.ts), and synchronously: no write lands meanwhile (applies
+    // are serial), and a cached record costs microseconds where a thread-pool hop costs tens.
+    for (const key of keys) {
+      if (!this.liveKeys.has(key)) {
+        records.set(key, null);
+        continue;
+      }
+      const bytes = this.db.getSync(liveKey(key));
       assert.ok(bytes !== undefined, `live key '${key}' has no stored record`);
       const { record, sub } = decodeLive(bytes);
       found(key, record, sub);
-    });
+    }
     // A write may detach a key from its lease, whose key count then changes.
     const leaseIds = new Set(reads.leases);
     for (const record of records.values()) if (record?.lease !== undefined) leaseIds.add(record.lease);
-    const ids = [...leaseIds];
-    const storedLeases = await this.db.getMany(ids.map(leaseKey));
-    const leases = new Map(ids.map((id, i) => [id, storedLeases[i] === undefined ? null : decodeLease(storedLeases[i]!)] as const));
+    const leases = new Map<number, LeaseRecord | null>();
+    for (const id of leaseIds) {
+      const bytes = this.db.getSync(leaseKey(id));
+      leases.set(id, bytes === undefined ? null : decodeLease(bytes));
+    }
     return { records, positions, ranges, leases, leaseKeys };
   }
 
