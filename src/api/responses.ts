@@ -52,7 +52,7 @@ export function errorBody(codes: readonly ErrorCode[]) {
 }
 
 /** Codes whose response says, in X-Mrtom-Revision, the store revision they were decided at. */
-const AT_A_REVISION: readonly ErrorCode[] = ['key_not_found', 'precondition_failed', 'future_revision'];
+const AT_A_REVISION: readonly ErrorCode[] = ['key_not_found', 'lease_not_found', 'precondition_failed', 'future_revision'];
 
 /** An error response: the body, what each of its codes means, and the headers that come with them. */
 function errorResponse(codes: readonly ErrorCode[]) {

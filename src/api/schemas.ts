@@ -88,6 +88,46 @@ export const LeaseGrantQuery = query({ ttl: Duration });
 
 export const LeaseBody = Type.Object({ lease: LeaseId, ttlMs: integer(1) });
 
+/** Keys GET /v1/leases/{id}?keys=true names at most; `moreKeys` says when the lease has more. */
+export const LEASE_KEY_NAMES_MAX = 1_000;
+
+export const LeaseListQuery = query({
+  after: Type.Optional(integer(1, { description: "start strictly after this lease id: the previous page's `next`" })),
+  limit: Type.Optional(integer(1, { maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT })),
+  consistency: Type.Optional(Consistency),
+});
+
+export const LeaseReadQuery = query({
+  keys: Type.Optional(
+    Type.Boolean({ default: false, description: `name the keys attached, in key order, at most ${LEASE_KEY_NAMES_MAX}` }),
+  ),
+  consistency: Type.Optional(Consistency),
+});
+
+const LeaseInfo = {
+  lease: LeaseId,
+  ttlMs: integer(1, { description: 'the TTL granted (a keepalive restarts it)' }),
+  keys: integer(0, { description: 'how many keys are attached' }),
+};
+
+export const LeaseListBody = Type.Object({
+  revision: Revision,
+  leases: Type.Array(Type.Object(LeaseInfo), { description: 'in id order' }),
+  next: Type.Union([LeaseId, Type.Null()], { description: 'pass as `after` for the next page; null on the last page' }),
+});
+
+export const LeaseReadBody = Type.Object({
+  revision: Revision,
+  ...LeaseInfo,
+  remainingMs: Type.Union([integer(0), Type.Null()], {
+    description: "time left on the leader's countdown; null on a follower, which counts no lease down (ask the leader)",
+  }),
+  keyNames: Type.Optional(
+    Type.Array(Type.String(), { maxItems: LEASE_KEY_NAMES_MAX, description: 'with keys=true: the keys attached, in key order' }),
+  ),
+  moreKeys: Type.Optional(Type.Boolean({ description: `with keys=true: the lease has more keys than the ${LEASE_KEY_NAMES_MAX} named` })),
+});
+
 export const LeaseRevokeBody = Type.Object({
   revision: Revision,
   deleted: integer(0),

@@ -11,7 +11,10 @@ export interface NodeHealth {
 }
 
 /** Reads of this replica's applied state, each at one store revision it returns; possibly stale. */
-export type LocalReads = Pick<StoreReads, 'readKey' | 'readKeyAt' | 'readRange' | 'readRangeAt' | 'readEvents'>;
+export type LocalReads = Pick<
+  StoreReads,
+  'readKey' | 'readKeyAt' | 'readRange' | 'readRangeAt' | 'readEvents' | 'readLeasePage' | 'readLease'
+>;
 
 export interface PeerStatus {
   id: number;
@@ -42,6 +45,9 @@ export interface KvService {
    *  after it is linearizable. Concurrent callers share one barrier op in the log. */
   barrier(): Promise<void>;
   readonly local: LocalReads;
+  /** Time left before the leader revokes `lease`, on its clock; null unless this replica is the leader
+   *  and counts the lease down (src/runtime/lease-expiry.ts). */
+  leaseRemainingMs(lease: number): number | null;
   /** Calls `listener` after every apply batch of this replica; returns the unsubscribe function. */
   onApplied(listener: () => void): () => void;
   health(): NodeHealth;

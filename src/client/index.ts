@@ -18,7 +18,17 @@ export { Txn, op } from './txn.js';
 export type { CompareOp, NumericTarget, TxnOpResult, TxnRequest, TxnResult } from './txn.js';
 export { Watch } from './watch.js';
 export type { WatchEvent, WatchFrame, WatchOptions } from './watch.js';
-export type { KeepAlive, KeepAliveOptions, Lease, Leases } from './leases.js';
+export type {
+  KeepAlive,
+  KeepAliveOptions,
+  Lease,
+  LeaseGetOptions,
+  LeaseInfo,
+  LeaseListOptions,
+  LeasePage,
+  Leases,
+  LeaseSummary,
+} from './leases.js';
 export type { NodeStatus, PeerStatus, ReplicaReport } from './cluster-status.js';
 export { IDEMPOTENCY_KEY_HEADER } from './write-request.js';
 export type { WriteOptions } from './write-request.js';

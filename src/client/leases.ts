@@ -1,7 +1,10 @@
-// Leases (docs/api.md): grant one with a TTL, keep it alive, revoke it; keys written with `{ lease }`
-// are deleted when it ends. keepAlive() runs a loop until stopped, or until the lease is found gone.
+// Leases (docs/api.md): grant one with a TTL, keep it alive, revoke it, list them or read one; keys
+// written with `{ lease }` are deleted when it ends. keepAlive() runs a loop until stopped, or until the
+// lease is found gone.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consistency } from './client.js';
 import { NotFoundError } from './errors.js';
+import { withQuery } from './paths.js';
 import type { JsonCaller, WriteOptions } from './write-request.js';
 import { writeRequest } from './write-request.js';
 
@@ -9,6 +12,46 @@ export interface Lease {
   lease: number;
   ttlMs: number;
 }
+
+/** A lease as listed: its granted TTL and how many keys are attached. */
+export interface LeaseSummary extends Lease {
+  keys: number;
+}
+
+export interface LeaseListOptions {
+  /** Start strictly after this lease id. */
+  after?: number;
+  /** Leases per page, at most 1000 (default 100). */
+  pageSize?: number;
+  consistency?: Consistency;
+  signal?: AbortSignal;
+}
+
+export interface LeasePage {
+  /** The revision this page was read at; each page of one list() is read at the revision current then. */
+  revision: number;
+  leases: LeaseSummary[];
+  /** The last id when more follow; pass as `after` to continue elsewhere. */
+  next: number | null;
+}
+
+export interface LeaseGetOptions {
+  /** Name the keys attached (at most 1000, in key order) as `keyNames`; `moreKeys` says when there are more. */
+  keys?: boolean;
+  consistency?: Consistency;
+  signal?: AbortSignal;
+}
+
+export interface LeaseInfo extends LeaseSummary {
+  revision: number;
+  /** Time left on the leader's countdown; null when the replica that answered is not the leader. */
+  remainingMs: number | null;
+  keyNames?: string[];
+  moreKeys?: boolean;
+}
+
+/** Pages one list() iterates at most (100 million leases at the largest page). */
+const LIST_PAGES_MAX = 100_000;
 
 export interface KeepAliveOptions {
   /** Time between keepalives; default a third of the TTL the server reports. */
@@ -51,6 +94,27 @@ export class Leases {
     return this.call(writeRequest('DELETE', `/v1/leases/${lease}`, options));
   }
 
+  /** Pages of leases in id order; each page is fetched when the loop asks for it. */
+  async *list(options: LeaseListOptions = {}): AsyncGenerator<LeasePage> {
+    let after = options.after;
+    for (let page = 0; page < LIST_PAGES_MAX; page++) {
+      const path = withQuery('/v1/leases', { after, limit: options.pageSize, consistency: options.consistency });
+      const body = await this.read<LeasePage>(path, options.signal);
+      yield body;
+      if (body.next === null) return;
+      after = body.next;
+    }
+    throw new RangeError(`leases.list: more than ${LIST_PAGES_MAX} pages`);
+  }
+
+  /** The lease, at one revision; NotFoundError (code lease_not_found) when it does not exist. */
+  get(lease: number, options: LeaseGetOptions = {}): Promise<LeaseInfo> {
+    return this.read(
+      withQuery(`/v1/leases/${lease}`, { keys: options.keys || undefined, consistency: options.consistency }),
+      options.signal,
+    );
+  }
+
   keepAlive(lease: number, options: KeepAliveOptions = {}): KeepAlive {
     const stopper = new AbortController();
     const signals = [stopper.signal, this.clientSignal, ...(options.signal ? [options.signal] : [])];
@@ -85,5 +149,9 @@ export class Leases {
       },
       stop: () => stopper.abort(),
     };
+  }
+
+  private read<T>(path: string, signal: AbortSignal | undefined): Promise<T> {
+    return this.call<T>({ method: 'GET', path, repeatable: 'read', ...(signal === undefined ? {} : { signal }) });
   }
 }

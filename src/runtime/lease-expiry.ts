@@ -34,6 +34,14 @@ export class LeaseExpiry {
     }
   }
 
+  /** Whole milliseconds left on this node's countdown of `lease` (the clock has fractions), rounded up;
+   *  null when it is not leading or counts no deadline for it (yet: a new leader's read of the stored
+   *  leases may still be under way). */
+  remainingMs(lease: number): number | null {
+    const deadlineMs = this.options.isLeader() ? this.deadlines.get(lease) : undefined;
+    return deadlineMs === undefined ? null : Math.max(0, Math.ceil(deadlineMs - this.options.nowMs()));
+  }
+
   onTick(): void {
     if (!this.options.isLeader()) {
       this.leading = false;

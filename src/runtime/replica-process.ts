@@ -118,15 +118,6 @@ export class ReplicaProcess {
     const gate = new SubmissionGate(submitter, soft, clock, timing.sequencerSilenceMs);
     const appliedSignal = new AppliedSignal();
     const readBarrier = new ReadBarrier(() => gate.submit({ type: 'barrier' }));
-    const service = new ReplicaService({
-      soft,
-      gate,
-      readBarrier,
-      reads: ports.reads,
-      appliedSignal,
-      revision: () => ports.state.meta().revision,
-      peers: () => ports.peers(),
-    });
     // The leader proposes revokes of leases whose TTL ran out on its clock (lease-expiry.ts).
     const leaseExpiry = new LeaseExpiry({
       isLeader: () => soft().leaderId === config.id && soft().status === 'normal',
@@ -134,6 +125,16 @@ export class ReplicaProcess {
       readLeases: () => ports.reads.readLeases(),
       revoke: (lease) => gate.submit({ type: 'lease_revoke', lease }),
       onError: (err) => ports.logger.debug({ err }, 'lease expiry will retry'),
+    });
+    const service = new ReplicaService({
+      soft,
+      gate,
+      readBarrier,
+      reads: ports.reads,
+      leaseRemainingMs: (lease) => leaseExpiry.remainingMs(lease),
+      appliedSignal,
+      revision: () => ports.state.meta().revision,
+      peers: () => ports.peers(),
     });
     const feed = seams.feed?.(submitter) ?? submitter;
     const host = new ReplicaHost({

@@ -13,6 +13,7 @@ export interface ReplicaServiceParts {
   gate: SubmissionGate;
   readBarrier: ReadBarrier;
   reads: LocalReads;
+  leaseRemainingMs(lease: number): number | null;
   appliedSignal: AppliedSignal;
   revision(): number;
   peers(): Promise<PeerStatus[]>;
@@ -23,6 +24,10 @@ export class ReplicaService implements KvService {
 
   get local(): LocalReads {
     return this.parts.reads;
+  }
+
+  leaseRemainingMs(lease: number): number | null {
+    return this.parts.leaseRemainingMs(lease);
   }
 
   submit(op: KvOp, idempotencyKey?: string): Promise<OpResult> {

@@ -3,8 +3,8 @@
 // live records. Both are replicated state, written in the apply batch like the data.
 import assert from 'node:assert/strict';
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
-import type { Database } from './database.js';
-import { keyOfLeaseIndexKey, LEASES_END, LEASES_START, leaseIndexBounds, parseLeaseKey } from './keys.js';
+import type { Database, Snapshot } from './database.js';
+import { keyOfLeaseIndexKey, LEASES_END, LEASES_START, leaseIndexBounds, leaseKey, parseLeaseKey } from './keys.js';
 import type { LeaseRecord } from './ops.js';
 import { asBuffer } from './codec.js';
 
@@ -22,13 +22,18 @@ export function decodeLease(bytes: Uint8Array): LeaseRecord {
 export const LEASE_INDEX_VALUE = Buffer.alloc(0);
 
 /** The first `count` keys attached to `lease`, in key order. */
-export async function scanLeaseKeys(db: Database, lease: number, count: number): Promise<string[]> {
-  const keys = await db.keys({ ...leaseIndexBounds(lease), limit: count }).all();
+export async function scanLeaseKeys(db: Database, lease: number, count: number, snapshot?: Snapshot): Promise<string[]> {
+  const keys = await db.keys({ ...leaseIndexBounds(lease), limit: count, ...(snapshot === undefined ? {} : { snapshot }) }).all();
   return keys.map(keyOfLeaseIndexKey);
 }
 
-/** Every lease, in id order. */
-export async function scanLeases(db: Database): Promise<Array<{ lease: number } & LeaseRecord>> {
-  const rows = await db.iterator({ gte: LEASES_START, lt: LEASES_END }).all();
+/** Leases in id order: every one, or the first `limit` after the id `after`. */
+export async function scanLeases(
+  db: Database,
+  options: { after?: number; limit?: number; snapshot?: Snapshot } = {},
+): Promise<Array<{ lease: number } & LeaseRecord>> {
+  const { after, limit = Infinity, snapshot } = options;
+  const start = after === undefined ? { gte: LEASES_START } : { gt: leaseKey(after) };
+  const rows = await db.iterator({ ...start, lt: LEASES_END, limit, ...(snapshot === undefined ? {} : { snapshot }) }).all();
   return rows.map(([key, bytes]) => ({ lease: parseLeaseKey(key), ...decodeLease(bytes) }));
 }

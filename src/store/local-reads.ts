@@ -4,15 +4,15 @@
 // revision even while batches apply concurrently. A read at a past revision answers from the history,
 // or says why it cannot: the revision is compacted, or this replica has not reached it.
 import { decodeLive } from './record-codec.js';
-import { keyOfLiveKey, LIVE_END, liveKey, META_KEY } from './keys.js';
+import { keyOfLiveKey, leaseKey, LIVE_END, liveKey, META_KEY } from './keys.js';
 import { decodeMeta } from './codec.js';
 import { INITIAL_META } from './applied.js';
 import { scanStart } from './key-range.js';
 import { type Database, readMeta, type Snapshot } from './database.js';
-import type { KeyEntry, KeyRecord, RangeQuery } from './ops.js';
+import type { KeyEntry, KeyRecord, LeaseRecord, RangeQuery } from './ops.js';
 import type { RevisionEvents } from './state-machine.js';
 import { readHistory, readKeyAt, readRangeAt } from './history-reads.js';
-import { scanLeases } from './lease-store.js';
+import { decodeLease, scanLeaseKeys, scanLeases } from './lease-store.js';
 
 /** Why a read at a past revision has no answer here. */
 export type RevisionProblem =
@@ -48,6 +48,20 @@ export async function scanRange(
     if (entries.length >= count) break;
   }
   return entries;
+}
+
+/** A page of the leases: `next` is the id to continue after, null after the last lease. */
+export interface LeasePage {
+  revision: number;
+  leases: Array<{ lease: number } & LeaseRecord>;
+  next: number | null;
+}
+
+/** One lease, null when it does not exist; with `keyNames`, the first keys attached to it. */
+export interface LeaseRead {
+  revision: number;
+  lease: LeaseRecord | null;
+  keyNames?: string[];
 }
 
 export class LocalReads {
@@ -140,6 +154,28 @@ export class LocalReads {
       const from = Math.max(fromRevision, compactRevision);
       const history = from > revision ? [] : await readHistory(this.db, snapshot, from, revisionsMax, options.prev === true);
       return { revision, compactRevision, history };
+    });
+  }
+
+  /** The first `limit` leases after the id `after` (from the first without it), in id order. */
+  readLeasePage(query: { after?: number; limit: number }): Promise<LeasePage> {
+    return this.withSnapshot(async (snapshot) => {
+      const { revision } = await readMeta(this.db, snapshot);
+      const rows = await scanLeases(this.db, { ...query, limit: query.limit + 1, snapshot });
+      const leases = rows.slice(0, query.limit);
+      return { revision, leases, next: rows.length > query.limit ? leases.at(-1)!.lease : null };
+    });
+  }
+
+  /** The lease and, when `keysMax` is given, the first `keysMax` keys attached to it in key order. */
+  readLease(lease: number, keysMax?: number): Promise<LeaseRead> {
+    return this.withSnapshot(async (snapshot) => {
+      const { revision } = await readMeta(this.db, snapshot);
+      const bytes = await this.db.get(leaseKey(lease), { snapshot });
+      if (bytes === undefined) return { revision, lease: null };
+      const record = decodeLease(bytes);
+      if (keysMax === undefined) return { revision, lease: record };
+      return { revision, lease: record, keyNames: await scanLeaseKeys(this.db, lease, keysMax, snapshot) };
     });
   }
 

@@ -146,6 +146,29 @@ describe('mrtom-kv client verbs', () => {
     expect(await cli('lease', 'revoke', String(lease))).toMatchObject({ code: 0, stdout: `lease ${lease} revoked, 1 keys deleted\n` });
     expect((await cli('get', 'lease/key')).code).toBe(1);
     expect((await cli('lease', 'keepalive', String(lease))).code).toBe(1);
+    expect((await cli('lease', 'show', String(lease))).code).toBe(1);
+  });
+
+  it('lease ls lists every lease; lease show names its keys, and only the leader knows the time left', async () => {
+    const { lease } = JSON.parse((await cli('lease', 'grant', '30s', '-o', 'json')).stdout);
+    expect((await cli('put', 'shown/b', 'up', '--lease', String(lease))).code).toBe(0);
+    expect((await cli('put', 'shown/a', 'up', '--lease', String(lease))).code).toBe(0);
+    const listed = await cli('lease', 'ls', '--page-size', '1', '-o', 'json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).leases).toContainEqual({ lease, ttlMs: 30_000, keys: 2 });
+    expect((await cli('lease', 'ls')).stdout.split('\n')).toContain(String(lease));
+
+    const shown = await cli('lease', 'show', String(lease), '--keys');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^lease ${lease}: TTL 30000 ms, 2 keys, [^\n]+\nshown/a\nshown/b\n$`));
+    const reports: Array<{ url: string; role: string }> = JSON.parse((await cli('status', '-o', 'json')).stdout);
+    for (const { url, role } of reports) {
+      const { remainingMs, ...rest } = JSON.parse((await cli('lease', 'show', String(lease), '-o', 'json', '--endpoints', url)).stdout);
+      expect(rest).toEqual({ revision: expect.any(Number), lease, ttlMs: 30_000, keys: 2 });
+      if (role !== 'leader') expect({ url, remainingMs }).toEqual({ url, remainingMs: null });
+      else expect(remainingMs).toBeLessThanOrEqual(30_000);
+    }
+    expect((await cli('lease', 'show', '0')).code).toBe(2);
   });
 
   it('status shows every replica with one leader', async () => {
@@ -187,6 +210,8 @@ describe('mrtom-kv client verbs', () => {
       ['lease', 'grant'],
       ['lease', 'keepalive'],
       ['lease', 'revoke'],
+      ['lease', 'ls'],
+      ['lease', 'show'],
       ['status'],
       ['bench'],
     ]) {

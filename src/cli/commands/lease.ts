@@ -1,10 +1,10 @@
-// `mrtom-kv lease grant|keepalive|revoke`: leases whose end deletes the keys attached to them.
+// `mrtom-kv lease grant|keepalive|revoke|ls|show`: leases whose end deletes the keys attached to them.
 import { Command, Option } from 'commander';
 import { clientCommand, runVerb, type ClientFlags } from '../client-command.js';
 import { UsageError } from '../exit-codes.js';
 import { writeJson, writeLine, writeTable } from '../output.js';
 import { parseDurationMs, parseIntegerIn } from '../options.js';
-import type { Lease } from '../../client/index.js';
+import type { Consistency, Lease, LeaseSummary } from '../../client/index.js';
 
 const parseLeaseId = parseIntegerIn(1, Number.MAX_SAFE_INTEGER);
 
@@ -57,10 +57,70 @@ function revokeCommand(): Command {
     });
 }
 
+const consistencyOption = () =>
+  new Option('--consistency <mode>', 'linearizable or stale').choices(['linearizable', 'stale']).default('linearizable');
+
+function lsCommand(): Command {
+  return clientCommand('ls', 'list every lease in id order, with its TTL and key count', [
+    'mrtom-kv lease ls',
+    'mrtom-kv lease ls -o table',
+  ])
+    .addOption(new Option('--page-size <n>', 'leases per request').argParser(parseIntegerIn(1, 1000)).default(100))
+    .addOption(consistencyOption())
+    .action(async (flags: ClientFlags & { pageSize: number; consistency: Consistency }) => {
+      await runVerb(flags, async ({ client, output, signal }) => {
+        const leases: LeaseSummary[] = [];
+        for await (const page of client.leases.list({ pageSize: flags.pageSize, consistency: flags.consistency, signal })) {
+          leases.push(...page.leases);
+        }
+        if (output === 'json') writeJson({ leases });
+        else if (output === 'table')
+          writeTable(
+            ['LEASE', 'TTL MS', 'KEYS'],
+            leases.map((l) => [l.lease, l.ttlMs, l.keys]),
+            true,
+          );
+        else for (const { lease } of leases) writeLine(String(lease));
+      });
+    });
+}
+
+function showCommand(): Command {
+  return clientCommand('show', 'show a lease: its TTL, its key count and (asked of the leader) the time left', [
+    'mrtom-kv lease show 17',
+    'mrtom-kv lease show 17 --keys -o json',
+  ])
+    .argument('<id>', 'the lease id', parseLeaseId)
+    .addOption(new Option('--keys', 'also name the keys attached (at most 1000)'))
+    .addOption(consistencyOption())
+    .action(async (lease: number, flags: ClientFlags & { keys?: boolean; consistency: Consistency }) => {
+      await runVerb(flags, async ({ client, output, signal }) => {
+        const info = await client.leases.get(lease, { keys: flags.keys === true, consistency: flags.consistency, signal });
+        if (output === 'json') return writeJson(info);
+        if (output === 'table') {
+          writeTable(['LEASE', 'TTL MS', 'KEYS', 'REMAINING MS'], [[info.lease, info.ttlMs, info.keys, info.remainingMs]], true);
+          if (info.keyNames !== undefined)
+            writeTable(
+              ['KEY'],
+              info.keyNames.map((key) => [key]),
+              true,
+            );
+        } else {
+          const left = info.remainingMs === null ? 'time left known only to the leader' : `${info.remainingMs} ms left`;
+          writeLine(`lease ${info.lease}: TTL ${info.ttlMs} ms, ${info.keys} keys, ${left}`);
+          for (const key of info.keyNames ?? []) writeLine(key);
+        }
+        if (info.moreKeys) writeLine(`… and ${info.keys - info.keyNames!.length} more keys`);
+      });
+    });
+}
+
 export function leaseCommand(): Command {
   return new Command('lease')
-    .description('grant, keep alive and revoke leases')
+    .description('grant, keep alive, revoke, list and show leases')
     .addCommand(grantCommand())
     .addCommand(keepAliveCommand())
-    .addCommand(revokeCommand());
+    .addCommand(revokeCommand())
+    .addCommand(lsCommand())
+    .addCommand(showCommand());
 }

@@ -78,9 +78,9 @@ const ROUTES: [string, string, string][] = [
   ['/v1/txn', 'GET', 'POST'],
   ['/v1/status', 'POST', 'GET, HEAD'],
   ['/v1/watch', 'DELETE', 'GET'],
-  ['/v1/leases', 'GET', 'POST'],
+  ['/v1/leases', 'PUT', 'GET, HEAD, POST'],
   ['/v1/leases/7/keepalive', 'DELETE', 'POST'],
-  ['/v1/leases/7', 'GET', 'DELETE'],
+  ['/v1/leases/7', 'POST', 'GET, HEAD, DELETE'],
 ];
 
 describe('wrong methods', () => {

@@ -28,6 +28,8 @@ describe('integers past 2^53 - 1', () => {
     ['PUT', `/v1/kv/a?lease=${ONE_PAST}`, `querystring/lease ${range(1)}`],
     ['POST', '/v1/leases/9007199254740993/keepalive', `params/id ${range(1)}`],
     ['DELETE', `/v1/leases/${FAR_PAST}`, `params/id ${range(1)}`],
+    ['GET', `/v1/leases/${ONE_PAST}`, `params/id ${range(1)}`],
+    ['GET', `/v1/leases?after=${ONE_PAST}`, `querystring/after ${range(1)}`],
     ['GET', '/v1/watch?fromRevision=1e20', `querystring/fromRevision ${range(1)}`],
     ['GET', `/v1/watch?fromRevision=${ONE_PAST}`, `querystring/fromRevision ${range(1)}`],
   ])('%s %s is 400 naming the field and its range', async (method, url, message) => {
@@ -56,6 +58,7 @@ describe('integers at the top of their range', () => {
       ['PUT', `/v1/kv/a?lease=${INTEGER_MAX}`],
       ['POST', `/v1/leases/${INTEGER_MAX}/keepalive`],
       ['DELETE', `/v1/leases/${INTEGER_MAX}`],
+      ['GET', `/v1/leases/${INTEGER_MAX}?consistency=stale`],
     ] as const) {
       const res = await app.inject({ method, url, payload: method === 'PUT' ? 'v' : undefined });
       expect(res.statusCode).toBe(404);
@@ -98,6 +101,8 @@ describe('integers spelled loosely', () => {
     ['PUT', '/v1/kv/a?lease=1e2', `querystring/lease ${range(1)}`],
     ['POST', '/v1/leases/0x10/keepalive', `params/id ${range(1)}`],
     ['DELETE', '/v1/leases/-1', `params/id ${range(1)}`],
+    ['GET', '/v1/leases?limit=1e3', `querystring/limit ${range(1, LIST_LIMIT_MAX)}`],
+    ['GET', '/v1/leases?after=0x10', `querystring/after ${range(1)}`],
     ['GET', '/v1/kv?limit=1&limit=2', 'querystring/limit is given more than once'],
   ])('%s %s is 400', async (method, url, message) => {
     await refused(method, url, message);

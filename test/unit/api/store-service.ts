@@ -1,7 +1,8 @@
 // A single-node KvService for API route tests: every op, read barriers included, is applied to a real
 // replica store (LevelDB in a temp folder) as the next log entry, exactly as a replica applies committed
 // entries, so routes are checked against the real state machine. Ordering is what it leaves out: a lone
-// node applies each op as it is submitted. It has no node health or status of its own (those belong to
+// node applies each op as it is submitted. Its lease countdown is the runtime's LeaseExpiry, on a clock
+// and leadership the test sets (a test ticks it; nothing expires on its own). It has no node health or status of its own (those belong to
 // the replica runtime and are tested against real processes); a test that renders them sets them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import type { KvService, NodeHealth, NodeStatus } from '../../../src/api/service
 import { buildApiServer, type ApiServerOptions } from '../../../src/api/server.js';
 import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
 import { encodeOpRequest, type KvOp, type OpResult } from '../../../src/store/ops.js';
+import { LeaseExpiry } from '../../../src/runtime/lease-expiry.js';
 
 const CLIENT_ID = 1;
 
@@ -25,6 +27,18 @@ export class StoreKvService implements KvService {
   readonly submitted: KvOp[] = [];
   private slot = 0;
   private readonly listeners = new Set<() => void>();
+  /** Whether this lone node leads, and its clock: the inputs of its lease countdown. */
+  leading = false;
+  nowMs = 0;
+  readonly leaseExpiry = new LeaseExpiry({
+    isLeader: () => this.leading,
+    nowMs: () => this.nowMs,
+    readLeases: () => this.store.reads.readLeases(),
+    revoke: (lease) => this.submit({ type: 'lease_revoke', lease }),
+    onError: (err) => {
+      throw err;
+    },
+  });
 
   constructor(readonly store: ReplicaStore) {}
 
@@ -39,8 +53,13 @@ export class StoreKvService implements KvService {
     const [applied] = await this.store.state.applyBatch([
       { slot: this.slot, session: 1, seq: this.slot, view: 0, clientId: CLIENT_ID, requestId: this.slot, body, noop: false },
     ]);
+    this.leaseExpiry.onApplied([applied!]);
     for (const listener of this.listeners) listener();
     return applied!.result;
+  }
+
+  leaseRemainingMs(lease: number): number | null {
+    return this.leaseExpiry.remainingMs(lease);
   }
 
   /** A barrier op through the store like any other; once it is applied, so is everything submitted before it. */
