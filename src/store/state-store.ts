@@ -49,7 +49,8 @@ interface Prefetched {
 export class StateStore {
   // Applies and installs write from (and replace) the in-memory meta and client table, so they run one after the other.
   private writes: Promise<unknown> = Promise.resolve();
-  /** The write of the latest apply whose results were handed out before it finished: reads wait for it. */
+  /** What reads wait for: the write of the latest apply whose results were handed out before it
+   *  finished, or a snapshot install. */
   private answered: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -95,7 +96,8 @@ export class StateStore {
     return this.serialize(() => this.applyNow(entries, checkpoint && this.sync, onResults));
   }
 
-  /** Resolves once every apply whose results were handed out is in the database: what a read waits for. */
+  /** Resolves once every apply whose results were handed out is in the database and no snapshot install
+   *  is under way: what a read waits for. */
   readable(): Promise<void> {
     return this.answered;
   }
@@ -111,7 +113,7 @@ export class StateStore {
    * replica's log, which the snapshot outdates, is discarded there.
    */
   installSnapshot(records: AsyncIterable<SnapshotRecord>, beforeReplace: () => Promise<void>): Promise<StoreMeta> {
-    return this.serialize(async () => {
+    const install = this.serialize(async () => {
       await installSnapshot(this.db, records, beforeReplace);
       ({ meta: this.current, sweep: this.sweep } = await readStoredMeta(this.db));
       this.clients.clear();
@@ -120,6 +122,12 @@ export class StateStore {
       this.liveKeys = await LiveKeys.load(this.db);
       return this.meta();
     });
+    // Reads wait for it: while it runs the database holds neither the old state nor the new.
+    this.answered = install.then(
+      () => undefined,
+      () => undefined,
+    );
+    return install;
   }
 
   private async applyNow(

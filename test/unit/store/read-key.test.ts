@@ -1,7 +1,8 @@
 // Proves that a GET's synchronous read (LocalReads.readKey: meta, record, meta) never pairs a record with
 // a revision it is not at, although LevelDB lands apply batches on a thread of its own, between any two
-// reads. How: a memory-level that lets an apply batch land just before the record is read, the way a
-// LevelDB write thread can; the batch is what the real state store wrote for the same apply elsewhere.
+// reads, and that no read sees a snapshot install half done. How: a memory-level that lets an apply batch
+// land just before the record is read, the way a LevelDB write thread can (the batch is what the real
+// state store wrote for the same apply elsewhere); an install held after it cleared the store.
 import { MemoryLevel } from 'memory-level';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/store/database.js';
@@ -60,5 +61,32 @@ describe('readKey', () => {
     expect(racing.landBeforeRecordRead).toBeNull(); // the apply did land mid-read
     expect(revision).toBe(2);
     expect(record).toMatchObject({ value: bytes('two'), modRevision: 2, version: 2 });
+  });
+
+  it('waits for a snapshot install under way, and answers from the installed state', async () => {
+    const db = new MemoryLevel<Buffer, Buffer>({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const state = await storeOver(db as unknown as Database);
+    await state.applyBatch([opEntry(1, put('k', 'one'))]);
+    const peer = await storeOver(
+      new MemoryLevel<Buffer, Buffer>({ keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as Database,
+    );
+    await peer.applyBatch([opEntry(1, put('k', 'one')), opEntry(2, put('k', 'two'))]);
+
+    let cleared!: () => void;
+    const storeCleared = new Promise<void>((resolve) => (cleared = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The install asks for the records only once it has cleared the old state.
+    async function* records() {
+      cleared();
+      await released;
+      yield* peer.snapshot();
+    }
+    const install = state.installSnapshot(records(), () => Promise.resolve());
+    await storeCleared;
+    const read = new LocalReads(db as unknown as Database, () => state.readable()).readKey('k');
+    release();
+    await install;
+    expect(await read).toMatchObject({ revision: 2, record: { value: bytes('two'), modRevision: 2 } });
   });
 });
