@@ -36,3 +36,8 @@ export function parseDurationMs(raw: string): number {
 export function logLevelOption(): Option {
   return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('MRTOM_LOG_LEVEL');
 }
+
+/** `--consistency linearizable|stale` of the reading verbs (linearizable by default, as the API). */
+export function consistencyOption(description = 'linearizable or stale'): Option {
+  return new Option('--consistency <mode>', description).choices(['linearizable', 'stale']).default('linearizable');
+}

@@ -5,7 +5,7 @@ import { Option, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { clientCommand, runVerb, type ClientFlags } from '../client-command.js';
 import { writeJson, writeTable } from '../output.js';
-import { parseDurationMs, parseIntegerIn } from '../options.js';
+import { consistencyOption, parseDurationMs, parseIntegerIn } from '../options.js';
 import { populate, runWorkload, type WorkloadOptions } from '../bench/workload.js';
 import { benchReport, reportRows } from '../bench/report.js';
 
@@ -48,7 +48,7 @@ export function benchCommand() {
     .addOption(
       new Option('--keys <n>', 'size of the key space (each written once first)').argParser(parseIntegerIn(1, 1_000_000)).default(1000),
     )
-    .addOption(new Option('--consistency <mode>', 'consistency of the gets').choices(['linearizable', 'stale']).default('linearizable'))
+    .addOption(consistencyOption('consistency of the gets'))
     .action(async (flags: BenchFlags) => {
       await runVerb(
         flags,

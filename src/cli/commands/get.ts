@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { NotFoundError } from '../../client/index.js';
 import { clientCommand, runVerb, type ClientFlags } from '../client-command.js';
 import { valueText, writeJson, writeTable } from '../output.js';
-import { parseIntegerIn } from '../options.js';
+import { consistencyOption, parseIntegerIn } from '../options.js';
 
 interface GetFlags extends ClientFlags {
   consistency: 'linearizable' | 'stale';
@@ -18,11 +18,7 @@ export function getCommand() {
     'mrtom-kv get app/greeting --rev 3',
   ])
     .argument('<key>', 'the key')
-    .addOption(
-      new Option('--consistency <mode>', 'linearizable: sees every acknowledged write; stale: the replica as it is')
-        .choices(['linearizable', 'stale'])
-        .default('linearizable'),
-    )
+    .addOption(consistencyOption('linearizable: sees every acknowledged write; stale: the replica as it is'))
     .addOption(
       new Option('--rev <revision>', 'the value as it was at this store revision').argParser(parseIntegerIn(0, Number.MAX_SAFE_INTEGER)),
     )

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { clientCommand, runVerb, type ClientFlags } from '../client-command.js';
 import { UsageError } from '../exit-codes.js';
 import { writeJson, writeLine, writeTable } from '../output.js';
-import { parseDurationMs, parseIntegerIn } from '../options.js';
+import { consistencyOption, parseDurationMs, parseIntegerIn } from '../options.js';
 import type { Consistency, Lease, LeaseSummary } from '../../client/index.js';
 
 const parseLeaseId = parseIntegerIn(1, Number.MAX_SAFE_INTEGER);
@@ -56,9 +56,6 @@ function revokeCommand(): Command {
       });
     });
 }
-
-const consistencyOption = () =>
-  new Option('--consistency <mode>', 'linearizable or stale').choices(['linearizable', 'stale']).default('linearizable');
 
 function lsCommand(): Command {
   return clientCommand('ls', 'list every lease in id order, with its TTL and key count', [

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import type { KeyValue } from '../../client/index.js';
 import { clientCommand, runVerb, type ClientFlags } from '../client-command.js';
 import { valueText, writeJson, writeLine, writeTable } from '../output.js';
-import { parseIntegerIn } from '../options.js';
+import { consistencyOption, parseIntegerIn } from '../options.js';
 
 interface LsFlags extends ClientFlags {
   limit?: number;
@@ -30,7 +30,7 @@ export function lsCommand() {
     .addOption(new Option('--page-size <n>', 'keys per request').argParser(parseIntegerIn(1, 1000)).default(100))
     .addOption(new Option('--after <key>', "start after this key (a previous listing's next)"))
     .addOption(new Option('--keys-only', 'leave values out (json, table)'))
-    .addOption(new Option('--consistency <mode>', 'linearizable or stale').choices(['linearizable', 'stale']).default('linearizable'))
+    .addOption(consistencyOption())
     .action(async (prefix: string, flags: LsFlags) => {
       const limit = flags.limit ?? ITEMS_MAX_DEFAULT;
       await runVerb(flags, async ({ client, output, signal }) => {
