@@ -10,6 +10,7 @@ import { encodePeerMessage, type SyncBody } from './peer-messages.js';
 import { currentViewId, isLeader, joinedViewId, peersOf, sameViewId, type ReplicaState } from './state.js';
 import { continueInstall, continueMerge, resendStartView, sendVotes, startViewChange } from './view-change.js';
 import { resendRecovery } from './recovery.js';
+import { leaderHeard, suspectLeader } from './pre-vote.js';
 import type { ReplicaEffect } from './types.js';
 
 function sync(state: ReplicaState, nowMs: number): ReplicaEffect[] {
@@ -52,25 +53,29 @@ export function onTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     case 'recovering':
       return resendRecovery(state, nowMs);
     case 'view-change': {
-      if (state.install) {
-        if (nowMs - state.lastHeardLeaderMs > timing.leaderTimeoutMs) return nextView(state, 'stalled', nowMs);
-        return continueInstall(state, nowMs);
-      }
-      const progress = state.viewChange;
-      if (!progress) return [];
-      if (nowMs - progress.startedMs > timing.viewChangeTimeoutMs) return nextView(state, 'stalled', nowMs);
-      if (progress.merge) return continueMerge(state, nowMs);
-      if (nowMs - progress.sentMs < timing.resendIntervalMs) return [];
-      progress.sentMs = nowMs;
-      return sendVotes(state, nowMs);
+      // A change that stalls is asked to move on (pre-vote.ts); until f+1 agree, this one carries on.
+      const stalled = state.install
+        ? nowMs - state.lastHeardLeaderMs > timing.leaderTimeoutMs
+        : state.viewChange !== null && nowMs - state.viewChange.startedMs > timing.viewChangeTimeoutMs;
+      if (!stalled) return continueViewChange(state, nowMs);
+      const { view, session } = state.vs;
+      const asked = suspectLeader(state, 'stalled', nowMs);
+      return state.vs.view !== view || state.vs.session !== session ? asked : [...asked, ...continueViewChange(state, nowMs)];
     }
     case 'normal':
       return isLeader(state) ? leaderTick(state, nowMs) : followerTick(state, nowMs);
   }
 }
 
-function nextView(state: ReplicaState, reason: 'stalled' | 'leader-silent', nowMs: number): ReplicaEffect[] {
-  return startViewChange(state, { view: state.vs.view + 1, session: state.vs.session + 1 }, reason, nowMs);
+/** Resends of a view change under way: the install's log fetch, the merge, or the votes. */
+function continueViewChange(state: ReplicaState, nowMs: number): ReplicaEffect[] {
+  if (state.install) return continueInstall(state, nowMs);
+  const progress = state.viewChange;
+  if (!progress) return [];
+  if (progress.merge) return continueMerge(state, nowMs);
+  if (nowMs - progress.sentMs < state.options.timing.resendIntervalMs) return [];
+  progress.sentMs = nowMs;
+  return sendVotes(state, nowMs);
 }
 
 function leaderTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
@@ -95,8 +100,10 @@ function leaderTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
 
 function followerTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   if (nowMs - Math.max(state.lastHeardLeaderMs, state.becameNormalMs) > state.options.timing.leaderTimeoutMs) {
-    return nextView(state, 'leader-silent', nowMs);
+    const asked = suspectLeader(state, 'leader-silent', nowMs);
+    return state.status === 'normal' ? [...asked, ...onGapTick(state, nowMs)] : asked;
   }
+  leaderHeard(state);
   return onGapTick(state, nowMs);
 }
 

@@ -14,6 +14,7 @@ import { onLogReply, onLogRequest, onSnapshotInstalled } from './gap.js';
 import { onFlush, onNotice, onOrdered, onPersisted } from './normal.js';
 import { bindIncarnation, onSequencerRestarted, onSync, onTick } from './liveness.js';
 import { onRecovery, onRecoveryReply } from './recovery.js';
+import { onPreVote, onPreVoteReply } from './pre-vote.js';
 import {
   decodeLogReply,
   decodeLogRequest,
@@ -86,6 +87,7 @@ export function createReplica(options: ReplicaOptions, restore: ReplicaRestorePo
       inViewChange && !mayHaveLostAcks
         ? { startedMs: restore.nowMs, sentMs: Number.NEGATIVE_INFINITY, sequencerSuspect: false, votes: new Map(), merge: null }
         : null,
+    preVote: null,
     install: null,
     snapshot: null,
     recovery: mayHaveLostAcks ? { sentMs: Number.NEGATIVE_INFINITY, replies: new Map() } : null,
@@ -216,6 +218,10 @@ function fromReplica(state: ReplicaState, replica: number, header: Header, body:
       return onRecovery(state, replica, decodeRecovery(body).nonce);
     case MessageType.RECOVERY_REPLY:
       return onRecoveryReply(state, replica, header, decodeRecoveryReply(body), nowMs);
+    case MessageType.PRE_VOTE:
+      return onPreVote(state, replica, header, nowMs);
+    case MessageType.PRE_VOTE_REPLY:
+      return onPreVoteReply(state, replica, header, nowMs);
     default:
       return drop(state, 'unexpected-type');
   }

@@ -70,6 +70,13 @@ export interface MergePlan {
   askedMs: number;
 }
 
+/** A replica that suspects its leader asks before it moves its view: the grants it has for `target`. */
+export interface PreVote {
+  target: ViewId;
+  grants: Set<number>;
+  sentMs: number;
+}
+
 /** A follower installing a START_VIEW: fetching the merged log up to body.sessionBase from the leader. */
 export interface Install {
   leader: number;
@@ -114,6 +121,7 @@ export interface ReplicaState {
   /** Leader: SESSION_START not yet answered by the sequencer. */
   sessionStartSentMs: number | null;
   viewChange: ViewChangeProgress | null;
+  preVote: PreVote | null;
   install: Install | null;
   /** A snapshot is being fetched and installed: nothing is applied or appended meanwhile. */
   snapshot: { from: number; sinceMs: number } | null;

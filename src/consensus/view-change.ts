@@ -36,6 +36,7 @@ export function startViewChange(state: ReplicaState, target: ViewId, reason: Vie
   state.status = 'view-change';
   state.vs = { ...state.vs, view: target.view, session: target.session };
   state.viewChange = { startedMs: nowMs, sentMs: nowMs, sequencerSuspect: suspect, votes: new Map(), merge: null };
+  state.preVote = null;
   state.install = null;
   state.startView = null;
   state.sessionStartSentMs = null;
@@ -234,6 +235,7 @@ function enterView(state: ReplicaState, body: StartViewBody, nowMs: number): Rep
     lastNormalSession: state.vs.session,
   };
   state.viewChange = null;
+  state.preVote = null;
   state.noopOverlay = new Set();
   state.sessionNoops = [];
   state.noopsIncomplete = false;

@@ -43,6 +43,9 @@ export enum MessageType {
   SYNC = 24,
   RECOVERY = 25,
   RECOVERY_REPLY = 26,
+  /** "Would you join a view change to (view, session)?", before a replica moves its view (pre-vote.ts). */
+  PRE_VOTE = 27,
+  PRE_VOTE_REPLY = 28,
 }
 
 const MESSAGE_TYPES: ReadonlySet<number> = new Set(Object.values(MessageType).filter((v) => typeof v === 'number'));

@@ -72,6 +72,8 @@ function onDatagram(state: SequencerState, fromReplica: number | null, bytes: Ui
     case MessageType.SYNC:
     case MessageType.RECOVERY:
     case MessageType.RECOVERY_REPLY:
+    case MessageType.PRE_VOTE:
+    case MessageType.PRE_VOTE_REPLY:
       return drop(state, 'unexpected-type');
     default:
       return assertNever(header.type);
