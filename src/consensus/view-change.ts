@@ -94,15 +94,31 @@ export function onViewChange(state: ReplicaState, from: number, header: Header, 
   // A vote for an incomparable view-id moves us to the maximum; the voter follows our request there.
   if (joined) effects.push(...startViewChange(state, joined, 'peer-request', nowMs));
   if (!sameViewId(target, currentViewId(state))) return effects;
-  if (state.status === 'normal' && state.startView) {
-    return [
-      ...effects,
-      { kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.START_VIEW, peerHeader(state), state.startView.body) },
-    ];
+  if (state.status === 'normal') {
+    const body = state.startView?.body ?? runningViewStart(state);
+    return [...effects, { kind: 'send', to: { replica: from }, bytes: encodePeerMessage(MessageType.START_VIEW, peerHeader(state), body) }];
   }
   if (state.status !== 'view-change' || !state.viewChange) return effects;
   state.viewChange.votes.set(from, vote);
   return [...effects, ...maybeMerge(state, nowMs)];
+}
+
+/**
+ * A START_VIEW for the view this leader runs when it no longer has the one it sent (it restarted since):
+ * its log up to sessionBase is the merged log, NO-OPs in place, so it names itself as the merge. A
+ * follower whose last normal view is older keeps only what it knows committed and fetches the rest here.
+ */
+function runningViewStart(state: ReplicaState): StartViewBody {
+  const { vs } = state;
+  return {
+    sequencerId: vs.sequencerId,
+    sessionBase: vs.sessionBase,
+    commit: state.commit,
+    mergedView: vs.view,
+    mergedSession: vs.session,
+    mergedBase: vs.sessionBase,
+    noops: [],
+  };
 }
 
 /** With a quorum of votes, plans the merged log; the START_VIEW goes out once this leader holds all of it. */

@@ -1,8 +1,9 @@
 // Pre-vote: a follower that stops hearing its leader asks its peers before it moves its view, so one that is
-// cut off keeps its view (and rejoins without a view change), while f+1 that agree still change it.
+// cut off keeps its view (and rejoins without a view change), while f+1 that agree still change it; and a
+// leader that restarted still answers a late vote for the view it runs (what the stalled voter now waits for).
 import { describe, expect, it } from 'vitest';
 import { stepReplica, type ReplicaState } from '../../../src/consensus/replica.js';
-import { encodePeerMessage } from '../../../src/consensus/peer-messages.js';
+import { decodeStartView, encodePeerMessage } from '../../../src/consensus/peer-messages.js';
 import type { ReplicaEffect } from '../../../src/consensus/types.js';
 import { MessageType } from '../../../src/mrtom/header.js';
 import { decodeDatagram } from '../../../src/mrtom/messages.js';
@@ -78,5 +79,17 @@ describe('pre-vote', () => {
     expect(fromPeer(follower, 3, MessageType.PRE_VOTE_REPLY, NEXT, SILENT_MS + 30)).toEqual([]);
     expect(follower.status).toBe('normal');
     expect(follower.vs.view).toBe(0);
+  });
+});
+
+describe('a vote for the view a restarted leader runs', () => {
+  it('is answered with a START_VIEW rebuilt from its log, naming the running view as the merge', () => {
+    // Restored in normal status: the START_VIEW it sent before the restart is gone.
+    const leader = boundReplica(1);
+    const vote = { lastNormalView: 0, lastNormalSession: 0, lastNormalBase: 0, through: 0, commit: 0, noops: [] };
+    const answer = fromPeer(leader, 3, MessageType.VIEW_CHANGE, { view: 0, session: 1 }, 10, vote);
+    expect(sends(answer, MessageType.START_VIEW)).toEqual([{ to: { replica: 3 }, view: 0, session: 1 }]);
+    const body = decodeStartView(decodeDatagram((answer[0] as { bytes: Uint8Array }).bytes).body);
+    expect(body).toMatchObject({ sessionBase: 0, mergedView: 0, mergedSession: 1, sequencerId: 1 });
   });
 });
