@@ -45,7 +45,7 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
     nowMs - gap.askedSequencerMs >= timing.gapRequestIntervalMs
   ) {
     gap.askedSequencerMs = nowMs;
-    effects.push(retransmitRequest(state, gap.slot));
+    effects.push(...retransmitRequests(state, gap.slot));
   }
   if ((openMs >= timing.gapPeerTimeoutMs || !inSession) && nowMs - gap.askedPeersMs >= timing.gapRequestIntervalMs) {
     gap.askedPeersMs = nowMs;
@@ -64,10 +64,31 @@ export function onGapTick(state: ReplicaState, nowMs: number): ReplicaEffect[] {
   return effects;
 }
 
-function retransmitRequest(state: ReplicaState, slot: number): ReplicaEffect {
+/** Missing seqs asked for one by one; beyond them, one RETRANSMIT asks for the rest as a range. */
+export const RETRANSMIT_SINGLE_ASKS_MAX = 8;
+
+/**
+ * RETRANSMITs for the slots missing from `slot` on: one per missing seq, so that nothing this replica holds
+ * (out of order, in `pending`) is sent again, and so the XDP plane can answer each in the kernel with one
+ * frame (docs/xdp.md); after RETRANSMIT_SINGLE_ASKS_MAX of them, one range for whatever is still missing.
+ */
+function retransmitRequests(state: ReplicaState, slot: number): ReplicaEffect[] {
+  const base = state.vs.sessionBase;
+  const lastSeq = Math.max(slot, state.highestKnownSlot) - base;
+  const effects: ReplicaEffect[] = [];
+  for (let seq = slot - base; seq <= lastSeq; seq++) {
+    if (state.pending.has(base + seq)) continue;
+    if (effects.length === RETRANSMIT_SINGLE_ASKS_MAX) {
+      effects.push(retransmitRequest(state, seq, Math.min(lastSeq, seq + RETRANSMIT_SPAN_MAX - 1)));
+      break;
+    }
+    effects.push(retransmitRequest(state, seq, seq));
+  }
+  return effects;
+}
+
+function retransmitRequest(state: ReplicaState, fromSeq: number, toSeq: number): ReplicaEffect {
   state.counters.retransmitRequests += 1;
-  const fromSeq = slot - state.vs.sessionBase;
-  const toSeq = Math.min(state.highestKnownSlot - state.vs.sessionBase, fromSeq + RETRANSMIT_SPAN_MAX - 1);
   const bytes = encodeDatagram(
     {
       type: MessageType.RETRANSMIT,
@@ -80,7 +101,7 @@ function retransmitRequest(state: ReplicaState, slot: number): ReplicaEffect {
       sender: state.options.id,
       incarnation: state.vs.sequencerIncarnation,
     },
-    encodeRetransmitBody({ fromSeq, toSeq: Math.max(fromSeq, toSeq) }),
+    encodeRetransmitBody({ fromSeq, toSeq }),
   );
   return { kind: 'send', to: { sequencer: state.vs.sequencerId }, bytes };
 }

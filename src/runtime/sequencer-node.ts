@@ -125,7 +125,7 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   };
 }
 
-/** With the XDP plane the kernel stamps, fans out and sends the COMMIT notices of ACKs it aggregated. */
+/** With the XDP plane the kernel stamps, fans out, sends the COMMIT notices of ACKs it aggregated and answers single-seq RETRANSMITs. */
 function withKernelCounters(
   counters: SequencerHostCounters,
   kernel: Record<XdpCounter, number>,
@@ -136,5 +136,6 @@ function withKernelCounters(
     stamped: kernel.stamped,
     ordersSent: kernel.stamped * replicaCount,
     commitNotices: counters.commitNotices + kernel['commit-notices'],
+    retransmits: counters.retransmits + kernel['retransmits-answered'],
   };
 }

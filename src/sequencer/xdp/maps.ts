@@ -31,6 +31,8 @@ export const XDP_COUNTERS = [
   'fragment',
   'not-stampable',
   'ack',
+  'retransmits-answered',
+  'retransmit',
 ] as const;
 export type XdpCounter = (typeof XDP_COUNTERS)[number];
 

@@ -206,6 +206,142 @@ static __always_inline __u64 commit_point(struct mrtom_commit_scratch *scratch, 
 	return scratch->best < leader_through ? scratch->best : leader_through;
 }
 
+/* The body of a replica's RETRANSMIT for exactly one seq S, as msgpackr writes it (src/mrtom/messages.ts):
+ * a map16 of 2, "fromSeq" S, "toSeq" S, with S a positive fixint, uint8, uint16 or uint32. Every other body
+ * (a range, another encoding, a malformed one) goes up to the agent, which decodes them all. */
+#define RETRANSMIT_BODY_MIN 19
+#define RETRANSMIT_BODY_MAX 27
+
+static __always_inline int same_seq_after(const __u8 *body, const __u32 width)
+{
+	const __u8 to_key[6] = { 0xa5, 't', 'o', 'S', 'e', 'q' };
+	for (__u32 i = 0; i < 6; i++)
+		if (body[11 + width + i] != to_key[i])
+			return 0;
+	for (__u32 i = 0; i < width; i++)
+		if (body[17 + width + i] != body[11 + i])
+			return 0;
+	return 1;
+}
+
+/* S, or 0 when the body is not exactly {fromSeq: S, toSeq: S} in that encoding. */
+static __always_inline __u64 single_seq(const __u8 *body, __u32 body_bytes)
+{
+	const __u8 from_key[11] = { 0xde, 0x00, 0x02, 0xa7, 'f', 'r', 'o', 'm', 'S', 'e', 'q' };
+	for (__u32 i = 0; i < 11; i++)
+		if (body[i] != from_key[i])
+			return 0;
+	__u8 tag = body[11];
+	if (tag < 0x80)
+		return body_bytes == 19 && same_seq_after(body, 1) ? tag : 0;
+	if (tag == 0xcc)
+		return body_bytes == 21 && same_seq_after(body, 2) ? body[12] : 0;
+	if (tag == 0xcd)
+		return body_bytes == 23 && same_seq_after(body, 3) ? ((__u64)body[12] << 8) | body[13] : 0;
+	if (tag == 0xce)
+		return body_bytes == 27 && same_seq_after(body, 5) ? get_be32(body + 12) : 0;
+	return 0;
+}
+
+/* Answers a RETRANSMIT for one seq whose copy is in the ring: the frame becomes that ORDERED copy, byte for
+ * byte as it went out, sent back by unicast to the replica that asked (docs/xdp.md). Anything it cannot
+ * answer goes up to the agent, which answers it the same way from the same ring, or counts it. */
+static __always_inline int answer_retransmit(struct xdp_md *ctx, struct mrtom_config *config, struct mrtom_replica *replica,
+					     struct mrtom_session *session, struct mrtom_acks *acks, __u32 *ack_owner, __u32 udp_bytes)
+{
+	__u8 *data = (__u8 *)(long)ctx->data;
+	__u8 *data_end = (__u8 *)(long)ctx->data_end;
+	__u32 zero = 0;
+	struct ethhdr *eth = (struct ethhdr *)data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	__u8 *mrtom = (__u8 *)(udp + 1);
+	if (mrtom + MRTOM_HEADER_BYTES > data_end || get_be32(mrtom + MRTOM_OFF_SENDER) != replica->id)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	__u32 body_bytes = udp_bytes - sizeof(struct udphdr) - MRTOM_HEADER_BYTES;
+	__u8 body[32] = {};
+	if (body_bytes < RETRANSMIT_BODY_MIN || body_bytes > RETRANSMIT_BODY_MAX ||
+	    bpf_xdp_load_bytes(ctx, sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) + MRTOM_HEADER_BYTES, body,
+			       body_bytes) != 0)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	__u64 seq = single_seq(body, body_bytes);
+	bpf_spin_lock(&session->lock);
+	__u32 session_id = session->session;
+	__u32 view = session->view;
+	__u32 incarnation = session->incarnation;
+	__u64 seq_last = session->seq_last;
+	bpf_spin_unlock(&session->lock);
+	/* The agent keeps a session's NO-OP marks, and a NO-OPed seq is never resent: in a session with NO-OPs
+	 * (the agent owns its ACKs) every RETRANSMIT goes up. */
+	if (seq == 0 || seq > seq_last || session_id == 0 || *ack_owner == session_id ||
+	    get_be32(mrtom + MRTOM_OFF_SESSION) != session_id || get_be32(mrtom + MRTOM_OFF_VIEW) != view ||
+	    get_be32(mrtom + MRTOM_OFF_INCARNATION) != incarnation)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	/* A copy every replica acked is released (src/sequencer/ring.ts) even while its slot still holds it. */
+	__u32 replica_count = config->replica_count;
+	__u64 acked_by_all = 0;
+	bpf_spin_lock(&acks->lock);
+	if (acks->session == session_id) {
+		acked_by_all = acks->throughs[0];
+		for (__u32 i = 1; i < MRTOM_REPLICAS_MAX && i < replica_count; i++)
+			if (acks->throughs[i] < acked_by_all)
+				acked_by_all = acks->throughs[i];
+	}
+	bpf_spin_unlock(&acks->lock);
+	__u32 ring_entries = config->ring_entries;
+	struct mrtom_copy *copy = bpf_map_lookup_elem(&mrtom_copy_scratch, &zero);
+	if (seq <= acked_by_all || !copy || ring_entries == 0)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	__u32 slot_index = (__u32)(seq % ring_entries);
+	struct mrtom_copy *slot = bpf_map_lookup_elem(&mrtom_ring, &slot_index);
+	if (!slot)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	__u32 copy_bytes = 0;
+	bpf_spin_lock(&slot->lock);
+	if (slot->session == session_id && slot->seq == seq && slot->bytes <= MRTOM_COPY_BYTES_MAX) {
+		copy_bytes = slot->bytes;
+		__u64 *to = (__u64 *)copy->datagram;
+		__u64 *from = (__u64 *)slot->datagram;
+		for (__u32 word = 0; word < MRTOM_COPY_BYTES_MAX / 8 && word < (copy_bytes + 7) / 8; word++)
+			to[word] = from[word];
+	}
+	bpf_spin_unlock(&slot->lock);
+	if (copy_bytes < MRTOM_HEADER_BYTES || copy_bytes > MRTOM_COPY_BYTES_MAX)
+		return pass(MRTOM_PASS_RETRANSMIT);
+
+	/* The requester, before the frame is rewritten. */
+	__u8 requester_mac[ETH_ALEN];
+	__builtin_memcpy(requester_mac, eth->h_source, ETH_ALEN);
+	__u32 requester_ip = ip->saddr;
+	__u16 requester_port = udp->source;
+	__u32 headers = sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr);
+	int delta = (int)(headers + copy_bytes) - (int)(data_end - data);
+	if (bpf_xdp_adjust_tail(ctx, delta) != 0)
+		return pass(MRTOM_PASS_RETRANSMIT);
+	if (bpf_xdp_store_bytes(ctx, headers, copy->datagram, copy_bytes) != 0)
+		return XDP_DROP; /* The frame is resized already: it can no longer go up as it came. */
+	data = (__u8 *)(long)ctx->data;
+	data_end = (__u8 *)(long)ctx->data_end;
+	eth = (struct ethhdr *)data;
+	ip = (struct iphdr *)(eth + 1);
+	udp = (struct udphdr *)(ip + 1);
+	if ((__u8 *)(udp + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_dest, requester_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, config->interface_mac, ETH_ALEN);
+	ip->tot_len = bpf_htons(sizeof(struct iphdr) + sizeof(struct udphdr) + copy_bytes);
+	ip->saddr = config->sequencer_ip;
+	ip->daddr = requester_ip;
+	ip->ttl = 64;
+	ip->check = ip_checksum(ip);
+	udp->source = config->sequencer_port;
+	udp->dest = requester_port;
+	udp->len = bpf_htons(sizeof(struct udphdr) + copy_bytes);
+	udp->check = 0;
+	count(MRTOM_RETRANSMITS_ANSWERED);
+	return XDP_TX;
+}
+
 SEC("xdp")
 int mrtom_sequencer(struct xdp_md *ctx)
 {
@@ -247,7 +383,7 @@ int mrtom_sequencer(struct xdp_md *ctx)
 	    !is_u53(mrtom + MRTOM_OFF_SEQ) || !is_u53(mrtom + MRTOM_OFF_COMMIT) || !is_u53(mrtom + MRTOM_OFF_REQUEST_ID) ||
 	    get_be32(mrtom + MRTOM_OFF_GROUP) != config->group)
 		return pass(MRTOM_PASS_NOT_STAMPABLE);
-	if (mrtom[3] != MRTOM_TYPE_REQUEST && mrtom[3] != MRTOM_TYPE_ACK)
+	if (mrtom[3] != MRTOM_TYPE_REQUEST && mrtom[3] != MRTOM_TYPE_ACK && mrtom[3] != MRTOM_TYPE_RETRANSMIT)
 		return pass(MRTOM_PASS_NOT_STAMPABLE);
 
 	/* Submitters send REQUESTs from their replica's socket, and replicas ACK from it too. */
@@ -258,6 +394,9 @@ int mrtom_sequencer(struct xdp_md *ctx)
 	__u32 *ack_owner = bpf_map_lookup_elem(&mrtom_ack_owner, &zero);
 	if (!replica || !session || !acks || !ack_owner)
 		return pass(MRTOM_PASS_NOT_STAMPABLE);
+
+	if (mrtom[3] == MRTOM_TYPE_RETRANSMIT)
+		return answer_retransmit(ctx, config, replica, session, acks, ack_owner, udp_bytes);
 
 	if (mrtom[3] == MRTOM_TYPE_ACK) {
 		/* Only an ACK without NO-OPs, in the session and view served, bound to this incarnation, from the

@@ -286,6 +286,28 @@ export function describeConformance(): void {
         );
         if (plane.name === 'xdp') expect(await kernelAcks()).toBe(kernelAcksBefore + 2);
       });
+
+      it('answers a RETRANSMIT for one seq by unicast, byte for byte (in the kernel, in the XDP plane)', async () => {
+        // r2 acked seq 1 (never overdue, so what it gets now answers its RETRANSMIT); r3 did not, so the copy is held.
+        const r2 = replicas[1]!;
+        const newSession = SESSION + 1;
+        const original = await r2.waitFor('seq 1 of the new session', (rs) =>
+          ordered(rs).find((r) => r.datagram!.header.session === newSession && r.datagram!.header.seq === 1),
+        );
+        const kernelAnswered = async (): Promise<number> =>
+          (await sequencer.metric('mrtom_sequencer_xdp_packets_total')).get('{counter="retransmits-answered"}') ?? 0;
+        const [retransmitsBefore, kernelBefore] = [await counter('mrtom_sequencer_retransmits_total'), await kernelAnswered()];
+        const receivedBefore = r2.received.length;
+        r2.send(to, retransmitRequest(2, 1, 1, { session: newSession, incarnation }));
+        const resent = await r2.waitFor('the copy of seq 1', (rs) =>
+          rs.slice(receivedBefore).find((r) => r.via === 'unicast' && r.datagram?.header.type === MessageType.ORDERED),
+        );
+        expect(resent.datagram!.header).toEqual(original.datagram!.header);
+        expect(Buffer.from(resent.datagram!.body)).toEqual(Buffer.from(original.datagram!.body));
+        expect(resent.from).toBe(`${SEQUENCER.ip}:${SEQUENCER.port}`);
+        expect(await counter('mrtom_sequencer_retransmits_total')).toBeGreaterThan(retransmitsBefore);
+        if (plane.name === 'xdp') expect(await kernelAnswered()).toBe(kernelBefore + 1);
+      });
     });
   }
 

@@ -15,6 +15,7 @@ import {
 } from '../../../src/mrtom/messages.js';
 import { DecodeError } from '../../../src/mrtom/header.js';
 import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
+import { RETRANSMIT_SINGLE_ASKS_MAX } from '../../../src/consensus/gap.js';
 
 const INCARNATION = BOUND_INCARNATION;
 const FIVE_ENTRIES = 5;
@@ -70,7 +71,7 @@ describe('RETRANSMIT_SPAN_MAX', () => {
     expect(() => decodeRetransmitBody(encodeRetransmitBody({ fromSeq: 1, toSeq: RETRANSMIT_SPAN_MAX + 1 }))).toThrow(DecodeError);
   });
 
-  it('a replica that knows of far more missing seqs asks for RETRANSMIT_SPAN_MAX of them at a time', () => {
+  it('a replica that knows of far more missing seqs asks for the first one by one, then RETRANSMIT_SPAN_MAX of the rest at a time', () => {
     const state = follower();
     const heartbeat = encodeDatagram({
       type: MessageType.HEARTBEAT,
@@ -90,6 +91,8 @@ describe('RETRANSMIT_SPAN_MAX', () => {
         ? [decodeRetransmitBody(decodeDatagram(e.bytes).body)]
         : [],
     );
-    expect(retransmits).toEqual([{ fromSeq: 1, toSeq: RETRANSMIT_SPAN_MAX }]);
+    const singles = Array.from({ length: RETRANSMIT_SINGLE_ASKS_MAX }, (_, i) => ({ fromSeq: i + 1, toSeq: i + 1 }));
+    const rest = RETRANSMIT_SINGLE_ASKS_MAX + 1;
+    expect(retransmits).toEqual([...singles, { fromSeq: rest, toSeq: rest + RETRANSMIT_SPAN_MAX - 1 }]);
   });
 });
