@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseFaultsOptions } from './options.js';
-import { assertBuildFresh } from './processes.js';
+import { assertBuildFresh, buildXdp } from './processes.js';
 import { checkTools } from './tools.js';
 import { CLIENT_NS, planTopology, setUpTopology } from './topology.js';
 
@@ -15,6 +15,11 @@ const argv = process.argv.slice(2);
 const options = parseFaultsOptions(argv);
 checkTools();
 assertBuildFresh();
+if (options.dataplane === 'xdp') {
+  buildXdp();
+  // docs/testing.md: the program runs before netfilter, so the sequencer's own ingress faults miss it.
+  console.log("xdp data plane: faults on the sequencers' ingress apply to what the kernel passes up only (docs/testing.md)");
+}
 const teardown = setUpTopology(planTopology(options.shape));
 const driver = spawn('ip', ['netns', 'exec', CLIENT_NS, process.execPath, '--import', 'tsx', DRIVER, ...argv], {
   cwd: REPO,

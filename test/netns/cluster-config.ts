@@ -2,14 +2,17 @@
 // with each member on its own namespace address instead of loopback. Every member has an address of its
 // own, so all of them use the same ports.
 import { validateClusterConfig, type ClusterConfig, type Durability } from '../../src/config/cluster.js';
-import type { Topology } from './topology.js';
+import type { DataPlaneName } from './options.js';
+import { MEMBER_INTERFACE, type Topology } from './topology.js';
 
 export const REPLICA_HTTP_PORT = 7001;
 export const REPLICA_UDP_PORT = 7101;
 export const SEQUENCER_UDP_PORT = 7090;
 export const SEQUENCER_METRICS_PORT = 7080;
+/** The XDP plane's delivery: the sequencer readdresses each stamped REQUEST to this group on the bridge. */
+const MULTICAST_GROUP = { address: '239.66.0.1', port: 7200 };
 
-export function clusterConfigFor(topology: Topology, durability: Durability): ClusterConfig {
+export function clusterConfigFor(topology: Topology, durability: Durability, dataplane: DataPlaneName): ClusterConfig {
   return validateClusterConfig(
     {
       group: 1,
@@ -23,9 +26,15 @@ export function clusterConfigFor(topology: Topology, durability: Durability): Cl
       // An ORDERED must fit one Ethernet frame on the bridge: 1500 bytes of MTU minus the IP and UDP headers.
       datagramBytesMax: 1472,
       ringCapacity: 65_536,
+      ...(dataplane === 'xdp' ? { multicast: MULTICAST_GROUP } : {}),
     },
     'netns harness cluster config',
   );
+}
+
+/** The sequencer's flags for the data plane: the XDP program goes on the member's own interface. */
+export function sequencerFlagsFor(dataplane: DataPlaneName): string[] {
+  return dataplane === 'xdp' ? ['--dataplane', 'xdp', '--interface', MEMBER_INTERFACE, '--xdp-mode', 'generic'] : [];
 }
 
 export function replicaUrl(address: string): string {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitUntilLive, waitUntilReady } from '../../src/runtime/readiness.js';
 import type { Prng } from '../sim/prng.js';
-import { clusterConfigFor, replicaUrl, sequencerMetricsUrl, SEQUENCER_METRICS_PORT } from './cluster-config.js';
+import { clusterConfigFor, replicaUrl, sequencerFlagsFor, sequencerMetricsUrl, SEQUENCER_METRICS_PORT } from './cluster-config.js';
+import type { DataPlaneName } from './options.js';
 import { repairCounters, type RepairCounters } from './metrics.js';
 import { currentRoles, type Roles } from './cluster-view.js';
 import { NetworkFaults } from './network-faults.js';
@@ -34,14 +35,14 @@ export class Cluster {
   }
 
   /** Writes the config, clears rules an earlier run left, starts every member and waits until all replicas are ready. */
-  static async start(topology: Topology, prng: Prng): Promise<Cluster> {
+  static async start(topology: Topology, prng: Prng, dataplane: DataPlaneName): Promise<Cluster> {
     const runDir = await mkdtemp(join(tmpdir(), RUN_DIR_PREFIX));
     const configPath = join(runDir, 'cluster.json');
-    await writeFile(configPath, JSON.stringify(clusterConfigFor(topology, 'fsync'), null, 2));
+    await writeFile(configPath, JSON.stringify(clusterConfigFor(topology, 'fsync', dataplane), null, 2));
     const cluster = new Cluster(
       topology,
       runDir,
-      new MemberProcesses(topology.members, runDir, configPath, 'info'),
+      new MemberProcesses(topology.members, runDir, configPath, 'info', sequencerFlagsFor(dataplane)),
       new NetworkFaults(topology.members, [topology.client.address], prng),
     );
     await cluster.network.apply();

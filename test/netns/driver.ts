@@ -30,9 +30,10 @@ function roundsOf(options: FaultsOptions): Generator<Round> {
     for (let round = 0; round < options.rounds; round++) {
       const scenario = rotation[round % rotation.length]!;
       const seed = options.seed + round;
+      const plane = options.dataplane === 'userspace' ? '' : ` --dataplane ${options.dataplane}`;
       const replay = options.short
-        ? `npm run test:faults -- --short --seed ${options.seed} --rounds ${round + 1} ${rotation.map((s) => `--scenario ${s.name}`).join(' ')}`
-        : `npm run test:faults -- --scenario ${scenario.name} --seed ${seed} --rounds 1`;
+        ? `npm run test:faults -- --short --seed ${options.seed} --rounds ${round + 1} ${rotation.map((s) => `--scenario ${s.name}`).join(' ')}${plane}`
+        : `npm run test:faults -- --scenario ${scenario.name} --seed ${seed} --rounds 1${plane}`;
       yield { scenario, seed, replay };
     }
   })();
@@ -74,7 +75,7 @@ async function runRounds(topology: Topology, options: FaultsOptions): Promise<Sc
   let index = 0;
   for (const round of roundsOf(options)) {
     if (index > 0 && Date.now() - startedAtMs >= budgetMs) break;
-    const cluster: Cluster = shared ?? (await Cluster.start(topology, new Prng(round.seed).fork('network')));
+    const cluster: Cluster = shared ?? (await Cluster.start(topology, new Prng(round.seed).fork('network'), options.dataplane));
     if (options.short) shared = cluster;
     const result = await runRound(cluster, round, options, index++);
     // A cluster of its own stops with its round, and how it stopped is part of the round's verdict.
@@ -99,7 +100,7 @@ async function runRounds(topology: Topology, options: FaultsOptions): Promise<Sc
 
 /** Throughput at 0, 1 and 5 % loss in alternating phases on one cluster (throughput.ts). */
 async function runThroughput(topology: Topology, options: FaultsOptions, phaseSeconds: number): Promise<boolean> {
-  const cluster = await Cluster.start(topology, new Prng(options.seed).fork('network'));
+  const cluster = await Cluster.start(topology, new Prng(options.seed).fork('network'), options.dataplane);
   const result = await measureThroughput(cluster, {
     lossPercents: THROUGHPUT_LOSS_PERCENTS,
     phaseSeconds,

@@ -21,10 +21,15 @@ export interface FaultsOptions {
   /** Also print each round's result as one machine-readable line (RESULT_LINE_PREFIX + JSON), for the tests. */
   resultLines: boolean;
   shape: TopologyShape;
+  /** The sequencers' data plane; with `xdp` the cluster config names a multicast group (docs/xdp.md). */
+  dataplane: DataPlaneName;
 }
 
+export type DataPlaneName = 'userspace' | 'xdp';
+
 export const USAGE = `npm run test:faults -- [--minutes N] [--scenario NAME]... [--seed S] [--rounds K] [--short]
-                         [--replicas 3|5] [--throughput SECONDS] [--keep] [--result-lines]`;
+                         [--replicas 3|5] [--dataplane userspace|xdp] [--throughput SECONDS] [--keep]
+                         [--result-lines]`;
 
 export const RESULT_LINE_PREFIX = '@result ';
 /** The result line's scenario name for the stop of the cluster the short rounds shared. */
@@ -51,11 +56,14 @@ export function parseFaultsOptions(argv: readonly string[]): FaultsOptions {
       throughput: { type: 'string' },
       keep: { type: 'boolean' },
       'result-lines': { type: 'boolean' },
+      dataplane: { type: 'string' },
     },
     strict: true,
   });
   const replicas = integer('replicas', values.replicas, 3, 3, 5);
   if (replicas % 2 === 0) throw new Error(`--replicas must be odd (2f+1), got ${replicas}`);
+  const dataplane = values.dataplane ?? 'userspace';
+  if (dataplane !== 'userspace' && dataplane !== 'xdp') throw new Error(`--dataplane must be userspace or xdp, got ${dataplane}\n${USAGE}`);
   return {
     minutes: integer('minutes', values.minutes, 10, 0, 24 * 60),
     scenarios: values.scenario ?? [],
@@ -66,5 +74,6 @@ export function parseFaultsOptions(argv: readonly string[]): FaultsOptions {
     keep: values.keep ?? false,
     resultLines: values['result-lines'] ?? false,
     shape: { replicas, sequencers: 2 },
+    dataplane,
   };
 }

@@ -2,7 +2,7 @@
 // sequencer|replica --config cluster.json --id N`, as the product ships) started inside its member's
 // namespace. Tracks every incarnation, tells the nemesis's kills and pauses from crashes (an exit nobody
 // asked for is recorded as unexpected), and stops everything at the end, checking each exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,11 @@ export function assertBuildFresh(): void {
   if (newestSourceMs > statSync(built).mtimeMs) throw new Error('dist/ is older than src/: run npm run build');
 }
 
+/** Builds the XDP data plane (dist/xdp/), which `--dataplane xdp` loads; it takes a second or two. */
+export function buildXdp(): void {
+  execFileSync('sh', [join(REPO, 'src/sequencer/xdp/build.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 export class MemberProcesses {
   private readonly running = new Map<MemberName, Running>();
   private readonly incarnations = new Map<MemberName, number>();
@@ -56,6 +61,8 @@ export class MemberProcesses {
     private readonly runDir: string,
     private readonly configPath: string,
     private readonly logLevel: string,
+    /** Extra flags of every sequencer (its data plane). */
+    private readonly sequencerFlags: readonly string[] = [],
   ) {}
 
   logPathOf(name: MemberName): string {
@@ -80,6 +87,7 @@ export class MemberProcesses {
     const args = ['netns', 'exec', member.ns, process.execPath, CLI, member.kind, '--config', this.configPath, '--id', String(member.id)];
     // The lost-write check reads the whole run's change log back from the replicated watch history.
     if (member.kind === 'replica') args.push('--watch-history-revisions', String(WATCH_HISTORY_REVISIONS));
+    else args.push(...this.sequencerFlags);
     // `ip netns exec` enters the namespace and execs node, so the child's pid is the node process itself.
     const child = spawn('ip', [...args, '--log-level', this.logLevel], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
