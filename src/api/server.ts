@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TlsOptions } from 'node:tls';
 import type { KvService } from './service.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { badUrlError } from './keys.js';
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   /** Time for a whole request, headers and body, to arrive; default REQUEST_TIMEOUT_MS_DEFAULT. */
   requestTimeoutMs?: number;
   metrics: Registry;
+  /** Serves HTTPS with these (src/runtime/tls-files.ts); absent = plain HTTP. */
+  tls?: TlsOptions;
 }
 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
@@ -56,6 +59,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     return503OnClosing: false,
     requestTimeout,
     http: { ...http, requireHostHeader: false },
+    // Node's https server takes the same server options as http's, plus the TLS ones.
+    ...(options.tls === undefined ? {} : { https: { ...http, requireHostHeader: false, ...options.tls } }),
   });
   // Every request part is checked strictly, and every problem of a request is reported at once.
   app.setValidatorCompiler(validatorCompiler);
