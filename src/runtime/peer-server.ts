@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { ApiError, registerErrorHandlers } from '../api/errors.js';
 import type { SnapshotRecord } from '../store/snapshot.js';
-import { checkPeerAuthorization } from './cluster-key.js';
+import { checkPeerAuthorization, type PeerAuthVerdict } from './cluster-key.js';
 import { snapshotRoutes } from './snapshot-transfer.js';
 
 export const PEER_READY_PATH = '/internal/v1/ready';
@@ -34,6 +34,8 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
       labelNames: ['reason'],
       registers: [options.registry],
     });
+    // Both series exist from the start, so a rate() over them sees the first refusal.
+    for (const reason of ['missing-key', 'wrong-key'] satisfies PeerAuthVerdict[]) rejected.inc({ reason }, 0);
     app.addHook('onRequest', async (request) => {
       const verdict = checkPeerAuthorization(request.headers.authorization, clusterKey);
       if (verdict === 'ok') return;
