@@ -21,7 +21,7 @@ import { fetchSnapshot } from './snapshot-transfer.js';
 import { buildPeerServer } from './peer-server.js';
 import { peerClientOf } from './peer-client.js';
 import { readTlsFiles, type TlsFilePaths } from './tls-files.js';
-import { reloadTlsOnSighup } from './tls-reload.js';
+import { reloadOnSighup } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
@@ -166,7 +166,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   await peerHttp.listen({ host: endpoint.host, port: peerPortOf(endpoint) });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   // Fastify types its server as http.Server; with `tls` it is an https.Server, a tls.Server.
-  const stopTlsReload = options.tls === undefined ? null : reloadTlsOnSighup(http.server as unknown as TlsServer, options.tls, logger);
+  const stopReload = reloadOnSighup(
+    options.tls === undefined ? null : { server: http.server as unknown as TlsServer, paths: options.tls },
+    logger,
+  );
   logger.info(
     {
       http: `${scheme}://${endpoint.host}:${endpoint.httpPort}`,
@@ -179,7 +182,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   function close(): Promise<void> {
     closing ??= (async () => {
       if (refresher) clearInterval(refresher);
-      stopTlsReload?.();
+      stopReload();
       // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       await http.close();

@@ -91,6 +91,10 @@ describe('recovery', () => {
 
   it('refuses peer requests without the cluster key, counted by reason, and has no /internal route on the client port', async () => {
     const c = cluster!;
+    // SIGHUP never stops a replica, with TLS or, as here, without (systemctl reload is safe).
+    c.signal('replica-1', 'SIGHUP');
+    await waitForLogLine(c.logPath, (l) => l.msg === 'SIGHUP: no TLS certificate to reload' && l.replica === 1, SNAPSHOT_DEADLINE_MS);
+    await c.waitReady([c.urls[0]!]);
     const replica = c.config.replicas[0]!;
     const peerUrl = `http://${replica.host}:${peerPortOf(replica)}/internal/v1/snapshot`;
     const before = { missing: await rejectedOf(c.urls[0]!, 'missing-key'), wrong: await rejectedOf(c.urls[0]!, 'wrong-key') };

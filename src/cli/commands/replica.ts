@@ -81,8 +81,8 @@ export function replicaCommand(): Command {
           ...security,
           ...(opts.logRetainEntries === undefined ? {} : { logRetainEntries: opts.logRetainEntries }),
         });
-        // With TLS, SIGHUP reloads the certificate (tls-reload.ts) instead of stopping the replica.
-        closeWithGrace({ delay: 10_000, ...(security.tls === undefined ? {} : { skip: ['SIGHUP' as const] }) }, async ({ signal, err }) => {
+        // SIGHUP reloads the TLS certificate (tls-reload.ts); it never stops a replica.
+        closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
           if (err) logger.error({ err }, 'stopping after an error');
           else logger.info({ signal }, 'stopping');
           await node.close();
