@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { validateClusterConfig, type ClusterConfig } from '../../../src/config/cluster.js';
+import { peerPortOf, validateClusterConfig, type ClusterConfig } from '../../../src/config/cluster.js';
 
 // Parsed YAML is untyped; these checks probe it field by field and report what is missing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -182,6 +182,9 @@ export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): strin
     const udp = replicaContainer?.ports?.filter((p: Doc) => p.protocol === 'UDP') ?? [];
     if (udp.length !== 1 || udp[0].containerPort !== replica.udpPort)
       problems.push(`replica ${replica.id}: udpPort ${replica.udpPort} is not the container's one UDP port`);
+    const peer = containerPort(replicaContainer, 'peer');
+    if (peer?.containerPort !== peerPortOf(replica) || peer?.protocol !== 'TCP')
+      problems.push(`replica ${replica.id}: peerPort ${peerPortOf(replica)} but container port peer is ${peer?.containerPort}`);
     const dataMount = mounts.find((m) => m.mountPath === replica.dataDir);
     if (dataMount === undefined || !claimNames.includes(dataMount.name))
       problems.push(`replica ${replica.id}: dataDir ${replica.dataDir} is not a volumeClaimTemplate mount`);

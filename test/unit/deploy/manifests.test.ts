@@ -127,6 +127,15 @@ describe('Kubernetes manifests', () => {
       /httpPort 8001/,
     ],
     [
+      'cluster.json peerPort differing from the container port',
+      (d) => {
+        const c = clusterJson(d);
+        c.replicas[2].peerPort = 7202;
+        setClusterJson(d, c);
+      },
+      /replica 3: peerPort 7202/,
+    ],
+    [
       'the data volume mounted elsewhere',
       (d) => {
         replicaContainer(d).volumeMounts[0].mountPath = '/data';
