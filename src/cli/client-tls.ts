@@ -1,8 +1,8 @@
 // The TLS flags of every client verb (--ca-file, --cert, --key), read into the SDK's TLS options with
 // errors that name the flag.
-import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import type { TlsOptions } from '../client/index.js';
+import { readFlagFile } from '../config/flag-file.js';
 import { UsageError } from './exit-codes.js';
 
 export interface ClientTlsFlags {
@@ -17,14 +17,6 @@ export function clientTlsOptions(): Option[] {
     new Option('--cert <file>', 'PEM client certificate, for replicas that verify clients').env('MRTOM_CERT'),
     new Option('--key <file>', 'PEM private key of --cert').env('MRTOM_KEY'),
   ];
-}
-
-async function readFlagFile(flag: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
 }
 
 export async function readClientTls(flags: ClientTlsFlags): Promise<TlsOptions> {

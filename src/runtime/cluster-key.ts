@@ -3,8 +3,8 @@
 // and the same key can later derive other secrets (datagram MACs) under other labels without one
 // revealing another (docs/security.md).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/cluster.js';
+import { readFlagFile } from '../config/flag-file.js';
 
 /** Shorter keys are refused: 16 bytes is 128 bits when the key is random, as `openssl rand -hex 32` makes. */
 export const CLUSTER_KEY_BYTES_MIN = 16;
@@ -27,11 +27,7 @@ export async function readClusterKey(source: ClusterKeySource): Promise<Buffer |
   let flag = '--cluster-key';
   if (source.keyFile !== undefined) {
     flag = `--cluster-key-file ${source.keyFile}`;
-    try {
-      text = (await readFile(source.keyFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new ConfigError(`${flag}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    text = (await readFlagFile('--cluster-key-file', source.keyFile)).toString('utf8').replace(/\r?\n$/, '');
   }
   if (text === undefined) return undefined;
   const key = Buffer.from(text, 'utf8');

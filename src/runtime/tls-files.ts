@@ -2,9 +2,9 @@
 // they form a usable TLS context, so a wrong path or a key of another certificate stops the replica at
 // start with the flag named, not at the first handshake.
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from '../config/cluster.js';
+import { readFlagFile } from '../config/flag-file.js';
 
 export interface TlsFilePaths {
   cert: string;
@@ -25,14 +25,6 @@ export interface TlsServerMaterial extends SecureContextOptions {
 /** The flags (and env variables) the paths come from, for error messages. */
 export const TLS_FLAGS = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca' } as const;
 
-async function readNamed(flag: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new ConfigError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
-
 /** Builds a secure context once to find what is wrong; Node's messages name the part, not the file. */
 function checkContext(options: SecureContextOptions, blame: string): void {
   try {
@@ -52,9 +44,9 @@ function checkCertificate(pem: Buffer, blame: string): void {
 }
 
 export async function readTlsFiles(paths: TlsFilePaths): Promise<TlsServerMaterial> {
-  const cert = await readNamed(TLS_FLAGS.cert, paths.cert);
-  const key = await readNamed(TLS_FLAGS.key, paths.key);
-  const ca = paths.clientCa === undefined ? undefined : await readNamed(TLS_FLAGS.clientCa, paths.clientCa);
+  const cert = await readFlagFile(TLS_FLAGS.cert, paths.cert);
+  const key = await readFlagFile(TLS_FLAGS.key, paths.key);
+  const ca = paths.clientCa === undefined ? undefined : await readFlagFile(TLS_FLAGS.clientCa, paths.clientCa);
   checkContext({ cert }, `${TLS_FLAGS.cert} ${paths.cert} is not a PEM certificate`);
   checkContext({ key }, `${TLS_FLAGS.key} ${paths.key} is not a PEM private key`);
   checkContext({ cert, key }, `${TLS_FLAGS.key} ${paths.key} does not belong to the certificate in ${TLS_FLAGS.cert} ${paths.cert}`);
