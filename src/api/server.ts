@@ -48,6 +48,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const openResponses: OpenResponses = new WeakMap();
   const timeouts = requestTimeoutsOf(options);
   const { requestTimeout, http } = fastifyTimeoutOptions(timeouts);
+  const nodeServerOptions = { ...http, requireHostHeader: false };
   const app = Fastify({
     loggerInstance: logger,
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
@@ -58,9 +59,9 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     clientErrorHandler: clientErrorHandler(timeouts, openResponses),
     return503OnClosing: false,
     requestTimeout,
-    http: { ...http, requireHostHeader: false },
+    http: nodeServerOptions,
     // Node's https server takes the same server options as http's, plus the TLS ones.
-    ...(options.tls === undefined ? {} : { https: { ...http, requireHostHeader: false, ...options.tls } }),
+    ...(options.tls === undefined ? {} : { https: { ...nodeServerOptions, ...options.tls } }),
   });
   // Every request part is checked strictly, and every problem of a request is reported at once.
   app.setValidatorCompiler(validatorCompiler);

@@ -44,7 +44,10 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
       throw new ApiError(401, 'unauthorized', `the peer listener needs the cluster key's bearer (${verdict})`, PEER_CHALLENGE);
     });
   }
-  app.get(PEER_READY_PATH, async (_request, reply) => reply.code(options.ready() ? 200 : 503).send({ ready: options.ready() }));
+  app.get(PEER_READY_PATH, async (_request, reply) => {
+    const ready = options.ready();
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
   void app.register(snapshotRoutes, { snapshot: options.snapshot });
   return app;
 }

@@ -1,6 +1,7 @@
 // One replica as an OS process: opens its LevelDB, binds its UDP endpoint, starts the replica process
 // (replica-process.ts) over those real ports, and serves the HTTP API (TLS when configured) and the peer
-// listener (peer-server.ts), each part built from the ones before it. Shutdown answers waiting callers first, then stops the protocol and closes the store.
+// listener (peer-server.ts), each part built from the ones before it. Shutdown answers waiting callers
+// first, then stops the protocol and closes the store.
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
@@ -45,7 +46,6 @@ export interface ReplicaNodeOptions {
 
 export interface ReplicaNode {
   readonly http: FastifyInstance;
-  readonly peerHttp: FastifyInstance;
   readonly endpoint: ReplicaEndpoint;
   close(): Promise<void>;
 }
@@ -101,7 +101,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       state: store.state,
       reads: store.reads,
       snapshots: {
-        fetch: (from) => fetchSnapshot(peerClient.baseUrlOf(from), `${dataDir}.snapshot-incoming`, { ...peerClient.headers }),
+        fetch: (from) => fetchSnapshot(peerClient.baseUrlOf(from), `${dataDir}.snapshot-incoming`, peerClient.headers),
       },
       network: {
         send(to, bytes) {
@@ -196,5 +196,5 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     return closing;
   }
 
-  return { http, peerHttp, endpoint, close };
+  return { http, endpoint, close };
 }

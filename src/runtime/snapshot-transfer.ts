@@ -59,7 +59,11 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
 
 /** Fetches a peer's whole snapshot into `stagingPath` and checks every frame before handing it over;
  *  `headers` authenticate this replica to the peer listener (peer-client.ts). */
-export async function fetchSnapshot(peerBaseUrl: string, stagingPath: string, headers: Record<string, string>): Promise<StagedSnapshot> {
+export async function fetchSnapshot(
+  peerBaseUrl: string,
+  stagingPath: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<StagedSnapshot> {
   const discard = (): Promise<void> => rm(stagingPath, { force: true });
   try {
     const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, {
