@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TlsOptions } from 'node:tls';
 import type { KvService } from './service.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { badUrlError } from './keys.js';
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   /** Time for a whole request, headers and body, to arrive; default REQUEST_TIMEOUT_MS_DEFAULT. */
   requestTimeoutMs?: number;
   metrics: Registry;
+  /** Serves HTTPS with these (src/runtime/tls-files.ts); absent = plain HTTP. */
+  tls?: TlsOptions;
 }
 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
@@ -45,6 +48,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const openResponses: OpenResponses = new WeakMap();
   const timeouts = requestTimeoutsOf(options);
   const { requestTimeout, http } = fastifyTimeoutOptions(timeouts);
+  const nodeServerOptions = { ...http, requireHostHeader: false };
   const app = Fastify({
     loggerInstance: logger,
     // Per-request lines would dominate the log at load; errors are logged in errors.ts.
@@ -55,7 +59,9 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     clientErrorHandler: clientErrorHandler(timeouts, openResponses),
     return503OnClosing: false,
     requestTimeout,
-    http: { ...http, requireHostHeader: false },
+    http: nodeServerOptions,
+    // Node's https server takes the same server options as http's, plus the TLS ones.
+    ...(options.tls === undefined ? {} : { https: { ...nodeServerOptions, ...options.tls } }),
   });
   // Every request part is checked strictly, and every problem of a request is reported at once.
   app.setValidatorCompiler(validatorCompiler);

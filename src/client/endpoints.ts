@@ -12,6 +12,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { AttemptFailed } from './failure.js';
+import type { TlsOptions } from './options.js';
 
 export interface Endpoint {
   /** The base URL as configured, e.g. http://127.0.0.1:7001. */
@@ -22,6 +23,8 @@ export interface Endpoint {
 
 export interface EndpointOptions {
   connectionsPerEndpoint: number;
+  /** Used by https:// endpoints only. */
+  tls: TlsOptions;
   /** First wait before a down endpoint is probed again; it doubles up to `downMsMax`. */
   downMsMin: number;
   downMsMax: number;
@@ -36,7 +39,7 @@ export class Endpoints {
   constructor(urls: readonly string[], options: EndpointOptions) {
     this.all = urls.map((url) => ({
       url,
-      pool: new Pool(url, { connections: options.connectionsPerEndpoint }),
+      pool: new Pool(url, { connections: options.connectionsPerEndpoint, connect: { ...options.tls } }),
       breaker: circuitBreaker(isEndpointFault, {
         // One fault is enough: a refused connection or a 503 says this replica cannot serve now, and the
         // others can; waiting for more failures would only make the caller wait.

@@ -99,9 +99,33 @@ export function failureFromResponse(
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const ATTEMPT_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** The server's certificate was not trusted, or no TLS could be agreed: the request never left, and
+ *  the same trust fails the same way on every attempt, so the caller hears the reason at once. */
+const TLS_VERIFY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const isTlsFailure = (code: string): boolean => TLS_VERIFY_CODES.has(code) || code.startsWith('ERR_SSL_');
+
 export function failureFromTransport(err: unknown, endpoint: string): Failure {
   const code = (err as { code?: unknown }).code;
   const reason = err instanceof Error ? err.message : String(err);
+  if (typeof code === 'string' && isTlsFailure(code)) {
+    return {
+      code: 'tls_failed',
+      message: `TLS with ${endpoint} failed: ${reason} (${code}; check the trusted CA and the endpoint's scheme)`,
+      endpoint,
+      outcome: 'not_applied',
+      endpointFault: false,
+      transient: false,
+      cause: err,
+    };
+  }
   if (typeof code === 'string' && NOT_SENT_CODES.has(code)) {
     return {
       code: 'connection_failed',

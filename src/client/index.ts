@@ -1,7 +1,7 @@
 // The mrtom-kv SDK: `import { Client } from 'mrtom-kv'`. See docs/client.md.
 export { Client } from './client.js';
 export type { Consistency, DeleteOptions, GetOptions, ListOptions, ListPage, PutOptions } from './client.js';
-export type { ClientOptions, RetryOptions } from './options.js';
+export type { ClientOptions, RetryOptions, TlsOptions } from './options.js';
 export { KeyValue } from './key-value.js';
 export type { KeyMeta, KeyValueJSON, Value } from './key-value.js';
 export {

@@ -8,6 +8,15 @@ export interface RetryOptions {
   backoffMsMax?: number;
 }
 
+/** TLS for https:// endpoints; PEM text or bytes, as node:tls takes them. */
+export interface TlsOptions {
+  /** CAs to trust instead of Node's bundled ones (a private CA). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** A client certificate and its key, for replicas that verify clients (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
 export interface ClientOptions {
   /** Base URLs of the replicas, e.g. ['http://127.0.0.1:7001', 'http://127.0.0.1:7002']. */
   endpoints: readonly string[];
@@ -21,6 +30,7 @@ export interface ClientOptions {
   connectionsPerEndpoint?: number;
   /** Aborts every call and watch of this client, like close(). */
   signal?: AbortSignal;
+  tls?: TlsOptions;
 }
 
 export interface ResolvedOptions {
@@ -29,6 +39,7 @@ export interface ResolvedOptions {
   attemptTimeoutMs: number;
   retry: Required<RetryOptions>;
   connectionsPerEndpoint: number;
+  tls: TlsOptions;
   /** How long an endpoint is skipped after a failure; doubles while it keeps failing. */
   downMsMin: number;
   downMsMax: number;
@@ -68,6 +79,11 @@ function normalizeEndpoint(raw: string): string {
   return url.origin;
 }
 
+function checkTls(tls: TlsOptions): TlsOptions {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('tls: give cert and key together');
+  return tls;
+}
+
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const endpoints = [...new Set(options.endpoints.map(normalizeEndpoint))];
   if (endpoints.length === 0) throw new TypeError('endpoints: give at least one replica URL');
@@ -88,6 +104,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       options.connectionsPerEndpoint ?? DEFAULTS.connectionsPerEndpoint,
       CONNECTIONS_PER_ENDPOINT_MAX,
     ),
+    tls: checkTls(options.tls ?? {}),
     downMsMin: DEFAULTS.downMsMin,
     downMsMax: DEFAULTS.downMsMax,
   };

@@ -17,12 +17,20 @@ export const ReplicaEndpointSchema = Type.Object(
     host: Host,
     udpPort: Port,
     httpPort: Port,
+    /** TCP port of the peer listener (snapshot transfer, peer readiness); absent = the same number as udpPort. */
+    peerPort: Type.Optional(Port),
     /** Data folder of this replica; relative paths resolve against the config file's folder. */
     dataDir: Type.String({ minLength: 1 }),
   },
   { additionalProperties: false },
 );
 export type ReplicaEndpoint = Static<typeof ReplicaEndpointSchema>;
+
+/** The peer listener's TCP port. Defaulting to the UDP port's number keeps configs written before the
+ *  peer listener existed valid, and needs no new number in firewall rules (docs/security.md). */
+export function peerPortOf(endpoint: ReplicaEndpoint): number {
+  return endpoint.peerPort ?? endpoint.udpPort;
+}
 
 export const SequencerEndpointSchema = Type.Object(
   {
@@ -80,6 +88,11 @@ export function validateClusterConfig(value: unknown, source: string): ClusterCo
   }
   if (config.multicast !== undefined && config.multicast.address.split('.').some((octet) => Number(octet) > 255)) {
     throw new ConfigError(`${source}: multicast.address ${config.multicast.address} is not an IPv4 address`);
+  }
+  for (const replica of config.replicas) {
+    if (peerPortOf(replica) === replica.httpPort) {
+      throw new ConfigError(`${source}: replica ${replica.id}: peerPort (or udpPort) must differ from httpPort ${replica.httpPort}`);
+    }
   }
   for (const [name, ids] of [
     ['replica', config.replicas.map((r) => r.id)],

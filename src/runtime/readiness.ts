@@ -1,12 +1,12 @@
 // Waits for replicas' /readyz with a bounded deadline.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 const POLL_INTERVAL_MS = 100;
 
-async function answers200(url: string): Promise<boolean> {
+async function answers200(url: string, dispatcher?: Dispatcher): Promise<boolean> {
   try {
-    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, ...(dispatcher === undefined ? {} : { dispatcher }) });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
@@ -14,21 +14,23 @@ async function answers200(url: string): Promise<boolean> {
   }
 }
 
-async function waitFor200(urls: readonly string[], deadlineMs: number): Promise<boolean> {
+async function waitFor200(urls: readonly string[], deadlineMs: number, dispatcher?: Dispatcher): Promise<boolean> {
   const giveUpAt = Date.now() + deadlineMs;
   while (Date.now() < giveUpAt) {
-    const states = await Promise.all(urls.map(answers200));
+    const states = await Promise.all(urls.map((url) => answers200(url, dispatcher)));
     if (states.every(Boolean)) return true;
     await sleep(POLL_INTERVAL_MS);
   }
   return false;
 }
 
-/** Resolves true once every URL answers /readyz with 200, false when the deadline passes first. */
-export function waitUntilReady(baseUrls: readonly string[], deadlineMs: number): Promise<boolean> {
+/** Resolves true once every URL answers /readyz with 200, false when the deadline passes first;
+ *  `dispatcher` carries the TLS trust (and client certificate) for https:// URLs. */
+export function waitUntilReady(baseUrls: readonly string[], deadlineMs: number, dispatcher?: Dispatcher): Promise<boolean> {
   return waitFor200(
     baseUrls.map((url) => `${url}/readyz`),
     deadlineMs,
+    dispatcher,
   );
 }
 

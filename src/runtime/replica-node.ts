@@ -1,12 +1,14 @@
 // One replica as an OS process: opens its LevelDB, binds its UDP endpoint, starts the replica process
-// (replica-process.ts) over those real ports, and serves the HTTP API, each part built from the ones
-// before it. Shutdown answers waiting callers first, then stops the protocol and closes the store.
+// (replica-process.ts) over those real ports, and serves the HTTP API (TLS when configured) and the peer
+// listener (peer-server.ts), each part built from the ones before it. Shutdown answers waiting callers
+// first, then stops the protocol and closes the store.
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { ClusterConfig, ReplicaEndpoint } from '../config/cluster.js';
+import type { Server as TlsServer } from 'node:tls';
+import { peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
@@ -16,7 +18,12 @@ import { ServiceError } from '../api/service-errors.js';
 import { realClock } from './clock.js';
 import { probePeers } from './peer-probe.js';
 import { ReplicaProcess } from './replica-process.js';
-import { fetchSnapshot, snapshotRoutes } from './snapshot-transfer.js';
+import { fetchSnapshot } from './snapshot-transfer.js';
+import { buildPeerServer } from './peer-server.js';
+import { peerClientOf } from './peer-client.js';
+import { readTlsFiles, type TlsFilePaths } from './tls-files.js';
+import { reloadOnSighup } from './tls-reload.js';
+import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
@@ -31,6 +38,10 @@ export interface ReplicaNodeOptions {
   api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
   logRetainEntries?: number;
+  /** TLS for the client API; absent = plain HTTP. */
+  tls?: TlsFilePaths;
+  /** The shared cluster key (cluster-key.ts); absent = the peer listener is not authenticated. */
+  clusterKey?: Buffer;
 }
 
 export interface ReplicaNode {
@@ -49,6 +60,11 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
   const logger = options.logger.child({ replica: replicaId });
+  // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
+  const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
+  const scheme = tls === undefined ? 'http' : 'https';
+  const peerClient = peerClientOf(config, options.clusterKey);
+  warnAboutOpenListeners(logger, { host: endpoint.host, tls: tls !== undefined, clusterKey: options.clusterKey !== undefined });
   const addresses = await resolvePeerAddresses(config);
   const runtimeTiming = { ...REPLICA_TIMING, logRetainEntries: options.logRetainEntries ?? REPLICA_TIMING.logRetainEntries };
 
@@ -85,10 +101,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       state: store.state,
       reads: store.reads,
       snapshots: {
-        fetch(from) {
-          const peer = config.replicas.find((r) => r.id === from)!;
-          return fetchSnapshot(`http://${peer.host}:${peer.httpPort}`, `${dataDir}.snapshot-incoming`);
-        },
+        fetch: (from) => fetchSnapshot(peerClient.baseUrlOf(from), `${dataDir}.snapshot-incoming`, peerClient.headers),
       },
       network: {
         send(to, bytes) {
@@ -98,7 +111,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       },
       clock: realClock,
       logger,
-      peers: () => probePeers(config, replicaId),
+      peers: () => probePeers(config, replicaId, peerClient, scheme),
       onFatal: (err) => {
         logger.fatal({ err }, 'store write failed; stopping so that no unsafe ACK is sent');
         process.exitCode = 1;
@@ -141,17 +154,39 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     logger,
     metrics: metrics.registry,
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
+    ...(tls === undefined ? {} : { tls }),
   });
-  await http.register(snapshotRoutes, { snapshot: () => store.state.snapshot() });
+  const peerHttp = buildPeerServer({
+    logger,
+    registry: metrics.registry,
+    ...(options.clusterKey === undefined ? {} : { clusterKey: options.clusterKey }),
+    snapshot: () => store.state.snapshot(),
+    ready: () => replica.service.health().ready,
+  });
+  await peerHttp.listen({ host: endpoint.host, port: peerPortOf(endpoint) });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
-  logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
+  // Fastify types its server as http.Server; with `tls` it is an https.Server, a tls.Server.
+  const stopReload = reloadOnSighup(
+    options.tls === undefined ? null : { server: http.server as unknown as TlsServer, paths: options.tls },
+    logger,
+  );
+  logger.info(
+    {
+      http: `${scheme}://${endpoint.host}:${endpoint.httpPort}`,
+      peer: `http://${endpoint.host}:${peerPortOf(endpoint)}`,
+      udp: endpoint.udpPort,
+    },
+    'replica serving',
+  );
 
   function close(): Promise<void> {
     closing ??= (async () => {
       if (refresher) clearInterval(refresher);
+      stopReload();
       // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       await http.close();
+      await peerHttp.close();
       await closeUdpSocket(socket);
       if (groupSocket !== null) await closeUdpSocket(groupSocket);
       await stopped;

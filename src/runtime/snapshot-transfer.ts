@@ -1,4 +1,4 @@
-// Moves a store snapshot between replicas over HTTP: the serving side streams length-prefixed frames
+// Moves a store snapshot between replicas over HTTP (the peer listener, peer-server.ts): the serving side streams length-prefixed frames
 // (u32 key bytes, key, u32 value bytes, value) from one LevelDB iterator; the fetching side stages the
 // whole stream in a file first, checks it, and only then hands it to KvStore.installSnapshot. A transfer
 // cut off by a peer crash or a partition therefore never touches the state it was meant to replace;
@@ -57,11 +57,20 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
   if (buffered.length > 0) throw new Error(`snapshot stream ended inside a frame (${buffered.length} bytes left)`);
 }
 
-/** Fetches a peer's whole snapshot into `stagingPath` and checks every frame before handing it over. */
-export async function fetchSnapshot(peerBaseUrl: string, stagingPath: string): Promise<StagedSnapshot> {
+/** Fetches a peer's whole snapshot into `stagingPath` and checks every frame before handing it over;
+ *  `headers` authenticate this replica to the peer listener (peer-client.ts). */
+export async function fetchSnapshot(
+  peerBaseUrl: string,
+  stagingPath: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<StagedSnapshot> {
   const discard = (): Promise<void> => rm(stagingPath, { force: true });
   try {
-    const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, { headersTimeout: SNAPSHOT_TIMEOUT_MS, bodyTimeout: SNAPSHOT_TIMEOUT_MS });
+    const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, {
+      headers,
+      headersTimeout: SNAPSHOT_TIMEOUT_MS,
+      bodyTimeout: SNAPSHOT_TIMEOUT_MS,
+    });
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);

@@ -6,9 +6,10 @@ import { loadClusterConfig } from '../../config/cluster.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
+import { addSecurityOptions, securityOptionsOf, type SecurityFlags } from '../server-security-options.js';
 
 export function replicaCommand(): Command {
-  return new Command('replica')
+  return addSecurityOptions(new Command('replica'))
     .description('run one replica: HTTP API, MRTOM-Paxos replica and LevelDB state machine')
     .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
     .addOption(
@@ -47,21 +48,24 @@ export function replicaCommand(): Command {
         .env('MRTOM_LOG_RETAIN_ENTRIES'),
     )
     .action(
-      async (opts: {
-        config: string;
-        id: number;
-        logLevel: LogLevel;
-        txnOpsMax?: number;
-        watchHistoryRevisions?: number;
-        httpHeadersTimeoutMs?: number;
-        httpRequestTimeoutMs?: number;
-        logRetainEntries?: number;
-      }) => {
+      async (
+        opts: SecurityFlags & {
+          config: string;
+          id: number;
+          logLevel: LogLevel;
+          txnOpsMax?: number;
+          watchHistoryRevisions?: number;
+          httpHeadersTimeoutMs?: number;
+          httpRequestTimeoutMs?: number;
+          logRetainEntries?: number;
+        },
+      ) => {
         // Loaded here, not at the top: every other verb of the CLI starts without the server's modules.
         const { startReplicaNode } = await import('../../runtime/replica-node.js');
         const logger = createLogger(opts.logLevel, 'mrtom-kv');
         const configPath = resolve(opts.config);
         const config = await loadClusterConfig(configPath);
+        const security = await securityOptionsOf(opts);
         const api = {
           ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
           ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
@@ -74,9 +78,11 @@ export function replicaCommand(): Command {
           replicaId: opts.id,
           logger,
           api,
+          ...security,
           ...(opts.logRetainEntries === undefined ? {} : { logRetainEntries: opts.logRetainEntries }),
         });
-        closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+        // SIGHUP reloads the TLS certificate (tls-reload.ts); it never stops a replica.
+        closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
           if (err) logger.error({ err }, 'stopping after an error');
           else logger.info({ signal }, 'stopping');
           await node.close();

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
 import { devClusterConfig } from '../../../src/runtime/dev-config.js';
 import { waitUntilReady } from '../../../src/runtime/readiness.js';
 import { validateClusterConfig, type ClusterConfig, type Durability } from '../../../src/config/cluster.js';
@@ -27,6 +28,10 @@ export interface TestClusterOptions {
   datagramBytesMax?: number;
   /** Level of every process's log; default MRTOM_TEST_LOG_LEVEL, else 'warn'. */
   logLevel?: LogLevel;
+  /** Arguments every replica gets besides the harness's own (TLS files, a cluster key file). */
+  replicaArgs?: readonly string[];
+  /** The client API serves HTTPS: the urls say https://, and readiness is asked with this trust. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 export interface TestCluster {
@@ -39,6 +44,8 @@ export interface TestCluster {
   /** Starts `sequencer-<id>` or `replica-<id>`; returns its pid, which its log lines carry. */
   start(name: string): number;
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` to a running process without waiting for anything. */
+  signal(name: string, signal: NodeJS.Signals): void;
   waitReady(urls?: string[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -63,6 +70,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     const [role, id] = name.split('-');
     const args = ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', logLevel];
     if (role === 'replica' && options.logRetainEntries !== undefined) args.push('--log-retain-entries', String(options.logRetainEntries));
+    if (role === 'replica') args.push(...(options.replicaArgs ?? []));
     return args;
   };
   const start = (name: string): number => {
@@ -83,9 +91,11 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     await exited;
     clearTimeout(forced);
   };
-  const urls = config.replicas.map((r) => `http://${r.host}:${r.httpPort}`);
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  const urls = config.replicas.map((r) => `${scheme}://${r.host}:${r.httpPort}`);
+  const readinessAgent = options.tls === undefined ? undefined : new Agent({ connect: options.tls });
   const waitReady = async (which = urls): Promise<void> => {
-    if (!(await waitUntilReady(which, READY_DEADLINE_MS)))
+    if (!(await waitUntilReady(which, READY_DEADLINE_MS, readinessAgent)))
       throw new Error(`cluster not ready within ${READY_DEADLINE_MS} ms; logs in ${dataDir}`);
   };
 
@@ -98,10 +108,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     urls,
     start,
     kill,
+    signal: (name, signal) => void children.get(name)?.kill(signal),
     waitReady,
     async stop() {
       await Promise.all([...children.keys()].map((name) => kill(name, 'SIGTERM')));
       await log.close();
+      await readinessAgent?.close();
       // MRTOM_KEEP_TEST_DATA=1 keeps data and process logs for a post-mortem.
       if (!process.env.MRTOM_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
     },

@@ -41,7 +41,11 @@ export async function freePortBase(count: number, sequencers = 1): Promise<numbe
   for (let attempt = 0; attempt < ATTEMPTS_MAX; attempt++) {
     const base = BASE_PORT_MIN + Math.floor(Math.random() * blocks) * BLOCK_PORTS;
     const checks = [];
-    for (let i = 0; i < count; i++) checks.push(tcpFree(base + i), udpFree(base + DEV_PORT_OFFSETS.replicaUdp + i));
+    // The peer listener serves TCP on the UDP port's number (src/config/cluster.ts, peerPortOf).
+    for (let i = 0; i < count; i++) {
+      const udpPort = base + DEV_PORT_OFFSETS.replicaUdp + i;
+      checks.push(tcpFree(base + i), udpFree(udpPort), tcpFree(udpPort));
+    }
     for (let j = 0; j < sequencers; j++)
       checks.push(tcpFree(base + DEV_PORT_OFFSETS.sequencerMetrics + j), udpFree(base + DEV_PORT_OFFSETS.sequencerUdp + j));
     if ((await Promise.all(checks)).every(Boolean)) return base;

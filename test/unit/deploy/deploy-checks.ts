@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { validateClusterConfig, type ClusterConfig } from '../../../src/config/cluster.js';
+import { peerPortOf, validateClusterConfig, type ClusterConfig } from '../../../src/config/cluster.js';
 
 // Parsed YAML is untyped; these checks probe it field by field and report what is missing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,6 +112,18 @@ function checkConfigMount(workload: Doc, configMaps: Doc[], problems: string[]):
   return text;
 }
 
+/** The replicas read the cluster key (MRTOM_CLUSTER_KEY_FILE) from a mounted Secret holding that key. */
+function checkClusterKeySecret(sts: Doc, problems: string[]): void {
+  const spec = sts.spec?.template?.spec ?? {};
+  const container = spec.containers?.[0];
+  const keyPath = envOf(container, 'MRTOM_CLUSTER_KEY_FILE');
+  const mount = container?.volumeMounts?.find((m: Doc) => m.mountPath === (keyPath === undefined ? undefined : posix.dirname(keyPath)));
+  const secret = spec.volumes?.find((v: Doc) => v.name === mount?.name)?.secret;
+  const item = secret?.items?.find((i: Doc) => i.path === posix.basename(keyPath ?? ''));
+  if (keyPath === undefined || item === undefined)
+    problems.push(`${nameOf(sts)}: MRTOM_CLUSTER_KEY_FILE ${keyPath} is not a mounted Secret key`);
+}
+
 /** Cross-references among the Kubernetes objects and the cluster.json they carry. */
 export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): string[] {
   const problems: string[] = [];
@@ -182,6 +194,9 @@ export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): strin
     const udp = replicaContainer?.ports?.filter((p: Doc) => p.protocol === 'UDP') ?? [];
     if (udp.length !== 1 || udp[0].containerPort !== replica.udpPort)
       problems.push(`replica ${replica.id}: udpPort ${replica.udpPort} is not the container's one UDP port`);
+    const peer = containerPort(replicaContainer, 'peer');
+    if (peer?.containerPort !== peerPortOf(replica) || peer?.protocol !== 'TCP')
+      problems.push(`replica ${replica.id}: peerPort ${peerPortOf(replica)} but container port peer is ${peer?.containerPort}`);
     const dataMount = mounts.find((m) => m.mountPath === replica.dataDir);
     if (dataMount === undefined || !claimNames.includes(dataMount.name))
       problems.push(`replica ${replica.id}: dataDir ${replica.dataDir} is not a volumeClaimTemplate mount`);
@@ -192,6 +207,7 @@ export function kubeCrossRefProblems(docs: Doc[], packageVersion: string): strin
     problems.push('replica readinessProbe is not GET /readyz on httpPort');
   if (replicaContainer?.startupProbe?.httpGet?.path !== '/livez' || probePort(replicaContainer.startupProbe) !== httpPort)
     problems.push('replica startupProbe is not GET /livez on httpPort');
+  checkClusterKeySecret(sts, problems);
   checkLiveness(nameOf(sts), replicaContainer, httpPort, problems);
   checkScrape(sts, httpPort, problems);
   checkReplicaIdFromOrdinal(sts, config, problems);
@@ -414,6 +430,10 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
       problems.push(`${name}: dataDir ${replica.dataDir} is not a named volume`);
     else if (dataVolumes.has(data[0])) problems.push(`${name}: data volume ${data[0]} is shared with ${dataVolumes.get(data[0])}`);
     else dataVolumes.set(data[0], name);
+    const keyFile: string | undefined = service.environment?.MRTOM_CLUSTER_KEY_FILE;
+    const keySecret = keyFile?.startsWith('/run/secrets/') ? keyFile.slice('/run/secrets/'.length) : undefined;
+    if (keySecret === undefined || !(service.secrets ?? []).includes(keySecret) || compose.secrets?.[keySecret] === undefined)
+      problems.push(`${name}: MRTOM_CLUSTER_KEY_FILE ${keyFile} is not a declared secret of the service`);
     const published = (service.ports ?? []).map((p: string) => Number(p.split(':').at(-1)));
     if (!published.includes(replica.httpPort)) problems.push(`${name}: httpPort ${replica.httpPort} is not published`);
   }

@@ -127,6 +127,22 @@ describe('Kubernetes manifests', () => {
       /httpPort 8001/,
     ],
     [
+      'cluster.json peerPort differing from the container port',
+      (d) => {
+        const c = clusterJson(d);
+        c.replicas[2].peerPort = 7202;
+        setClusterJson(d, c);
+      },
+      /replica 3: peerPort 7202/,
+    ],
+    [
+      'the cluster key read from outside its Secret mount',
+      (d) => {
+        replicaContainer(d).env.find((e: Doc) => e.name === 'MRTOM_CLUSTER_KEY_FILE').value = '/etc/mrtom-kv/cluster.key';
+      },
+      /MRTOM_CLUSTER_KEY_FILE .* not a mounted Secret key/,
+    ],
+    [
       'the data volume mounted elsewhere',
       (d) => {
         replicaContainer(d).volumeMounts[0].mountPath = '/data';
@@ -299,6 +315,13 @@ describe('compose', () => {
         c.services['replica-3'].environment.MRTOM_REPLICA_ID = '4';
       },
       /no service runs replica 3/,
+    ],
+    [
+      'a replica without the cluster key secret',
+      (c) => {
+        delete c.services['replica-2'].secrets;
+      },
+      /replica-2: MRTOM_CLUSTER_KEY_FILE .* not a declared secret/,
     ],
     [
       'a missing config mount',
