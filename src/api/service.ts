@@ -45,9 +45,9 @@ export interface KvService {
    *  after it is linearizable. Concurrent callers share one barrier op in the log. */
   barrier(): Promise<void>;
   readonly local: LocalReads;
-  /** Time left before the leader revokes `lease`, on its clock; null unless this replica is the leader
-   *  and counts the lease down (src/runtime/lease-expiry.ts). */
-  leaseRemainingMs(lease: number): number | null;
+  /** Time left before the leader revokes `lease`, on the leader's clock (src/runtime/lease-expiry.ts); a
+   *  follower asks the leader. Null when the leader counts no deadline for it or does not answer in time. */
+  leaseRemainingMs(lease: number): Promise<number | null>;
   /** Calls `listener` after every apply batch of this replica; returns the unsubscribe function. */
   onApplied(listener: () => void): () => void;
   health(): NodeHealth;

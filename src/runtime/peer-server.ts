@@ -1,6 +1,7 @@
-// The peer listener: replica-to-replica HTTP (snapshot transfer, peer readiness) on a port of its own,
-// never on the client API's. With a cluster key every request must carry the bearer derived from it
-// (cluster-key.ts); without one, the listener is open and startup warns when it is not on loopback.
+// The peer listener: replica-to-replica HTTP (snapshot transfer, peer readiness, the leader's lease
+// countdown) on a port of its own, never on the client API's. With a cluster key every request must carry
+// the bearer derived from it (cluster-key.ts); without one, the listener is open and startup warns when it
+// is not on loopback.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import { ApiError, registerErrorHandlers } from '../api/errors.js';
 import type { SnapshotRecord } from '../store/snapshot.js';
 import { checkPeerAuthorization, type PeerAuthVerdict } from './cluster-key.js';
 import { snapshotRoutes } from './snapshot-transfer.js';
+import { leaseRemainingRoutes } from './lease-remaining.js';
 
 export const PEER_READY_PATH = '/internal/v1/ready';
 const PEER_CHALLENGE = { 'www-authenticate': 'Bearer realm="mrtom-kv peer"' };
@@ -20,6 +22,8 @@ export interface PeerServerOptions {
   snapshot(): AsyncIterable<SnapshotRecord>;
   /** Whether this replica can serve (its /readyz verdict), for the peers' /v1/status. */
   ready(): boolean;
+  /** This replica's own countdown of a lease (null unless it leads and counts it). */
+  leaseRemainingMs(lease: number): number | null;
 }
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
@@ -49,5 +53,6 @@ export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
     return reply.code(ready ? 200 : 503).send({ ready });
   });
   void app.register(snapshotRoutes, { snapshot: options.snapshot });
+  void app.register(leaseRemainingRoutes, { remainingMs: options.leaseRemainingMs });
   return app;
 }

@@ -21,6 +21,7 @@ import { ReplicaProcess } from './replica-process.js';
 import { fetchSnapshot } from './snapshot-transfer.js';
 import { buildPeerServer } from './peer-server.js';
 import { peerClientOf } from './peer-client.js';
+import { askLeaderLeaseRemainingMs } from './lease-remaining.js';
 import { readTlsFiles, type TlsFilePaths } from './tls-files.js';
 import { reloadOnSighup } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
@@ -112,6 +113,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       clock: realClock,
       logger,
       peers: () => probePeers(config, replicaId, peerClient, scheme),
+      leaderLeaseRemainingMs: (leaderId, lease) => askLeaderLeaseRemainingMs(peerClient, leaderId, lease),
       onFatal: (err) => {
         logger.fatal({ err }, 'store write failed; stopping so that no unsafe ACK is sent');
         process.exitCode = 1;
@@ -162,6 +164,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     ...(options.clusterKey === undefined ? {} : { clusterKey: options.clusterKey }),
     snapshot: () => store.state.snapshot(),
     ready: () => replica.service.health().ready,
+    leaseRemainingMs: (lease) => replica.leaseCountdown.remainingMs(lease),
   });
   await peerHttp.listen({ host: endpoint.host, port: peerPortOf(endpoint) });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });

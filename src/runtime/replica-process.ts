@@ -48,6 +48,8 @@ export interface ReplicaProcessPorts {
   logger: Logger;
   /** Readiness of the other replicas, for /v1/status. */
   peers(): Promise<PeerStatus[]>;
+  /** The leader's countdown of a lease, asked of replica `leaderId` (null: no deadline, or no answer). */
+  leaderLeaseRemainingMs(leaderId: number, lease: number): Promise<number | null>;
   /** A store write failed: the process must stop (production exits; the supervisor restarts it). */
   onFatal(error: Error): void;
   onLatency?(latency: RequestStages): void;
@@ -70,6 +72,8 @@ export class ReplicaProcess {
     private readonly gate: SubmissionGate,
     readonly service: ReplicaService,
     private readonly ticker: Timer,
+    /** This replica's own countdown of leases, which peers ask when it leads (lease-remaining.ts). */
+    readonly leaseCountdown: Pick<LeaseExpiry, 'remainingMs'>,
   ) {}
 
   static async start(config: ReplicaProcessConfig, ports: ReplicaProcessPorts, seams: ReplicaProcessSeams = {}): Promise<ReplicaProcess> {
@@ -131,7 +135,11 @@ export class ReplicaProcess {
       gate,
       readBarrier,
       reads: ports.reads,
-      leaseRemainingMs: (lease) => leaseExpiry.remainingMs(lease),
+      // Only the leader counts leases down; a follower asks it (peer listener, lease-remaining.ts).
+      leaseRemainingMs: async (lease) => {
+        const { leaderId } = soft();
+        return leaderId === config.id ? leaseExpiry.remainingMs(lease) : ports.leaderLeaseRemainingMs(leaderId, lease);
+      },
       appliedSignal,
       revision: () => ports.state.meta().revision,
       peers: () => ports.peers(),
@@ -162,7 +170,7 @@ export class ReplicaProcess {
       submitter.onTick();
       leaseExpiry.onTick();
     });
-    return new ReplicaProcess(host, machine, submitter, gate, service, ticker);
+    return new ReplicaProcess(host, machine, submitter, gate, service, ticker, leaseExpiry);
   }
 
   receive(from: Peer, bytes: Uint8Array): void {

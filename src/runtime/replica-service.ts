@@ -13,7 +13,7 @@ export interface ReplicaServiceParts {
   gate: SubmissionGate;
   readBarrier: ReadBarrier;
   reads: LocalReads;
-  leaseRemainingMs(lease: number): number | null;
+  leaseRemainingMs(lease: number): Promise<number | null>;
   appliedSignal: AppliedSignal;
   revision(): number;
   peers(): Promise<PeerStatus[]>;
@@ -26,7 +26,7 @@ export class ReplicaService implements KvService {
     return this.parts.reads;
   }
 
-  leaseRemainingMs(lease: number): number | null {
+  leaseRemainingMs(lease: number): Promise<number | null> {
     return this.parts.leaseRemainingMs(lease);
   }
 

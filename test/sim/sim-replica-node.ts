@@ -179,6 +179,8 @@ export class SimReplicaNode {
         clock: life.clock,
         logger: this.logger(),
         peers: () => Promise.resolve([]),
+        // The simulator has no HTTP between replicas, and its workload never reads a lease's time left.
+        leaderLeaseRemainingMs: () => Promise.resolve(null),
         onFatal: (err) => {
           if (this.life === life) this.deps.onFatal(this.id, err);
         },

@@ -112,7 +112,7 @@ export const leaseRoutes: FastifyPluginAsyncTypebox<{ service: KvService }> = as
       revision: read.revision,
       lease: id,
       ...read.lease,
-      remainingMs: service.leaseRemainingMs(id),
+      remainingMs: await service.leaseRemainingMs(id),
       ...(read.keyNames === undefined ? {} : { keyNames: read.keyNames, moreKeys: read.lease.keys > read.keyNames.length }),
     };
   });

@@ -103,7 +103,7 @@ function showCommand(): Command {
               true,
             );
         } else {
-          const left = info.remainingMs === null ? 'time left known only to the leader' : `${info.remainingMs} ms left`;
+          const left = info.remainingMs === null ? 'time left unknown (the leader did not say)' : `${info.remainingMs} ms left`;
           writeLine(`lease ${info.lease}: TTL ${info.ttlMs} ms, ${info.keys} keys, ${left}`);
           for (const key of info.keyNames ?? []) writeLine(key);
         }

@@ -58,7 +58,7 @@ export class StoreKvService implements KvService {
     return applied!.result;
   }
 
-  leaseRemainingMs(lease: number): number | null {
+  async leaseRemainingMs(lease: number): Promise<number | null> {
     return this.leaseExpiry.remainingMs(lease);
   }
 
