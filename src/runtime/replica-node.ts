@@ -20,6 +20,7 @@ import { fetchSnapshot, snapshotRoutes } from './snapshot-transfer.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
+import { bootstrapRootToken } from './root-token.js';
 
 export interface ReplicaNodeOptions {
   config: ClusterConfig;
@@ -31,6 +32,9 @@ export interface ReplicaNodeOptions {
   api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
   logRetainEntries?: number;
+  /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
+   *  `<data>/root-token` by default (root-token.ts). */
+  auth?: { rootTokenFile?: string; openOperations: boolean };
 }
 
 export interface ReplicaNode {
@@ -136,25 +140,46 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     requestsInFlight: () => replica.submitter.inFlightCount,
   });
   const txnOpsMax = options.api?.txnOpsMax;
+  const tokens = store.state.tokens;
+  const authTokens = {
+    get: (id: string) => tokens.get(id),
+    list: () => tokens.list(),
+    subscribe: (listener: () => void) => tokens.subscribe(listener),
+    readable: () => store.state.readable(),
+    get rootBootstrapped() {
+      return tokens.rootBootstrapped;
+    },
+  };
+  const stopping = new AbortController();
   const http = buildApiServer({
     service: replica.service,
     logger,
     metrics: metrics.registry,
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
+    ...(options.auth === undefined ? {} : { auth: { tokens: authTokens, openOperations: options.auth.openOperations } }),
   });
   await http.register(snapshotRoutes, { snapshot: () => store.state.snapshot() });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
   logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
+  const rootTokenFile = options.auth === undefined ? null : (options.auth.rootTokenFile ?? resolvePath(dataDir, 'root-token'));
+  const bootstrap =
+    rootTokenFile === null
+      ? Promise.resolve()
+      : bootstrapRootToken({ service: replica.service, file: rootTokenFile, tokens: authTokens, logger, signal: stopping.signal }).catch(
+          (err: Error) => logger.error({ err }, 'root token bootstrap failed'),
+        );
 
   function close(): Promise<void> {
     closing ??= (async () => {
       if (refresher) clearInterval(refresher);
+      stopping.abort();
       // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
       await http.close();
       await closeUdpSocket(socket);
       if (groupSocket !== null) await closeUdpSocket(groupSocket);
       await stopped;
+      await bootstrap; // its submit was answered by the stop
       await store.close();
       logger.info({ unknownSourceDrops, counters: replica.machine.counters() }, 'replica stopped');
     })();

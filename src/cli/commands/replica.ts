@@ -7,6 +7,13 @@ import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
 
+function authOptionsOf(opts: { rootTokenFile?: string; authOpenOperations?: boolean }) {
+  return {
+    openOperations: opts.authOpenOperations === true,
+    ...(opts.rootTokenFile === undefined ? {} : { rootTokenFile: resolve(opts.rootTokenFile) }),
+  };
+}
+
 export function replicaCommand(): Command {
   return new Command('replica')
     .description('run one replica: HTTP API, MRTOM-Paxos replica and LevelDB state machine')
@@ -46,8 +53,19 @@ export function replicaCommand(): Command {
         .argParser(parseIntegerIn(1, 10_000_000))
         .env('MRTOM_LOG_RETAIN_ENTRIES'),
     )
+    .addOption(new Option('--auth', 'require bearer tokens on every route (bootstraps the root token on first start)').env('MRTOM_AUTH'))
+    .addOption(
+      new Option(
+        '--root-token-file <file>',
+        'the root token, read or (first start) written with mode 0600 (default <data>/root-token)',
+      ).env('MRTOM_ROOT_TOKEN_FILE'),
+    )
+    .addOption(new Option('--auth-open-operations', '/v1/status and /metrics without a token').env('MRTOM_AUTH_OPEN_OPERATIONS'))
     .action(
       async (opts: {
+        auth?: boolean;
+        rootTokenFile?: string;
+        authOpenOperations?: boolean;
         config: string;
         id: number;
         logLevel: LogLevel;
@@ -75,6 +93,7 @@ export function replicaCommand(): Command {
           logger,
           api,
           ...(opts.logRetainEntries === undefined ? {} : { logRetainEntries: opts.logRetainEntries }),
+          ...(opts.auth === true ? { auth: authOptionsOf(opts) } : {}),
         });
         closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
           if (err) logger.error({ err }, 'stopping after an error');
