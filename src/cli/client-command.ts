@@ -1,4 +1,4 @@
-// What every client verb shares: --endpoints (MRTOM_ENDPOINTS), --output, --timeout; one SDK Client per
+// What every client verb shares: --endpoints (MRTOM_ENDPOINTS), --output, --timeout, --token (MRTOM_TOKEN); one SDK Client per
 // run, closed when the verb is done; Ctrl-C ends the verb through an AbortSignal instead of killing it.
 import { Command, Option } from 'commander';
 import { Client, type ClientOptions } from '../client/index.js';
@@ -12,6 +12,7 @@ export interface ClientFlags {
   endpoints: string;
   output: OutputFormat;
   timeout: number;
+  token?: string;
 }
 
 export interface VerbContext {
@@ -31,6 +32,7 @@ export function clientCommand(name: string, description: string, examples: reado
         .env('MRTOM_ENDPOINTS'),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text').env('MRTOM_OUTPUT'))
+    .addOption(new Option('--token <token>', 'bearer token, when the cluster runs with auth on').env('MRTOM_TOKEN'))
     .addOption(
       new Option('--timeout <duration>', 'deadline of each request, retries included (e.g. 500ms, 15s)')
         .argParser(parseDurationMs)
@@ -53,7 +55,12 @@ export async function runVerb(
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');
-  const client = new Client({ ...options, endpoints, timeoutMs: flags.timeout });
+  const client = new Client({
+    ...options,
+    endpoints,
+    timeoutMs: flags.timeout,
+    ...(flags.token === undefined ? {} : { token: flags.token }),
+  });
   try {
     await verb({ client, output: flags.output, signal: stopper.signal });
   } finally {

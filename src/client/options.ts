@@ -21,6 +21,8 @@ export interface ClientOptions {
   connectionsPerEndpoint?: number;
   /** Aborts every call and watch of this client, like close(). */
   signal?: AbortSignal;
+  /** A bearer token (docs/api.md, Authentication), sent as `Authorization: Bearer <token>` on every call. */
+  token?: string;
 }
 
 export interface ResolvedOptions {
@@ -32,6 +34,8 @@ export interface ResolvedOptions {
   /** How long an endpoint is skipped after a failure; doubles while it keeps failing. */
   downMsMin: number;
   downMsMax: number;
+  /** Headers every request carries: the Authorization of `token`, when given. */
+  headers: Record<string, string>;
 }
 
 const DEFAULTS = {
@@ -68,6 +72,11 @@ function normalizeEndpoint(raw: string): string {
   return url.origin;
 }
 
+function checkToken(token: string): string {
+  if (!/^[\x21-\x7e]{1,512}$/.test(token)) throw new TypeError('token must be 1 to 512 printable ASCII characters without spaces');
+  return token;
+}
+
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const endpoints = [...new Set(options.endpoints.map(normalizeEndpoint))];
   if (endpoints.length === 0) throw new TypeError('endpoints: give at least one replica URL');
@@ -90,5 +99,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     ),
     downMsMin: DEFAULTS.downMsMin,
     downMsMax: DEFAULTS.downMsMax,
+    headers: options.token === undefined ? {} : { authorization: `Bearer ${checkToken(options.token)}` },
   };
 }
