@@ -40,7 +40,7 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   metrics: Registry;
   /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
-  auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean };
+  auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
 }
 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {

@@ -34,7 +34,7 @@ export interface ReplicaNodeOptions {
   logRetainEntries?: number;
   /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
    *  `<data>/root-token` by default (root-token.ts). */
-  auth?: { rootTokenFile?: string; openOperations: boolean };
+  auth?: { rootTokenFile?: string; openOperations: boolean; failuresPerAddressMax?: number };
 }
 
 export interface ReplicaNode {
@@ -156,7 +156,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     logger,
     metrics: metrics.registry,
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
-    ...(options.auth === undefined ? {} : { auth: { tokens: authTokens, openOperations: options.auth.openOperations } }),
+    ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
   });
   await http.register(snapshotRoutes, { snapshot: () => store.state.snapshot() });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });

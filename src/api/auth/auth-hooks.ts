@@ -13,8 +13,8 @@ import { bearerOf, secretMatches } from './bearer-token.js';
 import { isGranted } from './access-rules.js';
 import { isOpenRoute, requirementOf } from './route-access.js';
 
-/** Failed authentications a client address may make per window before they are answered 429. */
-export const AUTH_FAILURES_PER_ADDRESS_MAX = 20;
+/** Failed authentications a client address may make per window, by default, before they are answered 429. */
+export const AUTH_FAILURES_PER_ADDRESS_MAX_DEFAULT = 20;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
 /** The applied token table (src/store/token-table.ts) and the wait every read of the store makes. */
@@ -30,6 +30,7 @@ export interface AuthOptions {
   tokens: AuthTokens;
   /** /v1/status and /metrics without a token (scrapers that cannot send one). */
   openOperations: boolean;
+  failuresPerAddressMax?: number;
   registry: Registry;
 }
 
@@ -51,7 +52,8 @@ function unauthorized(message: string): ApiError {
   return new ApiError(401, 'unauthorized', message, BEARER_CHALLENGE);
 }
 
-export function registerAuth(app: FastifyInstance, { tokens, openOperations, registry }: AuthOptions): void {
+export function registerAuth(app: FastifyInstance, { tokens, openOperations, registry, ...options }: AuthOptions): void {
+  const failuresMax = options.failuresPerAddressMax ?? AUTH_FAILURES_PER_ADDRESS_MAX_DEFAULT;
   const failures = new Counter({
     name: 'mrtom_auth_failures_total',
     help: 'Requests refused by authentication (missing, malformed, invalid token) or authorization (forbidden)',
@@ -73,13 +75,13 @@ export function registerAuth(app: FastifyInstance, { tokens, openOperations, reg
 
   const refuse = async (request: FastifyRequest, reason: 'missing' | 'malformed' | 'invalid'): Promise<never> => {
     failures.inc({ reason });
-    limiter ??= app.createRateLimit({ max: AUTH_FAILURES_PER_ADDRESS_MAX, timeWindow: AUTH_FAILURE_WINDOW_MS });
+    limiter ??= app.createRateLimit({ max: failuresMax, timeWindow: AUTH_FAILURE_WINDOW_MS });
     const limit = await limiter(request);
     if (!limit.isAllowed && limit.isExceeded) {
       throw new ApiError(
         429,
         'too_many_failed_authentications',
-        `more than ${AUTH_FAILURES_PER_ADDRESS_MAX} failed authentications from this address in ${AUTH_FAILURE_WINDOW_MS / 1000} s`,
+        `more than ${failuresMax} failed authentications from this address in ${AUTH_FAILURE_WINDOW_MS / 1000} s`,
         { 'retry-after': String(limit.ttlInSeconds) },
       );
     }

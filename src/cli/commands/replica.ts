@@ -7,9 +7,10 @@ import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
 
-function authOptionsOf(opts: { rootTokenFile?: string; authOpenOperations?: boolean }) {
+function authOptionsOf(opts: { rootTokenFile?: string; authOpenOperations?: boolean; authFailuresMax?: number }) {
   return {
     openOperations: opts.authOpenOperations === true,
+    ...(opts.authFailuresMax === undefined ? {} : { failuresPerAddressMax: opts.authFailuresMax }),
     ...(opts.rootTokenFile === undefined ? {} : { rootTokenFile: resolve(opts.rootTokenFile) }),
   };
 }
@@ -60,12 +61,18 @@ export function replicaCommand(): Command {
         'the root token, read or (first start) written with mode 0600 (default <data>/root-token)',
       ).env('MRTOM_ROOT_TOKEN_FILE'),
     )
+    .addOption(
+      new Option('--auth-failures-max <n>', 'failed authentications per client address and minute before 429 (default 20)')
+        .argParser(parseIntegerIn(1, 1_000_000))
+        .env('MRTOM_AUTH_FAILURES_MAX'),
+    )
     .addOption(new Option('--auth-open-operations', '/v1/status and /metrics without a token').env('MRTOM_AUTH_OPEN_OPERATIONS'))
     .action(
       async (opts: {
         auth?: boolean;
         rootTokenFile?: string;
         authOpenOperations?: boolean;
+        authFailuresMax?: number;
         config: string;
         id: number;
         logLevel: LogLevel;

@@ -27,6 +27,8 @@ export interface TestClusterOptions {
   datagramBytesMax?: number;
   /** Level of every process's log; default MRTOM_TEST_LOG_LEVEL, else 'warn'. */
   logLevel?: LogLevel;
+  /** Flags every replica gets besides (e.g. --auth). */
+  replicaArgs?: readonly string[];
 }
 
 export interface TestCluster {
@@ -63,6 +65,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     const [role, id] = name.split('-');
     const args = ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', logLevel];
     if (role === 'replica' && options.logRetainEntries !== undefined) args.push('--log-retain-entries', String(options.logRetainEntries));
+    if (role === 'replica') args.push(...(options.replicaArgs ?? []));
     return args;
   };
   const start = (name: string): number => {
