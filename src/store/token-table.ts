@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { isRecord, packBody, unpackBody } from '../mrtom/body.js';
 import type { Database } from './database.js';
-import { asBuffer } from './codec.js';
+import { asBuffer, plainBytes } from './codec.js';
 import { idOfTokenKey, ROOT_BOOTSTRAPPED_KEY, TOKENS_END, TOKENS_START } from './keys.js';
 
 export const ACCESS_LEVELS = ['read', 'write', 'admin'] as const;
@@ -70,7 +70,7 @@ export function decodeTokenRecord(value: unknown): TokenRecord | string {
     if (typeof rule === 'string') return `token.rules: ${rule}`;
     rules.push(rule);
   }
-  return { id: value.id, name: value.name, secretHash: value.secretHash, rules };
+  return { id: value.id, name: value.name, secretHash: plainBytes(value.secretHash), rules };
 }
 
 export function encodeToken(token: TokenRecord): Buffer {

@@ -102,7 +102,7 @@ export function registerAuth(app: FastifyInstance, { tokens, openOperations, reg
   app.addHook('preHandler', async (request) => {
     if (request.auth === null) return;
     const requirement = requirementOf(request);
-    if (requirement === 'open' || requirement === 'token') return;
+    if (requirement === 'token') return;
     const { rules, name } = request.auth.token;
     const missing = requirement.find((grant) => !isGranted(rules, grant));
     if (missing === undefined) return;

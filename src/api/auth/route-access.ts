@@ -6,8 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { keyFromUrl } from '../keys.js';
 import { CLUSTER_ADMIN, type Grant } from './access-rules.js';
 
-/** `open`: no token needed; `token`: any valid token; else every grant listed. */
-export type Requirement = 'open' | 'token' | Grant[];
+/** `token`: any valid token; else every grant listed. */
+export type Requirement = 'token' | Grant[];
 
 /** Routes anyone may call: health, the API description, and replica-to-replica transfers, which the
  *  peer listener takes off the client port and authenticates (M8, TLS and peer slice). */
