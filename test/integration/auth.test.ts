@@ -11,6 +11,13 @@ import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { waitFor } from './harness/wait.js';
 import { writeRootTokenFile } from '../../src/runtime/root-token.js';
 import { Client, ForbiddenError, UnauthorizedError } from '../../src/client/index.js';
+import { runCli } from './client-harness/cli.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePortBase } from './harness/ports.js';
+import { waitUntilReady } from '../../src/runtime/readiness.js';
 
 type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
@@ -191,6 +198,22 @@ describe('auth with tokens', () => {
     }
   });
 
+  it('token create, list and revoke through the CLI, with --token and MRTOM_TOKEN; exit code 5 when refused', async () => {
+    const env = { MRTOM_ENDPOINTS: cluster.urls.join(',') };
+    const created = await runCli(['token', 'create', '--name', 'cli', '--rule', 'app/:read', '-o', 'json'], {
+      env: { ...env, MRTOM_TOKEN: root },
+    });
+    expect(created.code).toBe(0);
+    const { id, token } = JSON.parse(created.stdout) as { id: string; token: string };
+    issued.cli = token;
+    expect((await runCli(['get', 'app/a', '--token', token], { env })).code).toBe(0);
+    expect((await runCli(['put', 'app/a', 'x', '--token', token], { env })).code).toBe(5);
+    expect((await runCli(['get', 'app/a'], { env })).code).toBe(5);
+    expect((await runCli(['token', 'list', '--token', root], { env })).stdout).toContain(`${id} cli app/:read`);
+    expect((await runCli(['token', 'revoke', id, '--token', root], { env })).code).toBe(0);
+    expect((await runCli(['token', 'list', '--token', root], { env })).stdout).not.toContain(id);
+  });
+
   it('never shows a secret in the logs or in /metrics', async () => {
     const metrics = await Promise.all(cluster.urls.map(async (u) => (await call(u, 'GET', '/metrics', root)).text));
     expect(metrics.join('\n')).toContain('mrtom_auth_failures_total{reason="invalid"}');
@@ -203,7 +226,43 @@ describe('auth with tokens', () => {
   });
 });
 
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
 describe('root token bootstrap', () => {
+  it('mrtom-kv dev --auth prints the root token once and writes it to <data>/root-token (0600)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mrtom-dev-auth-'));
+    const port = await freePortBase(3);
+    const dev = spawn(process.execPath, ['--import', 'tsx', MAIN, 'dev', '--auth', '--port', String(port), '--data', dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const lines: string[] = [];
+      createInterface({ input: dev.stdout! }).on('line', (line) => lines.push(line));
+      const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${port + i}`);
+      expect(await waitUntilReady(urls, DEADLINE_MS)).toBe(true);
+      const printed = await waitFor('the root token line', async () => lines.find((l) => l.startsWith('root token: ')), DEADLINE_MS);
+      const file = join(dataDir, 'root-token');
+      const root = (await readFile(file, 'utf8')).trim();
+      expect(printed).toBe(`root token: ${root}`);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await call(urls[1]!, 'GET', '/v1/kv/k')).status).toBe(401);
+      const asRoot = await waitFor(
+        'the root token in force',
+        async () => {
+          const res = await call(urls[2]!, 'GET', '/v1/kv/k', root);
+          return res.status === 401 ? undefined : res.status;
+        },
+        DEADLINE_MS,
+      );
+      expect(asRoot).toBe(404);
+      expect(lines.filter((l) => l.includes('root token: '))).toHaveLength(1);
+    } finally {
+      dev.kill('SIGTERM');
+      await once(dev, 'exit');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('leaves exactly one root token when three replicas start with --auth at once', async () => {
     const cluster = await startTestCluster({ replicaArgs: ['--auth'] });
     try {
