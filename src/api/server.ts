@@ -31,6 +31,8 @@ export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
 export interface ApiServerOptions {
   service: KvService;
   logger: Logger;
+  /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
+  auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
@@ -39,8 +41,6 @@ export interface ApiServerOptions {
   /** Time for a whole request, headers and body, to arrive; default REQUEST_TIMEOUT_MS_DEFAULT. */
   requestTimeoutMs?: number;
   metrics: Registry;
-  /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
-  auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
 }
 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {

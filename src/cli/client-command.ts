@@ -1,4 +1,4 @@
-// What every client verb shares: --endpoints (MRTOM_ENDPOINTS), --output, --timeout, --token (MRTOM_TOKEN); one SDK Client per
+// What every client verb shares: --endpoints (MRTOM_ENDPOINTS), --output, --timeout; one SDK Client per
 // run, closed when the verb is done; Ctrl-C ends the verb through an AbortSignal instead of killing it.
 import { Command, Option } from 'commander';
 import { Client, type ClientOptions } from '../client/index.js';

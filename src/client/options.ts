@@ -11,6 +11,8 @@ export interface RetryOptions {
 export interface ClientOptions {
   /** Base URLs of the replicas, e.g. ['http://127.0.0.1:7001', 'http://127.0.0.1:7002']. */
   endpoints: readonly string[];
+  /** A bearer token (docs/api.md, Authentication), sent as `Authorization: Bearer <token>` on every call. */
+  token?: string;
   /** Deadline of one call, every retry included (default 15000). */
   timeoutMs?: number;
   /** Deadline of one attempt's response headers (default 7000: above the server's 5 s commit timeout,
@@ -21,8 +23,6 @@ export interface ClientOptions {
   connectionsPerEndpoint?: number;
   /** Aborts every call and watch of this client, like close(). */
   signal?: AbortSignal;
-  /** A bearer token (docs/api.md, Authentication), sent as `Authorization: Bearer <token>` on every call. */
-  token?: string;
 }
 
 export interface ResolvedOptions {
@@ -59,6 +59,11 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
   return value;
 }
 
+function checkToken(token: string): string {
+  if (!/^[\x21-\x7e]{1,512}$/.test(token)) throw new TypeError('token must be 1 to 512 printable ASCII characters without spaces');
+  return token;
+}
+
 /** An endpoint as an origin with no trailing slash: http://host:port. */
 function normalizeEndpoint(raw: string): string {
   let url: URL;
@@ -70,11 +75,6 @@ function normalizeEndpoint(raw: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`endpoint ${raw}: only http: and https: are supported`);
   if (url.pathname !== '/' || url.search !== '') throw new TypeError(`endpoint ${raw}: give the origin only, without a path or query`);
   return url.origin;
-}
-
-function checkToken(token: string): string {
-  if (!/^[\x21-\x7e]{1,512}$/.test(token)) throw new TypeError('token must be 1 to 512 printable ASCII characters without spaces');
-  return token;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {

@@ -30,11 +30,11 @@ export interface ReplicaNodeOptions {
   logger: Logger;
   /** KV API limits; defaults in src/api/routes/txn.ts, src/store/watch-history.ts and src/api/http-timeouts.ts. */
   api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
-  /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
-  logRetainEntries?: number;
   /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
    *  `<data>/root-token` by default (root-token.ts). */
   auth?: { rootTokenFile?: string; openOperations: boolean; failuresPerAddressMax?: number };
+  /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
+  logRetainEntries?: number;
 }
 
 export interface ReplicaNode {
@@ -151,16 +151,6 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     },
   };
   const stopping = new AbortController();
-  const http = buildApiServer({
-    service: replica.service,
-    logger,
-    metrics: metrics.registry,
-    ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
-    ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
-  });
-  await http.register(snapshotRoutes, { snapshot: () => store.state.snapshot() });
-  await http.listen({ host: endpoint.host, port: endpoint.httpPort });
-  logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
   const rootTokenFile = options.auth === undefined ? null : (options.auth.rootTokenFile ?? resolvePath(dataDir, 'root-token'));
   const bootstrap =
     rootTokenFile === null
@@ -168,13 +158,23 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       : bootstrapRootToken({ service: replica.service, file: rootTokenFile, tokens: authTokens, logger, signal: stopping.signal }).catch(
           (err: Error) => logger.error({ err }, 'root token bootstrap failed'),
         );
+  const http = buildApiServer({
+    service: replica.service,
+    logger,
+    metrics: metrics.registry,
+    ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
+    ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
+  });
+  await http.register(snapshotRoutes, { snapshot: () => store.state.snapshot() });
+  await http.listen({ host: endpoint.host, port: endpoint.httpPort });
+  logger.info({ http: `http://${endpoint.host}:${endpoint.httpPort}`, udp: endpoint.udpPort }, 'replica serving');
 
   function close(): Promise<void> {
     closing ??= (async () => {
       if (refresher) clearInterval(refresher);
-      stopping.abort();
       // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
+      stopping.abort(); // the root token bootstrap, if it still retries
       await http.close();
       await closeUdpSocket(socket);
       if (groupSocket !== null) await closeUdpSocket(groupSocket);
