@@ -23,7 +23,12 @@ export type ErrorCode =
   | 'expectation_failed'
   | 'too_many_watches'
   | 'request_header_fields_too_large'
-  | 'internal';
+  | 'internal'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_many_failed_authentications'
+  | 'token_not_found'
+  | 'too_many_tokens';
 
 export const ERROR_CODE_MEANINGS: Record<ErrorCode, string> = {
   bad_request: 'a malformed request or a parameter, header or body field out of its schema (the message names it)',
@@ -47,6 +52,11 @@ export const ERROR_CODE_MEANINGS: Record<ErrorCode, string> = {
   too_many_watches: 'over the watch limit of this node (503) or of this client address (429)',
   request_header_fields_too_large: 'the request headers exceed the server limit',
   internal: 'a bug, logged with its cause',
+  unauthorized: 'auth is on and the request has no valid token (Authorization: Bearer <token>)',
+  forbidden: "the token's rules do not grant this access to this key or prefix",
+  too_many_failed_authentications: 'too many failed authentications from this address: retry after Retry-After',
+  token_not_found: 'no such token: revoked or never issued',
+  too_many_tokens: 'the cluster holds its limit of tokens',
   unavailable: 'no quorum or no sequencer: retry after Retry-After',
   overloaded: 'too many requests in flight on this replica: retry after Retry-After',
   shutting_down: 'this replica is stopping: retry after Retry-After, or on another replica',

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TlsOptions } from 'node:tls';
 import type { KvService } from './service.js';
+import type { TokenRecord } from '../store/token-table.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { badUrlError } from './keys.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +23,8 @@ import { validatorCompiler } from './validator.js';
 import { registerRequestChecks } from './request-checks.js';
 import { answerExpectations, clientErrorHandler, type OpenResponses } from './client-errors.js';
 import { fastifyTimeoutOptions, requestTimeoutsOf } from './http-timeouts.js';
+import { type AuthTokens, registerAuth } from './auth/auth-hooks.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 /** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
 export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
@@ -29,6 +32,8 @@ export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
 export interface ApiServerOptions {
   service: KvService;
   logger: Logger;
+  /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
+  auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
@@ -72,6 +77,10 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   registerHttpMetrics(app, options.metrics);
   // Registered first so it sees every route registered after it.
   registerOpenApi(app);
+  if (options.auth !== undefined) {
+    registerAuth(app, { ...options.auth, registry: options.metrics });
+    void app.register(tokenRoutes, { service: options.service, list: () => options.auth!.tokens.list() });
+  }
   void app.register(healthRoutes, { service: options.service });
   void app.register(metricsRoutes, { registry: options.metrics });
   void app.register(listRoutes, { service: options.service });

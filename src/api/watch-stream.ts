@@ -25,8 +25,9 @@ function matcherOf(target: WatchTarget): (key: string) => boolean {
   return (key) => key.startsWith(target.prefix);
 }
 
-/** Why a stream ended: the client left, the server stops, or the stream was cut (the client resumes). */
-export type WatchEndReason = 'client_closed' | 'server_closing' | 'compacted' | 'slow_consumer' | 'read_failed';
+/** Why a stream ended: the client left, the server stops, the stream was cut (the client resumes), or
+ *  its token was revoked. */
+export type WatchEndReason = 'client_closed' | 'server_closing' | 'compacted' | 'slow_consumer' | 'read_failed' | 'token_revoked';
 
 export type HistoryPage = Awaited<ReturnType<KvService['local']['readEvents']>>;
 

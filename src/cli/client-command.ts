@@ -13,6 +13,7 @@ export interface ClientFlags extends ClientTlsFlags {
   endpoints: string;
   output: OutputFormat;
   timeout: number;
+  token?: string;
 }
 
 export interface VerbContext {
@@ -32,6 +33,7 @@ export function clientCommand(name: string, description: string, examples: reado
         .env('MRTOM_ENDPOINTS'),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text').env('MRTOM_OUTPUT'))
+    .addOption(new Option('--token <token>', 'bearer token, when the cluster runs with auth on').env('MRTOM_TOKEN'))
     .addOption(
       new Option('--timeout <duration>', 'deadline of each request, retries included (e.g. 500ms, 15s)')
         .argParser(parseDurationMs)
@@ -56,7 +58,13 @@ export async function runVerb(
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');
-  const client = new Client({ ...options, endpoints, timeoutMs: flags.timeout, tls });
+  const client = new Client({
+    ...options,
+    endpoints,
+    timeoutMs: flags.timeout,
+    tls,
+    ...(flags.token === undefined ? {} : { token: flags.token }),
+  });
   try {
     await verb({ client, output: flags.output, signal: stopper.signal });
   } finally {

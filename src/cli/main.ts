@@ -16,6 +16,7 @@ import { compactCommand } from './commands/compact.js';
 import { statusCommand } from './commands/status.js';
 import { txnCommand } from './commands/txn.js';
 import { watchCommand } from './commands/watch.js';
+import { tokenCommand } from './commands/token.js';
 
 const program = new Command('mrtom-kv')
   .description('a linearizable replicated key-value store ordered by MRTOM')
@@ -28,6 +29,7 @@ const program = new Command('mrtom-kv')
   .addCommand(leaseCommand())
   .addCommand(statusCommand())
   .addCommand(compactCommand())
+  .addCommand(tokenCommand())
   .addCommand(benchCommand())
   .addCommand(devCommand())
   .addCommand(replicaCommand())

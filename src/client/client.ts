@@ -7,6 +7,7 @@ import { clusterStatus, type NodeStatus, type ReplicaReport } from './cluster-st
 import { NotFoundError } from './errors.js';
 import { KeyValue, defaultContentType, toBytes, type Value, type WireItem } from './key-value.js';
 import { Leases } from './leases.js';
+import { Tokens } from './tokens.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { keyPath, withQuery } from './paths.js';
 import { Transport, type HttpRequest } from './transport.js';
@@ -95,13 +96,19 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 
 export class Client {
   readonly leases: Leases;
+  /** Auth tokens; needs a token with admin on every key. */
+  readonly tokens: Tokens;
   private readonly transport: Transport;
+  private readonly headers: Record<string, string>;
   private readonly lifetime = new AbortController();
 
   constructor(options: ClientOptions) {
-    this.transport = new Transport(resolveOptions(options));
+    const resolved = resolveOptions(options);
+    this.transport = new Transport(resolved);
+    this.headers = resolved.headers;
     options.signal?.addEventListener('abort', () => this.lifetime.abort(options.signal?.reason), { once: true });
     this.leases = new Leases((request) => this.json(request), this.lifetime.signal);
+    this.tokens = new Tokens((request) => this.json(request));
   }
 
   /** The endpoint requests go to first: the one that answered last. */
@@ -221,6 +228,7 @@ export class Client {
     return clusterStatus(
       this.transport.endpoints.all.map((e) => e.url),
       this.withLifetime(options.signal),
+      this.headers,
     );
   }
 

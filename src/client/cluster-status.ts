@@ -39,8 +39,9 @@ export interface ReplicaReport {
 
 const PROBE_TIMEOUT_MS = 2_000;
 
-async function getJson(url: string, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+async function getJson(url: string, signal: AbortSignal, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
   const res = await request(url, {
+    headers,
     headersTimeout: PROBE_TIMEOUT_MS,
     bodyTimeout: PROBE_TIMEOUT_MS,
     signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
@@ -59,9 +60,9 @@ function failedChecks(body: unknown): string {
   return failing.length > 0 ? `not ready (${failing.join('; ')})` : 'not ready';
 }
 
-async function probe(url: string, signal: AbortSignal): Promise<ReplicaReport> {
+async function probe(url: string, signal: AbortSignal, headers: Record<string, string>): Promise<ReplicaReport> {
   try {
-    const [status, ready] = await Promise.all([getJson(`${url}/v1/status`, signal), getJson(`${url}/readyz`, signal)]);
+    const [status, ready] = await Promise.all([getJson(`${url}/v1/status`, signal, headers), getJson(`${url}/readyz`, signal, headers)]);
     const isReady = ready.status === 200;
     const health = isReady ? 'ready' : failedChecks(ready.body);
     if (status.status !== 200) return { url, ready: isReady, health: `${health}; /v1/status answered ${status.status}` };
@@ -78,11 +79,16 @@ function roleOf(node: NodeStatus): string {
   return ids[node.view % ids.length] === node.id ? 'leader' : 'follower';
 }
 
-export async function clusterStatus(endpoints: readonly string[], signal: AbortSignal): Promise<ReplicaReport[]> {
-  const first = await Promise.all(endpoints.map((url) => probe(url, signal)));
+/** `headers`: what every request carries (the client's Authorization). */
+export async function clusterStatus(
+  endpoints: readonly string[],
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<ReplicaReport[]> {
+  const first = await Promise.all(endpoints.map((url) => probe(url, signal, headers)));
   const known = new Set(endpoints);
   const peers = first.flatMap((r) => r.node?.peers.map((p) => p.url) ?? []).filter((url) => !known.has(url));
-  const reports = [...first, ...(await Promise.all([...new Set(peers)].map((url) => probe(url, signal))))];
+  const reports = [...first, ...(await Promise.all([...new Set(peers)].map((url) => probe(url, signal, headers))))];
   const commitSlotMax = Math.max(0, ...reports.map((r) => r.node?.commitSlot ?? 0));
   for (const report of reports) {
     if (report.node === undefined) continue;

@@ -74,5 +74,11 @@ export class TimeoutError extends MrtomError {}
 /** The server refused the request as malformed or too large (400, 405, 413, 422): retrying will not help. */
 export class InvalidRequestError extends MrtomError {}
 
+/** 401: auth is on and the client sent no valid token (none, malformed, unknown or revoked). */
+export class UnauthorizedError extends MrtomError {}
+
+/** 403: the token's rules do not grant this access to the key or prefix (the same whether or not it exists). */
+export class ForbiddenError extends MrtomError {}
+
 /** Any other answer the SDK does not expect (5xx other than 503/504, unreadable bodies). */
 export class ServerError extends MrtomError {}

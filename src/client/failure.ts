@@ -3,6 +3,8 @@
 // the last. Statuses and codes follow docs/api.md (Errors); messages are the server's own.
 import {
   CompactedError,
+  ForbiddenError,
+  UnauthorizedError,
   InvalidRequestError,
   MrtomError,
   NotFoundError,
@@ -160,6 +162,8 @@ export function errorOf(failure: Failure, mayHaveHappened: boolean): MrtomError 
   };
   const { status, message } = failure;
   if (status === 404) return new NotFoundError(message, context);
+  if (status === 401) return new UnauthorizedError(message, context);
+  if (status === 403) return new ForbiddenError(message, context);
   if (status === 412) return new PreconditionFailedError(message, context, failure.modRevision ?? null);
   if (status === 410 && failure.oldestRevision !== undefined) return new CompactedError(message, context, failure.oldestRevision);
   if (status === 504 || failure.code === 'timeout') return new TimeoutError(message, context);

@@ -6,14 +6,17 @@ export { KeyValue } from './key-value.js';
 export type { KeyMeta, KeyValueJSON, Value } from './key-value.js';
 export {
   CompactedError,
+  ForbiddenError,
   InvalidRequestError,
   MrtomError,
   NotFoundError,
   PreconditionFailedError,
   ServerError,
   TimeoutError,
+  UnauthorizedError,
   UnavailableError,
 } from './errors.js';
+export type { AccessLevel, IssuedToken, TokenInfo, TokenRule, Tokens } from './tokens.js';
 export { Txn, op } from './txn.js';
 export type { CompareOp, NumericTarget, TxnOpResult, TxnRequest, TxnResult } from './txn.js';
 export { Watch } from './watch.js';

@@ -20,6 +20,8 @@ export interface TlsOptions {
 export interface ClientOptions {
   /** Base URLs of the replicas, e.g. ['http://127.0.0.1:7001', 'http://127.0.0.1:7002']. */
   endpoints: readonly string[];
+  /** A bearer token (docs/api.md, Authentication), sent as `Authorization: Bearer <token>` on every call. */
+  token?: string;
   /** Deadline of one call, every retry included (default 15000). */
   timeoutMs?: number;
   /** Deadline of one attempt's response headers (default 7000: above the server's 5 s commit timeout,
@@ -43,6 +45,8 @@ export interface ResolvedOptions {
   /** How long an endpoint is skipped after a failure; doubles while it keeps failing. */
   downMsMin: number;
   downMsMax: number;
+  /** Headers every request carries: the Authorization of `token`, when given. */
+  headers: Record<string, string>;
 }
 
 const DEFAULTS = {
@@ -64,6 +68,11 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
   if (!Number.isSafeInteger(value) || value < 1 || value > max)
     throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
   return value;
+}
+
+function checkToken(token: string): string {
+  if (!/^[\x21-\x7e]{1,512}$/.test(token)) throw new TypeError('token must be 1 to 512 printable ASCII characters without spaces');
+  return token;
 }
 
 /** An endpoint as an origin with no trailing slash: http://host:port. */
@@ -107,5 +116,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     tls: checkTls(options.tls ?? {}),
     downMsMin: DEFAULTS.downMsMin,
     downMsMax: DEFAULTS.downMsMax,
+    headers: options.token === undefined ? {} : { authorization: `Bearer ${checkToken(options.token)}` },
   };
 }

@@ -91,7 +91,7 @@ export class Transport {
         res = await endpoint.pool.request({
           method: request.method,
           path: request.path,
-          headers: request.headers ?? {},
+          headers: { ...request.headers, ...this.options.headers },
           body: request.body ?? null,
           signal,
           headersTimeout: this.options.attemptTimeoutMs,

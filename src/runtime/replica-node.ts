@@ -28,6 +28,7 @@ import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
+import { bootstrapRootToken } from './root-token.js';
 
 export interface ReplicaNodeOptions {
   config: ClusterConfig;
@@ -37,6 +38,9 @@ export interface ReplicaNodeOptions {
   logger: Logger;
   /** KV API limits; defaults in src/api/routes/txn.ts, src/store/watch-history.ts and src/api/http-timeouts.ts. */
   api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
+  /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
+   *  `<data>/root-token` by default (root-token.ts). */
+  auth?: { rootTokenFile?: string; openOperations: boolean; failuresPerAddressMax?: number };
   /** Applied log entries kept to serve lagging peers; a peer further behind gets a snapshot. */
   logRetainEntries?: number;
   /** TLS for the client API; absent = plain HTTP. */
@@ -151,10 +155,29 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     requestsInFlight: () => replica.submitter.inFlightCount,
   });
   const txnOpsMax = options.api?.txnOpsMax;
+  const tokens = store.state.tokens;
+  const authTokens = {
+    get: (id: string) => tokens.get(id),
+    list: () => tokens.list(),
+    subscribe: (listener: () => void) => tokens.subscribe(listener),
+    readable: () => store.state.readable(),
+    get rootBootstrapped() {
+      return tokens.rootBootstrapped;
+    },
+  };
+  const stopping = new AbortController();
+  const rootTokenFile = options.auth === undefined ? null : (options.auth.rootTokenFile ?? resolvePath(dataDir, 'root-token'));
+  const bootstrap =
+    rootTokenFile === null
+      ? Promise.resolve()
+      : bootstrapRootToken({ service: replica.service, file: rootTokenFile, tokens: authTokens, logger, signal: stopping.signal }).catch(
+          (err: Error) => logger.error({ err }, 'root token bootstrap failed'),
+        );
   const http = buildApiServer({
     service: replica.service,
     logger,
     metrics: metrics.registry,
+    ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
     ...(tls === undefined ? {} : { tls }),
   });
@@ -188,11 +211,13 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       stopReload();
       // Callers waiting on a commit are answered first: the HTTP server's close waits for them.
       const stopped = replica.stop(new ServiceError('shutting_down', 'this replica is shutting down', 1));
+      stopping.abort(); // the root token bootstrap, if it still retries
       await http.close();
       await peerHttp.close();
       await closeUdpSocket(socket);
       if (groupSocket !== null) await closeUdpSocket(groupSocket);
       await stopped;
+      await bootstrap; // its submit was answered by the stop
       await store.close();
       logger.info({ unknownSourceDrops, counters: replica.machine.counters() }, 'replica stopped');
     })();

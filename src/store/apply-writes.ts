@@ -1,6 +1,6 @@
 // Turns the outcome of applying a batch into the writes that make it durable, all in ONE chained batch
 // of root keys (keys.ts): live records, history and revision index, one record per client touched, the
-// lease changes, the Idempotency-Key table's changes, compaction's deletes and the meta with the sweep
+// lease changes, the Idempotency-Key table's changes, the auth tokens', compaction's deletes and the meta with the sweep
 // position.
 import type { ApplyOutput } from './state-machine.js';
 import {
@@ -12,13 +12,18 @@ import {
   liveKey,
   META_KEY,
   revisionIndexKey,
+  ROOT_BOOTSTRAPPED_KEY,
+  tokenKey,
   type HistoryPosition,
 } from './keys.js';
+import { encodeToken } from './token-table.js';
 import { asBuffer, encodeClient, encodeMeta, encodeRememberedWrite } from './codec.js';
 import { encodeIndexEntry, encodeLive, encodeRevisionRecord } from './record-codec.js';
 import type { Batch } from './database.js';
 import { finalPosition, type HistoryChanges } from './history-writes.js';
 import { encodeLease, LEASE_INDEX_VALUE } from './lease-store.js';
+
+const ROOT_BOOTSTRAPPED_VALUE = Buffer.alloc(0);
 
 export interface ApplyWrites {
   output: ApplyOutput;
@@ -50,6 +55,11 @@ export function writeApply(batch: Batch, { output, history, deletes, sweep }: Ap
   for (const counter of output.idempotency.forgotten.values()) batch.del(idempotencyKey(counter));
   for (const [key, write] of output.idempotency.remembered)
     batch.put(idempotencyKey(write.counter), asBuffer(encodeRememberedWrite(key, write)));
+  for (const [id, token] of output.tokens.writes) {
+    if (token === null) batch.del(tokenKey(id));
+    else batch.put(tokenKey(id), encodeToken(token));
+  }
+  if (output.tokens.rootBootstrapped) batch.put(ROOT_BOOTSTRAPPED_KEY, ROOT_BOOTSTRAPPED_VALUE);
   for (const key of deletes) batch.del(key);
   batch.put(META_KEY, asBuffer(encodeMeta(output.meta, sweep)));
 }

@@ -173,6 +173,17 @@ function decodeCachedResult(value: Record<string, unknown>): OpResult {
       return { type: 'compact', revision, compactRevision: seqField(value, 'compactRevision', 'cached result') };
     case 'future_revision':
       return { type: 'future_revision', revision };
+    case 'token_created':
+      assert.ok(typeof value.id === 'string' && typeof value.created === 'boolean', 'stored cached token_created is not {id, created}');
+      return { type: 'token_created', revision, id: value.id, created: value.created };
+    case 'too_many_tokens':
+      return { type: 'too_many_tokens', revision };
+    case 'token_revoked':
+      assert.ok(
+        typeof value.id === 'string' && (value.revoked === 0 || value.revoked === 1),
+        'stored cached token_revoked is not {id, revoked}',
+      );
+      return { type: 'token_revoked', revision, id: value.id, revoked: value.revoked };
     case 'precondition_failed':
       return {
         type: 'precondition_failed',

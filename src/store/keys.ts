@@ -8,6 +8,7 @@
 //   c<clientId u32>           one client's dedup state: floor and cached results (codec.ts)
 //   l<lease u64>              a lease; i<lease u64><key>: a key attached to it
 //   d<counter u64>            a write remembered under its Idempotency-Key (idempotency.ts)
+//   t<token id>               an auth token: name, rules, secret hash (token-table.ts); a: the root was bootstrapped
 //   m                         the applied meta; v: the consensus layer's view state (never replicated);
 //   s                         present only while a snapshot install is written (snapshot.ts)
 import assert from 'node:assert/strict';
@@ -19,11 +20,14 @@ const CLIENT = 0x63; // c
 const LEASE = 0x6c; // l
 const LEASE_KEY = 0x69; // i
 const IDEMPOTENCY = 0x64; // d
+const TOKEN = 0x74; // t
 
 /** The applied StoreMeta. */
 export const META_KEY = Buffer.from('m');
 /** The consensus layer's ViewState: this replica's promises, written apart from the applied state. */
 export const VIEW_STATE_KEY = Buffer.from('v');
+/** Present once the root token was bootstrapped: a second bootstrap creates nothing (token-table.ts). */
+export const ROOT_BOOTSTRAPPED_KEY = Buffer.from('a');
 /** Present only while a snapshot install is being written. */
 export const INSTALLING_KEY = Buffer.from('s');
 
@@ -185,3 +189,16 @@ export function parseIdempotencyKey(key: Buffer): number {
 
 export const IDEMPOTENCY_START = Buffer.of(IDEMPOTENCY);
 export const IDEMPOTENCY_END = Buffer.of(IDEMPOTENCY + 1);
+
+/** An auth token's record, by its id (printable ASCII, token-table.ts). */
+export function tokenKey(id: string): Buffer {
+  return withKey(TOKEN, id, 0, 0).buf;
+}
+
+export function idOfTokenKey(key: Buffer): string {
+  assert.equal(key[0], TOKEN, 'not a token key');
+  return key.toString('utf8', 1);
+}
+
+export const TOKENS_START = Buffer.of(TOKEN);
+export const TOKENS_END = Buffer.of(TOKEN + 1);

@@ -6,6 +6,7 @@
 import type { KeyRecord, KvOp, OpResult, Precondition } from './ops.js';
 import { putRecord, type KvOpOutcome, type StateView, type WatchEvent } from './state-view.js';
 import { applyTxn } from './txn.js';
+import type { TokenOp } from './token-op.js';
 
 /**
  * A delete-range removes at most this many keys per op, and says `more` when keys remain, so one log
@@ -26,7 +27,7 @@ function withPrev<T extends OpResult>(result: T, op: { prev?: true }, current: K
 }
 
 /** `leaseId`: the id a lease this op grants gets (unique per op in the log, the same on every replica). */
-export function applyKvOp(op: KvOp, revision: number, state: StateView, leaseId: number): KvOpOutcome {
+export function applyKvOp(op: Exclude<KvOp, TokenOp>, revision: number, state: StateView, leaseId: number): KvOpOutcome {
   const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [], leases: [] });
   switch (op.type) {
     case 'put':

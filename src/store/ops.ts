@@ -5,6 +5,7 @@
 import { isRecord, isSeq, packBody, unpackBody } from '../mrtom/body.js';
 import type { Idempotency } from './idempotency.js';
 import { isOpIdempotencyKey } from '../lib/idempotency-key.js';
+import { decodeTokenRecord, isTokenId, type TokenRecord } from './token-table.js';
 
 /** A write's precondition: the key's modRevision must equal this (If-Match: "N"), the key must exist
  *  (If-Match: *), or it must be absent (If-None-Match: *). */
@@ -57,7 +58,13 @@ export type KvOp =
   /** Deletes the lease's keys at one revision, at most DELETE_RANGE_KEYS_MAX per op (`more` says to repeat). */
   | { type: 'lease_revoke'; lease: number }
   /** Raises the compact revision to `revision` (never lowers it): older history becomes unreadable. */
-  | { type: 'compact'; revision: number };
+  | { type: 'compact'; revision: number }
+  /** Auth tokens (token-op.ts): the submitting replica drew the id and secret, the op carries the hash.
+   *  A bootstrap creates the root token only if no root was ever bootstrapped, so however many replicas
+   *  start with auth on at once, exactly one root token results. */
+  | { type: 'token_create'; token: TokenRecord }
+  | { type: 'token_bootstrap'; token: TokenRecord }
+  | { type: 'token_revoke'; id: string };
 
 /** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation, by that
  *  id and, for a write sent under an Idempotency-Key, by the key too (idempotency.ts). */
@@ -120,6 +127,11 @@ export type OpResult =
   | { type: 'compact'; revision: number; compactRevision: number }
   /** The op named a revision the store has not reached. */
   | { type: 'future_revision'; revision: number }
+  /** `created` false: the id is taken, or (bootstrap) a root token was bootstrapped before. */
+  | { type: 'token_created'; revision: number; id: string; created: boolean }
+  /** The cluster holds TOKENS_MAX tokens already. */
+  | { type: 'too_many_tokens'; revision: number }
+  | { type: 'token_revoked'; revision: number; id: string; revoked: 0 | 1 }
   | { type: 'invalid'; revision: number; reason: string };
 
 export interface LeaseRecord {
@@ -304,6 +316,13 @@ function decodeOp(value: unknown): KvOp | string {
       return { type: 'barrier' };
     case 'compact':
       return isSeq(value.revision) ? { type: 'compact', revision: value.revision } : 'compact.revision is not a revision';
+    case 'token_create':
+    case 'token_bootstrap': {
+      const token = decodeTokenRecord(value.token);
+      return typeof token === 'string' ? token : { type: value.type, token };
+    }
+    case 'token_revoke':
+      return isTokenId(value.id) ? { type: 'token_revoke', id: value.id } : 'token_revoke.id is not a token id';
     default:
       return `unknown op type ${String(value.type)}`;
   }

@@ -23,6 +23,8 @@ import { mergeRange, rangeId } from './key-range.js';
 import type { WatchEvent } from './state-view.js';
 import { txnKeys, txnRangeQueries } from './txn.js';
 import { IdempotencyChanges, type IdempotencyTable } from './idempotency.js';
+import { TokenChanges, type TokenState } from './token-table.js';
+import { applyTokenOp, isTokenOp } from './token-op.js';
 
 export type Command = { kind: 'noop' } | { kind: 'invalid'; reason: string } | { kind: 'request'; request: OpRequest };
 
@@ -47,6 +49,7 @@ export interface ApplyInput {
   leaseKeys: ReadonlyMap<number, readonly string[]>;
   clients: ReadonlyMap<number, ClientState>;
   idempotency: IdempotencyTable;
+  tokens: TokenState;
 }
 
 /** The changes applied at one revision: the watch history's unit. */
@@ -69,6 +72,7 @@ export interface ApplyOutput {
   /** Keys attached to (true) or detached from (false) leases. */
   leaseIndex: Array<{ lease: number; key: string; attached: boolean }>;
   idempotency: IdempotencyChanges;
+  tokens: TokenChanges;
 }
 
 export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
@@ -155,6 +159,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   const leases = new Map<number, LeaseRecord | null>();
   const leaseIndex = new Map<string, { lease: number; key: string; attached: boolean }>();
   const idempotency = new IdempotencyChanges(input.idempotency);
+  const tokens = new TokenChanges(input.tokens);
 
   const state = {
     get(key: string): KeyRecord | null {
@@ -246,7 +251,9 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
         return answer(requestId, result);
       }
       // A lease is named by where its grant sits in the log: unique, and the same on every replica.
-      const outcome = applyKvOp(op, meta.revision, state, entry.slot * REQUEST_OPS_MAX + index);
+      const outcome = isTokenOp(op)
+        ? { result: applyTokenOp(op, meta.revision, tokens), revision: meta.revision, changes: [], leases: [] }
+        : applyKvOp(op, meta.revision, state, entry.slot * REQUEST_OPS_MAX + index);
       for (const change of outcome.changes) land(change);
       for (const [id, lease] of outcome.leases) leases.set(id, lease);
       if (outcome.changes.length > 0) events.push({ revision: outcome.revision, events: outcome.changes });
@@ -260,5 +267,5 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       answer(requestId, outcome.result);
     });
   }
-  return { meta, applied, writes, clients, events, leases, leaseIndex: [...leaseIndex.values()], idempotency };
+  return { meta, applied, writes, clients, events, leases, leaseIndex: [...leaseIndex.values()], idempotency, tokens };
 }

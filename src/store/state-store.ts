@@ -24,6 +24,7 @@ import { leaseKey, liveKey, type HistoryPosition } from './keys.js';
 import { historyChanges } from './history-writes.js';
 import { HISTORY_SWEEP_STEP_REVISIONS_DEFAULT, sweepHistory } from './history-sweep.js';
 import { exportSnapshot, installSnapshot, type SnapshotRecord } from './snapshot.js';
+import { TokenTable } from './token-table.js';
 
 /** Revisions of history kept by default: reads at a past revision and watches reach back this far. */
 export const HISTORY_RETAIN_REVISIONS_DEFAULT = 10_000;
@@ -63,6 +64,8 @@ export class StateStore {
     private readonly clients: Map<number, ClientState>,
     private idempotency: IdempotencyTable,
     private liveKeys: LiveKeys,
+    /** The auth tokens as applied (token-table.ts); the API authenticates against it. */
+    readonly tokens: TokenTable,
     /** True when the opener discarded replicated state this replica may have acknowledged (snapshot.ts). */
     readonly stateLost: boolean,
   ) {}
@@ -74,10 +77,11 @@ export class StateStore {
     const clients = await readClients(db);
     const idempotency = await readIdempotency(db);
     const liveKeys = await LiveKeys.load(db);
+    const tokens = await TokenTable.load(db);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
     const step = options.historySweepStepRevisions ?? HISTORY_SWEEP_STEP_REVISIONS_DEFAULT;
     assert.ok(Number.isSafeInteger(step) && step >= 1, `historySweepStepRevisions must be a positive integer, got ${step}`);
-    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, liveKeys, stateLost);
+    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, liveKeys, tokens, stateLost);
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -120,6 +124,7 @@ export class StateStore {
       for (const [id, client] of await readClients(this.db)) this.clients.set(id, client);
       this.idempotency = await readIdempotency(this.db);
       this.liveKeys = await LiveKeys.load(this.db);
+      this.tokens.replaceWith(await TokenTable.load(this.db));
       return this.meta();
     });
     // Reads wait for it: while it runs the database holds neither the old state nor the new.
@@ -162,6 +167,7 @@ export class StateStore {
         historyRetainRevisions: this.historyRetainRevisions,
         clients: this.clients,
         idempotency: this.idempotency,
+        tokens: this.tokens,
         ...stored,
       },
       decoded,
@@ -181,6 +187,7 @@ export class StateStore {
       for (const [clientId, client] of output.clients) this.clients.set(clientId, client);
       this.idempotency.commit(output.idempotency);
       this.liveKeys.follow(output.writes);
+      this.tokens.commit(output.tokens);
     });
     return { applied: output.applied, written };
   }

@@ -105,7 +105,9 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     // Headers go out now, not with the first frame, which may be far off for a quiet prefix.
     reply.raw.flushHeaders();
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let stopRevokeWatch: (() => void) | undefined;
     const stream = new WatchStream(service, target, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, prev, (reason) => {
+      stopRevokeWatch?.();
       ended.inc({ reason });
       streams.delete(stream);
       const left = (perAddress.get(address) ?? 1) - 1;
@@ -113,5 +115,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
       else perAddress.set(address, left);
     });
     streams.add(stream);
+    // With auth on, the stream lasts only as long as its token.
+    stopRevokeWatch = request.auth?.whenRevoked(() => stream.end('token_revoked'));
   });
 };

@@ -10,6 +10,7 @@ import { waitUntilReady } from '../../runtime/readiness.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import type { Durability } from '../../config/cluster.js';
 import { logLevelOption, parseIntegerIn, parseIntegerOneOf } from '../options.js';
+import { readOrWriteRootTokenFile } from '../../runtime/root-token.js';
 
 const READY_DEADLINE_MS = 30_000;
 
@@ -20,6 +21,7 @@ interface DevOptions {
   sequencers: number;
   durability: Durability;
   logLevel: LogLevel;
+  auth?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function devCommand(): Command {
       new Option('--durability <mode>', 'log durability').choices(['fsync', 'async', 'memory']).default('fsync').env('MRTOM_DURABILITY'),
     )
     .addOption(logLevelOption())
+    .addOption(new Option('--auth', 'require bearer tokens; prints the root token and writes it to <data>/root-token').env('MRTOM_AUTH'))
     .action(async (opts: DevOptions) => {
       const logger = createLogger(opts.logLevel, 'mrtom-kv-dev');
       const dataDir = resolve(opts.data);
@@ -68,6 +71,11 @@ export function devCommand(): Command {
       const logDir = join(dataDir, 'logs');
       await mkdir(logDir, { recursive: true });
 
+      // One root token file for every replica: whichever bootstraps first, this is the root token.
+      const rootTokenFile = join(dataDir, 'root-token');
+      const rootToken = opts.auth === true ? await readOrWriteRootTokenFile(rootTokenFile) : null;
+      const authArgs = rootToken === null ? [] : ['--auth', '--root-token-file', rootTokenFile];
+
       const supervisor = new Supervisor(process.execPath, logger);
       const cli = cliInvocation();
       for (const sequencer of config.sequencers) {
@@ -80,7 +88,7 @@ export function devCommand(): Command {
       for (const replica of config.replicas) {
         supervisor.start({
           name: `replica-${replica.id}`,
-          args: [...cli, 'replica', '--config', configPath, '--id', String(replica.id), '--log-level', opts.logLevel],
+          args: [...cli, 'replica', '--config', configPath, '--id', String(replica.id), '--log-level', opts.logLevel, ...authArgs],
           logFile: join(logDir, `replica-${replica.id}.log`),
         });
       }
@@ -94,6 +102,7 @@ export function devCommand(): Command {
       const ready = await waitUntilReady(urls, READY_DEADLINE_MS);
       const first = urls[0]!;
       const last = urls[urls.length - 1]!;
+      const curlAuth = rootToken === null ? '' : ` -H "Authorization: Bearer $(cat ${rootTokenFile})"`;
       process.stdout.write(
         [
           '',
@@ -105,10 +114,11 @@ export function devCommand(): Command {
             (s) => `  sequencer ${s.id}: udp ${s.host}:${s.port}, metrics http://${s.host}:${s.metricsPort}/metrics`,
           ),
           `  config: ${configPath}`,
+          ...(rootToken === null ? [] : [`root token: ${rootToken}`, `  (also in ${rootTokenFile})`]),
           '',
           'Try:',
-          `  curl -X PUT --data-binary 'hello' ${first}/v1/kv/greeting`,
-          `  curl ${last}/v1/kv/greeting`,
+          `  curl -X PUT --data-binary 'hello'${curlAuth} ${first}/v1/kv/greeting`,
+          `  curl${curlAuth} ${last}/v1/kv/greeting`,
           '',
           'Ctrl-C stops the cluster.',
           '',

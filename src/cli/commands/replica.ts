@@ -8,6 +8,14 @@ import { logLevelOption, parseIntegerIn } from '../options.js';
 import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
 import { addSecurityOptions, securityOptionsOf, type SecurityFlags } from '../server-security-options.js';
 
+function authOptionsOf(opts: { rootTokenFile?: string; authOpenOperations?: boolean; authFailuresMax?: number }) {
+  return {
+    openOperations: opts.authOpenOperations === true,
+    ...(opts.authFailuresMax === undefined ? {} : { failuresPerAddressMax: opts.authFailuresMax }),
+    ...(opts.rootTokenFile === undefined ? {} : { rootTokenFile: resolve(opts.rootTokenFile) }),
+  };
+}
+
 export function replicaCommand(): Command {
   return addSecurityOptions(new Command('replica'))
     .description('run one replica: HTTP API, MRTOM-Paxos replica and LevelDB state machine')
@@ -47,9 +55,26 @@ export function replicaCommand(): Command {
         .argParser(parseIntegerIn(1, 10_000_000))
         .env('MRTOM_LOG_RETAIN_ENTRIES'),
     )
+    .addOption(new Option('--auth', 'require bearer tokens on every route (bootstraps the root token on first start)').env('MRTOM_AUTH'))
+    .addOption(
+      new Option(
+        '--root-token-file <file>',
+        'the root token, read or (first start) written with mode 0600 (default <data>/root-token)',
+      ).env('MRTOM_ROOT_TOKEN_FILE'),
+    )
+    .addOption(
+      new Option('--auth-failures-max <n>', 'failed authentications per client address and minute before 429 (default 20)')
+        .argParser(parseIntegerIn(1, 1_000_000))
+        .env('MRTOM_AUTH_FAILURES_MAX'),
+    )
+    .addOption(new Option('--auth-open-operations', '/v1/status and /metrics without a token').env('MRTOM_AUTH_OPEN_OPERATIONS'))
     .action(
       async (
         opts: SecurityFlags & {
+          auth?: boolean;
+          rootTokenFile?: string;
+          authOpenOperations?: boolean;
+          authFailuresMax?: number;
           config: string;
           id: number;
           logLevel: LogLevel;
@@ -80,6 +105,7 @@ export function replicaCommand(): Command {
           api,
           ...security,
           ...(opts.logRetainEntries === undefined ? {} : { logRetainEntries: opts.logRetainEntries }),
+          ...(opts.auth === true ? { auth: authOptionsOf(opts) } : {}),
         });
         // SIGHUP reloads the TLS certificate (tls-reload.ts); it never stops a replica.
         closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
