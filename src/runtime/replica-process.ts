@@ -113,6 +113,7 @@ export class ReplicaProcess {
       commitTimeoutMs: timing.commitTimeoutMs,
       inFlightMax: timing.requestsInFlightMax,
       batchesInFlightMax: timing.requestBatchesInFlightMax,
+      singleBatchFromOps: timing.requestSingleBatchFromOps,
       // Always to the sequencer of the replica's current session, which a session change replaces.
       send: (bytes) => ports.network.send({ sequencer: soft().sequencerId }, bytes),
       nowMs: () => clock.nowMs(),

@@ -1,7 +1,7 @@
 // The MRTOM client inside a replica node: submits operations for HTTP callers to the sequencer and resolves
 // each when this replica has applied it (which implies it committed). Operations are batched "while busy"
-// (NOPaxos's VR batching, docs/background.md §1): while fewer than batchesInFlightMax batches are out, what
-// waits goes at once — so a lone caller waits for no timer — and while they are out the next batch fills,
+// (NOPaxos's VR batching, docs/background.md §1): while fewer than batchesInFlightMax batches are out (one,
+// under load), what waits goes at once — so a lone caller waits for no timer — and while they are out the next batch fills,
 // up to one datagram and REQUEST_OPS_MAX ops. One batch is one REQUEST and one slot; deduplication stays
 // per operation (client id, request id). A batch not applied in time is resent, the same bytes; replicas
 // deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph).
@@ -40,6 +40,12 @@ export interface SubmitterOptions {
   inFlightMax: number;
   /** Batches sent and not yet applied, at most; operations arriving meanwhile fill the next one. */
   batchesInFlightMax: number;
+  /**
+   * With this many operations not yet applied, one batch at a time: under load the round trip fills it,
+   * and fewer, fuller slots cost every replica less per write; with fewer, a second batch goes at once so
+   * a caller never waits a round behind another's (docs/performance.md, "The third round").
+   */
+  singleBatchFromOps: number;
   send(bytes: Uint8Array): void;
   nowMs(): number;
   /** This machine's wall clock: an Idempotency-Key's submission time, which every replica sees (clock.ts). */
@@ -225,7 +231,8 @@ export class Submitter implements SubmitterFeed {
   }
 
   private sendWaiting(): void {
-    while (this.waiting.length > 0 && this.batches.size < this.options.batchesInFlightMax) this.send(this.takeBatch());
+    const allowed = this.ops.size >= this.options.singleBatchFromOps ? 1 : this.options.batchesInFlightMax;
+    while (this.waiting.length > 0 && this.batches.size < allowed) this.send(this.takeBatch());
   }
 
   /** The oldest waiting ops that fit one REQUEST together; an op that reads a range goes alone. */

@@ -27,6 +27,8 @@ export interface RuntimeTiming {
   requestsInFlightMax: number;
   /** REQUEST batches sent and not yet applied; operations arriving meanwhile fill the next (submitter.ts). */
   requestBatchesInFlightMax: number;
+  /** With this many requests not yet applied, one REQUEST batch at a time (submitter.ts). */
+  requestSingleBatchFromOps: number;
   /** No word from the sequencer for this long → the node answers 503 instead of queueing. */
   sequencerSilenceMs: number;
   /** How often an apply is synced, letting the log be trimmed below it (replica-host.ts). */
@@ -44,6 +46,7 @@ export const REPLICA_TIMING: RuntimeTiming = {
   commitTimeoutMs: 5000,
   requestsInFlightMax: 4096,
   requestBatchesInFlightMax: 2,
+  requestSingleBatchFromOps: 4,
   sequencerSilenceMs: 1000,
   checkpointIntervalMs: 100,
   logTrimStepEntries: 512,

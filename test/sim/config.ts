@@ -112,6 +112,7 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
       commitTimeoutMs: livenessBoundMs + COMMIT_TIMEOUT_PAST_BOUND_MS,
       requestsInFlightMax: 4096,
       requestBatchesInFlightMax: prng.pick([1, 2, 4]),
+      requestSingleBatchFromOps: prng.pick([2, 4, Number.POSITIVE_INFINITY]),
       // As in production, the node stops taking writes once the sequencer is silent as long as the
       // leader waits before replacing it.
       sequencerSilenceMs: timing.sequencerTimeoutMs,

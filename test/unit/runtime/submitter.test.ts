@@ -16,6 +16,7 @@ interface Overrides {
   datagramBytesMax?: number;
   resendIntervalMsMax?: number;
   batchesInFlightMax?: number;
+  singleBatchFromOps?: number;
 }
 
 function harness(overrides: Overrides = {}) {
@@ -31,6 +32,7 @@ function harness(overrides: Overrides = {}) {
     commitTimeoutMs: 1000,
     inFlightMax: overrides.inFlightMax ?? 5000,
     batchesInFlightMax: overrides.batchesInFlightMax ?? 1,
+    singleBatchFromOps: overrides.singleBatchFromOps ?? Number.POSITIVE_INFINITY,
     send: (bytes) => sent.push(bytes),
     nowMs: () => clock.nowMs,
     wallMs: () => 1_700_000_000_000 + clock.nowMs,
@@ -101,6 +103,21 @@ describe('Submitter', () => {
     const { submitter, batches } = harness({ batchesInFlightMax: 2 });
     for (const key of ['a', 'b', 'c']) void submitter.submit(put(key));
     expect(batches().map((b) => b.ids)).toEqual([[1], [2]]);
+  });
+
+  it('with singleBatchFromOps outstanding, keeps one batch out and lets the next fill behind it', () => {
+    const { submitter, batches, applied } = harness({ batchesInFlightMax: 2, singleBatchFromOps: 3 });
+    void submitter.submit(put('a'));
+    void submitter.submit(put('b'));
+    // Below the threshold a second batch goes at once.
+    expect(batches().map((b) => b.ids)).toEqual([[1], [2]]);
+    void submitter.submit(put('c'));
+    void submitter.submit(put('d'));
+    submitter.onApplied(applied(1));
+    // Three outstanding (2, 3, 4): one batch at a time, so 3 and 4 wait for batch 2.
+    expect(batches().map((b) => b.ids)).toEqual([[1], [2]]);
+    submitter.onApplied(applied(2));
+    expect(batches().map((b) => b.ids)).toEqual([[1], [2], [3, 4]]);
   });
 
   it('bounds a batch by the datagram and by REQUEST_OPS_MAX, and sends an op that reads a range alone', () => {
