@@ -206,6 +206,33 @@ static __always_inline __u64 commit_point(struct mrtom_commit_scratch *scratch, 
 	return scratch->best < leader_through ? scratch->best : leader_through;
 }
 
+/* The session served, read at once under its lock. */
+struct mrtom_served {
+	__u32 session;
+	__u32 view;
+	__u32 incarnation;
+	__u64 seq_last;
+};
+
+static __always_inline struct mrtom_served served_session(struct mrtom_session *session)
+{
+	struct mrtom_served served;
+	bpf_spin_lock(&session->lock);
+	served.session = session->session;
+	served.view = session->view;
+	served.incarnation = session->incarnation;
+	served.seq_last = session->seq_last;
+	bpf_spin_unlock(&session->lock);
+	return served;
+}
+
+/* A replica's ACK or RETRANSMIT speaks for the session served: its session, view and incarnation. */
+static __always_inline int names_served(const __u8 *mrtom, const struct mrtom_served *served)
+{
+	return served->session != 0 && get_be32(mrtom + MRTOM_OFF_SESSION) == served->session &&
+	       get_be32(mrtom + MRTOM_OFF_VIEW) == served->view && get_be32(mrtom + MRTOM_OFF_INCARNATION) == served->incarnation;
+}
+
 /* The body of a replica's RETRANSMIT for exactly one seq S, as msgpackr writes it (src/mrtom/messages.ts):
  * a map16 of 2, "fromSeq" S, "toSeq" S, with S a positive fixint, uint8, uint16 or uint32. Every other body
  * (a range, another encoding, a malformed one) goes up to the agent, which decodes them all. */
@@ -265,17 +292,11 @@ static __always_inline int answer_retransmit(struct xdp_md *ctx, struct mrtom_co
 			       body_bytes) != 0)
 		return pass(MRTOM_PASS_RETRANSMIT);
 	__u64 seq = single_seq(body, body_bytes);
-	bpf_spin_lock(&session->lock);
-	__u32 session_id = session->session;
-	__u32 view = session->view;
-	__u32 incarnation = session->incarnation;
-	__u64 seq_last = session->seq_last;
-	bpf_spin_unlock(&session->lock);
+	struct mrtom_served served = served_session(session);
+	__u32 session_id = served.session;
 	/* The agent keeps a session's NO-OP marks, and a NO-OPed seq is never resent: in a session with NO-OPs
 	 * (the agent owns its ACKs) every RETRANSMIT goes up. */
-	if (seq == 0 || seq > seq_last || session_id == 0 || *ack_owner == session_id ||
-	    get_be32(mrtom + MRTOM_OFF_SESSION) != session_id || get_be32(mrtom + MRTOM_OFF_VIEW) != view ||
-	    get_be32(mrtom + MRTOM_OFF_INCARNATION) != incarnation)
+	if (seq == 0 || seq > served.seq_last || !names_served(mrtom, &served) || *ack_owner == session_id)
 		return pass(MRTOM_PASS_RETRANSMIT);
 	/* A copy every replica acked is released (src/sequencer/ring.ts) even while its slot still holds it. */
 	__u32 replica_count = config->replica_count;
@@ -405,19 +426,14 @@ int mrtom_sequencer(struct xdp_md *ctx)
 		    replica->index >= MRTOM_REPLICAS_MAX)
 			return pass(MRTOM_PASS_ACK);
 		__u64 through = get_be64(mrtom + MRTOM_OFF_SEQ);
-		bpf_spin_lock(&session->lock);
-		__u32 session_id = session->session;
-		__u32 view = session->view;
-		__u32 incarnation = session->incarnation;
-		__u64 seq_last = session->seq_last;
-		bpf_spin_unlock(&session->lock);
-		if (session_id == 0 || get_be32(mrtom + MRTOM_OFF_SESSION) != session_id || get_be32(mrtom + MRTOM_OFF_VIEW) != view ||
-		    get_be32(mrtom + MRTOM_OFF_INCARNATION) != incarnation || through > seq_last || config->replica_count == 0)
+		struct mrtom_served served = served_session(session);
+		__u32 session_id = served.session;
+		if (!names_served(mrtom, &served) || through > served.seq_last || config->replica_count == 0)
 			return pass(MRTOM_PASS_ACK);
 		struct mrtom_commit_scratch *scratch = bpf_map_lookup_elem(&mrtom_scratch, &zero);
 		if (!scratch)
 			return pass(MRTOM_PASS_ACK);
-		__u32 leader = view % config->replica_count;
+		__u32 leader = served.view % config->replica_count;
 		__u32 index = replica->index;
 		int owned = 1;
 		bpf_spin_lock(&acks->lock);
@@ -447,11 +463,11 @@ int mrtom_sequencer(struct xdp_md *ctx)
 			return XDP_DROP;
 		/* This ACK advanced commit: it becomes the COMMIT notice (no NO-OPs in this session, so no body). */
 		mrtom[3] = MRTOM_TYPE_COMMIT;
-		put_be64(mrtom + MRTOM_OFF_SEQ, seq_last);
+		put_be64(mrtom + MRTOM_OFF_SEQ, served.seq_last);
 		put_be64(mrtom + MRTOM_OFF_COMMIT, committed);
 		put_be64(mrtom + MRTOM_OFF_REQUEST_ID, 0);
 		put_be32(mrtom + MRTOM_OFF_SENDER, 0);
-		put_be32(mrtom + MRTOM_OFF_INCARNATION, incarnation);
+		put_be32(mrtom + MRTOM_OFF_INCARNATION, served.incarnation);
 		count(MRTOM_COMMIT_NOTICES);
 		return send_to_group(config, eth, ip, udp);
 	}
