@@ -9,10 +9,16 @@ export const REPLICA_HTTP_PORT = 7001;
 export const REPLICA_UDP_PORT = 7101;
 export const SEQUENCER_UDP_PORT = 7090;
 export const SEQUENCER_METRICS_PORT = 7080;
-/** The XDP plane's delivery: the sequencer readdresses each stamped REQUEST to this group on the bridge. */
+/** The XDP plane's delivery (and the userspace plane's when asked): one send to this group on the bridge. */
 const MULTICAST_GROUP = { address: '239.66.0.1', port: 7200 };
 
-export function clusterConfigFor(topology: Topology, durability: Durability, dataplane: DataPlaneName): ClusterConfig {
+/** `multicast`: fan out to a group; the XDP plane needs it, the userspace plane sends unicasts without it. */
+export function clusterConfigFor(
+  topology: Topology,
+  durability: Durability,
+  dataplane: DataPlaneName,
+  multicast = dataplane === 'xdp',
+): ClusterConfig {
   return validateClusterConfig(
     {
       group: 1,
@@ -26,7 +32,7 @@ export function clusterConfigFor(topology: Topology, durability: Durability, dat
       // An ORDERED must fit one Ethernet frame on the bridge: 1500 bytes of MTU minus the IP and UDP headers.
       datagramBytesMax: 1472,
       ringCapacity: 65_536,
-      ...(dataplane === 'xdp' ? { multicast: MULTICAST_GROUP } : {}),
+      ...(multicast ? { multicast: MULTICAST_GROUP } : {}),
     },
     'netns harness cluster config',
   );

@@ -35,10 +35,10 @@ export class Cluster {
   }
 
   /** Writes the config, clears rules an earlier run left, starts every member and waits until all replicas are ready. */
-  static async start(topology: Topology, prng: Prng, dataplane: DataPlaneName): Promise<Cluster> {
+  static async start(topology: Topology, prng: Prng, dataplane: DataPlaneName, multicast = dataplane === 'xdp'): Promise<Cluster> {
     const runDir = await mkdtemp(join(tmpdir(), RUN_DIR_PREFIX));
     const configPath = join(runDir, 'cluster.json');
-    await writeFile(configPath, JSON.stringify(clusterConfigFor(topology, 'fsync', dataplane), null, 2));
+    await writeFile(configPath, JSON.stringify(clusterConfigFor(topology, 'fsync', dataplane, multicast), null, 2));
     const cluster = new Cluster(
       topology,
       runDir,
