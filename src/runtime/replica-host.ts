@@ -70,6 +70,8 @@ export class ReplicaHost {
   private checkpointedSlot = 0;
   private lastCheckpointMs = Number.NEGATIVE_INFINITY;
   private seenStatus = '';
+  /** Set by stop(): datagrams and ticks after it are ignored, so nothing writes to a store being closed. */
+  private stopped = false;
 
   constructor(private readonly options: ReplicaHostOptions) {}
 
@@ -78,12 +80,24 @@ export class ReplicaHost {
   }
 
   receive(from: Peer, bytes: Uint8Array): void {
+    if (this.stopped) return;
     this.step({ kind: 'datagram', from, bytes, nowMs: this.options.clock.nowMs() });
     this.scheduleFlush();
   }
 
   tick(): void {
+    if (this.stopped) return;
     this.step({ kind: 'tick', nowMs: this.options.clock.nowMs() });
+  }
+
+  /**
+   * Takes no more input, then waits for the writes handed out. A datagram still arriving while the
+   * process shuts down (its sockets close after its HTTP server) would otherwise start a write that the
+   * store's close fails, and a failed write is fatal.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.drain();
   }
 
   /** Waits until everything handed to the storage ports so far is written. */

@@ -187,6 +187,6 @@ export class ReplicaProcess {
     this.gate.close();
     this.ticker.cancel();
     this.submitter.failAll(error);
-    await this.host.drain();
+    await this.host.stop();
   }
 }

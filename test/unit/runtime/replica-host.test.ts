@@ -189,6 +189,17 @@ describe('ReplicaHost', () => {
     expect((await store.log.load()).map((e) => e.slot)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('takes no input once stopped, so a datagram arriving during shutdown writes nothing', async () => {
+    const { host, appends } = await harness(BOUND_SESSION);
+    host.receive({ sequencer: 1 }, ordered(1));
+    await host.stop();
+    expect(appends.map((batch) => batch.map((e) => e.slot))).toEqual([[1]]);
+    host.receive({ sequencer: 1 }, ordered(2));
+    host.tick();
+    await host.drain();
+    expect(appends).toHaveLength(1);
+  });
+
   it('applies committed slots in order, folding COMMITs that arrive during an apply into one batch', async () => {
     const { host, store: s, applies, hold } = await harness(BOUND_SESSION);
     for (let seq = 1; seq <= 5; seq++) host.receive({ sequencer: 1 }, ordered(seq));
