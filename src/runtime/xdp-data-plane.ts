@@ -4,11 +4,12 @@
 // same SequencerHost as in the userspace plane, so SESSION_START, RETRANSMIT, ACKs with NO-OPs, drops and
 // their counters follow the same code. Before each step the machine learns the kernel's last stamped seq,
 // throughs and commit; after it, a new session (or, once it aggregates ACKs itself, commit) goes down.
-import { isIP } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ConfigError, type ClusterConfig, type SequencerEndpoint } from '../config/cluster.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
+import { missingXdpCapabilities } from '../sequencer/xdp/capabilities.js';
 import { readInterface } from '../sequencer/xdp/interface.js';
 import { COPY_BYTES_MAX, type XdpAcks, type XdpCounter } from '../sequencer/xdp/maps.js';
 import { noteThroughAdvance } from '../sequencer/acks.js';
@@ -49,8 +50,9 @@ export async function startXdpDataPlane(options: {
   const { xdp, config, endpoint, incarnation, logger } = options;
   const { multicast } = config;
   if (multicast === undefined) throw new ConfigError('the XDP data plane fans out by multicast: the cluster config needs `multicast`');
-  if (isIP(endpoint.host) !== 4)
-    throw new ConfigError(`the XDP data plane needs the sequencer's host as an IPv4 address, not ${endpoint.host}`);
+  // The program matches REQUESTs by destination address: a host name counts as what it resolved to at start
+  // (in Kubernetes, a host-network pod's name resolves to its node's address).
+  const self = options.addresses.addressOf({ sequencer: endpoint.id });
   const link = await readInterface(xdp.interfaceName);
   // A REQUEST that does not fit one frame arrives as IP fragments, which the program never stamps:
   // submitters must be limited to what fits (datagramBytesMax is their limit, docs/xdp.md).
@@ -63,12 +65,18 @@ export async function startXdpDataPlane(options: {
     throw new ConfigError(`the XDP program keeps copies of at most ${COPY_BYTES_MAX} bytes: set datagramBytesMax <= ${COPY_BYTES_MAX}`);
   }
 
+  const missing = missingXdpCapabilities(await readFile('/proc/self/status', 'utf8'));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `the XDP data plane needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (or root); this process lacks ${missing.map((c) => `CAP_${c}`).join(', ')}`,
+    );
+  }
   const program = XdpSequencerProgram.load(config.ringCapacity, xdp.objectPath);
   try {
     program.configure(
       {
         group: config.group,
-        sequencer: { ip: endpoint.host, port: endpoint.port },
+        sequencer: { ip: self.host, port: self.port },
         multicast: { ip: multicast.address, port: multicast.port },
         interfaceMac: link.mac,
         datagramBytesMax: config.datagramBytesMax,

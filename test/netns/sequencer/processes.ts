@@ -105,20 +105,28 @@ export class MrtomProcess {
   readonly output: string[] = [];
   private readonly exited: Promise<number | null>;
 
-  static sequencer(host: Host, configPath: string, dataPlane: readonly string[], metricsUrl: string): MrtomProcess {
-    return new MrtomProcess(host, ['sequencer', '--config', configPath, ...dataPlane], metricsUrl);
+  /** `runAs`: a command the process runs under (e.g. setpriv with fewer privileges than root). */
+  static sequencer(
+    host: Host,
+    configPath: string,
+    dataPlane: readonly string[],
+    metricsUrl: string,
+    runAs: readonly string[] = [],
+  ): MrtomProcess {
+    return new MrtomProcess(host, ['sequencer', '--config', configPath, ...dataPlane], metricsUrl, runAs);
   }
 
   static replica(host: Host, configPath: string, id: number, httpUrl: string): MrtomProcess {
-    return new MrtomProcess(host, ['replica', '--config', configPath, '--id', String(id)], httpUrl);
+    return new MrtomProcess(host, ['replica', '--config', configPath, '--id', String(id)], httpUrl, []);
   }
 
   private constructor(
     host: Host,
     verb: readonly string[],
     private readonly metricsUrl: string,
+    runAs: readonly string[],
   ) {
-    const args = [process.execPath, '--import', 'tsx', MAIN, ...verb, '--log-level', 'info'];
+    const args = [...runAs, process.execPath, '--import', 'tsx', MAIN, ...verb, '--log-level', 'info'];
     this.child = spawn('ip', inNamespace(host, args), { stdio: ['ignore', 'pipe', 'pipe'] });
     keepOutput(this.child, this.output);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
