@@ -6,6 +6,7 @@ import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { peerPortOf, validateClusterConfig, type ClusterConfig } from '../../../src/config/cluster.js';
+import { XDP_CAPABILITIES } from '../../../src/sequencer/xdp/capabilities.js';
 
 // Parsed YAML is untyped; these checks probe it field by field and report what is missing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -337,34 +338,77 @@ export function applyJsonPatch(target: Doc, ops: Doc[]): Doc {
   return result;
 }
 
-/** The XDP overlay's patch applied to each sequencer Deployment gives a valid, host-network one. */
-export function xdpOverlayProblems(baseDocs: Doc[], kustomization: Doc, patch: Doc[]): string[] {
-  const problems: string[] = [];
-  const entry = kustomization.patches?.[0];
-  const targets = baseDocs.filter(
-    (d) =>
-      d.kind === entry?.target?.kind && selects(Object.fromEntries([String(entry.target.labelSelector).split('=')]), d.metadata?.labels),
-  );
-  if (targets.length === 0) return ['XDP overlay patch targets no sequencer Deployment'];
-  if (targets.some((d) => d.kind !== 'Deployment' || envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID') === undefined))
-    problems.push('XDP overlay patch targets something other than sequencers');
-  for (const target of targets) {
-    let patched: Doc;
+/** One patch of an overlay: the objects it targets and its RFC 6902 operations. */
+export interface OverlayPatch {
+  target: { kind: string; labelSelector: string };
+  ops: Doc[];
+}
+
+/** What a kustomize overlay does to the base, as far as deploy/k8s-xdp uses it. */
+export interface Overlay {
+  patches: OverlayPatch[];
+  /** The cluster.json that replaces the base ConfigMap's. */
+  clusterJson: string;
+}
+
+function patchedTargets(baseDocs: Doc[], patch: OverlayPatch, problems: string[]): Doc[] {
+  const selector = Object.fromEntries([patch.target.labelSelector.split('=')]);
+  const targets = baseDocs.filter((d) => d.kind === patch.target.kind && selects(selector, d.metadata?.labels));
+  if (targets.length === 0) problems.push(`XDP overlay: a patch targets no ${patch.target.kind} with ${patch.target.labelSelector}`);
+  return targets.flatMap((target) => {
     try {
-      patched = applyJsonPatch(target, patch);
+      return [applyJsonPatch(target, patch.ops)];
     } catch (err) {
       problems.push(`${nameOf(target)}: ${(err as Error).message}`);
-      continue;
+      return [];
     }
-    problems.push(...kubeSchemaProblems([patched]));
-    const pod = patched.spec.template.spec;
-    const caps: string[] = pod.containers[0].securityContext?.capabilities?.add ?? [];
+  });
+}
+
+/** Whether a pod may never share a node with pods of `component`. */
+function avoidsNodeOf(pod: Doc, component: string): boolean {
+  const terms: Doc[] = pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  return terms.some(
+    (t) => t.topologyKey === 'kubernetes.io/hostname' && t.labelSelector?.matchLabels?.['app.kubernetes.io/component'] === component,
+  );
+}
+
+/**
+ * The XDP overlay applied to the base gives valid Deployments and StatefulSet in which: the sequencers
+ * run the XDP plane on a named interface with host networking and the capabilities the agent checks for
+ * (src/sequencer/xdp/capabilities.ts), the replicas
+ * have host networking (to join the group on the node's NIC), no two of them share a node, and the
+ * cluster.json names a multicast group with a datagram limit that fits one 1500-byte frame.
+ */
+export function xdpOverlayProblems(baseDocs: Doc[], overlay: Overlay): string[] {
+  const problems: string[] = [];
+  const patched = overlay.patches.flatMap((patch) => patchedTargets(baseDocs, patch, problems));
+  problems.push(...kubeSchemaProblems(patched));
+  const sequencers = patched.filter((d) => d.kind === 'Deployment' && envOf(d.spec.template.spec.containers[0], 'MRTOM_SEQUENCER_ID'));
+  const replicas = patched.filter((d) => d.kind === 'StatefulSet');
+  if (sequencers.length === 0) problems.push('XDP overlay: no sequencer Deployment patched');
+  if (replicas.length === 0) problems.push('XDP overlay: the replicas are not patched onto the host network');
+  for (const workload of [...sequencers, ...replicas]) {
+    const pod = workload.spec.template.spec;
     if (pod.hostNetwork !== true || pod.dnsPolicy !== 'ClusterFirstWithHostNet')
-      problems.push(`${nameOf(patched)}: XDP needs hostNetwork with dnsPolicy ClusterFirstWithHostNet`);
-    if (!caps.includes('BPF') || !caps.includes('NET_ADMIN')) problems.push(`${nameOf(patched)}: XDP needs CAP_BPF and CAP_NET_ADMIN`);
-    if (envOf(pod.containers[0], 'MRTOM_DATAPLANE') !== 'xdp') problems.push(`${nameOf(patched)}: MRTOM_DATAPLANE is not xdp`);
-    if (pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined)
-      problems.push(`${nameOf(patched)}: host-network sequencers need required anti-affinity (same UDP port)`);
+      problems.push(`${nameOf(workload)}: XDP needs hostNetwork with dnsPolicy ClusterFirstWithHostNet`);
+    for (const component of ['sequencer', 'replica'])
+      if (!avoidsNodeOf(pod, component)) problems.push(`${nameOf(workload)}: may share a node with a ${component}`);
+  }
+  for (const sequencer of sequencers) {
+    const container = sequencer.spec.template.spec.containers[0];
+    const caps: string[] = container.securityContext?.capabilities?.add ?? [];
+    const lacking = Object.keys(XDP_CAPABILITIES).filter((c) => !caps.includes(c));
+    if (lacking.length > 0) problems.push(`${nameOf(sequencer)}: XDP needs ${lacking.map((c) => `CAP_${c}`).join(', ')}`);
+    if (envOf(container, 'MRTOM_DATAPLANE') !== 'xdp') problems.push(`${nameOf(sequencer)}: MRTOM_DATAPLANE is not xdp`);
+    if (!envOf(container, 'MRTOM_XDP_INTERFACE')) problems.push(`${nameOf(sequencer)}: no MRTOM_XDP_INTERFACE`);
+  }
+  try {
+    const config = validateClusterConfig(JSON.parse(overlay.clusterJson), 'deploy/k8s-xdp/cluster.json');
+    if (config.multicast === undefined) problems.push('deploy/k8s-xdp/cluster.json: the XDP plane needs a multicast group');
+    if (config.datagramBytesMax > 1472) problems.push('deploy/k8s-xdp/cluster.json: datagramBytesMax does not fit one 1500-byte frame');
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   return problems;
 }

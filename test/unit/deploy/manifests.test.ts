@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateClusterConfig } from '../../../src/config/cluster.js';
+import { XDP_CAPABILITIES } from '../../../src/sequencer/xdp/capabilities.js';
 import { hostsOf, movedHosts, selfEndpoint } from '../../../deploy/bin/peers.mjs';
 import {
   composeProblems,
@@ -19,6 +20,7 @@ import {
   systemdProblems,
   xdpOverlayProblems,
   type Doc,
+  type Overlay,
 } from './deploy-checks.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -255,16 +257,95 @@ describe('Kubernetes manifests', () => {
     expect(kubeCrossRefProblems(mutate(kubeDocs, change), packageJson.version).join('\n')).toMatch(expected);
   });
 
-  it('the XDP overlay patches both sequencers into valid host-network, CAP_BPF Deployments', () => {
-    const overlay = join(K8S, 'overlays/xdp');
-    const overlayKustomization = loadYaml(join(overlay, 'kustomization.yaml'))[0];
-    expect(resolve(overlay, overlayKustomization.resources[0])).toBe(K8S);
-    const patch = loadYaml(join(overlay, overlayKustomization.patches[0].path))[0];
-    expect(xdpOverlayProblems(kubeDocs, overlayKustomization, patch)).toEqual([]);
-    const withoutCaps = patch.filter((op: Doc) => !op.path.endsWith('/securityContext') || op.path.includes('spec/securityContext'));
-    expect(xdpOverlayProblems(kubeDocs, overlayKustomization, withoutCaps).join('\n')).toMatch(/CAP_BPF/);
-    const badPath = [...patch, { op: 'replace', path: '/spec/template/spec/containers/1/env', value: [] }];
-    expect(xdpOverlayProblems(kubeDocs, overlayKustomization, badPath).join('\n')).toMatch(/does not exist/);
+  it('the systemd sequencer unit offers the XDP agent exactly the capabilities it checks for', () => {
+    const unit = readFileSync(join(DEPLOY, 'systemd/mrtom-kv-sequencer@.service'), 'utf8');
+    const expected = Object.keys(XDP_CAPABILITIES)
+      .map((c) => `CAP_${c}`)
+      .sort();
+    for (const setting of ['CapabilityBoundingSet', 'AmbientCapabilities']) {
+      const line = new RegExp(`^#${setting}=(.*)$`, 'm').exec(unit)?.[1];
+      expect(line?.split(' ').sort(), setting).toEqual(expected);
+    }
+  });
+
+  describe('the XDP overlay (deploy/k8s-xdp)', () => {
+    const overlayDir = join(DEPLOY, 'k8s-xdp');
+    const overlayKustomization = loadYaml(join(overlayDir, 'kustomization.yaml'))[0];
+    const overlay: Overlay = {
+      patches: overlayKustomization.patches.map((p: Doc) => ({ target: p.target, ops: loadYaml(join(overlayDir, p.path))[0] })),
+      clusterJson: readFileSync(join(overlayDir, overlayKustomization.configMapGenerator[0].files[0]), 'utf8'),
+    };
+    const withOps = (component: string, change: (ops: Doc[]) => Doc[]): Overlay => ({
+      ...overlay,
+      patches: overlay.patches.map((p) => (p.target.labelSelector.endsWith(`=${component}`) ? { ...p, ops: change(p.ops) } : p)),
+    });
+    const withConfig = (change: (config: Doc) => void): Overlay => {
+      const config = JSON.parse(overlay.clusterJson);
+      change(config);
+      return { ...overlay, clusterJson: JSON.stringify(config) };
+    };
+
+    it('builds on the base (outside it: kustomize refuses an overlay inside its base) and replaces its cluster.json', () => {
+      expect(resolve(overlayDir, overlayKustomization.resources[0])).toBe(K8S);
+      expect(overlayKustomization.configMapGenerator[0]).toMatchObject({
+        name: find(kubeDocs, 'ConfigMap').metadata.name,
+        behavior: 'replace',
+        options: { disableNameSuffixHash: true },
+      });
+      // Only the delivery differs from the base's cluster.json: the same replicas, sequencers and ports.
+      const { multicast, datagramBytesMax, ...rest } = JSON.parse(overlay.clusterJson);
+      const { datagramBytesMax: _base, ...baseRest } = clusterJson(kubeDocs);
+      expect([multicast !== undefined, datagramBytesMax <= 1472]).toEqual([true, true]);
+      expect(rest).toEqual(baseRest);
+    });
+
+    it('patches sequencers and replicas into valid host-network Deployments and StatefulSet, each on a node of its own', () => {
+      expect(xdpOverlayProblems(kubeDocs, overlay)).toEqual([]);
+    });
+
+    const breakages: Array<[string, Overlay, RegExp]> = [
+      [
+        'sequencers without CAP_BPF',
+        withOps('sequencer', (ops) => ops.filter((op) => !op.path.endsWith('containers/0/securityContext'))),
+        /CAP_BPF/,
+      ],
+      [
+        'sequencers without CAP_PERFMON',
+        withOps('sequencer', (ops) =>
+          ops.map((op) =>
+            op.path.endsWith('containers/0/securityContext')
+              ? { ...op, value: { ...op.value, capabilities: { drop: ['ALL'], add: ['BPF', 'NET_ADMIN'] } } }
+              : op,
+          ),
+        ),
+        /needs CAP_PERFMON$/m,
+      ],
+      [
+        'replicas off the host network',
+        withOps('replica', (ops) => ops.filter((op) => !op.path.endsWith('/hostNetwork'))),
+        /mrtom-kv: XDP needs hostNetwork/,
+      ],
+      [
+        'a replica allowed on a sequencer node',
+        withOps('replica', (ops) => ops.filter((op) => !op.path.includes('podAntiAffinity'))),
+        /share a node with a sequencer/,
+      ],
+      [
+        'no interface for the program',
+        withOps('sequencer', (ops) => ops.filter((op) => op.value?.name !== 'MRTOM_XDP_INTERFACE')),
+        /MRTOM_XDP_INTERFACE/,
+      ],
+      [
+        'a patch path the base does not have',
+        withOps('sequencer', (ops) => [...ops, { op: 'replace', path: '/spec/template/spec/containers/1/env', value: [] }]),
+        /does not exist/,
+      ],
+      ['no multicast group', withConfig((c) => delete c.multicast), /multicast group/],
+      ['REQUESTs that need IP fragments', withConfig((c) => (c.datagramBytesMax = 8192)), /1500-byte frame/],
+    ];
+    it.each(breakages)('catches %s', (_label, broken, expected) => {
+      expect(xdpOverlayProblems(kubeDocs, broken).join('\n')).toMatch(expected);
+    });
   });
 });
 
