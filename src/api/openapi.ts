@@ -2,10 +2,11 @@
 // that validate requests and serialize responses, so the document cannot drift from the behaviour. Every
 // route with tags is described, HEAD included; a route without tags (the replicas' internal snapshot
 // transfer) is not.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Type } from '@fastify/type-provider-typebox';
-import { errorBody, errorResponses, success } from './responses.js';
+import { guardOf } from './auth/route-access.js';
+import { authErrorResponses, errorBody, errorResponses, success } from './responses.js';
 
 /** Parts of a route's description that its Fastify schema cannot hold. */
 export interface RouteDoc {
@@ -42,13 +43,27 @@ const DESCRIPTION = [
   'A path asked with a method it does not take is 405 method_not_allowed, with the methods it takes in Allow.',
 ].join(' ');
 
-export function registerOpenApi(app: FastifyInstance): void {
+/** With auth on, every route that needs a token says so (the bearer scheme) and lists 401, 429 and 403. */
+export interface OpenApiAuth {
+  openOperations: boolean;
+}
+
+/** A route's schema with what auth adds to it: the bearer requirement and its error responses. */
+function guardedSchema<S extends FastifySchema>(schema: S, url: string, method: string | string[], auth: OpenApiAuth | undefined): S {
+  const guard = auth === undefined ? 'open' : guardOf(url, Array.isArray(method) ? method[0]! : method, auth.openOperations);
+  if (guard === 'open' || schema === undefined) return schema;
+  const response = { ...(schema.response as Record<number, unknown> | undefined), ...authErrorResponses(guard === 'grants') };
+  return { ...schema, security: [{ bearer: [] }], response };
+}
+
+export function registerOpenApi(app: FastifyInstance, auth?: OpenApiAuth): void {
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'mrtom-kv', version: '1', description: DESCRIPTION },
       tags: TAGS,
       components: {
+        ...(auth === undefined ? {} : { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }),
         responses: {
           MethodNotAllowed: {
             description: 'the path takes other methods (any path, any method it does not take)',
@@ -62,9 +77,10 @@ export function registerOpenApi(app: FastifyInstance): void {
     hideUntagged: true,
     transform: ({ schema, url, route }) => {
       const doc = route.config?.openapi;
-      if (doc === undefined) return { schema, url };
+      const guarded = guardedSchema(schema, url, route.method, auth);
+      if (doc === undefined) return { schema: guarded, url };
       const extra = { ...(doc.params === undefined ? {} : { params: doc.params }), ...(doc.body === undefined ? {} : { body: doc.body }) };
-      return { schema: { ...schema, ...extra } as typeof schema, url: documentedUrl(url, doc) };
+      return { schema: { ...guarded, ...extra } as typeof schema, url: documentedUrl(url, doc) };
     },
   });
   // In a plugin, so that it is registered when the others are and any onRoute hook sees it as well.

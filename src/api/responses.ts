@@ -10,6 +10,7 @@ export const HEADERS = {
   revision: { 'x-mrtom-revision': integer(0, { description: 'the store revision the answer is at' }) },
   etag: { etag: Type.String({ description: 'the key\'s modRevision as an entity tag, e.g. "42"' }) },
   retryAfter: { 'retry-after': integer(1, { description: 'seconds to wait before retrying (this replica, or another at once)' }) },
+  challenge: { 'www-authenticate': Type.String({ description: 'Bearer realm="mrtom-kv": send Authorization: Bearer <token>' }) },
 };
 
 type Headers = Record<string, TSchema>;
@@ -56,8 +57,10 @@ const AT_A_REVISION: readonly ErrorCode[] = ['key_not_found', 'lease_not_found',
 
 /** An error response: the body, what each of its codes means, and the headers that come with them. */
 function errorResponse(codes: readonly ErrorCode[]) {
-  const retryable = codes.some((code) => ['unavailable', 'overloaded', 'shutting_down', 'too_many_watches'].includes(code));
-  const headers: Headers = { ...(retryable ? HEADERS.retryAfter : {}) };
+  const retryable = codes.some((code) =>
+    ['unavailable', 'overloaded', 'shutting_down', 'too_many_watches', 'too_many_failed_authentications'].includes(code),
+  );
+  const headers: Headers = { ...(retryable ? HEADERS.retryAfter : {}), ...(codes.includes('unauthorized') ? HEADERS.challenge : {}) };
   if (codes.some((code) => AT_A_REVISION.includes(code))) Object.assign(headers, HEADERS.revision);
   return success(errorBody(codes), codes.map((code) => `${code}: ${ERROR_CODE_MEANINGS[code]}`).join('; '), headers);
 }
@@ -76,4 +79,15 @@ export function errorResponses(specific: Partial<Record<number, readonly ErrorCo
 /** A success response: its body schema with a description and the headers it carries. */
 export function success<T extends TSchema>(schema: T, description: string, headers: Headers = {}): T {
   return { ...schema, description, headers };
+}
+
+/** What a guarded route may answer besides when auth is on (docs/api.md, Authentication): 401 without a
+ *  valid token, 429 past the failed attempts allowed, and 403 where the token's rules are checked. */
+export function authErrorResponses(rulesChecked: boolean): Record<number, TSchema> {
+  const responses: Record<number, TSchema> = {
+    401: errorResponse(['unauthorized']),
+    429: errorResponse(['too_many_failed_authentications']),
+  };
+  if (rulesChecked) responses[403] = errorResponse(['forbidden']);
+  return responses;
 }

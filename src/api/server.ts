@@ -76,7 +76,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   answerExpectations(app);
   registerHttpMetrics(app, options.metrics);
   // Registered first so it sees every route registered after it.
-  registerOpenApi(app);
+  registerOpenApi(app, options.auth === undefined ? undefined : { openOperations: options.auth.openOperations });
   if (options.auth !== undefined) {
     registerAuth(app, { ...options.auth, registry: options.metrics });
     void app.register(tokenRoutes, { service: options.service, list: () => options.auth!.tokens.list() });

@@ -12,6 +12,7 @@ import { peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
+import { appliedTokensOf } from './auth-tokens.js';
 import { buildApiServer } from '../api/server.js';
 import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import { ServiceError } from '../api/service-errors.js';
@@ -155,16 +156,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     requestsInFlight: () => replica.submitter.inFlightCount,
   });
   const txnOpsMax = options.api?.txnOpsMax;
-  const tokens = store.state.tokens;
-  const authTokens = {
-    get: (id: string) => tokens.get(id),
-    list: () => tokens.list(),
-    subscribe: (listener: () => void) => tokens.subscribe(listener),
-    readable: () => store.state.readable(),
-    get rootBootstrapped() {
-      return tokens.rootBootstrapped;
-    },
-  };
+  const authTokens = appliedTokensOf(store.state);
   const stopping = new AbortController();
   const rootTokenFile = options.auth === undefined ? null : (options.auth.rootTokenFile ?? resolvePath(dataDir, 'root-token'));
   const bootstrap =

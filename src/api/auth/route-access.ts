@@ -15,10 +15,21 @@ const OPEN_ROUTES = new Set(['/livez', '/readyz', '/openapi.json']);
 const OPERATIONS_ROUTES = new Set(['/v1/status', '/metrics']);
 const LEASE_ROUTES = new Set(['/v1/leases', '/v1/leases/:id', '/v1/leases/:id/keepalive']);
 
-/** The route pattern a request matched; undefined when none did (a 404 or 405 leaks nothing). */
+/** What a route asks of a caller, as far as it is known without the request: nothing, any valid token, or
+ *  the grants requirementOf works out (a 403 is possible only then). */
+export type RouteGuard = 'open' | 'token' | 'grants';
+
+export function guardOf(route: string, method: string, openOperations: boolean): RouteGuard {
+  if (OPEN_ROUTES.has(route)) return 'open';
+  if (OPERATIONS_ROUTES.has(route)) return openOperations ? 'open' : 'token';
+  if (LEASE_ROUTES.has(route) && method !== 'DELETE') return 'token';
+  return 'grants';
+}
+
+/** Whether the request needs no token: an open route, or none matched (a 404 or 405 leaks nothing). */
 export function isOpenRoute(request: FastifyRequest, openOperations: boolean): boolean {
   const route = request.routeOptions.url;
-  return route === undefined || OPEN_ROUTES.has(route) || (openOperations && OPERATIONS_ROUTES.has(route));
+  return route === undefined || guardOf(route, request.method, openOperations) === 'open';
 }
 
 interface TxnRequestBody {
@@ -54,11 +65,9 @@ export function requirementOf(request: FastifyRequest): Requirement {
       return [{ access: 'read', prefix: query.key ?? query.prefix ?? '' }];
     case '/v1/txn':
       return txnGrants(request.body as TxnRequestBody);
-    case '/v1/status':
-    case '/metrics':
-      return 'token';
   }
+  if (route !== undefined && guardOf(route, request.method, false) === 'token') return 'token';
   // A revoke deletes every key of the lease, whichever they are: only a token that may write them all.
-  if (route !== undefined && LEASE_ROUTES.has(route)) return request.method === 'DELETE' ? [{ access: 'write', prefix: '' }] : 'token';
+  if (route !== undefined && LEASE_ROUTES.has(route)) return [{ access: 'write', prefix: '' }];
   return [CLUSTER_ADMIN];
 }

@@ -134,3 +134,53 @@ describe('/openapi.json', () => {
     expect(doc.components?.responses?.MethodNotAllowed).toMatchObject({ headers: { Allow: expect.anything() } });
   });
 });
+
+describe('/openapi.json with auth on', () => {
+  let authDoc: OpenAPIV3.Document;
+  const operationsOf = (document: OpenAPIV3.Document): [string, string, Operation][] =>
+    Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item!)
+        .filter(([method]) => ['get', 'head', 'put', 'post', 'delete'].includes(method))
+        .map(([method, operation]) => [path, method, operation as Operation] as [string, string, Operation]),
+    );
+  const statusesOf = (operation: Operation): string[] => Object.keys(operation.responses);
+
+  beforeEach(async () => {
+    const { app } = await buildTestServer({ auth: { openOperations: false } });
+    authDoc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  });
+
+  it('is still valid, with the bearer scheme, and describes the token routes', async () => {
+    await expect(SwaggerParser.validate(structuredClone(authDoc) as never)).resolves.toBeTruthy();
+    expect(authDoc.components?.securitySchemes?.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(authDoc.paths)).toEqual(expect.arrayContaining(['/v1/auth/tokens', '/v1/auth/tokens/{id}']));
+  });
+
+  it('marks every route but health and this document as needing a token: 401 and 429, and 403 where rules apply', () => {
+    const open = ['/livez', '/readyz', '/openapi.json'];
+    for (const [path, method, operation] of operationsOf(authDoc)) {
+      const where = `${method} ${path}`;
+      if (open.includes(path)) {
+        expect(operation.security, where).toBeUndefined();
+        expect(statusesOf(operation), where).not.toContain('401');
+        continue;
+      }
+      expect(operation.security, where).toEqual([{ bearer: [] }]);
+      expect(statusesOf(operation), where).toEqual(expect.arrayContaining(['401', '429']));
+      const unauthorized = operation.responses['401'] as OpenAPIV3.ResponseObject;
+      expect(unauthorized.headers, where).toHaveProperty('www-authenticate');
+      // Any valid token reads status and metrics and renews or inspects a lease: nothing to forbid there.
+      const tokenOnly = ['/v1/status', '/metrics'].includes(path) || (path.startsWith('/v1/leases') && method !== 'delete');
+      if (tokenOnly) expect(statusesOf(operation), where).not.toContain('403');
+      else expect(statusesOf(operation), where).toContain('403');
+    }
+  });
+
+  it('says nothing of tokens when auth is off', () => {
+    expect(doc.components?.securitySchemes).toBeUndefined();
+    for (const [path, method, operation] of operations()) {
+      expect(operation.security, `${method} ${path}`).toBeUndefined();
+      expect(statusesOf(operation), `${method} ${path}`).not.toContain('401');
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
 import type { KvService, NodeHealth, NodeStatus } from '../../../src/api/service.js';
 import { buildApiServer, type ApiServerOptions } from '../../../src/api/server.js';
+import { appliedTokensOf } from '../../../src/runtime/auth-tokens.js';
 import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
 import { encodeOpRequest, type KvOp, type OpResult } from '../../../src/store/ops.js';
 import { LeaseExpiry } from '../../../src/runtime/lease-expiry.js';
@@ -85,9 +86,13 @@ afterEach(async () => {
 
 /** A server over a fresh store-backed service, with its log lines collected as parsed JSON; closed after the test. */
 export async function buildTestServer(
-  options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics'>> & { eventRetainRevisions?: number } = {},
+  options: Partial<Omit<ApiServerOptions, 'service' | 'logger' | 'metrics' | 'auth'>> & {
+    eventRetainRevisions?: number;
+    /** Auth on, over the store's own applied token table. */
+    auth?: { openOperations: boolean };
+  } = {},
 ) {
-  const { eventRetainRevisions, ...serverOptions } = options;
+  const { eventRetainRevisions, auth, ...serverOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'mrtom-api-'));
   const store = await openReplicaStore(dir, {
     durability: 'async',
@@ -101,7 +106,13 @@ export async function buildTestServer(
       done();
     },
   });
-  const app = buildApiServer({ service, logger: pino({ level: 'info' }, sink), metrics: new Registry(), ...serverOptions });
+  const app = buildApiServer({
+    service,
+    logger: pino({ level: 'info' }, sink),
+    metrics: new Registry(),
+    ...serverOptions,
+    ...(auth === undefined ? {} : { auth: { ...auth, tokens: appliedTokensOf(store.state) } }),
+  });
   cleanups.push(async () => {
     await app.close();
     await store.close();
