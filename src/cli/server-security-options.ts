@@ -1,14 +1,17 @@
-// The security flags of `mrtom-kv replica`: TLS for the client API and the cluster key of the peer
+// The security flags of `mrtom-kv replica`: TLS for the client API, TLS and the cluster key of the peer
 // listener, each also read from an env variable.
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/cluster.js';
 import { readClusterKey } from '../runtime/cluster-key.js';
-import { TLS_FLAGS, type TlsFilePaths } from '../runtime/tls-files.js';
+import { PEER_TLS_FLAGS, TLS_FLAGS, type TlsFilePaths, type TlsFlagNames } from '../runtime/tls-files.js';
 
 export interface SecurityFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  peerTlsCert?: string;
+  peerTlsKey?: string;
+  peerTlsCa?: string;
   clusterKey?: string;
   clusterKeyFile?: string;
 }
@@ -23,6 +26,18 @@ export function addSecurityOptions(command: Command): Command {
       ),
     )
     .addOption(
+      new Option(
+        `${PEER_TLS_FLAGS.cert} <file>`,
+        "PEM certificate of the peer listener, also presented to the peers'; turns on peer TLS",
+      ).env('MRTOM_PEER_TLS_CERT'),
+    )
+    .addOption(new Option(`${PEER_TLS_FLAGS.key} <file>`, `PEM private key of ${PEER_TLS_FLAGS.cert}`).env('MRTOM_PEER_TLS_KEY'))
+    .addOption(
+      new Option(`${PEER_TLS_FLAGS.clientCa} <file>`, "PEM CA that signed every replica's peer certificate (required with peer TLS)").env(
+        'MRTOM_PEER_TLS_CA',
+      ),
+    )
+    .addOption(
       new Option('--cluster-key <key>', 'shared key authenticating the peer listener (visible in ps: prefer the env or a file)').env(
         'MRTOM_CLUSTER_KEY',
       ),
@@ -30,24 +45,49 @@ export function addSecurityOptions(command: Command): Command {
     .addOption(new Option('--cluster-key-file <file>', 'file holding the cluster key').env('MRTOM_CLUSTER_KEY_FILE'));
 }
 
-/** The TLS paths, or undefined for plain HTTP; a certificate without its key (or the reverse) is a usage error. */
-export function tlsPathsOf(flags: SecurityFlags): TlsFilePaths | undefined {
-  const { tlsCert: cert, tlsKey: key, tlsClientCa: clientCa } = flags;
+/** TLS paths from three flags, or undefined for plain HTTP; a certificate without its key (or the reverse)
+ *  is a usage error, and so is a missing CA where `caRequired`. */
+function pathsOf(
+  given: { cert: string | undefined; key: string | undefined; clientCa: string | undefined },
+  flags: TlsFlagNames,
+  env: string,
+  caRequired: boolean,
+): TlsFilePaths | undefined {
+  const { cert, key, clientCa } = given;
   if (cert === undefined && key === undefined) {
-    if (clientCa !== undefined) throw new ConfigError(`${TLS_FLAGS.clientCa} needs ${TLS_FLAGS.cert} and ${TLS_FLAGS.key}`);
+    if (clientCa !== undefined) throw new ConfigError(`${flags.clientCa} needs ${flags.cert} and ${flags.key}`);
     return undefined;
   }
-  if (cert === undefined) throw new ConfigError(`${TLS_FLAGS.key} needs ${TLS_FLAGS.cert} (MRTOM_TLS_CERT) too`);
-  if (key === undefined) throw new ConfigError(`${TLS_FLAGS.cert} needs ${TLS_FLAGS.key} (MRTOM_TLS_KEY) too`);
+  if (cert === undefined) throw new ConfigError(`${flags.key} needs ${flags.cert} (${env}_CERT) too`);
+  if (key === undefined) throw new ConfigError(`${flags.cert} needs ${flags.key} (${env}_KEY) too`);
+  if (clientCa === undefined && caRequired)
+    throw new ConfigError(`${flags.cert} needs ${flags.clientCa} (${env}_CA): peers prove who they are by a certificate it signed`);
   return { cert, key, ...(clientCa === undefined ? {} : { clientCa }) };
 }
 
+/** The client API's TLS paths, or undefined for plain HTTP. */
+export function tlsPathsOf(flags: SecurityFlags): TlsFilePaths | undefined {
+  return pathsOf({ cert: flags.tlsCert, key: flags.tlsKey, clientCa: flags.tlsClientCa }, TLS_FLAGS, 'MRTOM_TLS', false);
+}
+
+/** The peer listener's TLS paths (always mutual), or undefined for plain HTTP. */
+export function peerTlsPathsOf(flags: SecurityFlags): TlsFilePaths | undefined {
+  return pathsOf({ cert: flags.peerTlsCert, key: flags.peerTlsKey, clientCa: flags.peerTlsCa }, PEER_TLS_FLAGS, 'MRTOM_PEER_TLS', true);
+}
+
 /** What startReplicaNode takes from these flags. */
-export async function securityOptionsOf(flags: SecurityFlags): Promise<{ tls?: TlsFilePaths; clusterKey?: Buffer }> {
+export async function securityOptionsOf(
+  flags: SecurityFlags,
+): Promise<{ tls?: TlsFilePaths; peerTls?: TlsFilePaths; clusterKey?: Buffer }> {
   const tls = tlsPathsOf(flags);
+  const peerTls = peerTlsPathsOf(flags);
   const clusterKey = await readClusterKey({
     ...(flags.clusterKey === undefined ? {} : { key: flags.clusterKey }),
     ...(flags.clusterKeyFile === undefined ? {} : { keyFile: flags.clusterKeyFile }),
   });
-  return { ...(tls === undefined ? {} : { tls }), ...(clusterKey === undefined ? {} : { clusterKey }) };
+  return {
+    ...(tls === undefined ? {} : { tls }),
+    ...(peerTls === undefined ? {} : { peerTls }),
+    ...(clusterKey === undefined ? {} : { clusterKey }),
+  };
 }

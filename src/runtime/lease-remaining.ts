@@ -2,7 +2,6 @@
 // (lease-expiry.ts), so the follower asks the leader's peer listener, with a short timeout so that a dead
 // or partitioned leader slows the read by at most that much. The peer route answers from its own
 // countdown only (never asks on), so a leader change in between yields null, not a loop.
-import { request } from 'undici';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { PeerClient } from './peer-client.js';
@@ -14,11 +13,7 @@ const path = (lease: number): string => `/internal/v1/leases/${lease}/remaining`
 
 export async function askLeaderLeaseRemainingMs(peers: PeerClient, leaderId: number, lease: number): Promise<number | null> {
   try {
-    const res = await request(`${peers.baseUrlOf(leaderId)}${path(lease)}`, {
-      headers: peers.headers,
-      headersTimeout: LEASE_REMAINING_TIMEOUT_MS,
-      bodyTimeout: LEASE_REMAINING_TIMEOUT_MS,
-    });
+    const res = await peers.get(leaderId, path(lease), LEASE_REMAINING_TIMEOUT_MS);
     if (res.statusCode !== 200) {
       await res.body.dump();
       return null;

@@ -1,6 +1,6 @@
 // Startup warnings for listeners reachable from other machines without protection: the client API
-// without TLS (values and, with tokens, credentials in clear), the peer listener without a cluster key
-// (anyone reaching it can download the whole store).
+// without TLS (values and, with tokens, credentials in clear), the peer listener without a cluster key or
+// peer TLS (anyone reaching it can download the whole store), or with the key but in clear.
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -13,6 +13,7 @@ export function isLoopbackHost(host: string): boolean {
 export interface ListenerProtection {
   host: string;
   tls: boolean;
+  peerTls: boolean;
   clusterKey: boolean;
 }
 
@@ -21,10 +22,15 @@ export function warnAboutOpenListeners(logger: Logger, listeners: ListenerProtec
   if (!listeners.tls) {
     logger.warn({ host: listeners.host }, 'the client API listens on a non-loopback address without TLS: pass --tls-cert and --tls-key');
   }
-  if (!listeners.clusterKey) {
+  if (!listeners.clusterKey && !listeners.peerTls) {
     logger.warn(
       { host: listeners.host },
       'the peer listener listens on a non-loopback address without a cluster key: anyone reaching it can read the whole store; pass --cluster-key-file',
+    );
+  } else if (!listeners.peerTls) {
+    logger.warn(
+      { host: listeners.host },
+      'the peer listener runs without TLS: snapshots and the cluster key bearer cross the network in clear; pass --peer-tls-cert, --peer-tls-key and --peer-tls-ca',
     );
   }
 }

@@ -1,7 +1,6 @@
 // The readiness of the other replicas for GET /v1/status, asked of their peer listeners with a short
 // timeout so a dead peer slows the answer by at most that much. The peer listener, not the client port,
 // so that the probe needs neither the clients' TLS trust nor a client certificate.
-import { request } from 'undici';
 import type { ClusterConfig } from '../config/cluster.js';
 import type { PeerStatus } from '../api/service.js';
 import type { PeerClient } from './peer-client.js';
@@ -12,11 +11,7 @@ export const PEER_PROBE_TIMEOUT_MS = 500;
 
 async function probePeer(id: number, url: string, peers: PeerClient): Promise<PeerStatus> {
   try {
-    const res = await request(`${peers.baseUrlOf(id)}${PEER_READY_PATH}`, {
-      headers: peers.headers,
-      headersTimeout: PEER_PROBE_TIMEOUT_MS,
-      bodyTimeout: PEER_PROBE_TIMEOUT_MS,
-    });
+    const res = await peers.get(id, PEER_READY_PATH, PEER_PROBE_TIMEOUT_MS);
     await res.body.dump();
     return { id, url, ready: res.statusCode === 200, detail: `readyz ${res.statusCode}` };
   } catch (err) {

@@ -1,7 +1,7 @@
 // The peer listener: replica-to-replica HTTP (snapshot transfer, peer readiness, the leader's lease
 // countdown) on a port of its own, never on the client API's. With a cluster key every request must carry
 // the bearer derived from it (cluster-key.ts); without one, the listener is open and startup warns when it
-// is not on loopback.
+// is not on loopback. With peer TLS it serves HTTPS and admits only peers whose certificate its CA signed.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -10,6 +10,7 @@ import type { SnapshotRecord } from '../store/snapshot.js';
 import { checkPeerAuthorization, type PeerAuthVerdict } from './cluster-key.js';
 import { snapshotRoutes } from './snapshot-transfer.js';
 import { leaseRemainingRoutes } from './lease-remaining.js';
+import type { TlsServerMaterial } from './tls-files.js';
 
 export const PEER_READY_PATH = '/internal/v1/ready';
 const PEER_CHALLENGE = { 'www-authenticate': 'Bearer realm="mrtom-kv peer"' };
@@ -17,6 +18,8 @@ const PEER_CHALLENGE = { 'www-authenticate': 'Bearer realm="mrtom-kv peer"' };
 export interface PeerServerOptions {
   logger: Logger;
   registry: Registry;
+  /** HTTPS, requiring a client certificate signed by its CA (mutual TLS); absent = plain HTTP. */
+  tls?: TlsServerMaterial;
   /** Absent: requests are not authenticated. */
   clusterKey?: Buffer;
   snapshot(): AsyncIterable<SnapshotRecord>;
@@ -28,7 +31,11 @@ export interface PeerServerOptions {
 
 export function buildPeerServer(options: PeerServerOptions): FastifyInstance {
   const logger: FastifyBaseLogger = options.logger;
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(options.tls === undefined ? {} : { https: options.tls }),
+  });
   registerErrorHandlers(app);
   const { clusterKey } = options;
   if (clusterKey !== undefined) {

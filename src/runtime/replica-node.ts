@@ -23,8 +23,8 @@ import { fetchSnapshot } from './snapshot-transfer.js';
 import { buildPeerServer } from './peer-server.js';
 import { peerClientOf } from './peer-client.js';
 import { askLeaderLeaseRemainingMs } from './lease-remaining.js';
-import { readTlsFiles, type TlsFilePaths } from './tls-files.js';
-import { reloadOnSighup } from './tls-reload.js';
+import { PEER_TLS_FLAGS, readTlsFiles, TLS_FLAGS, type TlsFilePaths } from './tls-files.js';
+import { reloadOnSighup, type TlsReloadTarget } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
@@ -46,6 +46,8 @@ export interface ReplicaNodeOptions {
   logRetainEntries?: number;
   /** TLS for the client API; absent = plain HTTP. */
   tls?: TlsFilePaths;
+  /** Mutual TLS for the peer listener and this replica's requests to its peers; absent = plain HTTP. */
+  peerTls?: TlsFilePaths;
   /** The shared cluster key (cluster-key.ts); absent = the peer listener is not authenticated. */
   clusterKey?: Buffer;
 }
@@ -68,9 +70,15 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
+  const peerTls = options.peerTls === undefined ? undefined : await readTlsFiles(options.peerTls, PEER_TLS_FLAGS);
   const scheme = tls === undefined ? 'http' : 'https';
-  const peerClient = peerClientOf(config, options.clusterKey);
-  warnAboutOpenListeners(logger, { host: endpoint.host, tls: tls !== undefined, clusterKey: options.clusterKey !== undefined });
+  const peerClient = peerClientOf(config, options.clusterKey, peerTls);
+  warnAboutOpenListeners(logger, {
+    host: endpoint.host,
+    tls: tls !== undefined,
+    peerTls: peerTls !== undefined,
+    clusterKey: options.clusterKey !== undefined,
+  });
   const addresses = await resolvePeerAddresses(config);
   const runtimeTiming = { ...REPLICA_TIMING, logRetainEntries: options.logRetainEntries ?? REPLICA_TIMING.logRetainEntries };
 
@@ -107,7 +115,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       state: store.state,
       reads: store.reads,
       snapshots: {
-        fetch: (from) => fetchSnapshot(peerClient.baseUrlOf(from), `${dataDir}.snapshot-incoming`, peerClient.headers),
+        fetch: (from) => fetchSnapshot(peerClient, from, `${dataDir}.snapshot-incoming`),
       },
       network: {
         send(to, bytes) {
@@ -177,21 +185,26 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     logger,
     registry: metrics.registry,
     ...(options.clusterKey === undefined ? {} : { clusterKey: options.clusterKey }),
+    ...(peerTls === undefined ? {} : { tls: peerTls }),
     snapshot: () => store.state.snapshot(),
     ready: () => replica.service.health().ready,
     leaseRemainingMs: (lease) => replica.leaseCountdown.remainingMs(lease),
   });
   await peerHttp.listen({ host: endpoint.host, port: peerPortOf(endpoint) });
   await http.listen({ host: endpoint.host, port: endpoint.httpPort });
-  // Fastify types its server as http.Server; with `tls` it is an https.Server, a tls.Server.
-  const stopReload = reloadOnSighup(
-    options.tls === undefined ? null : { server: http.server as unknown as TlsServer, paths: options.tls },
-    logger,
-  );
+  // Fastify types its servers as http.Server; with TLS each is an https.Server, a tls.Server.
+  const reloadTargets: TlsReloadTarget[] = [];
+  if (options.tls !== undefined)
+    reloadTargets.push({ name: 'client', server: http.server as unknown as TlsServer, paths: options.tls, flags: TLS_FLAGS });
+  if (options.peerTls !== undefined) {
+    const server = peerHttp.server as unknown as TlsServer;
+    reloadTargets.push({ name: 'peer', server, paths: options.peerTls, flags: PEER_TLS_FLAGS, onReload: (m) => peerClient.useTls(m) });
+  }
+  const stopReload = reloadOnSighup(reloadTargets, logger);
   logger.info(
     {
       http: `${scheme}://${endpoint.host}:${endpoint.httpPort}`,
-      peer: `http://${endpoint.host}:${peerPortOf(endpoint)}`,
+      peer: `${peerTls === undefined ? 'http' : 'https'}://${endpoint.host}:${peerPortOf(endpoint)}`,
       udp: endpoint.udpPort,
     },
     'replica serving',
@@ -206,6 +219,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       stopping.abort(); // the root token bootstrap, if it still retries
       await http.close();
       await peerHttp.close();
+      await peerClient.close();
       await closeUdpSocket(socket);
       if (groupSocket !== null) await closeUdpSocket(groupSocket);
       await stopped;

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
+import type { PeerClient } from './peer-client.js';
 import type { SnapshotRecord } from '../store/snapshot.js';
 import type { StagedSnapshot } from './ports.js';
 
@@ -57,23 +57,15 @@ export async function* parseFrames(chunks: AsyncIterable<Uint8Array>): AsyncGene
   if (buffered.length > 0) throw new Error(`snapshot stream ended inside a frame (${buffered.length} bytes left)`);
 }
 
-/** Fetches a peer's whole snapshot into `stagingPath` and checks every frame before handing it over;
- *  `headers` authenticate this replica to the peer listener (peer-client.ts). */
-export async function fetchSnapshot(
-  peerBaseUrl: string,
-  stagingPath: string,
-  headers: Readonly<Record<string, string>>,
-): Promise<StagedSnapshot> {
+/** Fetches replica `from`'s whole snapshot from its peer listener into `stagingPath` and checks every
+ *  frame before handing it over. */
+export async function fetchSnapshot(peers: PeerClient, from: number, stagingPath: string): Promise<StagedSnapshot> {
   const discard = (): Promise<void> => rm(stagingPath, { force: true });
   try {
-    const res = await request(`${peerBaseUrl}${SNAPSHOT_PATH}`, {
-      headers,
-      headersTimeout: SNAPSHOT_TIMEOUT_MS,
-      bodyTimeout: SNAPSHOT_TIMEOUT_MS,
-    });
+    const res = await peers.get(from, SNAPSHOT_PATH, SNAPSHOT_TIMEOUT_MS);
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new Error(`snapshot from ${peerBaseUrl} answered ${res.statusCode}`);
+      throw new Error(`snapshot from ${peers.baseUrlOf(from)} answered ${res.statusCode}`);
     }
     await pipeline(res.body, createWriteStream(stagingPath));
     // A whole, well-formed stream before anything is replaced (parseFrames throws on a torn one).

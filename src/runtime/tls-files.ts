@@ -23,7 +23,15 @@ export interface TlsServerMaterial extends SecureContextOptions {
 }
 
 /** The flags (and env variables) the paths come from, for error messages. */
-export const TLS_FLAGS = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca' } as const;
+export interface TlsFlagNames {
+  cert: string;
+  key: string;
+  clientCa: string;
+}
+export const TLS_FLAGS: TlsFlagNames = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca' };
+/** The peer listener's: its certificate is also the one this replica presents to its peers, and the CA
+ *  both what their certificates must be signed by and what theirs must be (mutual TLS, docs/security.md). */
+export const PEER_TLS_FLAGS: TlsFlagNames = { cert: '--peer-tls-cert', key: '--peer-tls-key', clientCa: '--peer-tls-ca' };
 
 /** Builds a secure context once to find what is wrong; Node's messages name the part, not the file. */
 function checkContext(options: SecureContextOptions, blame: string): void {
@@ -43,13 +51,13 @@ function checkCertificate(pem: Buffer, blame: string): void {
   }
 }
 
-export async function readTlsFiles(paths: TlsFilePaths): Promise<TlsServerMaterial> {
-  const cert = await readFlagFile(TLS_FLAGS.cert, paths.cert);
-  const key = await readFlagFile(TLS_FLAGS.key, paths.key);
-  const ca = paths.clientCa === undefined ? undefined : await readFlagFile(TLS_FLAGS.clientCa, paths.clientCa);
-  checkContext({ cert }, `${TLS_FLAGS.cert} ${paths.cert} is not a PEM certificate`);
-  checkContext({ key }, `${TLS_FLAGS.key} ${paths.key} is not a PEM private key`);
-  checkContext({ cert, key }, `${TLS_FLAGS.key} ${paths.key} does not belong to the certificate in ${TLS_FLAGS.cert} ${paths.cert}`);
-  if (ca !== undefined) checkCertificate(ca, `${TLS_FLAGS.clientCa} ${paths.clientCa} is not a PEM CA certificate`);
+export async function readTlsFiles(paths: TlsFilePaths, flags: TlsFlagNames = TLS_FLAGS): Promise<TlsServerMaterial> {
+  const cert = await readFlagFile(flags.cert, paths.cert);
+  const key = await readFlagFile(flags.key, paths.key);
+  const ca = paths.clientCa === undefined ? undefined : await readFlagFile(flags.clientCa, paths.clientCa);
+  checkContext({ cert }, `${flags.cert} ${paths.cert} is not a PEM certificate`);
+  checkContext({ key }, `${flags.key} ${paths.key} is not a PEM private key`);
+  checkContext({ cert, key }, `${flags.key} ${paths.key} does not belong to the certificate in ${flags.cert} ${paths.cert}`);
+  if (ca !== undefined) checkCertificate(ca, `${flags.clientCa} ${paths.clientCa} is not a PEM CA certificate`);
   return { cert, key, ...(ca === undefined ? {} : { ca }), requestCert: ca !== undefined, rejectUnauthorized: ca !== undefined };
 }

@@ -4,28 +4,34 @@
 // a replica, TLS or not, so `systemctl reload` is always safe.
 import type { Server } from 'node:tls';
 import type { Logger } from 'pino';
-import { readTlsFiles, type TlsFilePaths } from './tls-files.js';
+import { readTlsFiles, type TlsFilePaths, type TlsFlagNames, type TlsServerMaterial } from './tls-files.js';
 
 export interface TlsReloadTarget {
+  /** Which listener, for the log. */
+  name: string;
   server: Server;
   paths: TlsFilePaths;
+  flags: TlsFlagNames;
+  /** Also told the new files (the peer client presents the same certificate). */
+  onReload?(material: TlsServerMaterial): void;
 }
 
-/** Starts listening for SIGHUP; the returned function stops it. `target` null: plain HTTP, nothing to reload. */
-export function reloadOnSighup(target: TlsReloadTarget | null, logger: Logger): () => void {
-  const reload = (): void => {
-    if (target === null) {
-      logger.info('SIGHUP: no TLS certificate to reload');
-      return;
-    }
-    const { server, paths } = target;
-    readTlsFiles(paths).then(
+/** Starts listening for SIGHUP; the returned function stops it. No targets: plain HTTP, nothing to reload. */
+export function reloadOnSighup(targets: readonly TlsReloadTarget[], logger: Logger): () => void {
+  const reloadOne = ({ name, server, paths, flags, onReload }: TlsReloadTarget): void => {
+    readTlsFiles(paths, flags).then(
       (material) => {
         server.setSecureContext(material);
-        logger.info({ cert: paths.cert, key: paths.key, clientCa: paths.clientCa ?? null }, 'tls certificate reloaded');
+        onReload?.(material);
+        logger.info({ listener: name, cert: paths.cert, key: paths.key, clientCa: paths.clientCa ?? null }, 'tls certificate reloaded');
       },
-      (err: Error) => logger.error({ err: { message: err.message } }, 'tls reload failed; keeping the previous certificate'),
+      (err: Error) =>
+        logger.error({ listener: name, err: { message: err.message } }, 'tls reload failed; keeping the previous certificate'),
     );
+  };
+  const reload = (): void => {
+    if (targets.length === 0) logger.info('SIGHUP: no TLS certificate to reload');
+    for (const target of targets) reloadOne(target);
   };
   process.on('SIGHUP', reload);
   return () => process.off('SIGHUP', reload);

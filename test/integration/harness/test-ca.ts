@@ -1,5 +1,5 @@
 // A throwaway certificate authority for TLS tests, made with openssl in a temp folder at test time (no
-// private key is committed): a CA, server certificates for 127.0.0.1 and client certificates it signed.
+// private key is committed): a CA, server, client and peer certificates for 127.0.0.1 it signed.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ export interface TestCa {
   issueServer(name: string): Promise<IssuedCert>;
   /** A client certificate with common name `name`. */
   issueClient(name: string): Promise<IssuedCert>;
+  /** A replica's peer certificate: served by its peer listener and presented to the others' (both uses). */
+  issuePeer(name: string): Promise<IssuedCert>;
   remove(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function createTestCa(): Promise<TestCa> {
     caCert,
     issueServer: (name) => issue(name, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'),
     issueClient: (name) => issue(name, 'extendedKeyUsage=clientAuth\n'),
+    issuePeer: (name) => issue(name, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n'),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

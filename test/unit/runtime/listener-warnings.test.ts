@@ -1,5 +1,5 @@
 // Proves the startup warnings: a listener on a non-loopback address without TLS, or a peer listener
-// there without a cluster key, is warned about; loopback and protected listeners are not. How: a real
+// there without a cluster key or TLS, is warned about; loopback and protected listeners are not. How: a real
 // pino logger writing JSON lines into memory.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -33,13 +33,20 @@ describe('listener warnings', () => {
   });
 
   it('warns about each unprotected listener on a non-loopback address, and only then', () => {
-    const open = warningsFor({ host: '10.0.0.5', tls: false, clusterKey: false });
+    const open = warningsFor({ host: '10.0.0.5', tls: false, peerTls: false, clusterKey: false });
     expect(open).toEqual([
       expect.stringMatching(/client API .* without TLS/),
       expect.stringMatching(/peer listener .* without a cluster key/),
     ]);
-    expect(warningsFor({ host: '10.0.0.5', tls: true, clusterKey: false })).toEqual([expect.stringMatching(/peer listener/)]);
-    expect(warningsFor({ host: '10.0.0.5', tls: true, clusterKey: true })).toEqual([]);
-    expect(warningsFor({ host: '127.0.0.1', tls: false, clusterKey: false })).toEqual([]);
+    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: false, clusterKey: false })).toEqual([
+      expect.stringMatching(/peer listener/),
+    ]);
+    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: false, clusterKey: true })).toEqual([
+      expect.stringMatching(/peer listener runs without TLS/),
+    ]);
+    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: true, clusterKey: true })).toEqual([]);
+    // Peer TLS alone authenticates the peers (by certificate).
+    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: true, clusterKey: false })).toEqual([]);
+    expect(warningsFor({ host: '127.0.0.1', tls: false, peerTls: false, clusterKey: false })).toEqual([]);
   });
 });
