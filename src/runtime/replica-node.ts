@@ -28,6 +28,8 @@ import { reloadOnSighup } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
+import { DatagramGuard } from './datagram-guard.js';
+import { DATAGRAM_TAG_BYTES } from './datagram-mac.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { bootstrapRootToken } from './root-token.js';
 
@@ -46,7 +48,8 @@ export interface ReplicaNodeOptions {
   logRetainEntries?: number;
   /** TLS for the client API; absent = plain HTTP. */
   tls?: TlsFilePaths;
-  /** The shared cluster key (cluster-key.ts); absent = the peer listener is not authenticated. */
+  /** The shared cluster key (cluster-key.ts): it authenticates the peer listener and every datagram
+   *  (datagram-mac.ts); absent = neither is authenticated. */
   clusterKey?: Buffer;
 }
 
@@ -86,6 +89,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const socket = await bindUdpSocket(endpoint.host, endpoint.udpPort);
   socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
   let unknownSourceDrops = 0;
+  const guard = options.clusterKey === undefined ? null : new DatagramGuard(options.clusterKey, false);
   let closing: Promise<void> | null = null;
   let metrics: ReturnType<typeof createReplicaMetrics> | null = null;
 
@@ -96,7 +100,8 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       replicaIds: config.replicas.map((r) => r.id),
       sequencerIds: config.sequencers.map((s) => s.id),
       durability: config.durability,
-      datagramBytesMax: config.datagramBytesMax,
+      // A REQUEST's tag counts against the sequencer's datagramBytesMax; the submitter's limit leaves room for it.
+      datagramBytesMax: config.datagramBytesMax - (guard === null ? 0 : DATAGRAM_TAG_BYTES),
       protocolTiming: PROTOCOL_TIMING,
       runtimeTiming,
       clientId: randomInt(1, U32_MAX),
@@ -112,7 +117,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       network: {
         send(to, bytes) {
           const address = addresses.addressOf(to);
-          socket.send(bytes, address.port, address.host);
+          socket.send(guard === null ? bytes : guard.sign(bytes), address.port, address.host);
         },
       },
       clock: realClock,
@@ -135,7 +140,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       unknownSourceDrops += 1;
       return;
     }
-    replica.receive(from, bytes);
+    if (guard === null) return replica.receive(from, bytes);
+    // Checked before the protocol sees anything of it; a drop is counted by reason (datagram-guard.ts).
+    const admitted = guard.admit(bytes);
+    if (admitted !== null) replica.receive(from, admitted);
   };
   socket.on('message', onDatagram);
   // With a group, the sequencer's fan-outs arrive by multicast; everything else still by unicast.
@@ -152,7 +160,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   metrics = createReplicaMetrics({
     soft: () => replica.soft(),
     counters: () => replica.machine.counters(),
-    unknownSourceDrops: () => unknownSourceDrops,
+    receiveDrops: () => ({ 'unknown-source': unknownSourceDrops, ...(guard?.drops() ?? { 'mac-missing': 0, 'mac-mismatch': 0 }) }),
     requestsInFlight: () => replica.submitter.inFlightCount,
   });
   const txnOpsMax = options.api?.txnOpsMax;
@@ -211,7 +219,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       await stopped;
       await bootstrap; // its submit was answered by the stop
       await store.close();
-      logger.info({ unknownSourceDrops, counters: replica.machine.counters() }, 'replica stopped');
+      logger.info({ unknownSourceDrops, macDrops: guard?.drops(), counters: replica.machine.counters() }, 'replica stopped');
     })();
     return closing;
   }

@@ -43,6 +43,9 @@ export async function startXdpDataPlane(options: {
   endpoint: SequencerEndpoint;
   addresses: PeerAddresses;
   incarnation: number;
+  /** Every ACK carries a MAC the kernel cannot check (datagram-mac.ts): its tag makes it too long for the
+   *  kernel to aggregate, so this process aggregates every session's ACKs from the session's start. */
+  tagged: boolean;
   logger: Logger;
   /** The sequencer host's clock, on which copies' stamp times are given. */
   nowMs: () => number;
@@ -134,6 +137,10 @@ export async function startXdpDataPlane(options: {
           // The aggregate first: the session is the kernel's signal that everything for it is in place.
           program.writeAcks({ session, commit: 0, throughs: replicaIds.map(() => 0) });
           program.startSession({ session, view, incarnation, seqLast: state.seqLast });
+          if (options.tagged) {
+            program.handOverAcks(session);
+            acksHandedOver = true;
+          }
         }
         if (acksHandedOver && state.commit !== commit) {
           commit = state.commit;
