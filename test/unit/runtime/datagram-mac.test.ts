@@ -8,13 +8,7 @@ import { decodeDatagram, encodeDatagram, encodeNoopsBody } from '../../../src/mr
 import { stampOrdered } from '../../../src/sequencer/frames.js';
 import { peerAuthorizationOf } from '../../../src/runtime/cluster-key.js';
 import { DatagramGuard } from '../../../src/runtime/datagram-guard.js';
-import {
-  checkDatagramTag,
-  DATAGRAM_TAG_BYTES,
-  datagramKeyOf,
-  signDatagram,
-  stripDatagramTag,
-} from '../../../src/runtime/datagram-mac.js';
+import { checkDatagramTag, DATAGRAM_TAG_BYTES, datagramKeyOf, signDatagram, stripDatagramTag } from '../../../src/runtime/datagram-mac.js';
 
 const CLUSTER_KEY = Buffer.from('a cluster key of more than sixteen bytes');
 const OTHER_KEY = Buffer.from('another cluster key, same length, no!!!');
@@ -94,7 +88,8 @@ describe('datagram MAC', () => {
     expect(decodeDatagram(ordered).header).toMatchObject({ type: MessageType.ORDERED, session: 4, seq: 99, requestId: 41, sender: 9 });
     expect(checkDatagramTag(KEY, ordered)).toBeNull();
     // The operation, the submitter's identity and the length stay covered after stamping.
-    for (const offset of [32, 40, 48, HEADER_BYTES]) expect(checkDatagramTag(KEY, flipped(ordered, offset)), `byte ${offset}`).not.toBeNull();
+    for (const offset of [32, 40, 48, HEADER_BYTES])
+      expect(checkDatagramTag(KEY, flipped(ordered, offset)), `byte ${offset}`).not.toBeNull();
   });
 });
 
