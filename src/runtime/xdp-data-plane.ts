@@ -43,8 +43,8 @@ export async function startXdpDataPlane(options: {
   endpoint: SequencerEndpoint;
   addresses: PeerAddresses;
   incarnation: number;
-  /** Every ACK carries a MAC the kernel cannot check (datagram-mac.ts): its tag makes it too long for the
-   *  kernel to aggregate, so this process aggregates every session's ACKs from the session's start. */
+  /** Datagrams carry MACs the kernel cannot check (datagram-mac.ts): this process aggregates every
+   *  session's ACKs and answers its RETRANSMITs from the session's start, after checking them. */
   tagged: boolean;
   logger: Logger;
   /** The sequencer host's clock, on which copies' stamp times are given. */
@@ -133,14 +133,13 @@ export async function startXdpDataPlane(options: {
         if (state.session !== session || state.view !== view) {
           ({ session, view } = state);
           commit = 0;
-          acksHandedOver = false;
+          // With MACs the kernel judges no ACK or RETRANSMIT of the session, not even an untagged forgery
+          // that its checks would take: owning the session before the kernel serves it passes them all up.
+          acksHandedOver = options.tagged;
+          if (options.tagged) program.handOverAcks(session);
           // The aggregate first: the session is the kernel's signal that everything for it is in place.
           program.writeAcks({ session, commit: 0, throughs: replicaIds.map(() => 0) });
           program.startSession({ session, view, incarnation, seqLast: state.seqLast });
-          if (options.tagged) {
-            program.handOverAcks(session);
-            acksHandedOver = true;
-          }
         }
         if (acksHandedOver && state.commit !== commit) {
           commit = state.commit;
