@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Server as TlsServer } from 'node:tls';
-import { peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
+import { ConfigError, peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
@@ -68,6 +68,13 @@ function findReplica(config: ClusterConfig, id: number): ReplicaEndpoint {
 export async function startReplicaNode(options: ReplicaNodeOptions): Promise<ReplicaNode> {
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
+  // Sequencers whose ORDERED must end in a stamp tag (docs/security.md); they need every replica keyed.
+  const stampTaggers = new Set(config.sequencers.filter((s) => s.stampMac === true).map((s) => s.id));
+  if (stampTaggers.size > 0 && options.clusterKey === undefined) {
+    throw new ConfigError(
+      `sequencers ${[...stampTaggers].join(', ')} have stampMac in the cluster config: give every replica the cluster key`,
+    );
+  }
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
@@ -100,8 +107,9 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       replicaIds: config.replicas.map((r) => r.id),
       sequencerIds: config.sequencers.map((s) => s.id),
       durability: config.durability,
-      // A REQUEST's tag counts against the sequencer's datagramBytesMax; the submitter's limit leaves room for it.
-      datagramBytesMax: config.datagramBytesMax - (guard === null ? 0 : DATAGRAM_TAG_BYTES),
+      // Tags count against datagramBytesMax: the submitter's limit leaves room for its own and, where a
+      // sequencer tags its stamps, for that one on the ORDERED.
+      datagramBytesMax: config.datagramBytesMax - (guard === null ? 0 : DATAGRAM_TAG_BYTES * (stampTaggers.size > 0 ? 2 : 1)),
       protocolTiming: PROTOCOL_TIMING,
       runtimeTiming,
       clientId: randomInt(1, U32_MAX),
@@ -142,7 +150,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     }
     if (guard === null) return replica.receive(from, bytes);
     // Checked before the protocol sees anything of it; a drop is counted by reason (datagram-guard.ts).
-    const admitted = guard.admit(bytes);
+    const admitted = guard.admit(bytes, 'sequencer' in from && stampTaggers.has(from.sequencer));
     if (admitted !== null) replica.receive(from, admitted);
   };
   socket.on('message', onDatagram);

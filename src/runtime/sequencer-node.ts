@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ClusterConfig } from '../config/cluster.js';
+import { ConfigError, type ClusterConfig } from '../config/cluster.js';
 import { MessageType, U32_MAX } from '../mrtom/header.js';
 import { createSequencer } from '../sequencer/state.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
@@ -61,12 +61,26 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const socket = await bindUdpSocket(endpoint.host, endpoint.port);
   const { multicast } = config;
   if (multicast !== undefined) sendMulticastVia(socket, endpoint.host);
+  if (endpoint.stampMac === true && opts.clusterKey === undefined) {
+    throw new ConfigError(`sequencer ${sequencerId} has stampMac in the cluster config: give it the cluster key (--cluster-key-file)`);
+  }
+  if (endpoint.stampMac === true && opts.xdp !== undefined) {
+    throw new ConfigError(
+      `sequencer ${sequencerId} has stampMac in the cluster config: the XDP plane stamps in the kernel, which holds no key`,
+    );
+  }
   const incarnation = randomInt(1, U32_MAX);
   // REQUESTs keep their submitter's tag: the ORDERED stamped from one carries it to the replicas.
   const guard = opts.clusterKey === undefined ? null : new DatagramGuard(opts.clusterKey, true);
   const tagged = guard !== null;
-  // What this process originates (COMMIT, HEARTBEAT) is tagged; an ORDERED or its copy already is.
-  const seal = (bytes: Uint8Array): Uint8Array => (guard === null || bytes[3] === MessageType.ORDERED ? bytes : guard.sign(bytes));
+  // What this process originates (COMMIT, HEARTBEAT) is tagged; an ORDERED or its copy carries its
+  // submitter's tag, and with stampMac a stamp tag after it.
+  const stampMac = endpoint.stampMac === true;
+  const seal = (bytes: Uint8Array): Uint8Array => {
+    if (guard === null) return bytes;
+    if (bytes[3] !== MessageType.ORDERED) return guard.sign(bytes);
+    return stampMac ? guard.signStamped(bytes) : bytes;
+  };
   const xdp =
     opts.xdp === undefined
       ? null

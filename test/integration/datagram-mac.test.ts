@@ -1,9 +1,10 @@
 // Proves that with a cluster key, a forged datagram never reaches the protocol: one of the right format
 // under another key, one without a tag, and one from an address outside the cluster config are each
 // dropped and counted by reason in the /metrics of the sequencer and of a replica, nothing is stamped or
-// appended, and the keyed cluster serves writes before and after. How: real processes on loopback; the
-// forgeries are sent from stopped members' own addresses (replica 3's, then the sequencer's), built from
-// a genuine ORDERED those addresses receive, so that each is one the protocol would otherwise take.
+// appended, and the keyed cluster serves writes before and after; with stampMac, a genuine operation
+// re-stamped at another seq is refused too. How: real processes on loopback; the forgeries are sent from
+// stopped members' own addresses (replica 3's, then the sequencer's), built from a genuine ORDERED those
+// addresses receive, so that each is one the protocol would otherwise take (docs/security.md).
 import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
 import { MessageType, type Header } from '../../src/mrtom/header.js';
-import { checkDatagramTag, datagramKeyOf, signDatagram, stripDatagramTag } from '../../src/runtime/datagram-mac.js';
+import {
+  checkDatagramTag,
+  checkStampTag,
+  datagramKeyOf,
+  signDatagram,
+  signStamp,
+  stampKeyOf,
+  stripDatagramTag,
+} from '../../src/runtime/datagram-mac.js';
 import { bindUdpSocket, closeUdpSocket } from '../../src/runtime/udp.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { get, put } from './harness/http.js';
@@ -20,7 +29,10 @@ import { waitFor } from './harness/wait.js';
 
 const CLUSTER_KEY = 'the datagram test cluster key, 32+ bytes';
 const KEY = datagramKeyOf(Buffer.from(CLUSTER_KEY));
-const WRONG_KEY = datagramKeyOf(Buffer.from('a key this cluster does not hold, 32+ bytes'));
+const STAMP_KEY = stampKeyOf(Buffer.from(CLUSTER_KEY));
+const WRONG_CLUSTER_KEY = Buffer.from('a key this cluster does not hold, 32+ bytes');
+const WRONG_KEY = datagramKeyOf(WRONG_CLUSTER_KEY);
+const WRONG_STAMP_KEY = stampKeyOf(WRONG_CLUSTER_KEY);
 const DEADLINE_MS = 15_000;
 const REASONS = ['mac-mismatch', 'mac-missing', 'unknown-source'] as const;
 
@@ -56,11 +68,12 @@ async function waitForDrops(baseUrl: string, metric: string, expected: Counts): 
   expect(await dropsOf(baseUrl, metric)).toEqual(expected);
 }
 
-const plus = (counts: Counts, n: number): Counts => ({
-  'mac-mismatch': counts['mac-mismatch'] + n,
-  'mac-missing': counts['mac-missing'] + n,
-  'unknown-source': counts['unknown-source'] + n,
+const plus = (counts: Counts, more: Counts): Counts => ({
+  'mac-mismatch': counts['mac-mismatch'] + more['mac-mismatch'],
+  'mac-missing': counts['mac-missing'] + more['mac-missing'],
+  'unknown-source': counts['unknown-source'] + more['unknown-source'],
 });
+const ONE_EACH: Counts = { 'mac-mismatch': 1, 'mac-missing': 1, 'unknown-source': 1 };
 
 /** `ordered` (an ORDERED without its tag) with header fields replaced. */
 function rewritten(ordered: Buffer, fields: Partial<Header>): Buffer {
@@ -68,14 +81,14 @@ function rewritten(ordered: Buffer, fields: Partial<Header>): Buffer {
   return encodeDatagram({ ...header, ...fields }, body);
 }
 
-describe('datagram MAC on a keyed cluster', () => {
+describe.each([{ stampMac: false }, { stampMac: true }])('datagram MAC on a keyed cluster, stampMac $stampMac', ({ stampMac }) => {
   let cluster: TestCluster;
   let keyDir: string;
   beforeAll(async () => {
     keyDir = await mkdtemp(join(tmpdir(), 'mrtom-key-'));
     const keyFile = join(keyDir, 'cluster.key');
     await writeFile(keyFile, `${CLUSTER_KEY}\n`, { mode: 0o600 });
-    cluster = await startTestCluster({ clusterKeyFile: keyFile });
+    cluster = await startTestCluster({ clusterKeyFile: keyFile, stampMac });
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -105,10 +118,13 @@ describe('datagram MAC on a keyed cluster', () => {
       async () => asReplica3.received.find((b) => b[3] === MessageType.COMMIT || b[3] === MessageType.HEARTBEAT),
       DEADLINE_MS,
     );
-    // The ORDERED carries its submitter's tag through the stamping, and the sequencer tags its notices.
-    expect(checkDatagramTag(KEY, ordered)).toBeNull();
+    // The ORDERED carries its submitter's tag through the stamping (and then, with stampMac, the
+    // sequencer's stamp tag), and the sequencer tags its notices.
+    expect(checkStampTag(STAMP_KEY, ordered)).toBe(stampMac ? null : 'mac-mismatch');
+    const submitted = stampMac ? stripDatagramTag(Buffer.from(ordered)) : Buffer.from(ordered);
+    expect(checkDatagramTag(KEY, submitted)).toBeNull();
     expect(checkDatagramTag(KEY, notice)).toBeNull();
-    const plain = stripDatagramTag(Buffer.from(ordered));
+    const plain = stripDatagramTag(submitted);
     const stamp = decodeDatagram(plain).header;
 
     // At the sequencer: a REQUEST under another key and an untagged ACK from replica 3's address, and a
@@ -128,15 +144,19 @@ describe('datagram MAC on a keyed cluster', () => {
     await send(asReplica3.socket, signDatagram(WRONG_KEY, request), sequencer.port);
     await send(asReplica3.socket, ack, sequencer.port);
     await send(stranger, signDatagram(KEY, request), sequencer.port);
-    await waitForDrops(sequencerUrl, 'mrtom_sequencer_datagrams_dropped_total', plus(sequencerDrops, 1));
+    await waitForDrops(sequencerUrl, 'mrtom_sequencer_datagrams_dropped_total', plus(sequencerDrops, ONE_EACH));
     expect(await scrapeSeries(sequencerUrl, 'mrtom_sequencer_stamped_total')).toBe(stamped);
 
     // At the replicas, from the sequencer's address with the sequencer stopped (within the second before
     // the leader gives up on it): the next seq of the session under another key, an untagged COMMIT for
-    // it, and that seq correctly tagged (the genuine submitter tag) from an address outside the config.
+    // it, and that seq correctly tagged (the genuine submitter tag) from an address outside the config;
+    // with stampMac also from the sequencer's address: without it, that is the re-stamping which the
+    // submitter's tag cannot refuse (docs/security.md).
     await cluster.kill('sequencer-1');
     const asSequencer = await listen(sequencer.port);
     const next = rewritten(plain, { seq: stamp.seq + 1 });
+    const restamped = signDatagram(KEY, next);
+    const forged = stampMac ? signStamp(WRONG_STAMP_KEY, signDatagram(WRONG_KEY, next)) : signDatagram(WRONG_KEY, next);
     const commit = encodeDatagram({
       ...stamp,
       type: MessageType.COMMIT,
@@ -154,12 +174,14 @@ describe('datagram MAC on a keyed cluster', () => {
       })),
     );
     for (const { port } of before) {
-      await send(asSequencer.socket, signDatagram(WRONG_KEY, next), port);
+      await send(asSequencer.socket, forged, port);
       await send(asSequencer.socket, commit, port);
-      await send(stranger, signDatagram(KEY, next), port);
+      await send(stranger, stampMac ? signStamp(STAMP_KEY, restamped) : restamped, port);
+      if (stampMac) await send(asSequencer.socket, restamped, port);
     }
+    const expected = stampMac ? { ...ONE_EACH, 'mac-mismatch': 2 } : ONE_EACH;
     for (const [i, b] of before.entries()) {
-      await waitForDrops(urls[i]!, 'mrtom_replica_datagrams_dropped_total', plus(b.drops, 1));
+      await waitForDrops(urls[i]!, 'mrtom_replica_datagrams_dropped_total', plus(b.drops, expected));
       expect(await scrapeSeries(urls[i]!, 'mrtom_replica_appended_total')).toBe(b.appended);
       expect(await scrapeSeries(urls[i]!, 'mrtom_replica_applied_slot')).toBe(b.applied);
     }

@@ -32,6 +32,8 @@ export interface TestClusterOptions {
   replicaArgs?: readonly string[];
   /** A file holding the cluster key, given to every replica and sequencer (--cluster-key-file). */
   clusterKeyFile?: string;
+  /** Every sequencer tags its stamps (cluster.json `stampMac`; needs clusterKeyFile). */
+  stampMac?: boolean;
   /** The client API serves HTTPS: the urls say https://, and readiness is asked with this trust. */
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -59,7 +61,11 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const port = await freePortBase(replicas, sequencers);
   const dev = devClusterConfig({ dataDir, port, replicas, sequencers, durability: options.durability ?? 'fsync' });
   const config = validateClusterConfig(
-    options.datagramBytesMax === undefined ? dev : { ...dev, datagramBytesMax: options.datagramBytesMax },
+    {
+      ...dev,
+      ...(options.datagramBytesMax === undefined ? {} : { datagramBytesMax: options.datagramBytesMax }),
+      ...(options.stampMac === true ? { sequencers: dev.sequencers.map((s) => ({ ...s, stampMac: true })) } : {}),
+    },
     'test cluster config',
   );
   const configPath = join(dataDir, 'cluster.json');

@@ -1,18 +1,29 @@
 // Proves the datagram MAC (src/runtime/datagram-mac.ts, datagram-guard.ts): a tagged datagram passes only
 // under the same key and unaltered in every byte its sender set, a REQUEST still passes once a sequencer
-// stamped it into an ORDERED (the stamped fields are outside its MAC, nothing else is), and each drop is
-// counted by reason. How: real datagrams from the wire-format encoders and the sequencer's own stampOrdered.
+// stamped it into an ORDERED (the stamped fields are outside its MAC, nothing else is), a stamp tag covers
+// the stamped fields too, and each drop is counted by reason. How: real datagrams from the wire-format
+// encoders and the sequencer's own stampOrdered.
 import { describe, expect, it } from 'vitest';
 import { HEADER_BYTES, MessageType, type Header } from '../../../src/mrtom/header.js';
 import { decodeDatagram, encodeDatagram, encodeNoopsBody } from '../../../src/mrtom/messages.js';
 import { stampOrdered } from '../../../src/sequencer/frames.js';
 import { peerAuthorizationOf } from '../../../src/runtime/cluster-key.js';
 import { DatagramGuard } from '../../../src/runtime/datagram-guard.js';
-import { checkDatagramTag, DATAGRAM_TAG_BYTES, datagramKeyOf, signDatagram, stripDatagramTag } from '../../../src/runtime/datagram-mac.js';
+import {
+  checkDatagramTag,
+  checkStampTag,
+  DATAGRAM_TAG_BYTES,
+  datagramKeyOf,
+  signDatagram,
+  signStamp,
+  stampKeyOf,
+  stripDatagramTag,
+} from '../../../src/runtime/datagram-mac.js';
 
 const CLUSTER_KEY = Buffer.from('a cluster key of more than sixteen bytes');
 const OTHER_KEY = Buffer.from('another cluster key, same length, no!!!');
 const KEY = datagramKeyOf(CLUSTER_KEY);
+const STAMP_KEY = stampKeyOf(CLUSTER_KEY);
 
 const REQUEST: Header = { type: MessageType.REQUEST, group: 7, session: 0, view: 0, seq: 0, commit: 0, requestId: 41, sender: 9 };
 const ACK: Header = { type: MessageType.ACK, group: 7, session: 3, view: 2, seq: 120, commit: 0, requestId: 0, sender: 2, incarnation: 5 };
@@ -47,8 +58,10 @@ describe('datagram MAC', () => {
     expect(checkDatagramTag(KEY, signed)).toBe('mac-mismatch');
   });
 
-  it('derives a key that is not the peer listener bearer', () => {
+  it('derives keys that are neither the peer listener bearer nor each other', () => {
     expect(peerAuthorizationOf(CLUSTER_KEY)).not.toContain(KEY.toString('base64url'));
+    expect(peerAuthorizationOf(CLUSTER_KEY)).not.toContain(STAMP_KEY.toString('base64url'));
+    expect(STAMP_KEY).not.toEqual(KEY);
   });
 
   it('calls an untagged datagram mac-missing when it has no room for a tag, mac-mismatch when its body could hold one', () => {
@@ -90,6 +103,37 @@ describe('datagram MAC', () => {
     // The operation, the submitter's identity and the length stay covered after stamping.
     for (const offset of [32, 40, 48, HEADER_BYTES])
       expect(checkDatagramTag(KEY, flipped(ordered, offset)), `byte ${offset}`).not.toBeNull();
+  });
+});
+
+describe('stamp tag', () => {
+  const request = signDatagram(KEY, encodeDatagram(REQUEST, OPERATION));
+  const stamp = { group: 7, session: 4, view: 3, seq: 99, commit: 97, incarnation: 12 };
+  const ordered = Buffer.from(stampOrdered(request, decodeDatagram(request).header, stamp));
+
+  it('covers every byte of the ORDERED, the stamped fields and the submitter tag included', () => {
+    const tagged = signStamp(STAMP_KEY, ordered);
+    expect(checkStampTag(STAMP_KEY, tagged)).toBeNull();
+    for (let offset = 0; offset < tagged.byteLength; offset++) {
+      expect(checkStampTag(STAMP_KEY, flipped(tagged, offset)), `byte ${offset}`).not.toBeNull();
+    }
+    expect(checkStampTag(KEY, tagged)).toBe('mac-mismatch');
+  });
+
+  it('refuses, where stamps must be tagged, a genuine ORDERED re-stamped without one, and admits the tagged one', () => {
+    const replica = new DatagramGuard(CLUSTER_KEY, false);
+    const restamped = Buffer.from(stampOrdered(request, decodeDatagram(request).header, { ...stamp, seq: 100 }));
+    expect(checkDatagramTag(KEY, restamped)).toBeNull(); // the submitter's tag alone cannot tell
+    expect(replica.admit(Buffer.from(restamped), true)).toBeNull();
+    expect(replica.admit(Buffer.from(signStamp(datagramKeyOf(OTHER_KEY), restamped)), true)).toBeNull();
+    const admitted = replica.admit(Buffer.from(signStamp(STAMP_KEY, ordered)), true);
+    expect(decodeDatagram(admitted!)).toEqual(decodeDatagram(stripDatagramTag(Buffer.from(ordered))));
+    expect(replica.drops()).toEqual({ 'mac-missing': 0, 'mac-mismatch': 2 });
+  });
+
+  it('is what a sequencer guard appends to an ORDERED it sends', () => {
+    const sequencer = new DatagramGuard(CLUSTER_KEY, true);
+    expect(sequencer.signStamped(ordered)).toEqual(signStamp(STAMP_KEY, ordered));
   });
 });
 
