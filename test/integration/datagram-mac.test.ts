@@ -12,15 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
 import { MessageType, type Header } from '../../src/mrtom/header.js';
-import {
-  checkDatagramTag,
-  checkStampTag,
-  datagramKeyOf,
-  signDatagram,
-  signStamp,
-  stampKeyOf,
-  stripDatagramTag,
-} from '../../src/runtime/datagram-mac.js';
+import * as mac from '../../src/runtime/datagram-mac.js';
 import { bindUdpSocket, closeUdpSocket } from '../../src/runtime/udp.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { get, put } from './harness/http.js';
@@ -28,11 +20,11 @@ import { scrapeSeries } from './harness/metrics.js';
 import { waitFor } from './harness/wait.js';
 
 const CLUSTER_KEY = 'the datagram test cluster key, 32+ bytes';
-const KEY = datagramKeyOf(Buffer.from(CLUSTER_KEY));
-const STAMP_KEY = stampKeyOf(Buffer.from(CLUSTER_KEY));
+const KEY = mac.datagramKeyOf(Buffer.from(CLUSTER_KEY));
+const STAMP_KEY = mac.stampKeyOf(Buffer.from(CLUSTER_KEY));
 const WRONG_CLUSTER_KEY = Buffer.from('a key this cluster does not hold, 32+ bytes');
-const WRONG_KEY = datagramKeyOf(WRONG_CLUSTER_KEY);
-const WRONG_STAMP_KEY = stampKeyOf(WRONG_CLUSTER_KEY);
+const WRONG_KEY = mac.datagramKeyOf(WRONG_CLUSTER_KEY);
+const WRONG_STAMP_KEY = mac.stampKeyOf(WRONG_CLUSTER_KEY);
 const DEADLINE_MS = 15_000;
 const REASONS = ['mac-mismatch', 'mac-missing', 'unknown-source'] as const;
 
@@ -120,11 +112,11 @@ describe.each([{ stampMac: false }, { stampMac: true }])('datagram MAC on a keye
     );
     // The ORDERED carries its submitter's tag through the stamping (and then, with stampMac, the
     // sequencer's stamp tag), and the sequencer tags its notices.
-    expect(checkStampTag(STAMP_KEY, ordered)).toBe(stampMac ? null : 'mac-mismatch');
-    const submitted = stampMac ? stripDatagramTag(Buffer.from(ordered)) : Buffer.from(ordered);
-    expect(checkDatagramTag(KEY, submitted)).toBeNull();
-    expect(checkDatagramTag(KEY, notice)).toBeNull();
-    const plain = stripDatagramTag(submitted);
+    expect(mac.checkStampTag(STAMP_KEY, ordered)).toBe(stampMac ? null : 'mac-mismatch');
+    const submitted = stampMac ? mac.stripDatagramTag(Buffer.from(ordered)) : Buffer.from(ordered);
+    expect(mac.checkDatagramTag(KEY, submitted)).toBeNull();
+    expect(mac.checkDatagramTag(KEY, notice)).toBeNull();
+    const plain = mac.stripDatagramTag(submitted);
     const stamp = decodeDatagram(plain).header;
 
     // At the sequencer: a REQUEST under another key and an untagged ACK from replica 3's address, and a
@@ -141,9 +133,9 @@ describe.each([{ stampMac: false }, { stampMac: true }])('datagram MAC on a keye
     const ack = encodeDatagram({ ...stamp, type: MessageType.ACK, commit: 0, requestId: 0, sender: replica3.id });
     const sequencerDrops = await dropsOf(sequencerUrl, 'mrtom_sequencer_datagrams_dropped_total');
     const stamped = await scrapeSeries(sequencerUrl, 'mrtom_sequencer_stamped_total');
-    await send(asReplica3.socket, signDatagram(WRONG_KEY, request), sequencer.port);
+    await send(asReplica3.socket, mac.signDatagram(WRONG_KEY, request), sequencer.port);
     await send(asReplica3.socket, ack, sequencer.port);
-    await send(stranger, signDatagram(KEY, request), sequencer.port);
+    await send(stranger, mac.signDatagram(KEY, request), sequencer.port);
     await waitForDrops(sequencerUrl, 'mrtom_sequencer_datagrams_dropped_total', plus(sequencerDrops, ONE_EACH));
     expect(await scrapeSeries(sequencerUrl, 'mrtom_sequencer_stamped_total')).toBe(stamped);
 
@@ -155,8 +147,8 @@ describe.each([{ stampMac: false }, { stampMac: true }])('datagram MAC on a keye
     await cluster.kill('sequencer-1');
     const asSequencer = await listen(sequencer.port);
     const next = rewritten(plain, { seq: stamp.seq + 1 });
-    const restamped = signDatagram(KEY, next);
-    const forged = stampMac ? signStamp(WRONG_STAMP_KEY, signDatagram(WRONG_KEY, next)) : signDatagram(WRONG_KEY, next);
+    const restamped = mac.signDatagram(KEY, next);
+    const forged = stampMac ? mac.signStamp(WRONG_STAMP_KEY, mac.signDatagram(WRONG_KEY, next)) : mac.signDatagram(WRONG_KEY, next);
     const commit = encodeDatagram({
       ...stamp,
       type: MessageType.COMMIT,
@@ -176,7 +168,7 @@ describe.each([{ stampMac: false }, { stampMac: true }])('datagram MAC on a keye
     for (const { port } of before) {
       await send(asSequencer.socket, forged, port);
       await send(asSequencer.socket, commit, port);
-      await send(stranger, stampMac ? signStamp(STAMP_KEY, restamped) : restamped, port);
+      await send(stranger, stampMac ? mac.signStamp(STAMP_KEY, restamped) : restamped, port);
       if (stampMac) await send(asSequencer.socket, restamped, port);
     }
     const expected = stampMac ? { ...ONE_EACH, 'mac-mismatch': 2 } : ONE_EACH;
