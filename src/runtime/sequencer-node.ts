@@ -46,6 +46,15 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const endpoint = config.sequencers.find((s) => s.id === sequencerId);
   if (endpoint === undefined) throw new Error(`sequencer id ${sequencerId} is not in the cluster config`);
   const logger = opts.logger.child({ sequencer: sequencerId });
+  // Refused before anything is bound: a sequencer that cannot tag its stamps must not serve unnoticed.
+  if (endpoint.stampMac === true && opts.clusterKey === undefined) {
+    throw new ConfigError(`sequencer ${sequencerId} has stampMac in the cluster config: give it the cluster key (--cluster-key-file)`);
+  }
+  if (endpoint.stampMac === true && opts.xdp !== undefined) {
+    throw new ConfigError(
+      `sequencer ${sequencerId} has stampMac in the cluster config: the XDP plane stamps in the kernel, which holds no key`,
+    );
+  }
 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
   // that socket identifies the replica.
@@ -61,14 +70,6 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const socket = await bindUdpSocket(endpoint.host, endpoint.port);
   const { multicast } = config;
   if (multicast !== undefined) sendMulticastVia(socket, endpoint.host);
-  if (endpoint.stampMac === true && opts.clusterKey === undefined) {
-    throw new ConfigError(`sequencer ${sequencerId} has stampMac in the cluster config: give it the cluster key (--cluster-key-file)`);
-  }
-  if (endpoint.stampMac === true && opts.xdp !== undefined) {
-    throw new ConfigError(
-      `sequencer ${sequencerId} has stampMac in the cluster config: the XDP plane stamps in the kernel, which holds no key`,
-    );
-  }
   const incarnation = randomInt(1, U32_MAX);
   // REQUESTs keep their submitter's tag: the ORDERED stamped from one carries it to the replicas.
   const guard = opts.clusterKey === undefined ? null : new DatagramGuard(opts.clusterKey, true);
