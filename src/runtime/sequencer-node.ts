@@ -10,6 +10,7 @@ import { createSequencer } from '../sequencer/state.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { realClock } from './clock.js';
 import { DatagramGuard } from './datagram-guard.js';
+import { warnAboutUnkeyedSequencer } from './listener-warnings.js';
 import { DATAGRAM_MAC_DROP_REASONS, type DatagramMacDropReason } from './datagram-mac.js';
 import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
@@ -55,6 +56,8 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
       `sequencer ${sequencerId} has stampMac in the cluster config: the XDP plane stamps in the kernel, which holds no key`,
     );
   }
+
+  warnAboutUnkeyedSequencer(logger, endpoint.host, opts.clusterKey !== undefined);
 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
   // that socket identifies the replica.
