@@ -1,5 +1,6 @@
-// The security flags of `mrtom-kv replica`: TLS for the client API, TLS and the cluster key of the peer
-// listener, each also read from an env variable.
+// The security flags of `mrtom-kv replica`: TLS for the client API, TLS for the peer listener, and the
+// cluster key (the peer listener's bearer, the datagrams' MAC), each also read from an env variable;
+// `mrtom-kv sequencer` takes the key's.
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/cluster.js';
 import { readClusterKey } from '../runtime/cluster-key.js';
@@ -17,32 +18,48 @@ export interface SecurityFlags {
 }
 
 export function addSecurityOptions(command: Command): Command {
-  return command
-    .addOption(new Option(`${TLS_FLAGS.cert} <file>`, 'PEM certificate (chain) of the client API; turns on HTTPS').env('MRTOM_TLS_CERT'))
-    .addOption(new Option(`${TLS_FLAGS.key} <file>`, `PEM private key of ${TLS_FLAGS.cert}`).env('MRTOM_TLS_KEY'))
-    .addOption(
-      new Option(`${TLS_FLAGS.clientCa} <file>`, 'PEM CA: clients must present a certificate it signed (mutual TLS)').env(
-        'MRTOM_TLS_CLIENT_CA',
+  return addClusterKeyOptions(
+    command
+      .addOption(new Option(`${TLS_FLAGS.cert} <file>`, 'PEM certificate (chain) of the client API; turns on HTTPS').env('MRTOM_TLS_CERT'))
+      .addOption(new Option(`${TLS_FLAGS.key} <file>`, `PEM private key of ${TLS_FLAGS.cert}`).env('MRTOM_TLS_KEY'))
+      .addOption(
+        new Option(`${TLS_FLAGS.clientCa} <file>`, 'PEM CA: clients must present a certificate it signed (mutual TLS)').env(
+          'MRTOM_TLS_CLIENT_CA',
+        ),
+      )
+      .addOption(
+        new Option(
+          `${PEER_TLS_FLAGS.cert} <file>`,
+          "PEM certificate of the peer listener, also presented to the peers'; turns on peer TLS",
+        ).env('MRTOM_PEER_TLS_CERT'),
+      )
+      .addOption(new Option(`${PEER_TLS_FLAGS.key} <file>`, `PEM private key of ${PEER_TLS_FLAGS.cert}`).env('MRTOM_PEER_TLS_KEY'))
+      .addOption(
+        new Option(`${PEER_TLS_FLAGS.clientCa} <file>`, "PEM CA that signed every replica's peer certificate (required with peer TLS)").env(
+          'MRTOM_PEER_TLS_CA',
+        ),
       ),
-    )
+  );
+}
+
+/** The cluster key flags, which the sequencer takes too (its datagrams carry the key's MAC). */
+export function addClusterKeyOptions(command: Command): Command {
+  return command
     .addOption(
       new Option(
-        `${PEER_TLS_FLAGS.cert} <file>`,
-        "PEM certificate of the peer listener, also presented to the peers'; turns on peer TLS",
-      ).env('MRTOM_PEER_TLS_CERT'),
-    )
-    .addOption(new Option(`${PEER_TLS_FLAGS.key} <file>`, `PEM private key of ${PEER_TLS_FLAGS.cert}`).env('MRTOM_PEER_TLS_KEY'))
-    .addOption(
-      new Option(`${PEER_TLS_FLAGS.clientCa} <file>`, "PEM CA that signed every replica's peer certificate (required with peer TLS)").env(
-        'MRTOM_PEER_TLS_CA',
-      ),
-    )
-    .addOption(
-      new Option('--cluster-key <key>', 'shared key authenticating the peer listener (visible in ps: prefer the env or a file)').env(
-        'MRTOM_CLUSTER_KEY',
-      ),
+        '--cluster-key <key>',
+        'shared key authenticating the peer listener and every datagram (visible in ps: prefer the env or a file)',
+      ).env('MRTOM_CLUSTER_KEY'),
     )
     .addOption(new Option('--cluster-key-file <file>', 'file holding the cluster key').env('MRTOM_CLUSTER_KEY_FILE'));
+}
+
+/** The cluster key of these flags, or undefined for none. */
+export function clusterKeyOf(flags: Pick<SecurityFlags, 'clusterKey' | 'clusterKeyFile'>): Promise<Buffer | undefined> {
+  return readClusterKey({
+    ...(flags.clusterKey === undefined ? {} : { key: flags.clusterKey }),
+    ...(flags.clusterKeyFile === undefined ? {} : { keyFile: flags.clusterKeyFile }),
+  });
 }
 
 /** TLS paths from three flags, or undefined for plain HTTP; a certificate without its key (or the reverse)
@@ -81,10 +98,7 @@ export async function securityOptionsOf(
 ): Promise<{ tls?: TlsFilePaths; peerTls?: TlsFilePaths; clusterKey?: Buffer }> {
   const tls = tlsPathsOf(flags);
   const peerTls = peerTlsPathsOf(flags);
-  const clusterKey = await readClusterKey({
-    ...(flags.clusterKey === undefined ? {} : { key: flags.clusterKey }),
-    ...(flags.clusterKeyFile === undefined ? {} : { keyFile: flags.clusterKeyFile }),
-  });
+  const clusterKey = await clusterKeyOf(flags);
   return {
     ...(tls === undefined ? {} : { tls }),
     ...(peerTls === undefined ? {} : { peerTls }),

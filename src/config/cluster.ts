@@ -39,6 +39,9 @@ export const SequencerEndpointSchema = Type.Object(
     port: Port,
     /** HTTP port for /livez and /metrics; absent = not served. */
     metricsPort: Type.Optional(Port),
+    /** This sequencer tags its stamps under the cluster key, and replicas refuse its ORDERED without that
+     *  tag (docs/security.md). Userspace data plane only, with a cluster key on every process. */
+    stampMac: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -6,8 +6,9 @@ import { byReason, scrapedCounter, scrapedGauge } from './scraped.js';
 export interface ReplicaMetricSources {
   soft(): ReplicaSoftState;
   counters(): Readonly<ReplicaCounters>;
-  /** Datagrams from addresses other than the sequencer's. */
-  unknownSourceDrops(): number;
+  /** Datagrams the runtime dropped before the protocol, by reason: from an address outside the cluster
+   *  config (`unknown-source`), or without the cluster key's MAC (`mac-missing`, `mac-mismatch`). */
+  receiveDrops(): Readonly<Record<string, number>>;
   requestsInFlight(): number;
 }
 
@@ -24,7 +25,7 @@ export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetr
   const { soft, counters } = sources;
   scrapedCounter(registry, 'mrtom_replica_datagrams_dropped_total', 'Datagrams dropped by the replica, by reason', ['reason'], () => [
     ...byReason(counters().dropped),
-    [{ reason: 'unknown-source' }, sources.unknownSourceDrops()],
+    ...byReason(sources.receiveDrops()),
   ]);
   scrapedCounter(registry, 'mrtom_replica_appended_total', 'Log entries appended', [], () => [[{}, counters().appended]]);
   scrapedCounter(registry, 'mrtom_replica_duplicates_total', 'ORDERED datagrams received more than once', [], () => [

@@ -3,8 +3,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { SequencerCounters } from '../sequencer/counters.js';
 import { byReason, scrapedCounter } from './scraped.js';
 
-/** What the sequencer's host counts: the protocol's counters and the sends the kernel refused. */
-export type SequencerMetricSources = SequencerCounters & { sendErrors: number };
+/** What the sequencer's host counts: the protocol's counters, the sends the kernel refused, and among the
+ *  drops those made before the protocol (sequencer-node.ts). */
+export type SequencerMetricSources = Omit<SequencerCounters, 'dropped'> & { sendErrors: number; dropped: Readonly<Record<string, number>> };
 
 /** `xdp`: the XDP program's counters by name (src/sequencer/xdp/maps.ts), or null for the userspace plane. */
 export function createSequencerMetrics(

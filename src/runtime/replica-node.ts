@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Server as TlsServer } from 'node:tls';
-import { peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
+import { ConfigError, peerPortOf, type ClusterConfig, type ReplicaEndpoint } from '../config/cluster.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
@@ -28,6 +28,8 @@ import { reloadOnSighup, type TlsReloadTarget } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
+import { DatagramGuard } from './datagram-guard.js';
+import { DATAGRAM_TAG_BYTES } from './datagram-mac.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { bootstrapRootToken } from './root-token.js';
 
@@ -48,7 +50,8 @@ export interface ReplicaNodeOptions {
   tls?: TlsFilePaths;
   /** Mutual TLS for the peer listener and this replica's requests to its peers; absent = plain HTTP. */
   peerTls?: TlsFilePaths;
-  /** The shared cluster key (cluster-key.ts); absent = the peer listener is not authenticated. */
+  /** The shared cluster key (cluster-key.ts): it authenticates the peer listener and every datagram
+   *  (datagram-mac.ts); absent = neither is authenticated. */
   clusterKey?: Buffer;
 }
 
@@ -67,6 +70,13 @@ function findReplica(config: ClusterConfig, id: number): ReplicaEndpoint {
 export async function startReplicaNode(options: ReplicaNodeOptions): Promise<ReplicaNode> {
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
+  // Sequencers whose ORDERED must end in a stamp tag (docs/security.md); they need every replica keyed.
+  const stampTaggers = new Set(config.sequencers.filter((s) => s.stampMac === true).map((s) => s.id));
+  if (stampTaggers.size > 0 && options.clusterKey === undefined) {
+    throw new ConfigError(
+      `sequencers ${[...stampTaggers].join(', ')} have stampMac in the cluster config: give every replica the cluster key`,
+    );
+  }
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
@@ -94,6 +104,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const socket = await bindUdpSocket(endpoint.host, endpoint.udpPort);
   socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
   let unknownSourceDrops = 0;
+  const guard = options.clusterKey === undefined ? null : new DatagramGuard(options.clusterKey, false);
   let closing: Promise<void> | null = null;
   let metrics: ReturnType<typeof createReplicaMetrics> | null = null;
 
@@ -104,7 +115,9 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       replicaIds: config.replicas.map((r) => r.id),
       sequencerIds: config.sequencers.map((s) => s.id),
       durability: config.durability,
-      datagramBytesMax: config.datagramBytesMax,
+      // Tags count against datagramBytesMax: the submitter's limit leaves room for its own and, where a
+      // sequencer tags its stamps, for that one on the ORDERED.
+      datagramBytesMax: config.datagramBytesMax - (guard === null ? 0 : DATAGRAM_TAG_BYTES * (stampTaggers.size > 0 ? 2 : 1)),
       protocolTiming: PROTOCOL_TIMING,
       runtimeTiming,
       clientId: randomInt(1, U32_MAX),
@@ -120,7 +133,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       network: {
         send(to, bytes) {
           const address = addresses.addressOf(to);
-          socket.send(bytes, address.port, address.host);
+          socket.send(guard === null ? bytes : guard.sign(bytes), address.port, address.host);
         },
       },
       clock: realClock,
@@ -143,7 +156,10 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       unknownSourceDrops += 1;
       return;
     }
-    replica.receive(from, bytes);
+    if (guard === null) return replica.receive(from, bytes);
+    // Checked before the protocol sees anything of it; a drop is counted by reason (datagram-guard.ts).
+    const admitted = guard.admit(bytes, 'sequencer' in from && stampTaggers.has(from.sequencer));
+    if (admitted !== null) replica.receive(from, admitted);
   };
   socket.on('message', onDatagram);
   // With a group, the sequencer's fan-outs arrive by multicast; everything else still by unicast.
@@ -160,7 +176,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   metrics = createReplicaMetrics({
     soft: () => replica.soft(),
     counters: () => replica.machine.counters(),
-    unknownSourceDrops: () => unknownSourceDrops,
+    receiveDrops: () => ({ 'unknown-source': unknownSourceDrops, ...(guard?.drops() ?? { 'mac-missing': 0, 'mac-mismatch': 0 }) }),
     requestsInFlight: () => replica.submitter.inFlightCount,
   });
   const txnOpsMax = options.api?.txnOpsMax;
@@ -225,7 +241,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       await stopped;
       await bootstrap; // its submit was answered by the stop
       await store.close();
-      logger.info({ unknownSourceDrops, counters: replica.machine.counters() }, 'replica stopped');
+      logger.info({ unknownSourceDrops, macDrops: guard?.drops(), counters: replica.machine.counters() }, 'replica stopped');
     })();
     return closing;
   }

@@ -4,11 +4,14 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ClusterConfig } from '../config/cluster.js';
-import { U32_MAX } from '../mrtom/header.js';
+import { ConfigError, type ClusterConfig } from '../config/cluster.js';
+import { MessageType, U32_MAX } from '../mrtom/header.js';
 import { createSequencer } from '../sequencer/state.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { realClock } from './clock.js';
+import { DatagramGuard } from './datagram-guard.js';
+import { warnAboutUnkeyedSequencer } from './listener-warnings.js';
+import { DATAGRAM_MAC_DROP_REASONS, type DatagramMacDropReason } from './datagram-mac.js';
 import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket, sendMulticastVia } from './udp.js';
@@ -21,11 +24,19 @@ export interface SequencerNodeOptions {
   logger: Logger;
   /** Stamp in the kernel (docs/xdp.md); absent = the userspace data plane. */
   xdp?: XdpOptions;
+  /** The shared cluster key (cluster-key.ts): every datagram from a replica must carry its MAC, and the
+   *  COMMIT and HEARTBEAT notices carry one (datagram-mac.ts); absent = no MACs. */
+  clusterKey?: Buffer;
 }
+
+/** The host's counters, with the datagrams dropped before the protocol (a missing or wrong MAC) among the drops. */
+export type SequencerNodeCounters = Omit<SequencerHostCounters, 'dropped'> & {
+  dropped: Record<keyof SequencerHostCounters['dropped'] | DatagramMacDropReason, number>;
+};
 
 export interface SequencerNode {
   address: { host: string; port: number };
-  counters(): SequencerHostCounters;
+  counters(): SequencerNodeCounters;
   /** The XDP program's own counters (packets by what it did with them); null for the userspace plane. */
   xdpCounters(): Record<XdpCounter, number> | null;
   close(): Promise<void>;
@@ -36,6 +47,17 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const endpoint = config.sequencers.find((s) => s.id === sequencerId);
   if (endpoint === undefined) throw new Error(`sequencer id ${sequencerId} is not in the cluster config`);
   const logger = opts.logger.child({ sequencer: sequencerId });
+  // Refused before anything is bound: a sequencer that cannot tag its stamps must not serve unnoticed.
+  if (endpoint.stampMac === true && opts.clusterKey === undefined) {
+    throw new ConfigError(`sequencer ${sequencerId} has stampMac in the cluster config: give it the cluster key (--cluster-key-file)`);
+  }
+  if (endpoint.stampMac === true && opts.xdp !== undefined) {
+    throw new ConfigError(
+      `sequencer ${sequencerId} has stampMac in the cluster config: the XDP plane stamps in the kernel, which holds no key`,
+    );
+  }
+
+  warnAboutUnkeyedSequencer(logger, endpoint.host, opts.clusterKey !== undefined);
 
   // Replicas send REQUEST and ACK from the socket they receive ORDERED on, so the resolved address of
   // that socket identifies the replica.
@@ -52,10 +74,21 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   const { multicast } = config;
   if (multicast !== undefined) sendMulticastVia(socket, endpoint.host);
   const incarnation = randomInt(1, U32_MAX);
+  // REQUESTs keep their submitter's tag: the ORDERED stamped from one carries it to the replicas.
+  const guard = opts.clusterKey === undefined ? null : new DatagramGuard(opts.clusterKey, true);
+  const tagged = guard !== null;
+  // What this process originates (COMMIT, HEARTBEAT) is tagged; an ORDERED or its copy carries its
+  // submitter's tag, and with stampMac a stamp tag after it.
+  const stampMac = endpoint.stampMac === true;
+  const seal = (bytes: Uint8Array): Uint8Array => {
+    if (guard === null) return bytes;
+    if (bytes[3] !== MessageType.ORDERED) return guard.sign(bytes);
+    return stampMac ? guard.signStamped(bytes) : bytes;
+  };
   const xdp =
     opts.xdp === undefined
       ? null
-      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, logger, nowMs: realClock.nowMs }).catch(
+      : await startXdpDataPlane({ xdp: opts.xdp, config, endpoint, addresses, incarnation, tagged, logger, nowMs: realClock.nowMs }).catch(
           async (err: unknown) => {
             await closeUdpSocket(socket);
             throw err;
@@ -80,7 +113,7 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
     tickIntervalMs,
     send(to, bytes, onError) {
       const address = addresses.addressOf({ replica: to });
-      socket.send(bytes, address.port, address.host, (err) => {
+      socket.send(seal(bytes), address.port, address.host, (err) => {
         if (err !== null) onError();
       });
     },
@@ -89,7 +122,7 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
       ? {}
       : {
           multicast(bytes: Uint8Array, onError: () => void) {
-            socket.send(bytes, multicast.port, multicast.address, (err) => {
+            socket.send(seal(bytes), multicast.port, multicast.address, (err) => {
               if (err !== null) onError();
             });
           },
@@ -97,7 +130,12 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   });
   socket.on('message', (bytes: Buffer, rinfo: dgram.RemoteInfo) => {
     const from = addresses.peerOf({ host: rinfo.address, port: rinfo.port });
-    host.receive(from !== null && 'replica' in from ? from.replica : null, bytes);
+    const fromReplica = from !== null && 'replica' in from ? from.replica : null;
+    // A stranger's datagram is dropped by the protocol as unknown-source (or malformed) whatever it carries,
+    // and changes nothing there; a replica's must carry its MAC before the protocol sees it.
+    if (guard === null || fromReplica === null) return host.receive(fromReplica, bytes);
+    const admitted = guard.admit(bytes);
+    if (admitted !== null) host.receive(fromReplica, admitted);
   });
   // After bind, socket errors are per-datagram conditions the kernel reports; the socket keeps serving.
   socket.on('error', (err) => logger.error({ err }, 'sequencer socket error'));
@@ -108,7 +146,10 @@ export async function startSequencerNode(opts: SequencerNodeOptions): Promise<Se
   let closing: Promise<void> | null = null;
   return {
     address: { host: bound.address, port: bound.port },
-    counters: () => (xdp === null ? host.counters() : withKernelCounters(host.counters(), xdp.counters(), config.replicas.length)),
+    counters: () => {
+      const counters = xdp === null ? host.counters() : withKernelCounters(host.counters(), xdp.counters(), config.replicas.length);
+      return withMacDrops(counters, guard);
+    },
     xdpCounters: () => xdp?.counters() ?? null,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -138,4 +179,12 @@ function withKernelCounters(
     commitNotices: counters.commitNotices + kernel['commit-notices'],
     retransmits: counters.retransmits + kernel['retransmits-answered'],
   };
+}
+
+/** Drops by a missing or wrong MAC are counted by the node, before the protocol; 0 without a key. */
+function withMacDrops(counters: SequencerHostCounters, guard: DatagramGuard | null): SequencerNodeCounters {
+  const macDrops = guard?.drops();
+  const dropped = { ...counters.dropped } as SequencerNodeCounters['dropped'];
+  for (const reason of DATAGRAM_MAC_DROP_REASONS) dropped[reason] = macDrops?.[reason] ?? 0;
+  return { ...counters, dropped };
 }

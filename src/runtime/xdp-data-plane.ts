@@ -43,6 +43,9 @@ export async function startXdpDataPlane(options: {
   endpoint: SequencerEndpoint;
   addresses: PeerAddresses;
   incarnation: number;
+  /** Datagrams carry MACs the kernel cannot check (datagram-mac.ts): this process aggregates every
+   *  session's ACKs and answers its RETRANSMITs from the session's start, after checking them. */
+  tagged: boolean;
   logger: Logger;
   /** The sequencer host's clock, on which copies' stamp times are given. */
   nowMs: () => number;
@@ -130,7 +133,10 @@ export async function startXdpDataPlane(options: {
         if (state.session !== session || state.view !== view) {
           ({ session, view } = state);
           commit = 0;
-          acksHandedOver = false;
+          // With MACs the kernel judges no ACK or RETRANSMIT of the session, not even an untagged forgery
+          // that its checks would take: owning the session before the kernel serves it passes them all up.
+          acksHandedOver = options.tagged;
+          if (options.tagged) program.handOverAcks(session);
           // The aggregate first: the session is the kernel's signal that everything for it is in place.
           program.writeAcks({ session, commit: 0, throughs: replicaIds.map(() => 0) });
           program.startSession({ session, view, incarnation, seqLast: state.seqLast });

@@ -50,7 +50,7 @@ describe('recovery', () => {
       durability: 'memory',
       logRetainEntries: LOG_RETAIN_ENTRIES,
       logLevel: 'info',
-      replicaArgs: ['--cluster-key-file', keyFile],
+      clusterKeyFile: keyFile,
     });
     const c = cluster;
     const acknowledged = new Map<string, string>();

@@ -1,5 +1,6 @@
-// `mrtom-kv sequencer --config FILE [--id N] [--dataplane userspace|xdp --interface IF --xdp-mode generic|native]`:
-// one MRTOM sequencer instance, stamping in userspace or in an XDP program on IF (docs/xdp.md).
+// `mrtom-kv sequencer --config FILE [--id N] [--dataplane userspace|xdp --interface IF --xdp-mode generic|native]
+// [--cluster-key-file F]`: one MRTOM sequencer instance, stamping in userspace or in an XDP program on IF
+// (docs/xdp.md), checking and making datagram MACs under the cluster key (docs/security.md).
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import closeWithGrace from 'close-with-grace';
@@ -7,6 +8,7 @@ import { loadClusterConfig } from '../../config/cluster.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 import { UsageError } from '../exit-codes.js';
+import { addClusterKeyOptions, clusterKeyOf } from '../server-security-options.js';
 
 interface SequencerFlags {
   config: string;
@@ -16,10 +18,12 @@ interface SequencerFlags {
   xdpMode: 'generic' | 'native';
   xdpObject?: string;
   logLevel: LogLevel;
+  clusterKey?: string;
+  clusterKeyFile?: string;
 }
 
 export function sequencerCommand(): Command {
-  return new Command('sequencer')
+  return addClusterKeyOptions(new Command('sequencer'))
     .description('run an MRTOM sequencer: stamps, fans out, keeps copies, aggregates acks')
     .addOption(new Option('--config <file>', 'cluster config (cluster.json)').makeOptionMandatory().env('MRTOM_CONFIG'))
     .addOption(
@@ -47,6 +51,7 @@ export function sequencerCommand(): Command {
         import('../../runtime/metrics-server.js'),
         import('../../metrics/sequencer-metrics.js'),
       ]);
+      const clusterKey = await clusterKeyOf(opts);
       const logger = createLogger(opts.logLevel, 'mrtom-kv');
       const config = await loadClusterConfig(resolve(opts.config));
       const xdp =
@@ -57,7 +62,13 @@ export function sequencerCommand(): Command {
               ...(opts.xdpObject === undefined ? {} : { objectPath: resolve(opts.xdpObject) }),
             }
           : undefined;
-      const sequencer = await startSequencerNode({ config, sequencerId: opts.id, logger, ...(xdp === undefined ? {} : { xdp }) });
+      const sequencer = await startSequencerNode({
+        config,
+        sequencerId: opts.id,
+        logger,
+        ...(xdp === undefined ? {} : { xdp }),
+        ...(clusterKey === undefined ? {} : { clusterKey }),
+      });
       const endpoint = config.sequencers.find((s) => s.id === opts.id)!;
       const metricsServer =
         endpoint.metricsPort === undefined

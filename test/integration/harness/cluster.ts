@@ -28,8 +28,12 @@ export interface TestClusterOptions {
   datagramBytesMax?: number;
   /** Level of every process's log; default MRTOM_TEST_LOG_LEVEL, else 'warn'. */
   logLevel?: LogLevel;
-  /** Arguments every replica gets besides the harness's own (TLS files, a cluster key file). */
+  /** Arguments every replica gets besides the harness's own (TLS files, --auth). */
   replicaArgs?: readonly string[];
+  /** A file holding the cluster key, given to every replica and sequencer (--cluster-key-file). */
+  clusterKeyFile?: string;
+  /** Every sequencer tags its stamps (cluster.json `stampMac`; needs clusterKeyFile). */
+  stampMac?: boolean;
   /** The client API serves HTTPS: the urls say https://, and readiness is asked with this trust. */
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -57,7 +61,11 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const port = await freePortBase(replicas, sequencers);
   const dev = devClusterConfig({ dataDir, port, replicas, sequencers, durability: options.durability ?? 'fsync' });
   const config = validateClusterConfig(
-    options.datagramBytesMax === undefined ? dev : { ...dev, datagramBytesMax: options.datagramBytesMax },
+    {
+      ...dev,
+      ...(options.datagramBytesMax === undefined ? {} : { datagramBytesMax: options.datagramBytesMax }),
+      ...(options.stampMac === true ? { sequencers: dev.sequencers.map((s) => ({ ...s, stampMac: true })) } : {}),
+    },
     'test cluster config',
   );
   const configPath = join(dataDir, 'cluster.json');
@@ -71,6 +79,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     const args = ['--import', 'tsx', MAIN, role!, '--config', configPath, '--id', id!, '--log-level', logLevel];
     if (role === 'replica' && options.logRetainEntries !== undefined) args.push('--log-retain-entries', String(options.logRetainEntries));
     if (role === 'replica') args.push(...(options.replicaArgs ?? []));
+    if (options.clusterKeyFile !== undefined) args.push('--cluster-key-file', options.clusterKeyFile);
     return args;
   };
   const start = (name: string): number => {

@@ -113,16 +113,17 @@ function checkConfigMount(workload: Doc, configMaps: Doc[], problems: string[]):
   return text;
 }
 
-/** The replicas read the cluster key (MRTOM_CLUSTER_KEY_FILE) from a mounted Secret holding that key. */
-function checkClusterKeySecret(sts: Doc, problems: string[]): void {
-  const spec = sts.spec?.template?.spec ?? {};
+/** Replicas and sequencers read the cluster key (MRTOM_CLUSTER_KEY_FILE) from a mounted Secret holding that
+ *  key: it authenticates the peer listener and every datagram, so all of them need the same one. */
+function checkClusterKeySecret(workload: Doc, problems: string[]): void {
+  const spec = workload.spec?.template?.spec ?? {};
   const container = spec.containers?.[0];
   const keyPath = envOf(container, 'MRTOM_CLUSTER_KEY_FILE');
   const mount = container?.volumeMounts?.find((m: Doc) => m.mountPath === (keyPath === undefined ? undefined : posix.dirname(keyPath)));
   const secret = spec.volumes?.find((v: Doc) => v.name === mount?.name)?.secret;
   const item = secret?.items?.find((i: Doc) => i.path === posix.basename(keyPath ?? ''));
   if (keyPath === undefined || item === undefined)
-    problems.push(`${nameOf(sts)}: MRTOM_CLUSTER_KEY_FILE ${keyPath} is not a mounted Secret key`);
+    problems.push(`${nameOf(workload)}: MRTOM_CLUSTER_KEY_FILE ${keyPath} is not a mounted Secret key`);
 }
 
 /** Cross-references among the Kubernetes objects and the cluster.json they carry. */
@@ -272,6 +273,7 @@ function checkSequencers(deployments: Doc[], services: Doc[], config: ClusterCon
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     checkWorkloadBasics(deployment, STOP_GRACE_S.sequencer, problems);
+    checkClusterKeySecret(deployment, problems);
     if (deployment.spec.replicas !== 1 || deployment.spec.strategy?.type !== 'Recreate')
       problems.push(`${name}: must be 1 replica with strategy Recreate (one pod per DNS name)`);
     const stableName = `${pod.hostname}.${pod.subdomain}`;
@@ -474,10 +476,7 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
       problems.push(`${name}: dataDir ${replica.dataDir} is not a named volume`);
     else if (dataVolumes.has(data[0])) problems.push(`${name}: data volume ${data[0]} is shared with ${dataVolumes.get(data[0])}`);
     else dataVolumes.set(data[0], name);
-    const keyFile: string | undefined = service.environment?.MRTOM_CLUSTER_KEY_FILE;
-    const keySecret = keyFile?.startsWith('/run/secrets/') ? keyFile.slice('/run/secrets/'.length) : undefined;
-    if (keySecret === undefined || !(service.secrets ?? []).includes(keySecret) || compose.secrets?.[keySecret] === undefined)
-      problems.push(`${name}: MRTOM_CLUSTER_KEY_FILE ${keyFile} is not a declared secret of the service`);
+    checkComposeClusterKey(compose, name, service, problems);
     const published = (service.ports ?? []).map((p: string) => Number(p.split(':').at(-1)));
     if (!published.includes(replica.httpPort)) problems.push(`${name}: httpPort ${replica.httpPort} is not published`);
   }
@@ -486,8 +485,17 @@ export function composeProblems(compose: Doc, readConfig: (relativePath: string)
     if (entry === undefined) problems.push(`no service runs sequencer ${sequencer.id}`);
     else if (sequencer.host !== entry[0] && sequencer.host !== entry[1].hostname)
       problems.push(`sequencer ${sequencer.id} host ${sequencer.host} is not its service name ${entry[0]}`);
+    else checkComposeClusterKey(compose, entry[0], entry[1], problems);
   }
   return problems;
+}
+
+/** A compose service reads the cluster key from a secret it declares (replicas and sequencers alike). */
+function checkComposeClusterKey(compose: Doc, name: string, service: Doc, problems: string[]): void {
+  const keyFile: string | undefined = service.environment?.MRTOM_CLUSTER_KEY_FILE;
+  const keySecret = keyFile?.startsWith('/run/secrets/') ? keyFile.slice('/run/secrets/'.length) : undefined;
+  if (keySecret === undefined || !(service.secrets ?? []).includes(keySecret) || compose.secrets?.[keySecret] === undefined)
+    problems.push(`${name}: MRTOM_CLUSTER_KEY_FILE ${keyFile} is not a declared secret of the service`);
 }
 
 export type Unit = Map<string, Array<[string, string]>>;

@@ -145,6 +145,14 @@ describe('Kubernetes manifests', () => {
       /MRTOM_CLUSTER_KEY_FILE .* not a mounted Secret key/,
     ],
     [
+      'a sequencer without the cluster key (it would drop every replica datagram as mac-missing)',
+      (d) => {
+        const pod = find(d, 'Deployment', 'mrtom-kv-sequencer-2').spec.template.spec;
+        pod.containers[0].env = pod.containers[0].env.filter((e: Doc) => e.name !== 'MRTOM_CLUSTER_KEY_FILE');
+      },
+      /mrtom-kv-sequencer-2: MRTOM_CLUSTER_KEY_FILE .* not a mounted Secret key/,
+    ],
+    [
       'the data volume mounted elsewhere',
       (d) => {
         replicaContainer(d).volumeMounts[0].mountPath = '/data';
@@ -403,6 +411,13 @@ describe('compose', () => {
         delete c.services['replica-2'].secrets;
       },
       /replica-2: MRTOM_CLUSTER_KEY_FILE .* not a declared secret/,
+    ],
+    [
+      'a sequencer without the cluster key secret',
+      (c) => {
+        delete c.services['sequencer-1'].secrets;
+      },
+      /sequencer-1: MRTOM_CLUSTER_KEY_FILE .* not a declared secret/,
     ],
     [
       'a missing config mount',

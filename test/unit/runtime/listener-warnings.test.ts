@@ -1,12 +1,18 @@
-// Proves the startup warnings: a listener on a non-loopback address without TLS, or a peer listener
-// there without a cluster key or TLS, is warned about; loopback and protected listeners are not. How: a real
-// pino logger writing JSON lines into memory.
+// Proves the startup warnings: a listener on a non-loopback address without TLS, a peer listener there
+// without a cluster key or TLS, or a sequencer there without a cluster key, is warned about; loopback and
+// protected listeners are not. How: a real pino logger writing JSON lines into memory.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, warnAboutOpenListeners, type ListenerProtection } from '../../../src/runtime/listener-warnings.js';
+import type { Logger } from 'pino';
+import {
+  isLoopbackHost,
+  warnAboutOpenListeners,
+  warnAboutUnkeyedSequencer,
+  type ListenerProtection,
+} from '../../../src/runtime/listener-warnings.js';
 
-function warningsFor(listeners: ListenerProtection): string[] {
+function warningsOf(warn: (logger: Logger) => void): string[] {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -14,9 +20,11 @@ function warningsFor(listeners: ListenerProtection): string[] {
       done();
     },
   });
-  warnAboutOpenListeners(pino({ level: 'warn' }, sink), listeners);
+  warn(pino({ level: 'warn' }, sink));
   return lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
 }
+
+const warningsFor = (listeners: ListenerProtection): string[] => warningsOf((logger) => warnAboutOpenListeners(logger, listeners));
 
 describe('listener warnings', () => {
   it.each([
@@ -45,8 +53,18 @@ describe('listener warnings', () => {
       expect.stringMatching(/peer listener runs without TLS/),
     ]);
     expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: true, clusterKey: true })).toEqual([]);
-    // Peer TLS alone authenticates the peers (by certificate).
-    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: true, clusterKey: false })).toEqual([]);
+    // Peer TLS authenticates the peers (by certificate), but only the key authenticates datagrams.
+    expect(warningsFor({ host: '10.0.0.5', tls: true, peerTls: true, clusterKey: false })).toEqual([
+      expect.stringMatching(/datagrams carry no MAC/),
+    ]);
     expect(warningsFor({ host: '127.0.0.1', tls: false, peerTls: false, clusterKey: false })).toEqual([]);
+  });
+
+  it('warns about a sequencer on a non-loopback address without a cluster key, and only then', () => {
+    expect(warningsOf((logger) => warnAboutUnkeyedSequencer(logger, '10.0.0.5', false))).toEqual([
+      expect.stringMatching(/sequencer .* without a cluster key/),
+    ]);
+    expect(warningsOf((logger) => warnAboutUnkeyedSequencer(logger, '10.0.0.5', true))).toEqual([]);
+    expect(warningsOf((logger) => warnAboutUnkeyedSequencer(logger, '127.0.0.1', false))).toEqual([]);
   });
 });
