@@ -13,6 +13,7 @@ import { faultsToleratedOf } from '../mrtom/group.js';
 import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
 import { buildApiServer } from '../api/server.js';
+import { checkValueBytesMax, VALUE_BYTES_MAX_DEFAULT } from '../api/value-limit.js';
 import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import { ServiceError } from '../api/service-errors.js';
 import { realClock } from './clock.js';
@@ -37,7 +38,7 @@ export interface ReplicaNodeOptions {
   replicaId: number;
   logger: Logger;
   /** KV API limits; defaults in src/api/routes/txn.ts, src/store/watch-history.ts and src/api/http-timeouts.ts. */
-  api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
+  api?: { txnOpsMax?: number; valueBytesMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
    *  `<data>/root-token` by default (root-token.ts). */
   auth?: { rootTokenFile?: string; openOperations: boolean; failuresPerAddressMax?: number };
@@ -64,6 +65,8 @@ function findReplica(config: ClusterConfig, id: number): ReplicaEndpoint {
 export async function startReplicaNode(options: ReplicaNodeOptions): Promise<ReplicaNode> {
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
+  const valueBytesMax = options.api?.valueBytesMax ?? VALUE_BYTES_MAX_DEFAULT;
+  checkValueBytesMax(valueBytesMax, config.datagramBytesMax);
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
@@ -153,6 +156,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     counters: () => replica.machine.counters(),
     unknownSourceDrops: () => unknownSourceDrops,
     requestsInFlight: () => replica.submitter.inFlightCount,
+    splitPutsHeld: () => store.state.splitPutsHeld,
   });
   const txnOpsMax = options.api?.txnOpsMax;
   const tokens = store.state.tokens;
@@ -179,6 +183,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     metrics: metrics.registry,
     ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
+    valueBytesLimit: valueBytesMax,
     ...(tls === undefined ? {} : { tls }),
   });
   const peerHttp = buildPeerServer({

@@ -103,6 +103,11 @@ export class StateStore {
     );
   }
 
+  /** Split puts whose pieces are held, as applied (pieces.ts). */
+  get splitPutsHeld(): number {
+    return this.assemblies.size;
+  }
+
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
   meta(): StoreMeta {
     return { ...this.current };
