@@ -2,7 +2,8 @@
 // at its last piece, at one revision, byte-identical, and leaves no piece behind, whether its pieces arrive
 // in separate applies, in one, or across a store restart; a retried piece is answered from the client table
 // and never held twice; a piece out of order is refused and never cached; a floor at the first request id
-// drops an abandoned put's pieces; and past ASSEMBLIES_MAX the assembly advanced longest ago is evicted.
+// drops an abandoned put's pieces; past ASSEMBLIES_MAX the assembly advanced longest ago is evicted; and
+// the pieces held travel in a snapshot.
 // How: ops applied to a real LevelDB store, read back, and the database dumped.
 import { describe, expect, it } from 'vitest';
 import { splitPut } from '../../../src/runtime/put-split.js';
@@ -124,5 +125,21 @@ describe('split puts in the store', () => {
     expect(await applyOps(store, [ops[2]!], 4, 1)).toMatchObject([
       { type: 'invalid', reason: 'split put request id is not first + pieces' },
     ]);
+  });
+
+  it("travels in a snapshot: a peer that installs it mid-put assembles the same value from the put's last pieces", async () => {
+    const source = await harness.open(await harness.newDir(), 'memory');
+    const value = valueOf(3500, 5);
+    const ops = splitOps('big', value, 1);
+    await applyOps(source, ops.slice(0, 2), 1, 1);
+    const peer = await harness.open(await harness.newDir(), 'memory');
+    await peer.state.installSnapshot(source.state.snapshot(), () => Promise.resolve());
+    expect(peer.state.splitPutsHeld).toBe(1);
+    expect(await applyOps(peer, ops.slice(2), 3, 1)).toEqual([
+      { type: 'piece_held', revision: 0 },
+      { type: 'put', revision: 1, modRevision: 1 },
+    ]);
+    expect(Buffer.from((await peer.reads.readKey('big')).record!.value).equals(Buffer.from(value))).toBe(true);
+    expect(peer.state.splitPutsHeld).toBe(0);
   });
 });
