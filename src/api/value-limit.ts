@@ -5,8 +5,9 @@ import { PIECES_PER_PUT_MAX } from '../store/ops.js';
 
 /** 1 MiB, as etcd's values (its request limit is 1.5 MiB). */
 export const VALUE_BYTES_MAX_DEFAULT = 1024 * 1024;
-/** What --value-bytes-max may be set to at most: every replica holds up to 64 assemblies of this size. */
-export const VALUE_BYTES_MAX_LIMIT = 64 * 1024 * 1024;
+/** What --value-bytes-max may be set to at most: every replica holds up to 64 assemblies of this size,
+ *  and a record must fit a snapshot frame (64 MiB, src/runtime/snapshot-transfer.ts) with room to spare. */
+export const VALUE_BYTES_MAX_LIMIT = 32 * 1024 * 1024;
 /** A piece's datagram holds the header and the piece op's fields besides its bytes; this bounds them. */
 const PIECE_OVERHEAD_BYTES_MAX = 256;
 
