@@ -259,6 +259,14 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       if (admission.kind === 'below-floor')
         return answer(requestId, { type: 'invalid', revision: meta.revision, reason: BELOW_FLOOR_REASON });
       if (admission.kind === 'cached') return answer(requestId, admission.result);
+      if (sent.type === 'piece') {
+        const result = applyPieceOp(sent, entry.clientId, entry.slot, meta.revision, pieces);
+        if (result.type !== 'invalid') remember(client, requestId, result);
+        return answer(requestId, result);
+      }
+      // A split put takes its pieces first, so that a replay below ends the assembly too (pieces.ts).
+      const op = sent.type === 'put' ? assembledPut(sent, entry.clientId, pieces) : sent;
+      if (typeof op === 'string') return answer(requestId, { type: 'invalid', revision: meta.revision, reason: op });
       // A retry under an Idempotency-Key, through whichever replica, gets the first result again.
       const seen = keyed === undefined ? null : idempotency.admit(keyed);
       if (seen !== null && seen.kind !== 'new') {
@@ -266,13 +274,6 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
         remember(client, requestId, result);
         return answer(requestId, result);
       }
-      if (sent.type === 'piece') {
-        const result = applyPieceOp(sent, entry.clientId, entry.slot, meta.revision, pieces);
-        if (result.type !== 'invalid') remember(client, requestId, result);
-        return answer(requestId, result);
-      }
-      const op = sent.type === 'put' ? assembledPut(sent, entry.clientId, pieces) : sent;
-      if (typeof op === 'string') return answer(requestId, { type: 'invalid', revision: meta.revision, reason: op });
       // A lease is named by where its grant sits in the log: unique, and the same on every replica.
       const outcome = isTokenOp(op)
         ? { result: applyTokenOp(op, meta.revision, tokens), revision: meta.revision, changes: [], leases: [] }

@@ -142,4 +142,22 @@ describe('split puts in the store', () => {
     expect(Buffer.from((await peer.reads.readKey('big')).record!.value).equals(Buffer.from(value))).toBe(true);
     expect(peer.state.splitPutsHeld).toBe(0);
   });
+
+  it("replays a split put retried under its Idempotency-Key by another submitter, and ends the retry's assembly", async () => {
+    const store = await harness.open(await harness.newDir(), 'memory');
+    const value = valueOf(2400, 3);
+    const ops = splitOps('big', value, 1);
+    const keyed = (clientId: number) => {
+      const slot = store.state.meta().appliedSlot;
+      const pieces = ops.slice(0, -1).map((op, i) => opEntry(slot + i + 1, op, { requestId: 1 + i, clientId }));
+      const last = opEntry(slot + ops.length, ops.at(-1)!, { requestId: ops.length, clientId, idempotencyKey: 'key-1' });
+      return [...pieces, last];
+    };
+    const first = await store.state.applyBatch(keyed(1));
+    expect(first.at(-1)!.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });
+    const retry = await store.state.applyBatch(keyed(2));
+    expect(retry.at(-1)!.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });
+    expect(store.state.meta().revision).toBe(1);
+    expect(store.state.splitPutsHeld).toBe(0);
+  });
 });
