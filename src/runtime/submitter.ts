@@ -4,7 +4,8 @@
 // under load), what waits goes at once — so a lone caller waits for no timer — and while they are out the next batch fills,
 // up to one datagram and REQUEST_OPS_MAX ops. One batch is one REQUEST and one slot; deduplication stays
 // per operation (client id, request id). A batch not applied in time is resent, the same bytes; replicas
-// deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph).
+// deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph). A put too large for
+// one REQUEST goes as pieces, one op each, sent one after the other (docs/protocol.md, "Large values").
 import assert from 'node:assert/strict';
 import type { LogEntry } from '../consensus/log-entry.js';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
@@ -312,11 +313,8 @@ export class Submitter implements SubmitterFeed {
   /** Every request id at or below the floor is finished; replicas may forget their cached results. */
   private floor(): number {
     // Ops enter `ops` in request id order, except a split put's later pieces; those are above its first id.
-    let lowest = this.nextRequestId;
-    for (const requestId of this.ops.keys()) {
-      lowest = requestId;
-      break;
-    }
+    const oldest = this.ops.keys().next();
+    let lowest = oldest.done === true ? this.nextRequestId : oldest.value;
     for (const first of this.splitFirsts) lowest = Math.min(lowest, first);
     return lowest - 1;
   }
