@@ -44,7 +44,7 @@ export const ERROR_CODE_MEANINGS: Record<ErrorCode, string> = {
   future_revision: 'the revision asked is past the store revision of this replica (X-Mrtom-Revision says which that is)',
   precondition_failed: "the precondition did not hold (modRevision is the key's current one)",
   idempotency_key_reused: 'the Idempotency-Key was used before with another request; nothing was applied',
-  value_too_large: 'the request does not fit the server limit or one datagram',
+  value_too_large: 'a PUT body over the value limit, or a txn that does not fit one datagram',
   too_many_ops: 'a txn holds more compares and ops than the server allows',
   uri_too_long: 'a path parameter is longer than the router takes',
   unsupported_media_type: 'a body this route cannot take (the message says what to send)',

@@ -25,15 +25,14 @@ import { answerExpectations, clientErrorHandler, type OpenResponses } from './cl
 import { fastifyTimeoutOptions, requestTimeoutsOf } from './http-timeouts.js';
 import { type AuthTokens, registerAuth } from './auth/auth-hooks.js';
 import { tokenRoutes } from './routes/tokens.js';
-
-/** Largest request body read by default; the one-datagram limit of the submitter usually rejects far smaller values. */
-export const VALUE_BYTES_LIMIT_DEFAULT = 1024 * 1024;
+import { VALUE_BYTES_MAX_DEFAULT } from './value-limit.js';
 
 export interface ApiServerOptions {
   service: KvService;
   logger: Logger;
   /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
   auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
+  /** The largest PUT body, which is the value (value-limit.ts); default VALUE_BYTES_MAX_DEFAULT. */
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
@@ -91,7 +90,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   void app.register(compactRoutes, { service: options.service });
   void app.register(kvRoutes, {
     service: options.service,
-    valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_LIMIT_DEFAULT,
+    valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_MAX_DEFAULT,
   });
   return app;
 }

@@ -10,8 +10,12 @@ import { prevJson, recordJson } from './results.js';
 
 /** Revisions read from the history per step, so one step holds a bounded number of events in memory. */
 export const WATCH_READ_REVISIONS_MAX = 64;
-/** Bytes the socket may hold unsent before the watch is cut: a consumer that slow resumes from its cursor. */
+/** Bytes the socket may hold unsent, besides the frame just written, before the watch is cut: a consumer
+ *  that slow resumes from its cursor. */
 export const WATCH_BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
+/** A step writes frames until the socket holds this much unsent, then waits for it to drain: a step over
+ *  large values (up to 64 revisions of a MiB each) must not look like a slow consumer. */
+export const WATCH_STEP_BYTES_MAX = 512 * 1024;
 /** An idle watch sends a progress frame (no events, the revision it is complete through) this often. */
 export const WATCH_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -71,7 +75,7 @@ export class WatchStream {
     this.cursor = first.fromRevision;
     this.watches = matcherOf(target);
     this.unsubscribe = service.onApplied(() => this.pump());
-    this.progress = setInterval(() => this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
+    this.progress = setInterval(() => void this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
     out.on('close', () => this.end('client_closed'));
     // Started on the next microtask, so onEnd never runs before the caller holds this stream. `pumping`
     // is already true, so an apply notified before then only asks this first run to go on.
@@ -89,9 +93,11 @@ export class WatchStream {
     this.onEnd(reason);
   }
 
-  private write(revision: number, events: readonly WatchEvent[]): boolean {
+  /** Writes one frame: whether the socket took it without buffering past its high-water mark, and its size. */
+  private write(revision: number, events: readonly WatchEvent[]): { drained: boolean; bytes: number } {
     const json = JSON.stringify({ revision, events: events.map((event) => eventJson(revision, event)) });
-    return this.out.write(this.format === 'sse' ? `id: ${revision}\ndata: ${json}\n\n` : `${json}\n`);
+    const frame = this.format === 'sse' ? `id: ${revision}\ndata: ${json}\n\n` : `${json}\n`;
+    return { drained: this.out.write(frame), bytes: Buffer.byteLength(frame) };
   }
 
   private pump(): void {
@@ -116,13 +122,13 @@ export class WatchStream {
           this.end('compacted');
           return;
         }
-        const drained = this.send(next.history);
-        if (this.out.writableLength > WATCH_BUFFERED_BYTES_MAX) {
+        const { drained, complete, lastFrameBytes } = this.send(next.history);
+        if (this.out.writableLength - lastFrameBytes > WATCH_BUFFERED_BYTES_MAX) {
           this.end('slow_consumer');
           return;
         }
         if (!drained) await once(this.out, 'drain', { signal: this.closed.signal });
-        if (next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
+        if (!complete || next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
         next = null;
       } while (this.again && !this.ended);
     } catch (err) {
@@ -135,13 +141,21 @@ export class WatchStream {
     }
   }
 
-  private send(history: readonly RevisionEvents[]): boolean {
+  /** Sends the page's frames, up to WATCH_STEP_BYTES_MAX buffered; `complete` false: the rest of the page
+   *  waits for the next step, which reads it again from the cursor. */
+  private send(history: readonly RevisionEvents[]): { drained: boolean; complete: boolean; lastFrameBytes: number } {
     let drained = true;
+    let lastFrameBytes = 0;
     for (const { revision, events } of history) {
+      if (lastFrameBytes > 0 && this.out.writableLength >= WATCH_STEP_BYTES_MAX) return { drained, complete: false, lastFrameBytes };
       const matching = events.filter((event) => this.watches(event.key));
-      if (matching.length > 0) drained = this.write(revision, matching) && drained;
+      if (matching.length > 0) {
+        const written = this.write(revision, matching);
+        drained = written.drained && drained;
+        lastFrameBytes = written.bytes;
+      }
       this.cursor = revision + 1;
     }
-    return drained;
+    return { drained, complete: true, lastFrameBytes };
   }
 }

@@ -10,6 +10,8 @@ export interface ReplicaMetricSources {
    *  config (`unknown-source`), or without the cluster key's MAC (`mac-missing`, `mac-mismatch`). */
   receiveDrops(): Readonly<Record<string, number>>;
   requestsInFlight(): number;
+  /** Split puts whose pieces the store holds (src/store/pieces.ts): the same on every replica once applied alike. */
+  splitPutsHeld(): number;
 }
 
 export interface ReplicaMetrics {
@@ -49,6 +51,12 @@ export function createReplicaMetrics(sources: ReplicaMetricSources): ReplicaMetr
   scrapedGauge(registry, 'mrtom_replica_commit_slot', 'Highest slot known committed', () => soft().commit);
   scrapedGauge(registry, 'mrtom_replica_applied_slot', 'Highest slot applied to the store', () => soft().applied);
   scrapedGauge(registry, 'mrtom_replica_requests_in_flight', 'Requests this node submitted and not yet applied', sources.requestsInFlight);
+  scrapedGauge(
+    registry,
+    'mrtom_store_split_puts_held',
+    'Split puts whose pieces are held, awaiting their last piece',
+    sources.splitPutsHeld,
+  );
   scrapedGauge(
     registry,
     'mrtom_replica_log_entries',

@@ -14,6 +14,7 @@ import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
 import { appliedTokensOf } from './auth-tokens.js';
 import { buildApiServer } from '../api/server.js';
+import { checkValueBytesMax, VALUE_BYTES_MAX_DEFAULT } from '../api/value-limit.js';
 import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import { ServiceError } from '../api/service-errors.js';
 import { realClock } from './clock.js';
@@ -40,7 +41,7 @@ export interface ReplicaNodeOptions {
   replicaId: number;
   logger: Logger;
   /** KV API limits; defaults in src/api/routes/txn.ts, src/store/watch-history.ts and src/api/http-timeouts.ts. */
-  api?: { txnOpsMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
+  api?: { txnOpsMax?: number; valueBytesMax?: number; eventRetainRevisions?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Bearer tokens on every route; the root token is read from (or written to) `rootTokenFile`,
    *  `<data>/root-token` by default (root-token.ts). */
   auth?: { rootTokenFile?: string; openOperations: boolean; failuresPerAddressMax?: number };
@@ -77,6 +78,12 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       `sequencers ${[...stampTaggers].join(', ')} have stampMac in the cluster config: give every replica the cluster key`,
     );
   }
+  // Tags count against datagramBytesMax: the submitter's limit leaves room for its own and, where a
+  // sequencer tags its stamps, for that one on the ORDERED.
+  const tagBytes = options.clusterKey === undefined ? 0 : DATAGRAM_TAG_BYTES * (stampTaggers.size > 0 ? 2 : 1);
+  const submitterDatagramBytesMax = config.datagramBytesMax - tagBytes;
+  const valueBytesMax = options.api?.valueBytesMax ?? VALUE_BYTES_MAX_DEFAULT;
+  checkValueBytesMax(valueBytesMax, submitterDatagramBytesMax);
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
@@ -115,9 +122,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       replicaIds: config.replicas.map((r) => r.id),
       sequencerIds: config.sequencers.map((s) => s.id),
       durability: config.durability,
-      // Tags count against datagramBytesMax: the submitter's limit leaves room for its own and, where a
-      // sequencer tags its stamps, for that one on the ORDERED.
-      datagramBytesMax: config.datagramBytesMax - (guard === null ? 0 : DATAGRAM_TAG_BYTES * (stampTaggers.size > 0 ? 2 : 1)),
+      datagramBytesMax: submitterDatagramBytesMax,
       protocolTiming: PROTOCOL_TIMING,
       runtimeTiming,
       clientId: randomInt(1, U32_MAX),
@@ -178,6 +183,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     counters: () => replica.machine.counters(),
     receiveDrops: () => ({ 'unknown-source': unknownSourceDrops, ...(guard?.drops() ?? { 'mac-missing': 0, 'mac-mismatch': 0 }) }),
     requestsInFlight: () => replica.submitter.inFlightCount,
+    splitPutsHeld: () => store.state.splitPutsHeld,
   });
   const txnOpsMax = options.api?.txnOpsMax;
   const authTokens = appliedTokensOf(store.state);
@@ -195,6 +201,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     metrics: metrics.registry,
     ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
+    valueBytesLimit: valueBytesMax,
     ...(tls === undefined ? {} : { tls }),
   });
   const peerHttp = buildPeerServer({

@@ -4,7 +4,9 @@
 // under load), what waits goes at once — so a lone caller waits for no timer — and while they are out the next batch fills,
 // up to one datagram and REQUEST_OPS_MAX ops. One batch is one REQUEST and one slot; deduplication stays
 // per operation (client id, request id). A batch not applied in time is resent, the same bytes; replicas
-// deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph).
+// deduplicate, so a retry never applies twice (docs/design.md §2, last paragraph). A put too large for
+// one REQUEST goes as pieces, one op each, sent one after the other (docs/protocol.md, "Large values").
+import assert from 'node:assert/strict';
 import type { LogEntry } from '../consensus/log-entry.js';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
 import { encodeDatagram } from '../mrtom/messages.js';
@@ -12,6 +14,7 @@ import {
   assembleOpRequest,
   encodeRequestOp,
   opRequestOverheadBytes,
+  PIECES_PER_PUT_MAX,
   REQUEST_OPS_MAX,
   travelsAlone,
   type KvOp,
@@ -20,7 +23,16 @@ import {
 import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
 import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
-import { fingerprintOf } from '../store/idempotency.js';
+import { fingerprintOf, type Idempotency } from '../store/idempotency.js';
+import { type PieceCapacity, splitPut } from './put-split.js';
+
+/**
+ * Split puts in flight at most per submitter; more are 503. Every replica holds at most ASSEMBLIES_MAX
+ * (src/store/pieces.ts) and evicts the oldest beyond, so live submitters must stay well below it.
+ */
+export const SPLIT_PUTS_IN_FLIGHT_MAX = 8;
+/** msgpack's bin header grows from 2 bytes (empty) to at most 5 (bin32) as a piece fills. */
+const BIN_HEADER_GROWTH_BYTES = 3;
 
 export interface SubmitterOptions {
   group: number;
@@ -118,6 +130,9 @@ export class Submitter implements SubmitterFeed {
   /** Batches sent and not yet done, by their first op's request id (the REQUEST's header requestId). */
   private readonly batches = new Map<number, Batch>();
   private readonly batchOf = new Map<number, Batch>();
+  /** First request id of every split put in flight: the floor stays below it until the put ends, so no
+   *  replica drops its pieces meanwhile (src/store/pieces.ts). */
+  private readonly splitFirsts = new Set<number>();
 
   constructor(private readonly options: SubmitterOptions) {
     this.clientId = options.clientId;
@@ -138,23 +153,93 @@ export class Submitter implements SubmitterFeed {
     const encoded = encodeRequestOp({ requestId, op, ...(idempotency === undefined ? {} : { idempotency }) });
     // The one size check of an op: alone in a REQUEST, with the largest floor it could be sent with.
     const bytes = this.loneRequestBytes(requestId, encoded);
-    if (bytes > this.options.datagramBytesMax) return Promise.reject(this.tooLarge(op, requestId, bytes));
+    if (bytes > this.options.datagramBytesMax) {
+      return op.type === 'put' ? this.submitSplit(op, idempotency) : Promise.reject(this.tooLarge(bytes));
+    }
     this.nextRequestId += 1;
+    return new Promise<OpResult>((resolve, reject) => this.enqueue(requestId, encoded, travelsAlone(op), resolve, reject));
+  }
+
+  private enqueue(
+    requestId: number,
+    encoded: Uint8Array,
+    alone: boolean,
+    resolve: PendingOp['resolve'],
+    reject: PendingOp['reject'],
+  ): void {
     const nowMs = this.options.nowMs();
+    const pending: PendingOp = {
+      requestId,
+      encoded,
+      alone,
+      submittedAtMs: nowMs,
+      deadlineMs: nowMs + this.options.commitTimeoutMs,
+      resolve,
+      reject,
+    };
+    this.ops.set(requestId, pending);
+    this.waiting.push(pending);
+    this.sendWaiting();
+  }
+
+  /**
+   * A put too large for one REQUEST goes as pieces, one after the other: each is sent once the one before
+   * it applied here, so every replica applies them in order (docs/protocol.md, "Large values"). The caller
+   * is answered with the put's result, which its last piece carries; the Idempotency-Key goes with it.
+   */
+  private submitSplit(op: Extract<KvOp, { type: 'put' }>, idempotency: Idempotency | undefined): Promise<OpResult> {
+    if (this.splitFirsts.size >= SPLIT_PUTS_IN_FLIGHT_MAX) {
+      return Promise.reject(new ServiceError('overloaded', `${this.splitFirsts.size} large puts already in flight on this node`, 1));
+    }
+    const first = this.nextRequestId;
+    const ops = splitPut(op, first, this.pieceCapacity(op, first, idempotency));
+    if (typeof ops === 'string') {
+      return Promise.reject(new ServiceError('value_too_large', `value of ${op.value.byteLength} bytes cannot be split: ${ops}`));
+    }
+    this.nextRequestId += ops.length;
+    this.splitFirsts.add(first);
     return new Promise<OpResult>((resolve, reject) => {
-      const pending: PendingOp = {
-        requestId,
-        encoded,
-        alone: travelsAlone(op),
-        submittedAtMs: nowMs,
-        deadlineMs: nowMs + this.options.commitTimeoutMs,
-        resolve,
-        reject,
+      const end = (): void => void this.splitFirsts.delete(first);
+      const release = (index: number): void => {
+        const requestId = first + index;
+        const last = index === ops.length - 1;
+        const encoded = encodeRequestOp({ requestId, op: ops[index]!, ...(last && idempotency !== undefined ? { idempotency } : {}) });
+        assert.ok(this.loneRequestBytes(requestId, encoded) <= this.options.datagramBytesMax, `piece ${index} does not fit a datagram`);
+        const onResult = (result: OpResult): void => {
+          if (last || result.type !== 'piece_held') end();
+          if (last) return resolve(result);
+          if (result.type === 'piece_held') return release(index + 1);
+          const reason = result.type === 'invalid' ? result.reason : result.type;
+          reject(
+            new ServiceError(
+              'unavailable',
+              `piece ${index} of a ${op.value.byteLength}-byte put was refused (${reason}); nothing was written`,
+              1,
+            ),
+          );
+        };
+        this.enqueue(requestId, encoded, false, onResult, (error) => {
+          end();
+          reject(error);
+        });
       };
-      this.ops.set(requestId, pending);
-      this.waiting.push(pending);
-      this.sendWaiting();
+      release(0);
     });
+  }
+
+  /** How many value bytes a piece and the put carry, sized with the largest request ids and floor they can have. */
+  private pieceCapacity(op: Extract<KvOp, { type: 'put' }>, first: number, idempotency: Idempotency | undefined): PieceCapacity {
+    const lastId = first + PIECES_PER_PUT_MAX;
+    const empty = new Uint8Array(0);
+    const piece = encodeRequestOp({ requestId: lastId, op: { type: 'piece', first, index: PIECES_PER_PUT_MAX, bytes: empty } });
+    const put = encodeRequestOp({
+      requestId: lastId,
+      op: { ...op, value: empty, held: { first, pieces: PIECES_PER_PUT_MAX } },
+      ...(idempotency === undefined ? {} : { idempotency }),
+    });
+    const room = (encoded: Uint8Array): number =>
+      this.options.datagramBytesMax - this.loneRequestBytes(lastId, encoded) - BIN_HEADER_GROWTH_BYTES;
+    return { pieceBytes: room(piece), tailBytes: room(put) };
   }
 
   onLogged(entries: readonly LogEntry[]): void {
@@ -222,12 +307,16 @@ export class Submitter implements SubmitterFeed {
     this.waiting = [];
     this.batches.clear();
     this.batchOf.clear();
+    this.splitFirsts.clear();
   }
 
   /** Every request id at or below the floor is finished; replicas may forget their cached results. */
   private floor(): number {
-    for (const requestId of this.ops.keys()) return requestId - 1;
-    return this.nextRequestId - 1;
+    // Ops enter `ops` in request id order, except a split put's later pieces; those are above its first id.
+    const oldest = this.ops.keys().next();
+    let lowest = oldest.done === true ? this.nextRequestId : oldest.value;
+    for (const first of this.splitFirsts) lowest = Math.min(lowest, first);
+    return lowest - 1;
   }
 
   private sendWaiting(): void {
@@ -303,21 +392,12 @@ export class Submitter implements SubmitterFeed {
     return HEADER_BYTES + opRequestOverheadBytes(requestId - 1, 1) + encoded.byteLength;
   }
 
-  /** The 413 for an op whose lone REQUEST is `bytes` long; for a put it names the largest value that fits. */
-  private tooLarge(op: KvOp, requestId: number, bytes: number): ServiceError {
+  /** The 413 for an op other than a put (puts are split) whose lone REQUEST is `bytes` long. */
+  private tooLarge(bytes: number): ServiceError {
     const limit = this.options.datagramBytesMax;
-    if (op.type !== 'put') {
-      return new ServiceError('value_too_large', `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit`);
-    }
-    // Shrinking the value by the excess may also shrink its msgpack length prefix, so a few bytes more can fit.
-    const fits = (valueBytes: number): boolean =>
-      this.loneRequestBytes(requestId, encodeRequestOp({ requestId, op: { ...op, value: new Uint8Array(valueBytes) } })) <= limit;
-    let valueBytesMax = Math.max(0, op.value.byteLength - (bytes - limit));
-    while (fits(valueBytesMax + 1)) valueBytesMax += 1;
-    if (!fits(valueBytesMax)) valueBytesMax = 0;
     return new ServiceError(
       'value_too_large',
-      `value of ${op.value.byteLength} bytes does not fit one datagram: at most ${valueBytesMax} bytes fit with this key and content type, and values are not yet split across datagrams`,
+      `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit; only puts are split`,
     );
   }
 }

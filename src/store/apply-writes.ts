@@ -1,9 +1,11 @@
 // Turns the outcome of applying a batch into the writes that make it durable, all in ONE chained batch
 // of root keys (keys.ts): live records, history and revision index, one record per client touched, the
-// lease changes, the Idempotency-Key table's changes, the auth tokens', compaction's deletes and the meta with the sweep
+// lease changes, the Idempotency-Key table's changes, split puts' pieces (pieces.ts), the auth tokens', compaction's deletes and the meta with the sweep
 // position.
 import type { ApplyOutput } from './state-machine.js';
 import {
+  assemblyKey,
+  pieceKey,
   clientKey,
   historyKey,
   idempotencyKey,
@@ -17,11 +19,12 @@ import {
   type HistoryPosition,
 } from './keys.js';
 import { encodeToken } from './token-table.js';
-import { asBuffer, encodeClient, encodeMeta, encodeRememberedWrite } from './codec.js';
+import { asBuffer, encodeAssembly, encodeClient, encodeMeta, encodeRememberedWrite } from './codec.js';
 import { encodeIndexEntry, encodeLive, encodeRevisionRecord } from './record-codec.js';
 import type { Batch } from './database.js';
 import { finalPosition, type HistoryChanges } from './history-writes.js';
 import { encodeLease, LEASE_INDEX_VALUE } from './lease-store.js';
+import { nameOfAssemblyId } from './pieces.js';
 
 const ROOT_BOOTSTRAPPED_VALUE = Buffer.alloc(0);
 
@@ -58,6 +61,15 @@ export function writeApply(batch: Batch, { output, history, deletes, sweep }: Ap
   for (const [id, token] of output.tokens.writes) {
     if (token === null) batch.del(tokenKey(id));
     else batch.put(tokenKey(id), encodeToken(token));
+  }
+  for (const { name, index, bytes } of output.pieces.pieces.values()) {
+    if (bytes === null) batch.del(pieceKey(name, index));
+    else batch.put(pieceKey(name, index), asBuffer(bytes));
+  }
+  for (const [id, assembly] of output.pieces.assemblies) {
+    const name = nameOfAssemblyId(id);
+    if (assembly === null) batch.del(assemblyKey(name));
+    else batch.put(assemblyKey(name), asBuffer(encodeAssembly(assembly)));
   }
   if (output.tokens.rootBootstrapped) batch.put(ROOT_BOOTSTRAPPED_KEY, ROOT_BOOTSTRAPPED_VALUE);
   for (const key of deletes) batch.del(key);

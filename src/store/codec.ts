@@ -8,7 +8,8 @@ import type { StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
 import type { RememberedWrite } from './idempotency.js';
 import type { ClientState } from './client-table.js';
-import type { HistoryPosition } from './keys.js';
+import type { AssemblyName, HistoryPosition } from './keys.js';
+import type { Assembly } from './pieces.js';
 
 /** A Buffer over the same bytes (no copy), as the database takes them. */
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -169,6 +170,8 @@ function decodeCachedResult(value: Record<string, unknown>): OpResult {
       return { type: 'lease_not_found', revision, lease: seqField(value, 'lease', 'cached result') };
     case 'idempotency_conflict':
       return { type: 'idempotency_conflict', revision };
+    case 'piece_held':
+      return { type: 'piece_held', revision };
     case 'compact':
       return { type: 'compact', revision, compactRevision: seqField(value, 'compactRevision', 'cached result') };
     case 'future_revision':
@@ -195,6 +198,15 @@ function decodeCachedResult(value: Record<string, unknown>): OpResult {
       assert.ok(Array.isArray(value.results), 'stored cached txn result.results is not a list');
       return { type: 'txn', revision, succeeded: value.succeeded === true, results: value.results.map(decodeCachedTxnResult) };
   }
+}
+
+/** An assembly of a split put (pieces.ts); its name is the record's key. */
+export function encodeAssembly({ held, slot }: Assembly): Uint8Array {
+  return packBody({ held, slot });
+}
+
+export function decodeAssembly(name: AssemblyName, bytes: Uint8Array): Assembly {
+  return { ...name, ...storedSeqs(unpackMap(bytes, 'assembly'), ['held', 'slot'], 'assembly') };
 }
 
 /** A row of the Idempotency-Key table: the key, and what it remembers besides its counter (the row's key). */

@@ -6,8 +6,11 @@ import type { AbstractBatchOptions, AbstractChainedBatch, AbstractLevel, Abstrac
 import { Level } from 'level';
 import { INITIAL_META, type StoreMeta } from './applied.js';
 import type { ViewState } from '../consensus/view-state.js';
-import { decodeClient, decodeRememberedWrite, decodeStoredMeta, decodeViewState } from './codec.js';
+import { decodeAssembly, decodeClient, decodeRememberedWrite, decodeStoredMeta, decodeViewState } from './codec.js';
 import {
+  ASSEMBLIES_END,
+  ASSEMBLIES_START,
+  parseAssemblyKey,
   CLIENTS_END,
   CLIENTS_START,
   type HistoryPosition,
@@ -20,6 +23,7 @@ import {
 } from './keys.js';
 import type { ClientState } from './client-table.js';
 import { IdempotencyTable, type RememberedWrite } from './idempotency.js';
+import { type Assembly, AssemblyTable } from './pieces.js';
 
 const ENCODINGS = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
 
@@ -71,4 +75,12 @@ export async function readIdempotency(db: Database): Promise<IdempotencyTable> {
   for await (const [key, bytes] of db.iterator({ gte: IDEMPOTENCY_START, lt: IDEMPOTENCY_END }))
     rows.push(decodeRememberedWrite(parseIdempotencyKey(key), bytes));
   return IdempotencyTable.from(rows);
+}
+
+/** Loads every assembly of a split put; at most ASSEMBLIES_MAX (pieces.ts). */
+export async function readAssemblies(db: Database): Promise<AssemblyTable> {
+  const assemblies: Assembly[] = [];
+  for await (const [key, bytes] of db.iterator({ gte: ASSEMBLIES_START, lt: ASSEMBLIES_END }))
+    assemblies.push(decodeAssembly(parseAssemblyKey(key), bytes));
+  return AssemblyTable.from(assemblies);
 }

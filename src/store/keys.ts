@@ -8,6 +8,8 @@
 //   c<clientId u32>           one client's dedup state: floor and cached results (codec.ts)
 //   l<lease u64>              a lease; i<lease u64><key>: a key attached to it
 //   d<counter u64>            a write remembered under its Idempotency-Key (idempotency.ts)
+//   q<clientId u32><first u64>              an assembly of a split put: pieces held, last slot (pieces.ts)
+//   p<clientId u32><first u64><index u16>   one piece's bytes
 //   t<token id>               an auth token: name, rules, secret hash (token-table.ts); a: the root was bootstrapped
 //   m                         the applied meta; v: the consensus layer's view state (never replicated);
 //   s                         present only while a snapshot install is written (snapshot.ts)
@@ -21,6 +23,8 @@ const LEASE = 0x6c; // l
 const LEASE_KEY = 0x69; // i
 const IDEMPOTENCY = 0x64; // d
 const TOKEN = 0x74; // t
+const ASSEMBLY = 0x71; // q
+const PIECE = 0x70; // p
 
 /** The applied StoreMeta. */
 export const META_KEY = Buffer.from('m');
@@ -202,3 +206,35 @@ export function idOfTokenKey(key: Buffer): string {
 
 export const TOKENS_START = Buffer.of(TOKEN);
 export const TOKENS_END = Buffer.of(TOKEN + 1);
+
+/** A split put's assembly, named by its submitter and the request id of its piece 0 (pieces.ts). */
+export interface AssemblyName {
+  clientId: number;
+  first: number;
+}
+
+export function assemblyKey({ clientId, first }: AssemblyName): Buffer {
+  const buf = Buffer.allocUnsafe(1 + 4 + 8);
+  buf[0] = ASSEMBLY;
+  buf.writeUInt32BE(clientId, 1);
+  writeU64(buf, first, 5);
+  return buf;
+}
+
+export function parseAssemblyKey(key: Buffer): AssemblyName {
+  assert.ok(key.length === 13 && key[0] === ASSEMBLY, 'not an assembly key');
+  return { clientId: key.readUInt32BE(1), first: readU64(key, 5) };
+}
+
+export const ASSEMBLIES_START = Buffer.of(ASSEMBLY);
+export const ASSEMBLIES_END = Buffer.of(ASSEMBLY + 1);
+
+export function pieceKey(name: AssemblyName, index: number): Buffer {
+  assert.ok(Number.isInteger(index) && index >= 0 && index <= U16_MAX, `piece index ${index} out of range`);
+  const buf = Buffer.allocUnsafe(1 + 4 + 8 + 2);
+  buf[0] = PIECE;
+  buf.writeUInt32BE(name.clientId, 1);
+  writeU64(buf, name.first, 5);
+  buf.writeUInt16BE(index, 13);
+  return buf;
+}

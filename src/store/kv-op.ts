@@ -27,7 +27,12 @@ function withPrev<T extends OpResult>(result: T, op: { prev?: true }, current: K
 }
 
 /** `leaseId`: the id a lease this op grants gets (unique per op in the log, the same on every replica). */
-export function applyKvOp(op: Exclude<KvOp, TokenOp>, revision: number, state: StateView, leaseId: number): KvOpOutcome {
+export function applyKvOp(
+  op: Exclude<KvOp, TokenOp | { type: 'piece' }>,
+  revision: number,
+  state: StateView,
+  leaseId: number,
+): KvOpOutcome {
   const unchanged = (result: OpResult): KvOpOutcome => ({ result, revision, changes: [], leases: [] });
   switch (op.type) {
     case 'put':

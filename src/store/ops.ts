@@ -44,7 +44,21 @@ export interface Txn {
 export type KvOp =
   /** `lease`: the key is deleted when that lease is revoked or expires. `prev`: the result carries the
    *  record the put replaced. */
-  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; require?: Precondition; lease?: number; prev?: true }
+  | {
+      type: 'put';
+      key: string;
+      value: Uint8Array;
+      contentType?: string;
+      require?: Precondition;
+      lease?: number;
+      prev?: true;
+      /** The last piece of a split put (pieces.ts): `value` is the tail, and the value stored is the bytes
+       *  of the `pieces` piece ops before it (request ids first .. first + pieces - 1) followed by it. */
+      held?: HeldPieces;
+    }
+  /** One piece of a put too large for one REQUEST, held in replicated state until its last piece (the
+   *  put itself) applies; request id first + index (docs/protocol.md, "Large values"). */
+  | { type: 'piece'; first: number; index: number; bytes: Uint8Array }
   | { type: 'delete'; key: string; require?: Precondition; prev?: true }
   | { type: 'delete_range'; prefix: string }
   | { type: 'txn'; txn: Txn }
@@ -65,6 +79,17 @@ export type KvOp =
   | { type: 'token_create'; token: TokenRecord }
   | { type: 'token_bootstrap'; token: TokenRecord }
   | { type: 'token_revoke'; id: string };
+
+/** What a split put's last piece says about the pieces before it. */
+export interface HeldPieces {
+  /** Request id of piece 0, which names the assembly. */
+  first: number;
+  /** Piece ops before the put: request ids first .. first + pieces - 1, applied in that order. */
+  pieces: number;
+}
+
+/** Pieces (piece ops plus the put) of one split put at most: bounds what an assembly holds. */
+export const PIECES_PER_PUT_MAX = 1024;
 
 /** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation, by that
  *  id and, for a write sent under an Idempotency-Key, by the key too (idempotency.ts). */
@@ -117,6 +142,8 @@ export type OpResult =
   | { type: 'precondition_failed'; revision: number; modRevision: number | null }
   | { type: 'txn'; revision: number; succeeded: boolean; results: TxnOpResult[] }
   | { type: 'barrier'; revision: number }
+  /** A piece of a split put is held; the put takes effect at its last piece. */
+  | { type: 'piece_held'; revision: number }
   /** A lease granted or kept alive: the leader counts its time to live from now. */
   | { type: 'lease'; revision: number; lease: number; ttlMs: number }
   | { type: 'lease_revoked'; revision: number; lease: number; deleted: number; more: boolean }
@@ -213,6 +240,22 @@ function decodePut(value: Record<string, unknown>): { key: string; value: Uint8A
   return { key, value: value.value, contentType: value.contentType };
 }
 
+function decodeHeld(value: unknown): HeldPieces | undefined | string {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || !isSeq(value.first) || value.first === 0 || !isSeq(value.pieces)) return 'put.held is not {first, pieces}';
+  if (value.pieces === 0 || value.pieces >= PIECES_PER_PUT_MAX) return `put.held.pieces is not from 1 to ${PIECES_PER_PUT_MAX - 1}`;
+  return { first: value.first, pieces: value.pieces };
+}
+
+/** A piece's request id is first + index, and a split put's first + pieces: its pieces are consecutive
+ *  ops of one submitter, so no other request can be mistaken for one of them. */
+function pieceIdProblem(requestId: number, op: KvOp): string | null {
+  if (op.type === 'piece' && op.first + op.index !== requestId) return 'piece request id is not first + index';
+  if (op.type === 'put' && op.held !== undefined && op.held.first + op.held.pieces !== requestId)
+    return 'split put request id is not first + pieces';
+  return null;
+}
+
 function decodeTxnOp(value: unknown): TxnOp | string {
   if (!isRecord(value)) return 'txn op is not a map';
   switch (value.type) {
@@ -289,9 +332,16 @@ function decodeOp(value: unknown): KvOp | string {
       if (typeof put === 'string') return put;
       if (typeof require === 'string') return require;
       if (value.lease !== undefined && !isSeq(value.lease)) return 'put.lease is not a lease id';
-      const op = withPrecondition({ type: 'put' as const, ...put }, require);
+      const held = decodeHeld(value.held);
+      if (typeof held === 'string') return held;
+      const op = withPrecondition({ type: 'put' as const, ...put, ...(held === undefined ? {} : { held }) }, require);
       return withPrev(value.lease === undefined ? op : { ...op, lease: value.lease }, value.prev);
     }
+    case 'piece':
+      if (!isSeq(value.first) || value.first === 0) return 'piece.first is not a request id';
+      if (!isSeq(value.index) || value.index >= PIECES_PER_PUT_MAX - 1) return `piece.index is not below ${PIECES_PER_PUT_MAX - 1}`;
+      if (!(value.bytes instanceof Uint8Array)) return 'piece.bytes is not binary';
+      return { type: 'piece', first: value.first, index: value.index, bytes: value.bytes };
     case 'lease_grant':
       return isSeq(value.ttlMs) && value.ttlMs > 0
         ? { type: 'lease_grant', ttlMs: value.ttlMs }
@@ -342,6 +392,8 @@ function decodeRequestOp(value: unknown): RequestOp | string {
     return 'a request op must be [requestId >= 1, op, idempotency?]';
   const op = decodeOp(value[1]);
   if (typeof op === 'string') return op;
+  const idProblem = pieceIdProblem(value[0], op);
+  if (idProblem !== null) return idProblem;
   if (value.length === 2) return { requestId: value[0], op };
   const idempotency = decodeIdempotency(value[2]);
   return typeof idempotency === 'string' ? idempotency : { requestId: value[0], op, idempotency };

@@ -25,6 +25,9 @@ import { txnKeys, txnRangeQueries } from './txn.js';
 import { IdempotencyChanges, type IdempotencyTable } from './idempotency.js';
 import { TokenChanges, type TokenState } from './token-table.js';
 import { applyTokenOp, isTokenOp } from './token-op.js';
+import { type AssemblyTable, PieceChanges, type StoredPieces } from './pieces.js';
+import { applyPieceOp, assembledPut } from './piece-op.js';
+import type { AssemblyName } from './keys.js';
 
 export type Command = { kind: 'noop' } | { kind: 'invalid'; reason: string } | { kind: 'request'; request: OpRequest };
 
@@ -50,6 +53,9 @@ export interface ApplyInput {
   clients: ReadonlyMap<number, ClientState>;
   idempotency: IdempotencyTable;
   tokens: TokenState;
+  assemblies: AssemblyTable;
+  /** By pieceId: the stored bytes (null: not stored yet) of every piece in readsOf(batch).pieces. */
+  pieces: StoredPieces;
 }
 
 /** The changes applied at one revision: the watch history's unit. */
@@ -73,6 +79,7 @@ export interface ApplyOutput {
   leaseIndex: Array<{ lease: number; key: string; attached: boolean }>;
   idempotency: IdempotencyChanges;
   tokens: TokenChanges;
+  pieces: PieceChanges;
 }
 
 export function decodeEntries(entries: readonly LogEntry[]): DecodedEntry[] {
@@ -104,6 +111,8 @@ export interface Reads {
   leases: number[];
   /** Leases whose attached keys are read (revokes). */
   leaseKeys: number[];
+  /** Pieces split puts take (pieces.ts). */
+  pieces: Array<{ name: AssemblyName; index: number }>;
 }
 
 /** What applying `decoded` reads from storage: point keys, range queries answered by rangeId, leases. */
@@ -112,16 +121,21 @@ export function readsOf(decoded: readonly DecodedEntry[]): Reads {
   const ranges = new Map<string, RangeQuery>();
   const leases = new Set<number>();
   const leaseKeys = new Set<number>();
-  for (const { command } of decoded) {
+  const pieces: Reads['pieces'] = [];
+  for (const { entry, command } of decoded) {
     if (command.kind !== 'request') continue;
     for (const { op } of command.request.ops) {
       for (const key of keysOf(op)) keys.add(key);
       for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
       for (const lease of leasesOf(op)) leases.add(lease);
       if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
+      if (op.type === 'put' && op.held !== undefined) {
+        const name = { clientId: entry.clientId, first: op.held.first };
+        for (let index = 0; index < op.held.pieces; index++) pieces.push({ name, index });
+      }
     }
   }
-  return { keys: [...keys], ranges: [...ranges.values()], leases: [...leases], leaseKeys: [...leaseKeys] };
+  return { keys: [...keys], ranges: [...ranges.values()], leases: [...leases], leaseKeys: [...leaseKeys], pieces };
 }
 
 /**
@@ -160,6 +174,7 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
   const leaseIndex = new Map<string, { lease: number; key: string; attached: boolean }>();
   const idempotency = new IdempotencyChanges(input.idempotency);
   const tokens = new TokenChanges(input.tokens);
+  const pieces = new PieceChanges(input.assemblies, input.pieces);
 
   const state = {
     get(key: string): KeyRecord | null {
@@ -238,11 +253,20 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
     }
     const client = touch(entry.clientId);
     raiseFloor(client, command.request.floor);
-    command.request.ops.forEach(({ requestId, op, idempotency: keyed }, index) => {
+    pieces.dropBelowFloor(entry.clientId, client.floor);
+    command.request.ops.forEach(({ requestId, op: sent, idempotency: keyed }, index) => {
       const admission = admit(client, requestId);
       if (admission.kind === 'below-floor')
         return answer(requestId, { type: 'invalid', revision: meta.revision, reason: BELOW_FLOOR_REASON });
       if (admission.kind === 'cached') return answer(requestId, admission.result);
+      if (sent.type === 'piece') {
+        const result = applyPieceOp(sent, entry.clientId, entry.slot, meta.revision, pieces);
+        if (result.type !== 'invalid') remember(client, requestId, result);
+        return answer(requestId, result);
+      }
+      // A split put takes its pieces first, so that a replay below ends the assembly too (pieces.ts).
+      const op = sent.type === 'put' ? assembledPut(sent, entry.clientId, pieces) : sent;
+      if (typeof op === 'string') return answer(requestId, { type: 'invalid', revision: meta.revision, reason: op });
       // A retry under an Idempotency-Key, through whichever replica, gets the first result again.
       const seen = keyed === undefined ? null : idempotency.admit(keyed);
       if (seen !== null && seen.kind !== 'new') {
@@ -267,5 +291,5 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
       answer(requestId, outcome.result);
     });
   }
-  return { meta, applied, writes, clients, events, leases, leaseIndex: [...leaseIndex.values()], idempotency, tokens };
+  return { meta, applied, writes, clients, events, leases, leaseIndex: [...leaseIndex.values()], idempotency, tokens, pieces };
 }

@@ -14,13 +14,15 @@ import { writeApply } from './apply-writes.js';
 import type { KeyEntry, KeyRecord, LeaseRecord } from './ops.js';
 import { rangeId } from './key-range.js';
 import { scanRange } from './local-reads.js';
-import { type Database, readClients, readIdempotency, readStoredMeta, writeOptions } from './database.js';
+import { type Database, readAssemblies, readClients, readIdempotency, readStoredMeta, writeOptions } from './database.js';
 import type { IdempotencyTable } from './idempotency.js';
 import { DELETE_RANGE_KEYS_MAX } from './kv-op.js';
 import { decodeLease, scanLeaseKeys } from './lease-store.js';
 import { decodeLive } from './record-codec.js';
 import { LiveKeys } from './live-keys.js';
-import { leaseKey, liveKey, type HistoryPosition } from './keys.js';
+import { leaseKey, liveKey, pieceKey, type HistoryPosition } from './keys.js';
+import { type AssemblyTable, pieceId } from './pieces.js';
+import { plainBytes } from './codec.js';
 import { historyChanges } from './history-writes.js';
 import { HISTORY_SWEEP_STEP_REVISIONS_DEFAULT, sweepHistory } from './history-sweep.js';
 import { exportSnapshot, installSnapshot, type SnapshotRecord } from './snapshot.js';
@@ -45,6 +47,7 @@ interface Prefetched {
   ranges: Map<string, KeyEntry[]>;
   leases: Map<number, LeaseRecord | null>;
   leaseKeys: Map<number, string[]>;
+  pieces: Map<string, Uint8Array | null>;
 }
 
 export class StateStore {
@@ -64,6 +67,8 @@ export class StateStore {
     private readonly clients: Map<number, ClientState>,
     private idempotency: IdempotencyTable,
     private liveKeys: LiveKeys,
+    /** Split puts' assemblies as applied (pieces.ts); their pieces stay on disk until the put applies. */
+    private assemblies: AssemblyTable,
     /** The auth tokens as applied (token-table.ts); the API authenticates against it. */
     readonly tokens: TokenTable,
     /** True when the opener discarded replicated state this replica may have acknowledged (snapshot.ts). */
@@ -78,10 +83,29 @@ export class StateStore {
     const idempotency = await readIdempotency(db);
     const liveKeys = await LiveKeys.load(db);
     const tokens = await TokenTable.load(db);
+    const assemblies = await readAssemblies(db);
     // Only 'fsync' checkpoints wait for the disk: 'async' leaves it to the OS, 'memory' relies on the quorum.
     const step = options.historySweepStepRevisions ?? HISTORY_SWEEP_STEP_REVISIONS_DEFAULT;
     assert.ok(Number.isSafeInteger(step) && step >= 1, `historySweepStepRevisions must be a positive integer, got ${step}`);
-    return new StateStore(db, options.durability === 'fsync', retain, step, meta, sweep, clients, idempotency, liveKeys, tokens, stateLost);
+    return new StateStore(
+      db,
+      options.durability === 'fsync',
+      retain,
+      step,
+      meta,
+      sweep,
+      clients,
+      idempotency,
+      liveKeys,
+      assemblies,
+      tokens,
+      stateLost,
+    );
+  }
+
+  /** Split puts whose pieces are held, as applied (pieces.ts). */
+  get splitPutsHeld(): number {
+    return this.assemblies.size;
   }
 
   /** A copy of the applied state's meta; it changes only when a write of it has reached the database. */
@@ -124,6 +148,7 @@ export class StateStore {
       for (const [id, client] of await readClients(this.db)) this.clients.set(id, client);
       this.idempotency = await readIdempotency(this.db);
       this.liveKeys = await LiveKeys.load(this.db);
+      this.assemblies = await readAssemblies(this.db);
       this.tokens.replaceWith(await TokenTable.load(this.db));
       return this.meta();
     });
@@ -168,6 +193,7 @@ export class StateStore {
         clients: this.clients,
         idempotency: this.idempotency,
         tokens: this.tokens,
+        assemblies: this.assemblies,
         ...stored,
       },
       decoded,
@@ -188,6 +214,7 @@ export class StateStore {
       this.idempotency.commit(output.idempotency);
       this.liveKeys.follow(output.writes);
       this.tokens.commit(output.tokens);
+      this.assemblies.commit(output.pieces);
     });
     return { applied: output.applied, written };
   }
@@ -233,7 +260,13 @@ export class StateStore {
       const bytes = this.db.getSync(leaseKey(id));
       leases.set(id, bytes === undefined ? null : decodeLease(bytes));
     }
-    return { records, positions, ranges, leases, leaseKeys };
+    // A split put's pieces, written by earlier applies (or by this batch: then not stored yet, pieces.ts).
+    const pieces = new Map<string, Uint8Array | null>();
+    for (const { name, index } of reads.pieces) {
+      const bytes = this.db.getSync(pieceKey(name, index));
+      pieces.set(pieceId(name, index), bytes === undefined ? null : plainBytes(bytes));
+    }
+    return { records, positions, ranges, leases, leaseKeys, pieces };
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {

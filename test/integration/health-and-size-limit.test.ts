@@ -1,15 +1,12 @@
-// Proves /readyz and /livez of real replicas track a kill -9 and restart of the sequencer (the outage half is `fails` until a src fix), and
-// that the one-datagram limit is exact: the 413 names the largest value N that fits, N bytes are stored byte for byte, N + 1 refused.
+// Proves /readyz and /livez of real replicas track a kill -9 and restart of the sequencer (the outage half is `fails` until a src fix).
+// The value size limit, now that puts are split across datagrams, is proven in large-values.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { get, http, put } from './harness/http.js';
 import { waitFor } from './harness/wait.js';
 import { REPLICA_TIMING } from '../../src/runtime/timing.js';
 
 const PROBE_DEADLINE_MS = 30_000;
-/** The smallest datagram a cluster config allows, so the largest value that fits stays small. */
-const DATAGRAM_BYTES_MAX = 512;
 
 interface Check {
   name: string;
@@ -114,50 +111,5 @@ describe('health probes of real replicas', () => {
     const read = await get(cluster.urls[1]!, 'health/after-outage');
     expect(read.status).toBe(200);
     expect(read.body.toString()).toBe('back');
-  });
-});
-
-describe('the one-datagram size limit on a real node', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await startTestCluster({ datagramBytesMax: DATAGRAM_BYTES_MAX });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-
-  /** The exact 413 for a `bytes`-long value under the key used here; `fit` is the largest value that fits. */
-  const tooLarge = (bytes: number, fit: number) => ({
-    error: {
-      code: 'value_too_large',
-      message: `value of ${bytes} bytes does not fit one datagram: at most ${fit} bytes fit with this key and content type, and values are not yet split across datagrams`,
-    },
-  });
-
-  it('refuses a value over the limit naming the largest that fits, stores exactly that many bytes, refuses one more', async () => {
-    const [a, b] = cluster.urls as [string, string];
-    const key = 'limit/value';
-    const oversized = await put(a, key, randomBytes(4 * DATAGRAM_BYTES_MAX));
-    expect(oversized.status).toBe(413);
-    const fit = Number(/at most (\d+) bytes fit/.exec(oversized.body.toString())?.[1]);
-    expect(JSON.parse(oversized.body.toString())).toEqual(tooLarge(4 * DATAGRAM_BYTES_MAX, fit));
-    // The datagram also carries a 52-byte header and the op's other fields.
-    expect(fit).toBeGreaterThan(0);
-    expect(fit).toBeLessThan(DATAGRAM_BYTES_MAX);
-
-    const value = randomBytes(fit);
-    const stored = await put(a, key, value);
-    expect(stored.status).toBe(200);
-    const read = await get(b, key);
-    expect(read.status).toBe(200);
-    expect(read.headers['content-type']).toBe('application/octet-stream');
-    expect(read.body.equals(value)).toBe(true);
-
-    // This replica's submitter has finished only a few requests, so the floor it sends still takes one
-    // msgpack byte and the same value size fits as before.
-    const oneMore = await put(a, key, randomBytes(fit + 1));
-    expect(oneMore.status).toBe(413);
-    expect(JSON.parse(oneMore.body.toString())).toEqual(tooLarge(fit + 1, fit));
-    expect((await get(b, key)).body.equals(value)).toBe(true);
   });
 });

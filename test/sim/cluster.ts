@@ -48,6 +48,9 @@ interface RevokeApplied {
   order: number;
 }
 
+/** What the replicas' submitters send at most; the sequencer takes up to production's 65,000 bytes. */
+export const SIM_SUBMITTER_DATAGRAM_BYTES_MAX = 1400;
+
 export class Cluster {
   readonly scheduler = new Scheduler();
   readonly network: Network;
@@ -99,8 +102,9 @@ export class Cluster {
             replicaIds: config.replicaIds,
             sequencerIds: config.sequencerIds,
             durability: config.durability,
-            // The simulator never fills a datagram; production's limit applies.
-            datagramBytesMax: 65_000,
+            // An Ethernet-sized datagram, as the XDP data plane needs: batches fill it, and the workload's
+            // large values are split into pieces (docs/protocol.md, "Large values").
+            datagramBytesMax: SIM_SUBMITTER_DATAGRAM_BYTES_MAX,
             protocolTiming: config.replicaTiming,
             runtimeTiming: config.runtimeTiming,
           },

@@ -30,7 +30,7 @@ export interface SimSequencerDeps {
 }
 
 const SILENT = pino({ level: 'silent' });
-/** The simulator never fills a datagram; production's largest limit applies. */
+/** Production's largest limit; the submitters send at most SIM_SUBMITTER_DATAGRAM_BYTES_MAX (cluster.ts). */
 const SIM_DATAGRAM_BYTES_MAX = 65_000;
 
 export class SimSequencer {

@@ -12,6 +12,7 @@ import { ServiceError } from '../../src/api/service-errors.js';
 import type { KvService } from '../../src/api/service.js';
 import type { KeyRecord, KvOp, OpResult } from '../../src/store/ops.js';
 import type { History, HistoryOp, KvInput, KvOutput, Observed } from './history.js';
+import { shortValue } from './kv-model.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 import type { StaleReadLog } from './stale-reads.js';
@@ -51,6 +52,10 @@ export interface WorkloadDeps {
 
 /** Codes of a refusal before anything was sent (src/runtime/submission-gate.ts, submitter.ts). */
 const REFUSED_UNSENT = new Set(['unavailable', 'overloaded', 'shutting_down', 'value_too_large']);
+/** Puts whose value is larger than a submitter's datagram (SIM_SUBMITTER_DATAGRAM_BYTES_MAX): split in pieces. */
+const LARGE_VALUE_CHANCE = 0.15;
+const LARGE_VALUE_BYTES_MIN = 1_500;
+const LARGE_VALUE_BYTES_MAX = 6_000;
 /** A keyed write of unknown outcome is retried this often at most, then abandoned. */
 const KEYED_ATTEMPTS_MAX = 4;
 
@@ -184,16 +189,24 @@ export class SimClient {
 
   private pickInput(key: string, roll: number): KvInput {
     const value = `${this.index}.${this.invoked}`;
-    if (roll < 0.4) return { type: 'put', value };
+    if (roll < 0.4) return { type: 'put', value: this.maybeLarge(value) };
     if (roll < 0.48) {
       const revision = this.seen.get(key);
       const require = revision === undefined || this.deps.prng.chance(0.3) ? { absent: true as const } : { modRevision: revision };
-      return { type: 'put', value, require };
+      return { type: 'put', value: this.maybeLarge(value), require };
     }
-    if (roll < 0.52 && this.lease !== null) return { type: 'put', value, lease: this.lease };
+    if (roll < 0.52 && this.lease !== null) return { type: 'put', value: this.maybeLarge(value), lease: this.lease };
     if (roll < 0.6) return { type: 'delete' };
     if (roll < 0.9) return { type: 'get' };
     return { type: 'txn', ifValue: this.deps.prng.chance(0.3) ? null : `${this.index}.${this.invoked - 1}`, value };
+  }
+
+  /** Some puts carry a value larger than one datagram, which the submitter splits into pieces: the
+   *  value's name padded to LARGE_VALUE_BYTES_MIN..MAX bytes, still unique, still a string to compare. */
+  private maybeLarge(value: string): string {
+    if (!this.deps.prng.chance(LARGE_VALUE_CHANCE)) return value;
+    const bytes = this.deps.prng.int(LARGE_VALUE_BYTES_MIN, LARGE_VALUE_BYTES_MAX);
+    return `${value}:${'x'.repeat(bytes - value.length - 1)}`;
   }
 
   /** Runs one call; `op` is its history entry, null for calls checked elsewhere (stale reads, leases). */
@@ -264,7 +277,7 @@ export class SimClient {
 }
 
 function describe(key: string, input: KvInput): string {
-  return `${input.type}(${key}${'value' in input ? `, ${input.value}` : ''})`;
+  return `${input.type}(${key}${'value' in input ? `, ${shortValue(input.value)}` : ''})`;
 }
 
 function observed(record: KeyRecord | null): Observed {

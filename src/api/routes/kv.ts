@@ -3,6 +3,7 @@
 // default (read barrier) or `?consistency=stale`, at the current revision or a past one (`?revision=`).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { KvService } from '../service.js';
+import { VALUE_BYTES_MAX_DEFAULT } from '../value-limit.js';
 import { ApiError } from '../errors.js';
 import { KV_PATH_PREFIX, keyFromUrl } from '../keys.js';
 import { readLocal } from '../consistency.js';
@@ -39,7 +40,12 @@ const EMPTY_VALUE = new Uint8Array(0);
 
 /** The router's wildcard is the key: /openapi.json names it (and a PUT's raw body, which no schema checks). */
 const KEY_DOC: RouteDoc = { wildcard: 'key', params: KeyParams };
-const PUT_DOC: RouteDoc = { ...KEY_DOC, body: { content: { '*/*': { schema: ValueBytes } } } };
+/** The PUT body is the value, up to the value limit; larger than one datagram, it is split (docs/api.md, "Large values"). */
+const PUT_VALUE = {
+  ...ValueBytes,
+  description: `the value: any bytes, up to the server's value limit (default ${VALUE_BYTES_MAX_DEFAULT} bytes, --value-bytes-max); a value larger than one datagram is split into pieces and takes effect, whole, when the last applies`,
+};
+const PUT_DOC: RouteDoc = { ...KEY_DOC, body: { content: { '*/*': { schema: PUT_VALUE } } } };
 const BAD_KEY = ['invalid_key', 'invalid_precondition', 'invalid_content_type'] as const;
 const WRITTEN = { ...HEADERS.etag, ...HEADERS.revision };
 

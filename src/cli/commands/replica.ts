@@ -6,6 +6,7 @@ import { loadClusterConfig } from '../../config/cluster.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { logLevelOption, parseIntegerIn } from '../options.js';
 import { HTTP_TIMEOUT_MS_MAX, HTTP_TIMEOUT_MS_MIN } from '../../api/http-timeouts.js';
+import { VALUE_BYTES_MAX_LIMIT } from '../../api/value-limit.js';
 import { addSecurityOptions, securityOptionsOf, type SecurityFlags } from '../server-security-options.js';
 
 function authOptionsOf(opts: { rootTokenFile?: string; authOpenOperations?: boolean; authFailuresMax?: number }) {
@@ -31,6 +32,11 @@ export function replicaCommand(): Command {
       new Option('--txn-ops-max <n>', 'compares plus ops a POST /v1/txn may hold (default 128)')
         .argParser(parseIntegerIn(1, 4096))
         .env('MRTOM_TXN_OPS_MAX'),
+    )
+    .addOption(
+      new Option('--value-bytes-max <bytes>', 'largest value a PUT may carry, split across datagrams as needed (default 1048576)')
+        .argParser(parseIntegerIn(1, VALUE_BYTES_MAX_LIMIT))
+        .env('MRTOM_VALUE_BYTES_MAX'),
     )
     .addOption(
       new Option('--watch-history-revisions <n>', 'revisions of watch history kept; older starts get 410 (default 10000)')
@@ -79,6 +85,7 @@ export function replicaCommand(): Command {
           id: number;
           logLevel: LogLevel;
           txnOpsMax?: number;
+          valueBytesMax?: number;
           watchHistoryRevisions?: number;
           httpHeadersTimeoutMs?: number;
           httpRequestTimeoutMs?: number;
@@ -93,6 +100,7 @@ export function replicaCommand(): Command {
         const security = await securityOptionsOf(opts);
         const api = {
           ...(opts.txnOpsMax === undefined ? {} : { txnOpsMax: opts.txnOpsMax }),
+          ...(opts.valueBytesMax === undefined ? {} : { valueBytesMax: opts.valueBytesMax }),
           ...(opts.watchHistoryRevisions === undefined ? {} : { eventRetainRevisions: opts.watchHistoryRevisions }),
           ...(opts.httpHeadersTimeoutMs === undefined ? {} : { headersTimeoutMs: opts.httpHeadersTimeoutMs }),
           ...(opts.httpRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.httpRequestTimeoutMs }),

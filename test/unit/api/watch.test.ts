@@ -1,10 +1,11 @@
 // Proves /v1/watch streams the replicated history from a revision as NDJSON or SSE, one frame per
 // revision filtered by prefix or exact key, follows new writes, and answers 410 compacted for a start older than the
-// window — over a real listening server and a real store.
+// window; a catch-up over large values is paced, not cut — over a real listening server and a real store.
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { buildTestServer } from './store-service.js';
 import { WATCHES_PER_ADDRESS_MAX } from '../../../src/api/routes/watch.js';
+import { VALUE_BYTES_MAX_DEFAULT } from '../../../src/api/value-limit.js';
 
 /** Reads frames from a streaming body until `count` arrived; bounded by the test timeout. */
 async function frames(body: AsyncIterable<Buffer>, count: number, separator: string): Promise<string[]> {
@@ -41,6 +42,44 @@ describe('watch', () => {
       [4, 'w/a', '3'],
     ]);
     expect(lines[1].events[0]).toMatchObject({ type: 'put', createRevision: 1, modRevision: 4, version: 2 });
+    res.body.destroy();
+  });
+
+  it('paces a catch-up over many 1 MiB values with prev instead of cutting the stream, which then follows new writes', async () => {
+    const { base, app } = await listening();
+    const value = (i: number) => Buffer.alloc(VALUE_BYTES_MAX_DEFAULT, i);
+    const putValue = async (i: number) => {
+      const headers = { 'content-type': 'application/octet-stream' };
+      expect((await app.inject({ method: 'PUT', url: '/v1/kv/big', payload: value(i), headers })).statusCode).toBe(200);
+    };
+    for (let i = 1; i <= 8; i++) await putValue(i);
+    const res = await request(`${base}/v1/watch?key=big&fromRevision=1&prev=true`);
+    // One reader across both waits: a stream cut after the catch-up ends before the ninth frame.
+    const chunks = res.body[Symbol.asyncIterator]();
+    const parts: string[] = [];
+    let frameCount = 0;
+    const linesUpTo = async (count: number) => {
+      while (frameCount < count) {
+        const next = await chunks.next();
+        if (next.done === true) throw new Error(`stream ended after ${frameCount} frames`);
+        const chunk = (next.value as Buffer).toString('utf8');
+        parts.push(chunk);
+        for (const char of chunk) if (char === '\n') frameCount += 1;
+      }
+      return parts
+        .join('')
+        .split('\n')
+        .slice(0, count)
+        .map((line) => JSON.parse(line));
+    };
+    const caughtUp = await linesUpTo(8);
+    expect(caughtUp.map((line) => line.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await putValue(9);
+    const lines = await linesUpTo(9);
+    lines.forEach((line, i) => {
+      expect(Buffer.from(line.events[0].value, 'base64').equals(value(i + 1))).toBe(true);
+      if (i > 0) expect(Buffer.from(line.events[0].prev.value, 'base64').equals(value(i))).toBe(true);
+    });
     res.body.destroy();
   });
 

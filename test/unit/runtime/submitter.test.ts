@@ -3,61 +3,11 @@
 // which go alone); a request resolves when its own (client id, request id) is applied here — not when it is
 // known committed; an unanswered batch is resent, the same bytes, with a growing spacing up to a cap; an op
 // past its deadline fails as commit_timeout; the floor stays below every op not yet answered; and too many
-// in flight or too large an op are refused up front, naming exactly the largest value that fits.
+// in flight or too large an op other than a put are refused up front. Split puts: submitter-split.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Submitter, type RequestStages } from '../../../src/runtime/submitter.js';
 import { ServiceError } from '../../../src/api/service-errors.js';
-import { decodeDatagram } from '../../../src/mrtom/messages.js';
-import { decodeOpRequest, REQUEST_OPS_MAX, type KvOp, type OpRequest } from '../../../src/store/ops.js';
-import type { AppliedEntry } from '../../../src/store/applied.js';
-
-interface Overrides {
-  inFlightMax?: number;
-  datagramBytesMax?: number;
-  resendIntervalMsMax?: number;
-  batchesInFlightMax?: number;
-  singleBatchFromOps?: number;
-}
-
-function harness(overrides: Overrides = {}) {
-  const sent: Uint8Array[] = [];
-  const latencies: RequestStages[] = [];
-  const clock = { nowMs: 0 };
-  const submitter = new Submitter({
-    group: 1,
-    clientId: 77,
-    datagramBytesMax: overrides.datagramBytesMax ?? 1400,
-    resendIntervalMs: 100,
-    resendIntervalMsMax: overrides.resendIntervalMsMax ?? 2000,
-    commitTimeoutMs: 1000,
-    inFlightMax: overrides.inFlightMax ?? 5000,
-    batchesInFlightMax: overrides.batchesInFlightMax ?? 1,
-    singleBatchFromOps: overrides.singleBatchFromOps ?? Number.POSITIVE_INFINITY,
-    send: (bytes) => sent.push(bytes),
-    nowMs: () => clock.nowMs,
-    wallMs: () => 1_700_000_000_000 + clock.nowMs,
-    onLatency: (latency) => latencies.push(latency),
-  });
-  /** The batches sent so far: header request id and the body's ops' request ids. */
-  const batches = () =>
-    sent.map((bytes) => {
-      const { header, body } = decodeDatagram(bytes);
-      const request = decodeOpRequest(body) as OpRequest;
-      return { requestId: header.requestId, floor: request.floor, ids: request.ops.map((o) => o.requestId) };
-    });
-  const applied = (...requestIds: number[]): AppliedEntry[] =>
-    requestIds.map((requestId) => ({
-      slot: 1,
-      session: 1,
-      seq: 1,
-      clientId: 77,
-      requestId,
-      result: { type: 'put', revision: requestId, modRevision: requestId },
-    }));
-  return { submitter, sent, batches, applied, latencies, clock };
-}
-
-const put = (key: string, bytes = 3) => ({ type: 'put' as const, key, value: new Uint8Array(bytes) });
+import { REQUEST_OPS_MAX, type KvOp } from '../../../src/store/ops.js';
+import { harness, put } from './submitter-harness.js';
 
 describe('Submitter', () => {
   it('sends a lone op at once, resolves it when this replica applies it (not when it is committed), and reports each stage', async () => {
@@ -226,34 +176,18 @@ describe('Submitter', () => {
     expect(batches().at(-1)!.floor).toBe(2);
   });
 
-  it('refuses more than inFlightMax requests and datagrams over the limit', async () => {
+  it('refuses more than inFlightMax requests, and an op other than a put that needs more than one datagram', async () => {
     const { submitter } = harness({ inFlightMax: 1, datagramBytesMax: 200 });
     void submitter.submit(put('a'));
     await expect(submitter.submit(put('b'))).rejects.toMatchObject({ code: 'overloaded' });
-    const big = harness({ datagramBytesMax: 200 }).submitter;
-    const refused = big.submit(put('a', 500));
+    const big = harness({ datagramBytesMax: 200 });
+    const txn: KvOp = { type: 'txn', txn: { compare: [], success: [{ type: 'put', key: 'a', value: new Uint8Array(500) }], failure: [] } };
+    const refused = big.submitter.submit(txn);
     await expect(refused).rejects.toBeInstanceOf(ServiceError);
-    await expect(refused).rejects.toMatchObject({ code: 'value_too_large' });
+    await expect(refused).rejects.toMatchObject({
+      code: 'value_too_large',
+      message: expect.stringMatching(/over the 200-byte limit; only puts are split/),
+    });
+    expect(big.sent).toHaveLength(0);
   });
-
-  it.each([200, 400, 1400, 65_000])(
-    'names the exact largest value that fits a %i-byte datagram: it is sent, one byte more is refused',
-    async (limit) => {
-      const { submitter, sent } = harness({ datagramBytesMax: limit });
-      const refused = submitter.submit({ ...put('k', limit), contentType: 'image/png' });
-      await expect(refused).rejects.toMatchObject({ code: 'value_too_large', message: expect.stringMatching(/at most \d+ bytes fit/) });
-      const message = await refused.then(
-        () => '',
-        (err: Error) => err.message,
-      );
-      const largest = Number(/at most (\d+) bytes/.exec(message)![1]);
-      void submitter.submit({ ...put('k', largest), contentType: 'image/png' });
-      expect(sent).toHaveLength(1);
-      expect(sent[0]!.byteLength).toBeLessThanOrEqual(limit);
-      await expect(submitter.submit({ ...put('k', largest + 1), contentType: 'image/png' })).rejects.toMatchObject({
-        code: 'value_too_large',
-      });
-      expect(sent).toHaveLength(1);
-    },
-  );
 });
