@@ -14,6 +14,7 @@ import { U32_MAX } from '../mrtom/header.js';
 import { openReplicaStore } from '../store/replica-store.js';
 import { appliedTokensOf } from './auth-tokens.js';
 import { buildApiServer } from '../api/server.js';
+import { requestTimeoutsOf, type RequestTimeouts } from '../api/http-timeouts.js';
 import { checkValueBytesMax, VALUE_BYTES_MAX_DEFAULT } from '../api/value-limit.js';
 import { createReplicaMetrics } from '../metrics/replica-metrics.js';
 import { ServiceError } from '../api/service-errors.js';
@@ -68,6 +69,18 @@ function findReplica(config: ClusterConfig, id: number): ReplicaEndpoint {
   return endpoint;
 }
 
+/** The client API's request timeouts, checked before anything is bound (a bad pair names its flags). */
+function httpTimeoutsOf(api: NonNullable<ReplicaNodeOptions['api']>): RequestTimeouts {
+  try {
+    return requestTimeoutsOf({
+      ...(api.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: api.headersTimeoutMs }),
+      ...(api.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: api.requestTimeoutMs }),
+    });
+  } catch (err) {
+    throw new ConfigError(`--http-headers-timeout-ms / --http-request-timeout-ms: ${(err as Error).message}`);
+  }
+}
+
 export async function startReplicaNode(options: ReplicaNodeOptions): Promise<ReplicaNode> {
   const { config, replicaId } = options;
   const endpoint = findReplica(config, replicaId);
@@ -84,6 +97,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   const submitterDatagramBytesMax = config.datagramBytesMax - tagBytes;
   const valueBytesMax = options.api?.valueBytesMax ?? VALUE_BYTES_MAX_DEFAULT;
   checkValueBytesMax(valueBytesMax, submitterDatagramBytesMax);
+  const httpTimeouts = httpTimeoutsOf(options.api ?? {});
   const logger = options.logger.child({ replica: replicaId });
   // Read before anything is opened or bound: a wrong file is a startup error naming its flag.
   const tls = options.tls === undefined ? undefined : await readTlsFiles(options.tls);
@@ -202,6 +216,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     ...(options.auth === undefined ? {} : { auth: { ...options.auth, tokens: authTokens } }),
     ...(txnOpsMax === undefined ? {} : { txnOpsMax }),
     valueBytesLimit: valueBytesMax,
+    ...httpTimeouts,
     ...(tls === undefined ? {} : { tls }),
   });
   const peerHttp = buildPeerServer({
