@@ -13,10 +13,19 @@ import {
   type DatagramMacDropReason,
 } from './datagram-mac.js';
 
+function noMacDrops(): Record<DatagramMacDropReason, number> {
+  return { 'mac-missing': 0, 'mac-mismatch': 0 };
+}
+
+/** What a process dropped for a missing or wrong MAC: zeros without a key (no guard), so the series exist. */
+export function macDropsOf(guard: DatagramGuard | null): Readonly<Record<DatagramMacDropReason, number>> {
+  return guard?.drops() ?? noMacDrops();
+}
+
 export class DatagramGuard {
   private readonly key: Buffer;
   private readonly stampKey: Buffer;
-  private readonly dropped: Record<DatagramMacDropReason, number> = { 'mac-missing': 0, 'mac-mismatch': 0 };
+  private readonly dropped = noMacDrops();
   /** The last datagram signed and its signed form: a fan-out by unicast sends one datagram N times. */
   private signedLast: { plain: Uint8Array; signed: Buffer } | null = null;
 

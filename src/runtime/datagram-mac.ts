@@ -26,7 +26,6 @@ const OFFSET_INCARNATION = 44;
 const OFFSET_BODY_BYTES = 48;
 
 export type DatagramMacDropReason = 'mac-missing' | 'mac-mismatch';
-export const DATAGRAM_MAC_DROP_REASONS: readonly DatagramMacDropReason[] = ['mac-missing', 'mac-mismatch'];
 
 export function datagramKeyOf(clusterKey: Buffer): Buffer {
   return createHmac('sha256', clusterKey).update(DATAGRAM_KEY_LABEL).digest();

@@ -30,7 +30,7 @@ import { reloadOnSighup, type TlsReloadTarget } from './tls-reload.js';
 import { warnAboutOpenListeners } from './listener-warnings.js';
 import { PROTOCOL_TIMING, REPLICA_TIMING } from './timing.js';
 import { bindMulticastSocket, bindUdpSocket, closeUdpSocket } from './udp.js';
-import { DatagramGuard } from './datagram-guard.js';
+import { DatagramGuard, macDropsOf } from './datagram-guard.js';
 import { DATAGRAM_TAG_BYTES } from './datagram-mac.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { bootstrapRootToken } from './root-token.js';
@@ -195,7 +195,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   metrics = createReplicaMetrics({
     soft: () => replica.soft(),
     counters: () => replica.machine.counters(),
-    receiveDrops: () => ({ 'unknown-source': unknownSourceDrops, ...(guard?.drops() ?? { 'mac-missing': 0, 'mac-mismatch': 0 }) }),
+    receiveDrops: () => ({ 'unknown-source': unknownSourceDrops, ...macDropsOf(guard) }),
     requestsInFlight: () => replica.submitter.inFlightCount,
     splitPutsHeld: () => store.state.splitPutsHeld,
   });

@@ -9,9 +9,9 @@ import { MessageType, U32_MAX } from '../mrtom/header.js';
 import { createSequencer } from '../sequencer/state.js';
 import { ADDRESS_REFRESH_INTERVAL_MS, resolvePeerAddresses, usesHostNames } from './addresses.js';
 import { realClock } from './clock.js';
-import { DatagramGuard } from './datagram-guard.js';
+import { DatagramGuard, macDropsOf } from './datagram-guard.js';
 import { warnAboutUnkeyedSequencer } from './listener-warnings.js';
-import { DATAGRAM_MAC_DROP_REASONS, type DatagramMacDropReason } from './datagram-mac.js';
+import type { DatagramMacDropReason } from './datagram-mac.js';
 import { SequencerHost, type SequencerHostCounters } from './sequencer-host.js';
 import { SEQUENCER_TIMING } from './timing.js';
 import { bindUdpSocket, closeUdpSocket, sendMulticastVia } from './udp.js';
@@ -183,8 +183,5 @@ function withKernelCounters(
 
 /** Drops by a missing or wrong MAC are counted by the node, before the protocol; 0 without a key. */
 function withMacDrops(counters: SequencerHostCounters, guard: DatagramGuard | null): SequencerNodeCounters {
-  const macDrops = guard?.drops();
-  const dropped = { ...counters.dropped } as SequencerNodeCounters['dropped'];
-  for (const reason of DATAGRAM_MAC_DROP_REASONS) dropped[reason] = macDrops?.[reason] ?? 0;
-  return { ...counters, dropped };
+  return { ...counters, dropped: { ...counters.dropped, ...macDropsOf(guard) } };
 }

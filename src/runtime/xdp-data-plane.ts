@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type ClusterConfig, type SequencerEndpoint } from '../config/cluster.js';
 import { faultsToleratedOf } from '../mrtom/group.js';
 import { HEADER_BYTES, MessageType } from '../mrtom/header.js';
-import { missingXdpCapabilities } from '../sequencer/xdp/capabilities.js';
+import { missingXdpCapabilities, XDP_CAPABILITIES } from '../sequencer/xdp/capabilities.js';
 import { readInterface } from '../sequencer/xdp/interface.js';
 import { COPY_BYTES_MAX, type XdpAcks, type XdpCounter } from '../sequencer/xdp/maps.js';
 import { noteThroughAdvance } from '../sequencer/acks.js';
@@ -70,8 +70,9 @@ export async function startXdpDataPlane(options: {
 
   const missing = missingXdpCapabilities(await readFile('/proc/self/status', 'utf8'));
   if (missing.length > 0) {
+    const named = (caps: readonly string[]): string => caps.map((c) => `CAP_${c}`).join(', ');
     throw new ConfigError(
-      `the XDP data plane needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (or root); this process lacks ${missing.map((c) => `CAP_${c}`).join(', ')}`,
+      `the XDP data plane needs ${named(Object.keys(XDP_CAPABILITIES))} (or root); this process lacks ${named(missing)}`,
     );
   }
   const program = XdpSequencerProgram.load(config.ringCapacity, xdp.objectPath);

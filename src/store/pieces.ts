@@ -120,6 +120,8 @@ export class PieceChanges {
 
   /** Ends the client's assemblies whose first request id is at or below its floor: finished or abandoned. */
   dropBelowFloor(clientId: number, floor: number): void {
+    // Called for every entry applied; almost always there is no split put in flight at all.
+    if (this.table.size === 0 && this.assemblies.size === 0) return;
     for (const assembly of this.current()) if (assembly.clientId === clientId && assembly.first <= floor) this.end(assembly);
   }
 
