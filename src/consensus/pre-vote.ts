@@ -37,12 +37,16 @@ export function leaderHeard(state: ReplicaState): void {
 
 /**
  * Grants a pre-vote for a view-id ahead of ours unless this replica still has a working leader: it is that
- * leader, or it is a normal follower that heard the leader within the leader timeout. Granting changes nothing.
+ * leader, or it is a normal follower that heard the leader within the leader timeout. A working leader is
+ * no reason to refuse an asker already past our view (it asks for the view after its own): views only
+ * grow, so it can never rejoin ours, and without the grant a group whose newer leader died stays split
+ * for good. Granting changes nothing.
  */
 export function onPreVote(state: ReplicaState, from: number, header: Header, nowMs: number): ReplicaEffect[] {
   const target = { view: header.view, session: header.session };
   if (state.status === 'recovering' || !joinedViewId(currentViewId(state), target)) return [];
-  if (state.status === 'normal') {
+  const askerPastOurView = target.view - 1 > state.vs.view;
+  if (state.status === 'normal' && !askerPastOurView) {
     if (isLeader(state)) return [];
     const heardMs = Math.max(state.lastHeardLeaderMs, state.becameNormalMs);
     if (nowMs - heardMs <= state.options.timing.leaderTimeoutMs) return [];

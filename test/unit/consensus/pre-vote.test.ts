@@ -1,6 +1,7 @@
 // Pre-vote: a follower that stops hearing its leader asks its peers before it moves its view, so one that is
 // cut off keeps its view (and rejoins without a view change), while f+1 that agree still change it; and a
 // leader that restarted still answers a late vote for the view it runs (what the stalled voter now waits for).
+// A replica already past the running view is never refused: it cannot come back to it.
 import { describe, expect, it } from 'vitest';
 import { stepReplica, type ReplicaState } from '../../../src/consensus/replica.js';
 import { decodeStartView, encodePeerMessage } from '../../../src/consensus/peer-messages.js';
@@ -68,6 +69,16 @@ describe('pre-vote', () => {
     // Granting promises nothing: the granter's own view is untouched.
     expect(granting.vs).toMatchObject({ view: 0, session: 1 });
     expect(fromPeer(granting, 2, MessageType.PRE_VOTE, { view: 0, session: 1 }, SILENT_MS)).toEqual([]);
+  });
+
+  it('the leader and a follower that hears it grant an asker already past their view (seed 759)', () => {
+    // The asker moved to view 1 without us; it asks for view 2 because view 1's leader is gone. Views only
+    // grow, so it cannot come back to view 0: refusing would keep the group split for good.
+    const past = { view: 2, session: 3 };
+    const leaderReply = fromPeer(boundReplica(1), 3, MessageType.PRE_VOTE, past, 10);
+    expect(sends(leaderReply, MessageType.PRE_VOTE_REPLY)).toEqual([{ to: { replica: 3 }, ...past }]);
+    const followerReply = fromPeer(boundReplica(2), 3, MessageType.PRE_VOTE, past, 10);
+    expect(sends(followerReply, MessageType.PRE_VOTE_REPLY)).toEqual([{ to: { replica: 3 }, ...past }]);
   });
 
   it('hearing the leader again drops the question: a late grant changes nothing', () => {
