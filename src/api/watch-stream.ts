@@ -1,7 +1,7 @@
 // One watch connection: sends the history from a cursor revision on, then follows new applies, one frame
 // per revision that touched a watched key (so a frame is never split: resuming at the last revision + 1
 // sees no gap and no duplicate). Frames are NDJSON lines or Server-Sent Events with `id: <revision>`.
-import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { RevisionEvents } from '../store/state-machine.js';
 import type { WatchEvent } from '../store/state-view.js';
@@ -36,10 +36,20 @@ export type WatchEndReason = 'client_closed' | 'server_closing' | 'compacted' | 
 export type HistoryPage = Awaited<ReturnType<KvService['local']['readEvents']>>;
 
 /** True when `fromRevision` is gone: the store is past it, but its history no longer starts there. */
-export function isCompacted(fromRevision: number, page: HistoryPage): boolean {
+function isCompacted(fromRevision: number, page: HistoryPage): boolean {
   if (fromRevision > page.revision) return false;
   const first = page.history[0];
   return first === undefined || first.revision > fromRevision;
+}
+
+/** The first page of a watch from `fromRevision`, or, when that is compacted, the oldest revision left. */
+export async function firstWatchPage(
+  service: KvService,
+  fromRevision: number,
+  prev: boolean,
+): Promise<{ page: HistoryPage } | { compactedTo: number }> {
+  const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX, { prev });
+  return isCompacted(fromRevision, page) ? { compactedTo: page.history[0]?.revision ?? page.revision + 1 } : { page };
 }
 
 function eventJson(revision: number, event: WatchEvent) {
@@ -48,6 +58,27 @@ function eventJson(revision: number, event: WatchEvent) {
       ? { type: 'delete', key: event.key, modRevision: revision }
       : { type: 'put', key: event.key, ...recordJson(event.record) };
   return { ...change, ...prevJson(event.prev) };
+}
+
+/** Repeats `run` every `intervalMs` until cancelled: setInterval in production, simulated time in test/sim. */
+export type Every = (intervalMs: number, run: () => void) => { cancel(): void };
+
+export const intervalTimer: Every = (intervalMs, run) => {
+  const timer = setInterval(run, intervalMs);
+  return { cancel: () => clearInterval(timer) };
+};
+
+export interface WatchStreamOptions {
+  target: WatchTarget;
+  format: WatchFormat;
+  /** The response body: an HTTP response in production. */
+  out: Writable;
+  /** The cursor to start at and the history page already read from it (not compacted). */
+  first: { fromRevision: number; page: HistoryPage };
+  /** Events carry the key's record before them. */
+  prev: boolean;
+  every: Every;
+  onEnd: (reason: WatchEndReason) => void;
 }
 
 export class WatchStream {
@@ -59,27 +90,30 @@ export class WatchStream {
   /** Aborted when the stream ends, so a wait for 'drain' on a closed socket does not hang. */
   private readonly closed = new AbortController();
   private readonly unsubscribe: () => void;
-  private readonly progress: NodeJS.Timeout;
+  private readonly progress: { cancel(): void };
   private readonly watches: (key: string) => boolean;
+  private readonly format: WatchFormat;
+  private readonly out: Writable;
+  private readonly prev: boolean;
+  private readonly onEnd: (reason: WatchEndReason) => void;
 
   constructor(
     private readonly service: KvService,
-    target: WatchTarget,
-    private readonly format: WatchFormat,
-    private readonly out: ServerResponse,
-    first: { fromRevision: number; page: HistoryPage },
-    /** Events carry the key's record before them. */
-    private readonly prev: boolean,
-    private readonly onEnd: (reason: WatchEndReason) => void,
+    options: WatchStreamOptions,
   ) {
-    this.cursor = first.fromRevision;
-    this.watches = matcherOf(target);
+    this.format = options.format;
+    this.out = options.out;
+    this.prev = options.prev;
+    this.onEnd = options.onEnd;
+    this.cursor = options.first.fromRevision;
+    this.watches = matcherOf(options.target);
     this.unsubscribe = service.onApplied(() => this.pump());
-    this.progress = setInterval(() => void this.write(this.cursor - 1, []), WATCH_PROGRESS_INTERVAL_MS);
-    out.on('close', () => this.end('client_closed'));
+    this.progress = options.every(WATCH_PROGRESS_INTERVAL_MS, () => void this.write(this.cursor - 1, []));
+    this.out.on('close', () => this.end('client_closed'));
     // Started on the next microtask, so onEnd never runs before the caller holds this stream. `pumping`
     // is already true, so an apply notified before then only asks this first run to go on.
-    queueMicrotask(() => void this.run(first.page));
+    const page = options.first.page;
+    queueMicrotask(() => void this.run(page));
   }
 
   /** Stops the stream; the client resumes from the last revision it received + 1. */
@@ -88,7 +122,7 @@ export class WatchStream {
     this.ended = true;
     this.closed.abort();
     this.unsubscribe();
-    clearInterval(this.progress);
+    this.progress.cancel();
     this.out.end();
     this.onEnd(reason);
   }

@@ -6,7 +6,6 @@ import { decodeDatagram, encodeDatagram } from '../../src/mrtom/messages.js';
 import type { SnapshotSource } from '../../src/runtime/ports.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
 import { encodeOpRequest } from '../../src/store/ops.js';
-import type { RevisionEvents } from '../../src/store/state-machine.js';
 import type { SimConfig } from './config.js';
 import { describeAction, type FaultAction } from './faults.js';
 import { History } from './history.js';
@@ -14,19 +13,21 @@ import { ApplyInvariants, InvariantViolation } from './invariants.js';
 import { nodeFaults, type Mutation } from './mutations.js';
 import { Network, type NodeName } from './network.js';
 import { PromiseInvariants } from './promises.js';
+import { RevisionLog } from './revision-log.js';
 import type { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import type { ProcessClock } from './sim-clock.js';
 import { SimDisk } from './sim-disk.js';
 import { SimReplicaNode } from './sim-replica-node.js';
 import { SimSequencer } from './sim-sequencer.js';
+import { SimWatch } from './sim-watch.js';
 import { StaleReadLog } from './stale-reads.js';
 import { describeDatagram, type Tracer } from './trace.js';
 import { SimClient } from './workload.js';
 
 /** A snapshot request to an unreachable peer fails after this long (a connect timeout). */
 const SNAPSHOT_CONNECT_TIMEOUT_MS = 50;
-/** Simulated time the final history read may take (it waits for database writes in flight). */
+/** Simulated time a caught-up replica's watch may take to deliver its last revision at the end. */
 const HISTORY_READ_WAIT_MS = 1_000;
 /** Streaming the small simulated state takes this long, on top of the round trip. */
 const SNAPSHOT_TRANSFER_MS_MIN = 1;
@@ -40,7 +41,7 @@ export interface SimFailure {
   atMs: number;
 }
 
-/** A lease revoke as first applied anywhere: its keys come from the watch history once the run is over. */
+/** A lease revoke as first applied anywhere: its keys come from the revision log once the run is over. */
 interface RevokeApplied {
   revision: number;
   lease: number;
@@ -57,7 +58,11 @@ export class Cluster {
   readonly invariants = new ApplyInvariants();
   readonly history = new History();
   readonly staleReads = new StaleReadLog();
+  /** What the watches delivered: the oracle for reads and revokes. */
+  readonly revisionLog = new RevisionLog();
   readonly replicas: SimReplicaNode[];
+  /** One watch client per replica, by replica id. */
+  private readonly watches = new Map<number, SimWatch>();
   readonly sequencers: SimSequencer[];
   readonly clients: SimClient[];
   /** The first failure found while running (an invariant, an exception in a process); the run stops there. */
@@ -114,12 +119,14 @@ export class Cluster {
             invariants: this.invariants,
             disk: disks.get(id)!,
             walSegmentBytes: config.walSegmentBytes,
+            history: config.history,
             prng: nodePrng.fork(`r${id}`),
             send,
             snapshots: (to, clock) => this.snapshotSource(to, clock),
             onApplied: (replica, applied) => this.onApplied(applied),
             onFatal: (replica, error) => this.fail(error, `r${replica}`),
             onStarted: (replica) => {
+              this.watches.get(replica)!.onStarted();
               for (const client of this.clients) if (client.host.id === replica) client.onHostRestart();
             },
             onLogTrimmed: (replica) => this.promises.onLogTrimmed(replica),
@@ -141,6 +148,10 @@ export class Cluster {
         }),
     );
     for (const node of [...this.replicas, ...this.sequencers]) this.nodes.set(node.name, node);
+    const watchDeps = { scheduler: this.scheduler, tracer, log: this.revisionLog };
+    for (const replica of this.replicas) {
+      this.watches.set(replica.id, new SimWatch(replica, { ...watchDeps, fail: (error) => this.fail(error, `w${replica.id}`) }));
+    }
     const workload = prng.fork('workload');
     this.clients = Array.from(
       { length: config.clientCount },
@@ -187,28 +198,29 @@ export class Cluster {
     this.tracer.event(this.scheduler.nowMs, 'sim', () => `FAILURE (${kind}): ${message}`);
   }
 
-  /** The whole watch history, from a replica that applied every slot (null if none did). */
-  async watchHistory(): Promise<RevisionEvents[] | null> {
+  /**
+   * Runs until the watch of a replica that applied every slot has delivered every revision it holds: then
+   * the revision log reaches the end of the run. False if no replica applied every slot.
+   */
+  async watchesCaughtUp(): Promise<boolean> {
     const slots = this.invariants.slotsApplied();
     const caughtUp = this.replicas.find((replica) => replica.soft() !== null && this.invariants.lastApplied(replica.id) === slots);
-    if (caughtUp === undefined) return null;
-    // The read waits for the database write of the last apply answered: a disk event still to run.
-    let outcome: { history: RevisionEvents[] | null } | { error: unknown } | undefined;
-    caughtUp.history().then(
-      (history) => (outcome = { history }),
-      (error: unknown) => (outcome = { error }),
-    );
-    await this.scheduler.runUntil(this.scheduler.nowMs + HISTORY_READ_WAIT_MS, () => outcome !== undefined);
-    if (outcome === undefined) throw new Error(`${caughtUp.name}'s history read did not finish in ${HISTORY_READ_WAIT_MS} simulated ms`);
-    if ('error' in outcome) throw outcome.error;
-    return outcome.history;
+    if (caughtUp === undefined) return false;
+    const revision = caughtUp.appliedRevision()!;
+    const watch = this.watches.get(caughtUp.id)!;
+    await this.scheduler.runUntil(this.scheduler.nowMs + HISTORY_READ_WAIT_MS, () => watch.deliveredThrough >= revision);
+    if (watch.deliveredThrough < revision) {
+      throw new Error(
+        `${caughtUp.name}'s watch delivered through revision ${watch.deliveredThrough} of ${revision} in ${HISTORY_READ_WAIT_MS} simulated ms`,
+      );
+    }
+    return true;
   }
 
   /** Puts the lease revokes into the history, one delete per key each deleted, at the instant it took effect. */
-  addRevokes(history: readonly RevisionEvents[]): void {
-    const byRevision = new Map(history.map((item) => [item.revision, item.events] as const));
+  addRevokes(): void {
     for (const revoke of this.revokes.values()) {
-      for (const event of byRevision.get(revoke.revision) ?? []) {
+      for (const event of this.revisionLog.eventsAt(revoke.revision) ?? []) {
         this.history.pointOp(event.key, { type: 'revoke', lease: revoke.lease }, { type: 'revoked' }, revoke.atMs, revoke.order);
       }
     }
@@ -297,6 +309,7 @@ export class Cluster {
           break;
         }
         this.node(action.node).crash();
+        if (action.node.startsWith('r')) this.watches.get(Number(action.node.slice(1)))!.onCrash();
         if (action.node.startsWith('r')) this.promises.onCrash(Number(action.node.slice(1)));
         for (const client of this.clients) if (client.host.name === action.node) client.onHostCrash();
         break;

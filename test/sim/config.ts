@@ -6,6 +6,7 @@
 import type { Durability } from '../../src/config/cluster.js';
 import type { ReplicaTiming } from '../../src/consensus/state.js';
 import type { RuntimeTiming } from '../../src/runtime/timing.js';
+import { HISTORY_RETAIN_REVISIONS_DEFAULT } from '../../src/store/state-store.js';
 import { generateFaultPlan, type FaultPlan } from './faults.js';
 import type { LinkConditions } from './network.js';
 import type { Prng } from './prng.js';
@@ -24,6 +25,9 @@ export interface SimConfig {
   disk: DiskTiming;
   /** Small, so that runs roll over and trim whole segments of the write-ahead log. */
   walSegmentBytes: number;
+  /** Revisions of history kept and compaction's sweep step (src/store/history-sweep.ts): often small, so
+   *  compaction, its sweep and 410s on reads and watches happen within a run. */
+  history: { retainRevisions: number; sweepStepRevisions: number };
   calm: LinkConditions;
   keys: string[];
   clientCount: number;
@@ -67,6 +71,9 @@ const SEQUENCER_HEARTBEAT_INTERVAL_MS = 20;
 const SEQUENCER_RESEND_PER_TICK_MAX = 64;
 /** Ring sizes: a tiny ring overflows under load and loss, which is how NO-OPs (gap agreement) get exercised. */
 const RING_CAPACITIES = [4, 16, 64, 1024] as const;
+
+/** A run makes a few hundred revisions: the default retention keeps them all, the others compact. */
+const HISTORY_RETAIN_REVISIONS = [HISTORY_RETAIN_REVISIONS_DEFAULT, 16, 64, 256] as const;
 
 const FAULT_PERIOD_MS_MIN = 1000;
 const FAULT_PERIOD_MS_MAX = 2500;
@@ -124,6 +131,7 @@ export function generateConfig(prng: Prng, overrides: ConfigOverrides = {}): Sim
     // Linux writes dirty pages back after up to 30 s; a short interval here would hide unsynced writes.
     disk: { writeMsMin: 0.05, writeMsMax: prng.between(0.1, 2), osFlushIntervalMs: prng.chance(0.5) ? prng.between(20, 200) : 30_000 },
     walSegmentBytes: prng.pick([4096, 4096, 16_384, 262_144]),
+    history: { retainRevisions: prng.pick(HISTORY_RETAIN_REVISIONS), sweepStepRevisions: prng.pick([1, 8, 64]) },
     calm,
     keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
     clientCount: prng.int(2, 6),
@@ -155,7 +163,7 @@ function buggify(prng: Prng, base: ReplicaTiming): { timing: ReplicaTiming; fact
 export function describeConfig(config: SimConfig): string {
   return [
     `replicas ${config.replicaIds.length}, sequencers ${config.sequencerIds.length}, durability ${config.durability}, ring ${config.sequencerTiming.ringCapacity}`,
-    `clients ${config.clientCount}, keys ${config.keys.length}, leader timeout ${config.replicaTiming.leaderTimeoutMs} ms`,
+    `clients ${config.clientCount}, keys ${config.keys.length}, leader timeout ${config.replicaTiming.leaderTimeoutMs} ms, history kept ${config.history.retainRevisions} revisions`,
     `faults until ${config.quietStartMs.toFixed(0)} ms (${config.faults.actions.length} actions), run until ${config.endMs.toFixed(0)} ms`,
   ].join('; ');
 }

@@ -34,7 +34,9 @@ export interface SeedResult {
   /** Scheduler events run: the measure of work. */
   events: number;
   simulatedMs: number;
-  ops: { invoked: number; completed: number; unknown: number; staleReads: number };
+  ops: { invoked: number; completed: number; unknown: number; staleReads: number; pastReads: number; unjudgedReads: number };
+  /** Revisions no watch delivered (compaction skipped them on every node). */
+  unknownRevisions: number;
   /** Slots applied by some replica, and how many of them are NO-OPs. */
   slots: { applied: number; noops: number };
   network: Network['stats'];
@@ -83,7 +85,10 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<S
       completed: ops.filter((op) => op.completeMs !== null).length,
       unknown: ops.filter((op) => op.completeMs === null).length,
       staleReads: cluster.staleReads.reads.length,
+      pastReads: cluster.staleReads.pastReads.length,
+      unjudgedReads: cluster.staleReads.unjudged,
     },
+    unknownRevisions: cluster.revisionLog.unknownRevisions(),
     slots: { applied: cluster.invariants.slotsApplied(), noops: cluster.invariants.noopSlots() },
     network: { ...cluster.network.stats },
     config: describeConfig(config),
@@ -110,10 +115,10 @@ async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | n
   });
   const liveness: SimFailure | null = stuck === null ? null : { kind: 'liveness', message: stuck, atMs: endMs };
 
-  const history = await cluster.watchHistory();
-  if (history === null)
+  if (!(await cluster.watchesCaughtUp()))
     return liveness ?? { kind: 'liveness', message: 'no replica applied every slot by the end of the run', atMs: endMs };
-  cluster.addRevokes(history);
+  if (cluster.failure !== null) return cluster.failure; // A watch went wrong while catching up.
+  cluster.addRevokes();
   const check = checkLinearizable(cluster.history.ops);
   if (!check.ok) {
     const message =
@@ -127,7 +132,7 @@ async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | n
           ].join('\n');
     return { kind: 'linearizability', message, atMs: endMs };
   }
-  const stale = checkStaleReads(cluster.staleReads.reads, cluster.history.ops, history);
+  const stale = checkStaleReads(cluster.staleReads, cluster.history.ops, cluster.revisionLog);
   return stale === null ? liveness : { kind: 'stale-read', message: stale, atMs: endMs };
 }
 

@@ -7,6 +7,7 @@
 import pino, { type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import type { KvService } from '../../src/api/service.js';
+import type { Clock } from '../../src/runtime/clock.js';
 import type { LogEntry } from '../../src/consensus/log-entry.js';
 import type { Peer, ReplicaSoftState } from '../../src/consensus/types.js';
 import type { AppliedEntry } from '../../src/store/applied.js';
@@ -17,7 +18,6 @@ import type { SnapshotRecord } from '../../src/store/snapshot.js';
 import type { ReplicaProcessConfig, ReplicaProcessSeams } from '../../src/runtime/replica-process.js';
 import { ReplicaProcess } from '../../src/runtime/replica-process.js';
 import type { AppliedStateStorage, LogStorage, Network, SnapshotSource } from '../../src/runtime/ports.js';
-import type { RevisionEvents } from '../../src/store/state-machine.js';
 import type { ApplyInvariants } from './invariants.js';
 import type { NodeName } from './network.js';
 import type { Prng } from './prng.js';
@@ -44,6 +44,7 @@ export interface SimReplicaNodeDeps {
   invariants: ApplyInvariants;
   disk: SimDisk;
   walSegmentBytes: number;
+  history: { retainRevisions: number; sweepStepRevisions: number };
   /** Ids and nonces for new incarnations, and clock phases. */
   prng: Prng;
   send(from: NodeName, to: NodeName, bytes: Uint8Array): void;
@@ -92,6 +93,11 @@ export class SimReplicaNode {
     return this.incarnations;
   }
 
+  /** The clock of the running incarnation, null while down. */
+  get clock(): Clock | null {
+    return this.life?.clock ?? null;
+  }
+
   get service(): KvService | null {
     return this.life?.process?.service ?? null;
   }
@@ -121,10 +127,9 @@ export class SimReplicaNode {
     return records;
   }
 
-  /** The whole watch history of this node's applied state (for the stale-read oracle). */
-  async history(): Promise<RevisionEvents[] | null> {
-    const service = this.service;
-    return service === null ? null : (await service.local.readEvents(1, Number.MAX_SAFE_INTEGER)).history;
+  /** The store revision of what this node applied, null while down or starting. */
+  appliedRevision(): number | null {
+    return this.life?.store?.state.meta().revision ?? null;
   }
 
   /** Starts (or restarts) the process from the disk's image. */
@@ -162,6 +167,8 @@ export class SimReplicaNode {
       durability: this.setup.durability,
       logRetainEntries: this.setup.runtimeTiming.logRetainEntries,
       walSegmentBytes: this.deps.walSegmentBytes,
+      eventRetainRevisions: this.deps.history.retainRevisions,
+      historySweepStepRevisions: this.deps.history.sweepStepRevisions,
     });
     if (this.life !== life) return;
     life.store = store;

@@ -56,6 +56,10 @@ const REFUSED_UNSENT = new Set(['unavailable', 'overloaded', 'shutting_down', 'v
 const LARGE_VALUE_CHANCE = 0.15;
 const LARGE_VALUE_BYTES_MIN = 1_500;
 const LARGE_VALUE_BYTES_MAX = 6_000;
+/** Compactions stay this far behind what the client saw: a watch this far behind resumes without a gap. */
+const COMPACT_MARGIN_REVISIONS = 32;
+/** Reads at a revision go back this far from what the client saw, into compacted history at times. */
+const PAST_READ_REACH_REVISIONS = 64;
 /** A keyed write of unknown outcome is retried this often at most, then abandoned. */
 const KEYED_ATTEMPTS_MAX = 4;
 
@@ -132,6 +136,8 @@ export class SimClient {
     const roll = this.deps.prng.float();
     if (roll < 0.04 || (roll < 0.08 && this.lease === null)) return this.run(null, () => this.grantOrKeepLease(service));
     if (roll < 0.12) return this.run(null, () => this.staleRead(service, key));
+    if (roll < 0.13) return this.run(null, () => this.compact(service));
+    if (roll < 0.17) return this.run(null, () => this.pastRead(service, key));
     const input = this.pickInput(key, roll);
     const op = this.deps.history.invoke({
       client: this.index,
@@ -264,6 +270,32 @@ export class SimClient {
       ...observed(record),
     });
     return null;
+  }
+
+  /** An admin compaction (POST /v1/compact) to a revision this client saw, less a margin for the watches. */
+  private async compact(service: KvService): Promise<null> {
+    const revision = this.highestSeen() - COMPACT_MARGIN_REVISIONS;
+    if (revision < 1) return null;
+    const result = await service.submit({ type: 'compact', revision });
+    // The client saw the revision applied, and the compaction is ordered after that.
+    if (result.type !== 'compact') throw new Error(`compact to ${revision} answered with a ${result.type} result`);
+    return null;
+  }
+
+  /** GET ?revision=N: a linearizable read of the key as it was at a revision this client saw, or a little before. */
+  private async pastRead(service: KvService, key: string): Promise<null> {
+    const revision = this.highestSeen() - this.deps.prng.int(0, PAST_READ_REACH_REVISIONS);
+    if (revision < 1) return null;
+    const read = await readLocal(service, 'linearizable', (local) => local.readKeyAt(key, revision));
+    if ('problem' in read && read.problem === 'future')
+      throw new Error(`linearizable read at revision ${revision}, which this client saw, found the node at ${read.revision}`);
+    const answer = 'problem' in read ? { compactRevision: read.compactRevision } : observed(read.record);
+    this.deps.staleReads.recordPast({ node: this.host.id, key, revision, answer });
+    return null;
+  }
+
+  private highestSeen(): number {
+    return Math.max(0, ...this.seen.values());
   }
 
   private noteSeen(key: string, output: KvOutput): void {

@@ -10,7 +10,7 @@ import { WatchFrame, WatchHeaders, WatchQuery } from '../schemas.js';
 import { errorResponses, HEADERS } from '../responses.js';
 import { compactedError } from '../results.js';
 import { Type } from '@fastify/type-provider-typebox';
-import { isCompacted, WATCH_READ_REVISIONS_MAX, WatchStream, type WatchTarget } from '../watch-stream.js';
+import { firstWatchPage, intervalTimer, WatchStream, type WatchTarget } from '../watch-stream.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export const WATCHES_PER_NODE_MAX = 1_024;
@@ -88,10 +88,9 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     let fromRevision = request.query.fromRevision ?? (lastEventId === undefined ? undefined : lastEventId + 1);
     fromRevision ??= (await service.local.readEvents(REVISION_PAST_END, 1)).revision + 1;
     const prev = request.query.prev === true;
-    const page = await service.local.readEvents(fromRevision, WATCH_READ_REVISIONS_MAX, { prev });
-    if (isCompacted(fromRevision, page)) {
-      throw compactedError(fromRevision, page.history[0]?.revision ?? page.revision + 1);
-    }
+    const first = await firstWatchPage(service, fromRevision, prev);
+    if ('compactedTo' in first) throw compactedError(fromRevision, first.compactedTo);
+    const { page } = first;
 
     reply.hijack();
     reply.raw.writeHead(200, {
@@ -106,13 +105,21 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ service: KvService; regist
     reply.raw.flushHeaders();
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     let stopRevokeWatch: (() => void) | undefined;
-    const stream = new WatchStream(service, target, sse ? 'sse' : 'ndjson', reply.raw, { fromRevision, page }, prev, (reason) => {
-      stopRevokeWatch?.();
-      ended.inc({ reason });
-      streams.delete(stream);
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left === 0) perAddress.delete(address);
-      else perAddress.set(address, left);
+    const stream = new WatchStream(service, {
+      target,
+      format: sse ? 'sse' : 'ndjson',
+      out: reply.raw,
+      first: { fromRevision, page },
+      prev,
+      every: intervalTimer,
+      onEnd: (reason) => {
+        stopRevokeWatch?.();
+        ended.inc({ reason });
+        streams.delete(stream);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left === 0) perAddress.delete(address);
+        else perAddress.set(address, left);
+      },
     });
     streams.add(stream);
     // With auth on, the stream lasts only as long as its token.
