@@ -147,6 +147,9 @@ export class WatchStream {
   private async run(page: HistoryPage | null): Promise<void> {
     try {
       let next = page;
+      // A first page was read before this stream subscribed to applies, and an apply in between told no
+      // one: read once more after sending it, or the stream would wait for the next write to send that one.
+      let readAgain = page !== null;
       do {
         this.again = false;
         next ??= await this.service.local.readEvents(this.cursor, WATCH_READ_REVISIONS_MAX, { prev: this.prev });
@@ -162,7 +165,8 @@ export class WatchStream {
           return;
         }
         if (!drained) await once(this.out, 'drain', { signal: this.closed.signal });
-        if (!complete || next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
+        if (readAgain || !complete || next.history.length === WATCH_READ_REVISIONS_MAX) this.again = true;
+        readAgain = false;
         next = null;
       } while (this.again && !this.ended);
     } catch (err) {

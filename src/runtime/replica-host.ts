@@ -36,6 +36,8 @@ export interface ReplicaHostOptions {
   onCommitted(entries: readonly LogEntry[]): void;
   /** What applying them returned, as soon as the state store knows it (before its batch is written). */
   onApplied(entries: readonly AppliedEntry[]): void;
+  /** A snapshot replaced the state store: what it holds moved on with no apply to announce it. */
+  onSnapshotInstalled(): void;
   /** A store write failed: the replica can no longer keep its promises and must stop. */
   onFatal(error: Error): void;
 }
@@ -251,6 +253,7 @@ export class ReplicaHost {
         const meta = await state.installSnapshot(staged.records(), () => this.store({ kind: 'truncate', afterSlot: 0 }));
         this.checkpointedSlot = meta.appliedSlot;
         logger.info({ from, appliedSlot: meta.appliedSlot }, 'snapshot installed');
+        this.options.onSnapshotInstalled();
         this.step({ kind: 'snapshot-installed', appliedSlot: meta.appliedSlot, nowMs: this.options.clock.nowMs() });
       } catch (err) {
         // One that broke during the install destroyed the state: only a restart (which discards the rest

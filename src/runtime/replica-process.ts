@@ -164,6 +164,8 @@ export class ReplicaProcess {
         appliedSignal.notify();
         leaseExpiry.onApplied(entries);
       },
+      // Watches and waits on the applied state re-read it; a watch would otherwise stall until the next apply.
+      onSnapshotInstalled: () => appliedSignal.notify(),
       onFatal: (err) => ports.onFatal(err),
     });
     const ticker = clock.every(timing.tickIntervalMs, () => {

@@ -115,8 +115,8 @@ async function checkRun(cluster: Cluster, endMs: number): Promise<SimFailure | n
   });
   const liveness: SimFailure | null = stuck === null ? null : { kind: 'liveness', message: stuck, atMs: endMs };
 
-  if (!(await cluster.watchesCaughtUp()))
-    return liveness ?? { kind: 'liveness', message: 'no replica applied every slot by the end of the run', atMs: endMs };
+  const watchesStuck = await cluster.watchesCaughtUp();
+  if (watchesStuck !== null) return liveness ?? { kind: 'liveness', message: watchesStuck, atMs: endMs };
   if (cluster.failure !== null) return cluster.failure; // A watch went wrong while catching up.
   cluster.addRevokes();
   const check = checkLinearizable(cluster.history.ops);

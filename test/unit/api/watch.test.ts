@@ -3,9 +3,11 @@
 // window; a catch-up over large values is paced, not cut — over a real listening server and a real store.
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { PassThrough } from 'node:stream';
 import { buildTestServer } from './store-service.js';
 import { WATCHES_PER_ADDRESS_MAX } from '../../../src/api/routes/watch.js';
 import { VALUE_BYTES_MAX_DEFAULT } from '../../../src/api/value-limit.js';
+import { firstWatchPage, WatchStream } from '../../../src/api/watch-stream.js';
 
 /** Reads frames from a streaming body until `count` arrived; bounded by the test timeout. */
 async function frames(body: AsyncIterable<Buffer>, count: number, separator: string): Promise<string[]> {
@@ -81,6 +83,27 @@ describe('watch', () => {
       if (i > 0) expect(Buffer.from(line.events[0].prev.value, 'base64').equals(value(i))).toBe(true);
     });
     res.body.destroy();
+  });
+
+  it('sends a write applied after its first page was read but before it subscribed, with no later write', async () => {
+    const { service, put } = await listening();
+    await put('k', '1');
+    const first = await firstWatchPage(service, 1, false);
+    if (!('page' in first)) throw new Error('revision 1 is not compacted');
+    await put('k', '2'); // Applied and announced while nothing listens yet.
+    const out = new PassThrough();
+    const stream = new WatchStream(service, {
+      target: { prefix: '' },
+      format: 'ndjson',
+      out,
+      first: { fromRevision: 1, page: first.page },
+      prev: false,
+      every: () => ({ cancel: () => {} }),
+      onEnd: () => {},
+    });
+    const lines = (await frames(out, 2, '\n')).map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.revision)).toEqual([1, 2]);
+    stream.end('client_closed');
   });
 
   it('watches one exact key with ?key=, not the keys it prefixes', async () => {

@@ -139,6 +139,7 @@ describe('ReplicaHost', () => {
       onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
+      onSnapshotInstalled: () => {},
       onFatal: (err) => {
         throw err;
       },
@@ -275,6 +276,7 @@ describe('ReplicaHost', () => {
       onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
+      onSnapshotInstalled: () => {},
       onFatal: (err) => {
         throw err;
       },
