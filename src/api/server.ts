@@ -32,7 +32,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Bearer tokens on every route (docs/api.md, Authentication); absent: no auth, as before M8. */
   auth?: { tokens: AuthTokens & { list: () => TokenRecord[] }; openOperations: boolean; failuresPerAddressMax?: number };
-  /** The largest PUT body, which is the value (value-limit.ts); default VALUE_BYTES_MAX_DEFAULT. */
+  /** The largest PUT body, which is the value, and the most a txn's put values total (value-limit.ts);
+   *  default VALUE_BYTES_MAX_DEFAULT. */
   valueBytesLimit?: number;
   /** Compares plus ops a txn may hold; more is 413. */
   txnOpsMax?: number;
@@ -83,14 +84,12 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   void app.register(healthRoutes, { service: options.service });
   void app.register(metricsRoutes, { registry: options.metrics });
   void app.register(listRoutes, { service: options.service });
-  void app.register(txnRoutes, { service: options.service, txnOpsMax: options.txnOpsMax ?? TXN_OPS_MAX_DEFAULT });
   void app.register(statusRoutes, { service: options.service });
   void app.register(watchRoutes, { service: options.service, registry: options.metrics });
   void app.register(leaseRoutes, { service: options.service });
   void app.register(compactRoutes, { service: options.service });
-  void app.register(kvRoutes, {
-    service: options.service,
-    valueBytesLimit: options.valueBytesLimit ?? VALUE_BYTES_MAX_DEFAULT,
-  });
+  const valueBytesLimit = options.valueBytesLimit ?? VALUE_BYTES_MAX_DEFAULT;
+  void app.register(txnRoutes, { service: options.service, txnOpsMax: options.txnOpsMax ?? TXN_OPS_MAX_DEFAULT, valueBytesLimit });
+  void app.register(kvRoutes, { service: options.service, valueBytesLimit });
   return app;
 }

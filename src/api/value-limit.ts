@@ -1,5 +1,6 @@
-// The largest value a PUT may carry (docs/api.md, "Large values"): the request body limit of PUT
-// /v1/kv/{key}, and what the submitter splits into pieces when it does not fit one datagram.
+// The largest value a PUT may carry, and the most a txn's put values total (docs/api.md, "Large values"):
+// the body limit of PUT /v1/kv/{key}, and what the submitter splits into pieces when it does not fit one
+// datagram.
 import { ConfigError } from '../config/cluster.js';
 import { PIECES_PER_PUT_MAX } from '../store/ops.js';
 

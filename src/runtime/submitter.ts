@@ -24,7 +24,8 @@ import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
 import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
 import { fingerprintOf, type Idempotency } from '../store/idempotency.js';
-import { type PieceCapacity, splitPut } from './put-split.js';
+import { txnValueBytes } from '../store/txn.js';
+import { type PieceCapacity, type SplittableOp, splitOp } from './op-split.js';
 
 /**
  * Split puts in flight at most per submitter; more are 503. Every replica holds at most ASSEMBLIES_MAX
@@ -154,7 +155,7 @@ export class Submitter implements SubmitterFeed {
     // The one size check of an op: alone in a REQUEST, with the largest floor it could be sent with.
     const bytes = this.loneRequestBytes(requestId, encoded);
     if (bytes > this.options.datagramBytesMax) {
-      return op.type === 'put' ? this.submitSplit(op, idempotency) : Promise.reject(this.tooLarge(bytes));
+      return op.type === 'put' || op.type === 'txn' ? this.submitSplit(op, idempotency) : Promise.reject(this.tooLarge(bytes));
     }
     this.nextRequestId += 1;
     return new Promise<OpResult>((resolve, reject) => this.enqueue(requestId, encoded, travelsAlone(op), resolve, reject));
@@ -183,19 +184,18 @@ export class Submitter implements SubmitterFeed {
   }
 
   /**
-   * A put too large for one REQUEST goes as pieces, one after the other: each is sent once the one before
-   * it applied here, so every replica applies them in order (docs/protocol.md, "Large values"). The caller
-   * is answered with the put's result, which its last piece carries; the Idempotency-Key goes with it.
+   * A put or txn too large for one REQUEST goes as pieces, one after the other: each is sent once the one
+   * before it applied here, so every replica applies them in order (docs/protocol.md, "Large values"). The
+   * caller is answered with the op's result, which its last piece carries; the Idempotency-Key goes with it.
    */
-  private submitSplit(op: Extract<KvOp, { type: 'put' }>, idempotency: Idempotency | undefined): Promise<OpResult> {
+  private submitSplit(op: SplittableOp, idempotency: Idempotency | undefined): Promise<OpResult> {
     if (this.splitFirsts.size >= SPLIT_PUTS_IN_FLIGHT_MAX) {
-      return Promise.reject(new ServiceError('overloaded', `${this.splitFirsts.size} large puts already in flight on this node`, 1));
+      return Promise.reject(new ServiceError('overloaded', `${this.splitFirsts.size} large writes already in flight on this node`, 1));
     }
     const first = this.nextRequestId;
-    const ops = splitPut(op, first, this.pieceCapacity(op, first, idempotency));
-    if (typeof ops === 'string') {
-      return Promise.reject(new ServiceError('value_too_large', `value of ${op.value.byteLength} bytes cannot be split: ${ops}`));
-    }
+    const ops = splitOp(op, first, this.pieceCapacity(first, idempotency));
+    const what = op.type === 'put' ? `a ${op.value.byteLength}-byte put` : `a txn of ${txnValueBytes(op.txn)} value bytes`;
+    if (typeof ops === 'string') return Promise.reject(new ServiceError('value_too_large', `${what} cannot be split: ${ops}`));
     this.nextRequestId += ops.length;
     this.splitFirsts.add(first);
     return new Promise<OpResult>((resolve, reject) => {
@@ -210,13 +210,7 @@ export class Submitter implements SubmitterFeed {
           if (last) return resolve(result);
           if (result.type === 'piece_held') return release(index + 1);
           const reason = result.type === 'invalid' ? result.reason : result.type;
-          reject(
-            new ServiceError(
-              'unavailable',
-              `piece ${index} of a ${op.value.byteLength}-byte put was refused (${reason}); nothing was written`,
-              1,
-            ),
-          );
+          reject(new ServiceError('unavailable', `piece ${index} of ${what} was refused (${reason}); nothing was written`, 1));
         };
         this.enqueue(requestId, encoded, false, onResult, (error) => {
           end();
@@ -227,19 +221,17 @@ export class Submitter implements SubmitterFeed {
     });
   }
 
-  /** How many value bytes a piece and the put carry, sized with the largest request ids and floor they can have. */
-  private pieceCapacity(op: Extract<KvOp, { type: 'put' }>, first: number, idempotency: Idempotency | undefined): PieceCapacity {
+  /** How many value bytes a piece carries, and what room the last op leaves, sized with the largest
+   *  request ids and floor they can have. */
+  private pieceCapacity(first: number, idempotency: Idempotency | undefined): PieceCapacity {
     const lastId = first + PIECES_PER_PUT_MAX;
-    const empty = new Uint8Array(0);
-    const piece = encodeRequestOp({ requestId: lastId, op: { type: 'piece', first, index: PIECES_PER_PUT_MAX, bytes: empty } });
-    const put = encodeRequestOp({
-      requestId: lastId,
-      op: { ...op, value: empty, held: { first, pieces: PIECES_PER_PUT_MAX } },
-      ...(idempotency === undefined ? {} : { idempotency }),
-    });
     const room = (encoded: Uint8Array): number =>
       this.options.datagramBytesMax - this.loneRequestBytes(lastId, encoded) - BIN_HEADER_GROWTH_BYTES;
-    return { pieceBytes: room(piece), tailBytes: room(put) };
+    const piece = encodeRequestOp({ requestId: lastId, op: { type: 'piece', first, index: PIECES_PER_PUT_MAX, bytes: new Uint8Array(0) } });
+    return {
+      pieceBytes: room(piece),
+      roomBeside: (last) => room(encodeRequestOp({ requestId: lastId, op: last, ...(idempotency === undefined ? {} : { idempotency }) })),
+    };
   }
 
   onLogged(entries: readonly LogEntry[]): void {
@@ -392,12 +384,12 @@ export class Submitter implements SubmitterFeed {
     return HEADER_BYTES + opRequestOverheadBytes(requestId - 1, 1) + encoded.byteLength;
   }
 
-  /** The 413 for an op other than a put (puts are split) whose lone REQUEST is `bytes` long. */
+  /** The 413 for an op other than a put or txn (those are split) whose lone REQUEST is `bytes` long. */
   private tooLarge(bytes: number): ServiceError {
     const limit = this.options.datagramBytesMax;
     return new ServiceError(
       'value_too_large',
-      `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit; only puts are split`,
+      `operation needs a ${bytes}-byte datagram, over the ${limit}-byte limit; only puts and txns are split`,
     );
   }
 }

@@ -30,7 +30,9 @@ export interface Compare {
 }
 
 export type TxnOp =
-  | { type: 'put'; key: string; value: Uint8Array; contentType?: string }
+  /** `heldBytes`: in a split txn (`held` on its op), the value is the next heldBytes bytes of the pieces
+   *  held before it, taken by the txn's puts in branch order (success, then failure); `value` is empty. */
+  | { type: 'put'; key: string; value: Uint8Array; contentType?: string; heldBytes?: number }
   | { type: 'get'; key: string }
   | { type: 'delete'; key: string }
   | { type: 'range'; query: RangeQuery };
@@ -61,7 +63,8 @@ export type KvOp =
   | { type: 'piece'; first: number; index: number; bytes: Uint8Array }
   | { type: 'delete'; key: string; require?: Precondition; prev?: true }
   | { type: 'delete_range'; prefix: string }
-  | { type: 'txn'; txn: Txn }
+  /** `held`: the last piece of a split txn, whose puts marked `heldBytes` take their values from the pieces. */
+  | { type: 'txn'; txn: Txn; held?: HeldPieces }
   /** Carries nothing: applying it tells the node that everything ordered before it is applied (a read barrier). */
   | { type: 'barrier' }
   /** A lease's id names where its grant sits in the log (slot × REQUEST_OPS_MAX + its index in the request),
@@ -80,15 +83,15 @@ export type KvOp =
   | { type: 'token_bootstrap'; token: TokenRecord }
   | { type: 'token_revoke'; id: string };
 
-/** What a split put's last piece says about the pieces before it. */
+/** What the last op of a split put or txn says about the pieces before it. */
 export interface HeldPieces {
   /** Request id of piece 0, which names the assembly. */
   first: number;
-  /** Piece ops before the put: request ids first .. first + pieces - 1, applied in that order. */
+  /** Piece ops before it: request ids first .. first + pieces - 1, applied in that order. */
   pieces: number;
 }
 
-/** Pieces (piece ops plus the put) of one split put at most: bounds what an assembly holds. */
+/** Pieces (piece ops plus the put or txn) of one split op at most: bounds what an assembly holds. */
 export const PIECES_PER_PUT_MAX = 1024;
 
 /** One operation of a REQUEST, with the id its submitter gave it: deduplication is per operation, by that
@@ -240,10 +243,10 @@ function decodePut(value: Record<string, unknown>): { key: string; value: Uint8A
   return { key, value: value.value, contentType: value.contentType };
 }
 
-function decodeHeld(value: unknown): HeldPieces | undefined | string {
+function decodeHeld(op: 'put' | 'txn', value: unknown): HeldPieces | undefined | string {
   if (value === undefined) return undefined;
-  if (!isRecord(value) || !isSeq(value.first) || value.first === 0 || !isSeq(value.pieces)) return 'put.held is not {first, pieces}';
-  if (value.pieces === 0 || value.pieces >= PIECES_PER_PUT_MAX) return `put.held.pieces is not from 1 to ${PIECES_PER_PUT_MAX - 1}`;
+  if (!isRecord(value) || !isSeq(value.first) || value.first === 0 || !isSeq(value.pieces)) return `${op}.held is not {first, pieces}`;
+  if (value.pieces === 0 || value.pieces >= PIECES_PER_PUT_MAX) return `${op}.held.pieces is not from 1 to ${PIECES_PER_PUT_MAX - 1}`;
   return { first: value.first, pieces: value.pieces };
 }
 
@@ -251,8 +254,8 @@ function decodeHeld(value: unknown): HeldPieces | undefined | string {
  *  ops of one submitter, so no other request can be mistaken for one of them. */
 function pieceIdProblem(requestId: number, op: KvOp): string | null {
   if (op.type === 'piece' && op.first + op.index !== requestId) return 'piece request id is not first + index';
-  if (op.type === 'put' && op.held !== undefined && op.held.first + op.held.pieces !== requestId)
-    return 'split put request id is not first + pieces';
+  if ((op.type === 'put' || op.type === 'txn') && op.held !== undefined && op.held.first + op.held.pieces !== requestId)
+    return `split ${op.type} request id is not first + pieces`;
   return null;
 }
 
@@ -261,7 +264,10 @@ function decodeTxnOp(value: unknown): TxnOp | string {
   switch (value.type) {
     case 'put': {
       const put = decodePut(value);
-      return typeof put === 'string' ? put : { type: 'put', ...put };
+      if (typeof put === 'string' || value.heldBytes === undefined) return typeof put === 'string' ? put : { type: 'put', ...put };
+      if (!isSeq(value.heldBytes) || value.heldBytes === 0) return 'put.heldBytes is not a positive integer';
+      if (put.value.byteLength !== 0) return 'put.heldBytes comes with an empty value';
+      return { type: 'put', ...put, heldBytes: value.heldBytes };
     }
     case 'get':
       return typeof value.key === 'string' ? { type: 'get', key: value.key } : 'get.key is not a string';
@@ -332,7 +338,7 @@ function decodeOp(value: unknown): KvOp | string {
       if (typeof put === 'string') return put;
       if (typeof require === 'string') return require;
       if (value.lease !== undefined && !isSeq(value.lease)) return 'put.lease is not a lease id';
-      const held = decodeHeld(value.held);
+      const held = decodeHeld('put', value.held);
       if (typeof held === 'string') return held;
       const op = withPrecondition({ type: 'put' as const, ...put, ...(held === undefined ? {} : { held }) }, require);
       return withPrev(value.lease === undefined ? op : { ...op, lease: value.lease }, value.prev);
@@ -360,7 +366,12 @@ function decodeOp(value: unknown): KvOp | string {
       return typeof value.prefix === 'string' ? { type: 'delete_range', prefix: value.prefix } : 'delete_range.prefix is not a string';
     case 'txn': {
       const txn = decodeTxn(value.txn);
-      return typeof txn === 'string' ? txn : { type: 'txn', txn };
+      const held = decodeHeld('txn', value.held);
+      if (typeof txn === 'string') return txn;
+      if (typeof held === 'string') return held;
+      const takesHeld = [...txn.success, ...txn.failure].some((op) => op.type === 'put' && op.heldBytes !== undefined);
+      if (takesHeld !== (held !== undefined)) return "txn.held and its puts' heldBytes come together";
+      return held === undefined ? { type: 'txn', txn } : { type: 'txn', txn, held };
     }
     case 'barrier':
       return { type: 'barrier' };

@@ -26,7 +26,7 @@ import { IdempotencyChanges, type IdempotencyTable } from './idempotency.js';
 import { TokenChanges, type TokenState } from './token-table.js';
 import { applyTokenOp, isTokenOp } from './token-op.js';
 import { type AssemblyTable, PieceChanges, type StoredPieces } from './pieces.js';
-import { applyPieceOp, assembledPut } from './piece-op.js';
+import { applyPieceOp, assembledOp } from './piece-op.js';
 import type { AssemblyName } from './keys.js';
 
 export type Command = { kind: 'noop' } | { kind: 'invalid'; reason: string } | { kind: 'request'; request: OpRequest };
@@ -111,7 +111,7 @@ export interface Reads {
   leases: number[];
   /** Leases whose attached keys are read (revokes). */
   leaseKeys: number[];
-  /** Pieces split puts take (pieces.ts). */
+  /** Pieces split puts and txns take (pieces.ts). */
   pieces: Array<{ name: AssemblyName; index: number }>;
 }
 
@@ -129,7 +129,7 @@ export function readsOf(decoded: readonly DecodedEntry[]): Reads {
       for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
       for (const lease of leasesOf(op)) leases.add(lease);
       if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
-      if (op.type === 'put' && op.held !== undefined) {
+      if ((op.type === 'put' || op.type === 'txn') && op.held !== undefined) {
         const name = { clientId: entry.clientId, first: op.held.first };
         for (let index = 0; index < op.held.pieces; index++) pieces.push({ name, index });
       }
@@ -264,8 +264,8 @@ export function applyEntries(input: ApplyInput, decoded: readonly DecodedEntry[]
         if (result.type !== 'invalid') remember(client, requestId, result);
         return answer(requestId, result);
       }
-      // A split put takes its pieces first, so that a replay below ends the assembly too (pieces.ts).
-      const op = sent.type === 'put' ? assembledPut(sent, entry.clientId, pieces) : sent;
+      // A split put or txn takes its pieces first, so that a replay below ends the assembly too (pieces.ts).
+      const op = assembledOp(sent, entry.clientId, pieces);
       if (typeof op === 'string') return answer(requestId, { type: 'invalid', revision: meta.revision, reason: op });
       // A retry under an Idempotency-Key, through whichever replica, gets the first result again.
       const seen = keyed === undefined ? null : idempotency.admit(keyed);

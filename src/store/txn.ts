@@ -32,6 +32,13 @@ export function txnKeys(txn: Txn): string[] {
   return keys;
 }
 
+/** The bytes of every put value in both branches: what a txn's size limit counts. */
+export function txnValueBytes(txn: Txn): number {
+  let bytes = 0;
+  for (const op of [...txn.success, ...txn.failure]) if (op.type === 'put') bytes += op.value.byteLength;
+  return bytes;
+}
+
 function ordering(a: number, b: number): number {
   return Math.sign(a - b);
 }

@@ -2,7 +2,9 @@
 // (1 MiB, 17 datagrams' worth) succeeds and reads back byte-identical from every replica, one byte more is
 // 413 naming the limit; a replica killed -9 and restarted while it holds pieces comes back with the same
 // bytes as the others, and a submitting replica killed mid-put leaves every replica with one whole value
-// (the old or the new), never a mix, and holding the same pieces. How: real processes, HTTP, kill -9.
+// (the old or the new), never a mix, and holding the same pieces. A txn whose puts hold two values of
+// ~400 KB (split like a PUT) writes both at one revision, byte-identical everywhere; values totalling one
+// byte over the limit are 413 naming it. How: real processes, HTTP, kill -9.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { get, http, put } from './harness/http.js';
@@ -80,6 +82,42 @@ describe('large values on a real cluster', () => {
     });
     expect((await get(a, 'large/limit')).body.equals(value)).toBe(true);
     for (const url of cluster.urls) expect(await splitPutsHeld(url)).toBe(0);
+  });
+
+  it('writes a txn of two ~400 KB values at one revision, byte-identical on every replica; one byte over the limit is 413', async () => {
+    const [a, b] = cluster.urls as [string, string];
+    const values = [valueOf(400_000, 3), valueOf(VALUE_BYTES_MAX_DEFAULT - 400_000, 4)];
+    const txn = (second: Buffer) =>
+      JSON.stringify({
+        compare: [{ key: 'large/txn-a', target: 'exists', op: '==', value: false }],
+        success: [
+          { put: { key: 'large/txn-a', value: values[0]!.toString('base64') } },
+          { put: { key: 'large/txn-b', value: second.toString('base64'), contentType: 'application/octet-stream' } },
+        ],
+      });
+    const json = { 'content-type': 'application/json' };
+    const over = await http('POST', `${b}/v1/txn`, txn(Buffer.concat([values[1]!, Buffer.of(0)])), json);
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body.toString())).toEqual({
+      error: {
+        code: 'value_too_large',
+        message: `txn put values total ${VALUE_BYTES_MAX_DEFAULT + 1} bytes; the limit is ${VALUE_BYTES_MAX_DEFAULT}`,
+      },
+    });
+    const answer = await http('POST', `${b}/v1/txn`, txn(values[1]!), json);
+    expect(answer.status, answer.body.toString()).toBe(200);
+    const { revision, succeeded } = JSON.parse(answer.body.toString()) as { revision: number; succeeded: boolean };
+    expect(succeeded).toBe(true);
+    for (const url of cluster.urls) {
+      for (const [index, key] of ['large/txn-a', 'large/txn-b'].entries()) {
+        // Another replica may not have applied it yet; a linearizable read waits for it.
+        const read = await get(url, key);
+        expect(read.status).toBe(200);
+        expect(read.headers.etag).toBe(`"${revision}"`);
+        expect(read.body.equals(values[index]!)).toBe(true);
+      }
+    }
+    for (const url of [a, b]) expect(await splitPutsHeld(url)).toBe(0);
   });
 
   it('a replica killed -9 while it holds pieces comes back with the same bytes as the others', async () => {

@@ -8,7 +8,7 @@ export interface HttpResult {
 }
 
 export async function http(
-  method: 'GET' | 'PUT' | 'DELETE',
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST',
   url: string,
   body?: Uint8Array | string,
   headers: Record<string, string> = {},

@@ -123,4 +123,26 @@ describe('message bodies', () => {
       { seed: 11, numRuns: 1000 },
     );
   });
+
+  it("refuses a split txn's shape unless held and heldBytes come together, with empty values and consecutive ids", () => {
+    const empty = new Uint8Array(0);
+    const txnWith = (put: object, held?: object) => ({
+      type: 'txn' as const,
+      txn: { compare: [], success: [{ type: 'put', key: 'k', value: empty, ...put }], failure: [] },
+      ...(held === undefined ? {} : { held }),
+    });
+    const decode = (op: object, requestId = 4) => decodeOpRequest(encodeOpRequest({ floor: 0, ops: [{ requestId, op: op as never }] }));
+    expect(decode(txnWith({ heldBytes: 10 }, { first: 1, pieces: 3 }))).toMatchObject({ ops: [{ op: { held: { first: 1, pieces: 3 } } }] });
+    expect(decode(txnWith({ heldBytes: 10 }))).toEqual({ invalid: "txn.held and its puts' heldBytes come together" });
+    expect(decode(txnWith({}, { first: 1, pieces: 3 }))).toEqual({ invalid: "txn.held and its puts' heldBytes come together" });
+    expect(decode(txnWith({ heldBytes: 0 }, { first: 1, pieces: 3 }))).toEqual({
+      invalid: 'txn.success: put.heldBytes is not a positive integer',
+    });
+    expect(decode(txnWith({ heldBytes: 2, value: new Uint8Array(2) }, { first: 1, pieces: 3 }))).toEqual({
+      invalid: 'txn.success: put.heldBytes comes with an empty value',
+    });
+    expect(decode(txnWith({ heldBytes: 10 }, { first: 1, pieces: 3 }), 5)).toEqual({
+      invalid: 'split txn request id is not first + pieces',
+    });
+  });
 });

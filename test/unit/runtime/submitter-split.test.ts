@@ -2,7 +2,8 @@
 // largest put that fits one datagram goes whole and one byte more goes as a piece and the put; every
 // datagram stays within the limit; pieces go one at a time, each once the one before applied here, with
 // consecutive request ids and a floor below the first until the put ends; the caller gets the put's result;
-// a refused or timed-out piece fails the caller and lets the floor pass the pieces. How: a real Submitter
+// a refused or timed-out piece fails the caller and lets the floor pass the pieces; a txn sends its put
+// values as pieces in branch order and then itself, naming their lengths. How: a real Submitter
 // over a recorded send, fed the results a replica would apply.
 import { describe, expect, it } from 'vitest';
 import { SPLIT_PUTS_IN_FLIGHT_MAX } from '../../../src/runtime/submitter.js';
@@ -109,6 +110,38 @@ describe('Submitter: split puts', () => {
     await expect(pending).rejects.toMatchObject({ code: 'commit_timeout' });
     void h.submitter.submit(put('next'));
     expect(h.batches().at(-1)!.floor).toBe(h.batches().at(-1)!.ids[0]! - 1);
+  });
+
+  it('sends a txn too large for one datagram as pieces of its put values in branch order, then the txn holding them', async () => {
+    const h = harness({ datagramBytesMax: 1400 });
+    const a = randomValue(3000);
+    const b = randomValue(2000).reverse();
+    const txn: KvOp = {
+      type: 'txn',
+      txn: {
+        compare: [{ key: 'a', target: 'version', op: '==', value: 0 }],
+        success: [
+          { type: 'put', key: 'a', value: a },
+          { type: 'get', key: 'a' },
+          { type: 'put', key: 'empty', value: new Uint8Array(0) },
+        ],
+        failure: [{ type: 'put', key: 'b', value: b }],
+      },
+    };
+    const pending = h.submitter.submit(txn);
+    const ops = driveSplit(h, 1400);
+    const last = ops.at(-1)!;
+    expect(last).toMatchObject({
+      type: 'txn',
+      held: { first: 1, pieces: ops.length - 1 },
+      txn: {
+        success: [{ type: 'put', key: 'a', heldBytes: 3000 }, { type: 'get' }, { type: 'put', key: 'empty' }],
+        failure: [{ type: 'put', key: 'b', heldBytes: 2000 }],
+      },
+    });
+    expect(last.type === 'txn' && last.txn.success[2]).not.toHaveProperty('heldBytes');
+    expect(reassembled(ops)).toEqual(new Uint8Array(Buffer.concat([a, b])));
+    await expect(pending).resolves.toEqual(PUT_RESULT);
   });
 
   it(`refuses a put needing more than ${PIECES_PER_PUT_MAX} pieces, and more than ${SPLIT_PUTS_IN_FLIGHT_MAX} split puts at once`, async () => {

@@ -3,10 +3,11 @@
 // which go alone); a request resolves when its own (client id, request id) is applied here — not when it is
 // known committed; an unanswered batch is resent, the same bytes, with a growing spacing up to a cap; an op
 // past its deadline fails as commit_timeout; the floor stays below every op not yet answered; and too many
-// in flight or too large an op other than a put are refused up front. Split puts: submitter-split.test.ts.
+// in flight or too large an op other than a put or txn are refused up front. Split puts and txns:
+// submitter-split.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../src/api/service-errors.js';
-import { REQUEST_OPS_MAX, type KvOp } from '../../../src/store/ops.js';
+import { REQUEST_OPS_MAX } from '../../../src/store/ops.js';
 import { harness, put } from './submitter-harness.js';
 
 describe('Submitter', () => {
@@ -176,17 +177,16 @@ describe('Submitter', () => {
     expect(batches().at(-1)!.floor).toBe(2);
   });
 
-  it('refuses more than inFlightMax requests, and an op other than a put that needs more than one datagram', async () => {
+  it('refuses more than inFlightMax requests, and an op other than a put or txn that needs more than one datagram', async () => {
     const { submitter } = harness({ inFlightMax: 1, datagramBytesMax: 200 });
     void submitter.submit(put('a'));
     await expect(submitter.submit(put('b'))).rejects.toMatchObject({ code: 'overloaded' });
     const big = harness({ datagramBytesMax: 200 });
-    const txn: KvOp = { type: 'txn', txn: { compare: [], success: [{ type: 'put', key: 'a', value: new Uint8Array(500) }], failure: [] } };
-    const refused = big.submitter.submit(txn);
+    const refused = big.submitter.submit({ type: 'delete', key: 'k'.repeat(500) });
     await expect(refused).rejects.toBeInstanceOf(ServiceError);
     await expect(refused).rejects.toMatchObject({
       code: 'value_too_large',
-      message: expect.stringMatching(/over the 200-byte limit; only puts are split/),
+      message: expect.stringMatching(/over the 200-byte limit; only puts and txns are split/),
     });
     expect(big.sent).toHaveLength(0);
   });

@@ -1,19 +1,20 @@
-// Proves the replicated assembly of split puts (src/store/pieces.ts): a put split by splitPut takes effect
+// Proves the replicated assembly of split puts and txns (src/store/pieces.ts): a put split by splitOp takes effect
 // at its last piece, at one revision, byte-identical, and leaves no piece behind, whether its pieces arrive
 // in separate applies, in one, or across a store restart; a retried piece is answered from the client table
 // and never held twice; a piece out of order is refused and never cached; a floor at the first request id
 // drops an abandoned put's pieces; past ASSEMBLIES_MAX the assembly advanced longest ago is evicted; and
-// the pieces held travel in a snapshot.
+// the pieces held travel in a snapshot. A split txn gives each put of the branch that ran its own value
+// at one revision, and one whose puts do not take exactly the bytes held is refused.
 // How: ops applied to a real LevelDB store, read back, and the database dumped.
 import { describe, expect, it } from 'vitest';
-import { splitPut } from '../../../src/runtime/put-split.js';
+import { splitOp, type SplittableOp } from '../../../src/runtime/op-split.js';
 import type { KvOp } from '../../../src/store/ops.js';
 import { ASSEMBLIES_MAX } from '../../../src/store/pieces.js';
 import type { ReplicaStore } from '../../../src/store/replica-store.js';
 import { dumpDatabase, opEntry, put, storeHarness } from './fixtures.js';
 
 const harness = storeHarness();
-const CAPACITY = { pieceBytes: 1000, tailBytes: 500 };
+const CAPACITY = { pieceBytes: 1000, roomBeside: () => 500 };
 /** Key prefixes of the assembly and piece records (keys.ts), in hex. */
 const PIECE_RECORD = /^(70|71)/;
 
@@ -21,11 +22,17 @@ function valueOf(bytes: number, seed = 1): Uint8Array {
   return Uint8Array.from({ length: bytes }, (_, i) => (i * 31 + seed) & 0xff);
 }
 
-function splitOps(key: string, value: Uint8Array, first: number): KvOp[] {
-  const ops = splitPut({ type: 'put', key, value }, first, CAPACITY);
+function split(op: SplittableOp, first: number): KvOp[] {
+  const ops = splitOp(op, first, CAPACITY);
   if (typeof ops === 'string') throw new Error(ops);
   return ops;
 }
+
+function splitOps(key: string, value: Uint8Array, first: number): KvOp[] {
+  return split({ type: 'put', key, value }, first);
+}
+
+const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
 /** Applies each op at its own slot after the store's, with request id startId + i, one apply per group of `perApply`. */
 async function applyOps(store: ReplicaStore, ops: readonly KvOp[], startId: number, perApply: number, clientId = 7) {
@@ -159,5 +166,54 @@ describe('split puts in the store', () => {
     expect(retry.at(-1)!.result).toEqual({ type: 'put', revision: 1, modRevision: 1 });
     expect(store.state.meta().revision).toBe(1);
     expect(store.state.splitPutsHeld).toBe(0);
+  });
+});
+
+describe('split txns in the store', () => {
+  const values = { a: valueOf(2500, 1), b: valueOf(1800, 2), c: valueOf(700, 3) };
+  const txnOf = (exists: boolean): SplittableOp => ({
+    type: 'txn',
+    txn: {
+      compare: [{ key: 'flag', target: 'exists', op: '==', value: exists }],
+      success: [
+        { type: 'put', key: 'a', value: values.a },
+        { type: 'put', key: 'small', value: new Uint8Array(0) },
+        { type: 'put', key: 'b', value: values.b },
+      ],
+      failure: [{ type: 'put', key: 'c', value: values.c }],
+    },
+  });
+
+  it.each([
+    ['success', false, ['a', 'b'], 'c'],
+    ['failure', true, ['c'], 'a'],
+  ] as const)(
+    'gives each put of the %s branch its own value at one revision, and keeps no piece',
+    async (_, exists, written, untouched) => {
+      const dir = await harness.newDir();
+      const store = await harness.open(dir, 'memory');
+      const ops = split(txnOf(exists), 1);
+      expect(ops).toHaveLength(6); // 5000 value bytes in pieces of 1000, then the txn
+      const results = await applyOps(store, ops, 1, 2);
+      expect(results.at(-1)).toMatchObject({ type: 'txn', revision: 1, succeeded: !exists });
+      for (const key of written) {
+        const read = await store.reads.readKey(key);
+        expect(read.record?.modRevision).toBe(1);
+        expect(same(read.record?.value, values[key])).toBe(true);
+      }
+      expect((await store.reads.readKey(untouched)).record).toBeNull();
+      await store.close();
+      expect(await pieceRecords(dir)).toEqual([]);
+    },
+  );
+
+  it('refuses a split txn whose puts do not take exactly the bytes held, without caching the refusal', async () => {
+    const store = await harness.open(await harness.newDir(), 'memory');
+    const ops = split(txnOf(false), 1);
+    const last = ops.at(-1) as Extract<KvOp, { type: 'txn' }>;
+    const short = { ...last, txn: { ...last.txn, failure: [] } };
+    const results = await applyOps(store, [...ops.slice(0, -1), short], 1, 6);
+    expect(results.at(-1)).toMatchObject({ type: 'invalid', reason: "the txn's puts take 4300 bytes of the 5000 held" });
+    expect((await store.reads.readKey('a')).record).toBeNull();
   });
 });
