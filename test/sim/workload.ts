@@ -52,7 +52,7 @@ export interface WorkloadDeps {
 
 /** Codes of a refusal before anything was sent (src/runtime/submission-gate.ts, submitter.ts). */
 const REFUSED_UNSENT = new Set(['unavailable', 'overloaded', 'shutting_down', 'value_too_large']);
-/** Puts whose value is larger than a submitter's datagram (SIM_SUBMITTER_DATAGRAM_BYTES_MAX): split in pieces. */
+/** Puts and txns whose value is larger than a submitter's datagram (SIM_SUBMITTER_DATAGRAM_BYTES_MAX): split in pieces. */
 const LARGE_VALUE_CHANCE = 0.15;
 const LARGE_VALUE_BYTES_MIN = 1_500;
 const LARGE_VALUE_BYTES_MAX = 6_000;
@@ -204,10 +204,10 @@ export class SimClient {
     if (roll < 0.52 && this.lease !== null) return { type: 'put', value: this.maybeLarge(value), lease: this.lease };
     if (roll < 0.6) return { type: 'delete' };
     if (roll < 0.9) return { type: 'get' };
-    return { type: 'txn', ifValue: this.deps.prng.chance(0.3) ? null : `${this.index}.${this.invoked - 1}`, value };
+    return { type: 'txn', ifValue: this.deps.prng.chance(0.3) ? null : `${this.index}.${this.invoked - 1}`, value: this.maybeLarge(value) };
   }
 
-  /** Some puts carry a value larger than one datagram, which the submitter splits into pieces: the
+  /** Some puts and txns carry a value larger than one datagram, which the submitter splits into pieces: the
    *  value's name padded to LARGE_VALUE_BYTES_MIN..MAX bytes, still unique, still a string to compare. */
   private maybeLarge(value: string): string {
     if (!this.deps.prng.chance(LARGE_VALUE_CHANCE)) return value;

@@ -3,9 +3,10 @@
 // never claims an entry before its write resolved; entry writes that queue up behind one in flight are
 // group-committed into one write; COMMITs that arrive while an apply is written go into one batch; and
 // drain() returns once the writes are done; effects behind consecutive view-state writes keep their order;
-// a slot a queued write rewrites is never reported durable. How: a real replica restored in a bound
-// session fed ORDERED and COMMIT bursts, with the store's ports wrapped only to count and hold calls; and
-// for the ordering rules, a scripted machine whose effect lists the test writes out.
+// a slot a queued write rewrites is never reported durable; a snapshot install is announced like an
+// apply. How: a real replica restored in a bound session fed ORDERED and COMMIT bursts, with the store's
+// ports wrapped only to count and hold calls; and for the ordering rules and the install, a scripted
+// machine whose effect lists the test writes out.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +24,11 @@ import { PROTOCOL_TIMING } from '../../../src/runtime/timing.js';
 import { BOUND_INCARNATION, BOUND_SESSION, logEntry } from '../consensus/fixtures.js';
 import { encodeOpRequest } from '../../../src/store/ops.js';
 import { openReplicaStore, type ReplicaStore } from '../../../src/store/replica-store.js';
+import { INITIAL_META } from '../../../src/store/applied.js';
 
 const INCARNATION = BOUND_INCARNATION;
+/** The slot a scripted snapshot install leaves the store at. */
+const SNAPSHOT_SLOT = 7;
 
 /** A clock the test moves by hand: deferred work runs only when the test says so. */
 function manualClock() {
@@ -264,9 +268,18 @@ describe('ReplicaHost', () => {
           onResults(applied);
           return Promise.resolve(applied);
         },
-        installSnapshot: () => Promise.reject(new Error('not expected')),
+        installSnapshot: async (_records, beforeReplace) => {
+          await beforeReplace();
+          events.push('snapshot installed');
+          return { ...INITIAL_META, appliedSlot: SNAPSHOT_SLOT, revision: SNAPSHOT_SLOT };
+        },
       },
-      snapshots: { fetch: () => Promise.reject(new Error('not expected')) },
+      snapshots: {
+        fetch: async (from) => {
+          events.push(`fetch snapshot from ${from}`);
+          return { records: async function* () {}, discard: async () => void events.push('snapshot discarded') };
+        },
+      },
       network: { send: (_to, bytes) => void events.push(`send ${new TextDecoder().decode(bytes)}`) },
       clock,
       logger: pino({ level: 'silent' }),
@@ -276,7 +289,7 @@ describe('ReplicaHost', () => {
       onDurable: () => {},
       onCommitted: () => {},
       onApplied: () => {},
-      onSnapshotInstalled: () => {},
+      onSnapshotInstalled: () => void events.push('announced to watches'),
       onFatal: (err) => {
         throw err;
       },
@@ -309,6 +322,15 @@ describe('ReplicaHost', () => {
       caughtUp: true,
     };
   }
+
+  it('announces a snapshot install like an apply, before the machine hears of it, so watches re-read the store', async () => {
+    const { host, inputs, events } = await scriptedHarness([[{ kind: 'fetch-snapshot', from: 2 }]]);
+    host.tick();
+    await host.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['fetch snapshot from 2', 'snapshot installed', 'announced to watches', 'snapshot discarded']);
+    expect(inputs.at(-1)).toMatchObject({ kind: 'snapshot-installed', appliedSlot: SNAPSHOT_SLOT });
+  });
 
   it('performs effects in the order they were produced, across view-state writes that follow one another', async () => {
     const { host, events, completeNext } = await scriptedHarness([
