@@ -4,9 +4,7 @@
 // and the values' lengths. Request ids are consecutive from `first`, which names the assembly on every
 // replica (src/store/pieces.ts).
 import assert from 'node:assert/strict';
-import { type HeldPieces, type KvOp, PIECES_PER_PUT_MAX, type TxnOp } from '../store/ops.js';
-
-export type SplittableOp = Extract<KvOp, { type: 'put' | 'txn' }>;
+import { type HeldPieces, type KvOp, PIECES_PER_PUT_MAX, type SplittableOp, type TxnOp } from '../store/ops.js';
 
 export interface PieceCapacity {
   /** Value bytes one piece op carries at most (alone in its REQUEST). */

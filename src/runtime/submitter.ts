@@ -13,19 +13,21 @@ import { encodeDatagram } from '../mrtom/messages.js';
 import {
   assembleOpRequest,
   encodeRequestOp,
+  isSplittable,
   opRequestOverheadBytes,
   PIECES_PER_PUT_MAX,
   REQUEST_OPS_MAX,
   travelsAlone,
   type KvOp,
   type OpResult,
+  type SplittableOp,
 } from '../store/ops.js';
 import type { AppliedEntry } from '../store/applied.js';
 import { ServiceError } from '../api/service-errors.js';
 import { type DelayEstimate, resendTimeoutMs, sampleDelay } from '../lib/delay-estimate.js';
 import { fingerprintOf, type Idempotency } from '../store/idempotency.js';
 import { txnValueBytes } from '../store/txn.js';
-import { type PieceCapacity, type SplittableOp, splitOp } from './op-split.js';
+import { type PieceCapacity, splitOp } from './op-split.js';
 
 /**
  * Split puts in flight at most per submitter; more are 503. Every replica holds at most ASSEMBLIES_MAX
@@ -155,7 +157,7 @@ export class Submitter implements SubmitterFeed {
     // The one size check of an op: alone in a REQUEST, with the largest floor it could be sent with.
     const bytes = this.loneRequestBytes(requestId, encoded);
     if (bytes > this.options.datagramBytesMax) {
-      return op.type === 'put' || op.type === 'txn' ? this.submitSplit(op, idempotency) : Promise.reject(this.tooLarge(bytes));
+      return isSplittable(op) ? this.submitSplit(op, idempotency) : Promise.reject(this.tooLarge(bytes));
     }
     this.nextRequestId += 1;
     return new Promise<OpResult>((resolve, reject) => this.enqueue(requestId, encoded, travelsAlone(op), resolve, reject));

@@ -83,6 +83,13 @@ export type KvOp =
   | { type: 'token_bootstrap'; token: TokenRecord }
   | { type: 'token_revoke'; id: string };
 
+/** The ops a submitter splits into pieces when they do not fit one datagram (docs/protocol.md, "Large values"). */
+export type SplittableOp = Extract<KvOp, { type: 'put' | 'txn' }>;
+
+export function isSplittable(op: KvOp): op is SplittableOp {
+  return op.type === 'put' || op.type === 'txn';
+}
+
 /** What the last op of a split put or txn says about the pieces before it. */
 export interface HeldPieces {
   /** Request id of piece 0, which names the assembly. */
@@ -254,7 +261,7 @@ function decodeHeld(op: 'put' | 'txn', value: unknown): HeldPieces | undefined |
  *  ops of one submitter, so no other request can be mistaken for one of them. */
 function pieceIdProblem(requestId: number, op: KvOp): string | null {
   if (op.type === 'piece' && op.first + op.index !== requestId) return 'piece request id is not first + index';
-  if ((op.type === 'put' || op.type === 'txn') && op.held !== undefined && op.held.first + op.held.pieces !== requestId)
+  if (isSplittable(op) && op.held !== undefined && op.held.first + op.held.pieces !== requestId)
     return `split ${op.type} request id is not first + pieces`;
   return null;
 }
@@ -264,7 +271,8 @@ function decodeTxnOp(value: unknown): TxnOp | string {
   switch (value.type) {
     case 'put': {
       const put = decodePut(value);
-      if (typeof put === 'string' || value.heldBytes === undefined) return typeof put === 'string' ? put : { type: 'put', ...put };
+      if (typeof put === 'string') return put;
+      if (value.heldBytes === undefined) return { type: 'put', ...put };
       if (!isSeq(value.heldBytes) || value.heldBytes === 0) return 'put.heldBytes is not a positive integer';
       if (put.value.byteLength !== 0) return 'put.heldBytes comes with an empty value';
       return { type: 'put', ...put, heldBytes: value.heldBytes };

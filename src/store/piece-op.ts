@@ -2,7 +2,7 @@
 // held before it and becomes an ordinary op with its whole values, at one revision. Refusals are
 // `invalid`: never cached, so a piece refused because its assembly was evicted cannot stand in for a
 // later, valid apply.
-import type { KvOp, OpResult, Txn, TxnOp } from './ops.js';
+import { isSplittable, type KvOp, type OpResult, type Txn, type TxnOp } from './ops.js';
 import type { PieceChanges } from './pieces.js';
 
 type PieceOp = Extract<KvOp, { type: 'piece' }>;
@@ -15,7 +15,7 @@ export function applyPieceOp(op: PieceOp, clientId: number, slot: number, revisi
 
 /** The op with its whole values, assembled from the pieces held; a reason when they are not all there. */
 export function assembledOp(op: WholeOp, clientId: number, pieces: PieceChanges): WholeOp | string {
-  if ((op.type !== 'put' && op.type !== 'txn') || op.held === undefined) return op;
+  if (!isSplittable(op) || op.held === undefined) return op;
   const held = pieces.take({ clientId, first: op.held.first }, op.held.pieces);
   if (typeof held === 'string') return held;
   const { held: _, ...whole } = op;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   decodeOpRequest,
+  isSplittable,
   type KeyEntry,
   type KeyRecord,
   type KvOp,
@@ -129,7 +130,7 @@ export function readsOf(decoded: readonly DecodedEntry[]): Reads {
       for (const query of rangesOf(op)) ranges.set(rangeId(query), query);
       for (const lease of leasesOf(op)) leases.add(lease);
       if (op.type === 'lease_revoke') leaseKeys.add(op.lease);
-      if ((op.type === 'put' || op.type === 'txn') && op.held !== undefined) {
+      if (isSplittable(op) && op.held !== undefined) {
         const name = { clientId: entry.clientId, first: op.held.first };
         for (let index = 0; index < op.held.pieces; index++) pieces.push({ name, index });
       }

@@ -7,8 +7,8 @@
 // at one revision, and one whose puts do not take exactly the bytes held is refused.
 // How: ops applied to a real LevelDB store, read back, and the database dumped.
 import { describe, expect, it } from 'vitest';
-import { splitOp, type SplittableOp } from '../../../src/runtime/op-split.js';
-import type { KvOp } from '../../../src/store/ops.js';
+import { splitOp } from '../../../src/runtime/op-split.js';
+import type { KvOp, SplittableOp } from '../../../src/store/ops.js';
 import { ASSEMBLIES_MAX } from '../../../src/store/pieces.js';
 import type { ReplicaStore } from '../../../src/store/replica-store.js';
 import { dumpDatabase, opEntry, put, storeHarness } from './fixtures.js';
