@@ -62,6 +62,19 @@ function whatToSend(request: FastifyRequest): string {
   return `${route} takes no request body; its parameters go in the query string (got Content-Type: ${sent})`;
 }
 
+/** Bytes of a too-large body the server reads and discards after its 413 (docs/api.md, "Large values"). */
+export const TOO_LARGE_DRAIN_BYTES_MAX = 8 * 1024 * 1024;
+
+/**
+ * Fastify answers a body over the limit at once and closes the connection; a client still sending the
+ * body then fails with EPIPE or a reset instead of reading the 413. A declared length within the drain
+ * bound keeps the connection: Node reads the rest of the body and discards it, the client sees the 413.
+ */
+function tooLargeConnection(request: FastifyRequest): Record<string, string> {
+  const declared = Number(request.headers['content-length']);
+  return Number.isSafeInteger(declared) && declared <= TOO_LARGE_DRAIN_BYTES_MAX ? { connection: 'keep-alive' } : {};
+}
+
 /** Fastify's own client errors (bad content-length, body too large, schema validation) carry a statusCode. */
 function fromFastifyError(
   err: Error & { statusCode?: number; code?: string; validation?: ValidationIssue[]; validationContext?: string },
@@ -72,7 +85,8 @@ function fromFastifyError(
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;
-    return { statusCode: 413, code: 'value_too_large', message: `request body exceeds this server's limit of ${limit} bytes`, headers: {} };
+    const message = `request body exceeds this server's limit of ${limit} bytes`;
+    return { statusCode: 413, code: 'value_too_large', message, headers: tooLargeConnection(request) };
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return { statusCode: 415, code: 'unsupported_media_type', message: whatToSend(request), headers: {} };
